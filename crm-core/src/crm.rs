@@ -1,0 +1,319 @@
+//! How commands are carried out and queries served: [`Crm`].
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
+use crate::domain::company::{Company, CompanyCommand};
+use crate::domain::contact::{Contact, ContactCommand, Requirement};
+use crate::domain::Aggregate;
+use crate::error::Error;
+use crate::event::{Actor, Event, Metadata, NewEvent};
+use crate::ids::{CorrelationId, EventId, StreamId};
+use crate::projection::{catch_up, Tracked, Views};
+use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
+
+/// Any command the CRM accepts.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Command {
+    /// A command for a contact.
+    Contact(ContactCommand),
+    /// A command for a company.
+    Company(CompanyCommand),
+}
+
+impl From<ContactCommand> for Command {
+    fn from(c: ContactCommand) -> Self {
+        Self::Contact(c)
+    }
+}
+
+impl From<CompanyCommand> for Command {
+    fn from(c: CompanyCommand) -> Self {
+        Self::Company(c)
+    }
+}
+
+/// Who issues a command, and when it happened in the world.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Who or what issues it.
+    pub actor: Actor,
+    /// Business time; the clock's now if `None`. Imports set it from the source system.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// Ties this command to others of the same request; a fresh one if `None`.
+    pub correlation_id: Option<CorrelationId>,
+    /// The event this command reacts to, for automations.
+    pub causation_id: Option<EventId>,
+}
+
+impl Request {
+    /// A request by `actor`, happening now.
+    pub fn by(actor: Actor) -> Self {
+        Self {
+            actor,
+            occurred_at: None,
+            correlation_id: None,
+            causation_id: None,
+        }
+    }
+
+    /// Sets the business time.
+    pub fn at(mut self, occurred_at: DateTime<Utc>) -> Self {
+        self.occurred_at = Some(occurred_at);
+        self
+    }
+}
+
+/// Tuning for a [`Crm`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrmOptions {
+    /// How many times a command is decided again after a concurrency conflict.
+    pub max_retries: u32,
+    /// A snapshot is stored each time a stream crosses a multiple of this many events, so
+    /// loading an aggregate never replays more than this many.
+    pub snapshot_every: u64,
+    /// Events per read when loading streams and catching projections up.
+    pub read_batch: usize,
+}
+
+impl Default for CrmOptions {
+    fn default() -> Self {
+        Self {
+            max_retries: 8,
+            snapshot_every: 64,
+            read_batch: 512,
+        }
+    }
+}
+
+/// What an accepted command did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Executed {
+    /// The stream written to.
+    pub stream: StreamId,
+    /// The stream's version after the command.
+    pub version: u64,
+    /// The events written; empty when the command changed nothing.
+    pub events: Vec<Event>,
+}
+
+/// The CRM over an event store: executes commands and serves queries from projections.
+///
+/// Projections live in memory and are rebuilt from the log when a `Crm` is opened
+/// ([`Crm::catch_up`]); the log is the only source of truth.
+pub struct Crm<S> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdSource>,
+    options: CrmOptions,
+    views: Mutex<Tracked<Views>>,
+}
+
+impl<S: EventStore> Crm<S> {
+    /// A CRM on `store` with the system clock and random ids. Call [`Crm::catch_up`] before
+    /// querying a store that already holds events.
+    pub fn new(store: S) -> Self {
+        Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), CrmOptions::default())
+    }
+
+    /// A CRM with an injected clock, id source and options: deterministic in tests.
+    pub fn with(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>, options: CrmOptions) -> Self {
+        Self {
+            store,
+            clock,
+            ids,
+            options,
+            views: Mutex::new(Tracked::new(Views::default())),
+        }
+    }
+
+    /// A CRM on a store that may hold events, with projections already caught up.
+    pub async fn open(store: S) -> Result<Self, Error> {
+        let crm = Self::new(store);
+        crm.catch_up().await?;
+        Ok(crm)
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Carries out `command` on behalf of `actor`, happening now.
+    pub async fn execute(&self, actor: &Actor, command: impl Into<Command>) -> Result<Executed, Error> {
+        self.execute_request(Request::by(actor.clone()), command.into()).await
+    }
+
+    /// Carries out `command` with full control of the request's metadata and business time.
+    ///
+    /// Loads the aggregate (latest snapshot plus the events after it), checks what the
+    /// command needs of other aggregates, decides, and appends with the loaded version. On a
+    /// conflict it reloads and decides again, at most `max_retries` times. A rejected command
+    /// writes nothing. Projections catch up before this returns.
+    pub async fn execute_request(&self, request: Request, command: Command) -> Result<Executed, Error> {
+        let metadata = Metadata {
+            actor: request.actor,
+            correlation_id: Some(request.correlation_id.unwrap_or_else(|| self.ids.correlation_id())),
+            causation_id: request.causation_id,
+        };
+        let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
+        let executed = match &command {
+            Command::Contact(c) => {
+                for requirement in c.requirements() {
+                    self.check(requirement).await?;
+                }
+                self.run::<Contact>(c.contact_id(), c, &metadata, occurred_at).await?
+            }
+            Command::Company(c) => self.run::<Company>(c.company_id(), c, &metadata, occurred_at).await?,
+        };
+        if !executed.events.is_empty() {
+            // The command is committed whatever happens here; a lagging projection is caught
+            // up by the next call and reported by `catch_up`.
+            if let Err(error) = self.catch_up().await {
+                tracing::warn!(%error, "projections could not catch up after a command");
+            }
+        }
+        Ok(executed)
+    }
+
+    async fn check(&self, requirement: Requirement) -> Result<(), Error> {
+        match requirement {
+            Requirement::CompanyExists(id) => self.load::<Company>(id).await?.0.require_exists(id)?,
+            Requirement::ContactActive(id) => self.load::<Contact>(id).await?.0.require_active(id)?,
+        }
+        Ok(())
+    }
+
+    async fn run<A: Aggregate>(
+        &self,
+        id: A::Id,
+        command: &A::Command,
+        metadata: &Metadata,
+        occurred_at: DateTime<Utc>,
+    ) -> Result<Executed, Error> {
+        let stream: StreamId = id.into();
+        let attempts = self.options.max_retries + 1;
+        for _ in 0..attempts {
+            let (mut state, version) = self.load::<A>(id).await?;
+            let events = state.decide(command)?;
+            if events.is_empty() {
+                return Ok(Executed { stream, version, events });
+            }
+            let new_events = events
+                .iter()
+                .map(|event| NewEvent {
+                    id: self.ids.event_id(),
+                    occurred_at,
+                    metadata: metadata.clone(),
+                    event: event.clone(),
+                })
+                .collect();
+            match self.store.append(&stream, ExpectedVersion::Exact(version), new_events).await {
+                Ok(outcome) => {
+                    let every = self.options.snapshot_every.max(1);
+                    if outcome.last_version / every > version / every {
+                        events.iter().for_each(|e| state.evolve(e));
+                        self.save_snapshot(&stream, &state, outcome.last_version).await;
+                    }
+                    return Ok(Executed {
+                        stream,
+                        version: outcome.last_version,
+                        events,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(Error::TooManyConflicts { stream, attempts })
+    }
+
+    /// Loads an aggregate's state and version: the latest usable snapshot plus later events.
+    /// A snapshot that does not decode is reported and ignored, never trusted.
+    pub async fn load<A: Aggregate>(&self, id: A::Id) -> Result<(A, u64), Error> {
+        let stream: StreamId = id.into();
+        let (mut state, mut version) = match self.store.load_snapshot(&stream).await? {
+            Some(snapshot) => decode_snapshot::<A>(&stream, snapshot),
+            None => (A::default(), 0),
+        };
+        loop {
+            let batch = self
+                .store
+                .read_stream(&stream, version + 1, self.options.read_batch)
+                .await?;
+            for recorded in &batch {
+                if recorded.version != version + 1 {
+                    return Err(StoreError::Corrupt {
+                        location: format!("stream {stream} version {}", version + 1),
+                        reason: format!("the store returned version {} instead", recorded.version),
+                    }
+                    .into());
+                }
+                state.evolve(&recorded.event);
+                version = recorded.version;
+            }
+            if batch.len() < self.options.read_batch {
+                return Ok((state, version));
+            }
+        }
+    }
+
+    async fn save_snapshot<A: Aggregate>(&self, stream: &StreamId, state: &A, version: u64) {
+        let encoded = match serde_json::to_vec(state) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%stream, %error, "snapshot not encoded");
+                return;
+            }
+        };
+        let snapshot = Snapshot {
+            version,
+            schema: A::SNAPSHOT_SCHEMA,
+            state: encoded,
+        };
+        // A missing snapshot only costs replay time; the command has already succeeded.
+        if let Err(error) = self.store.save_snapshot(stream, snapshot).await {
+            tracing::warn!(%stream, %error, "snapshot not saved");
+        }
+    }
+
+    /// Feeds projections every event appended since they last looked; returns the position
+    /// they have reached. Call it before querying when other processes write to the store.
+    pub async fn catch_up(&self) -> Result<u64, Error> {
+        Ok(catch_up(&self.store, &self.views, self.options.read_batch).await?)
+    }
+
+    /// Reads the projections. The closure runs under a lock: keep it short.
+    pub fn query<R>(&self, f: impl FnOnce(&Views) -> R) -> R {
+        f(&lock(&self.views).projection)
+    }
+
+    /// The global position the projections have processed.
+    pub fn projected_position(&self) -> u64 {
+        lock(&self.views).position
+    }
+}
+
+fn decode_snapshot<A: Aggregate>(stream: &StreamId, snapshot: Snapshot) -> (A, u64) {
+    if snapshot.schema != A::SNAPSHOT_SCHEMA {
+        tracing::info!(%stream, schema = snapshot.schema, "snapshot of an older state shape ignored");
+        return (A::default(), 0);
+    }
+    match serde_json::from_slice::<A>(&snapshot.state) {
+        Ok(state) => (state, snapshot.version),
+        Err(error) => {
+            tracing::warn!(%stream, version = snapshot.version, %error,
+                "snapshot does not decode; rebuilding from events");
+            (A::default(), 0)
+        }
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Projections do not panic on any input; if one ever did, its state is still the state
+    // after the last whole event, so reading on is sound.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,323 @@
+//! What describes a customer — names, emails, phones, addresses, documents, roles, consent —
+//! and the validation every aggregate applies to them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::DomainError;
+use crate::ids::DocumentId;
+use crate::normalize::{self, Country};
+
+/// A person's name. At least one part must be non-blank.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Given (first) name.
+    pub given: String,
+    /// Family name(s).
+    pub family: String,
+}
+
+impl PersonName {
+    /// A name from its two parts.
+    pub fn new(given: impl Into<String>, family: impl Into<String>) -> Self {
+        Self {
+            given: given.into(),
+            family: family.into(),
+        }
+    }
+
+    /// "Given Family", trimmed.
+    pub fn full(&self) -> String {
+        format!("{} {}", self.given.trim(), self.family.trim())
+            .trim()
+            .to_owned()
+    }
+}
+
+/// A phone number as typed, with the country that national-format numbers belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    /// As typed: "+34 600-12-34-56".
+    pub number: String,
+    /// The country for a number written without its international prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Country>,
+}
+
+impl Phone {
+    /// A phone without a country hint.
+    pub fn new(number: impl Into<String>) -> Self {
+        Self {
+            number: number.into(),
+            country: None,
+        }
+    }
+
+    /// A national-format phone in `country`.
+    pub fn in_country(number: impl Into<String>, country: Country) -> Self {
+        Self {
+            number: number.into(),
+            country: Some(country),
+        }
+    }
+}
+
+/// A postal address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    /// Street and number.
+    pub line1: String,
+    /// Floor, door, building.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    /// City or town.
+    pub city: String,
+    /// State, province or region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Country>,
+}
+
+/// A person's personal data, kept apart from the rest of a contact's history so that erasure
+/// can later make exactly this unreadable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalData {
+    /// Name.
+    pub name: PersonName,
+    /// Email addresses, preferred first.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Phones, preferred first.
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    /// Postal addresses, preferred first.
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+    /// Date of birth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<NaiveDate>,
+    /// Tax identification number, as typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_id: Option<String>,
+}
+
+/// What kind of document is attached.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// An invoice.
+    Invoice,
+    /// A quote or offer.
+    Quote,
+    /// A signed contract.
+    Contract,
+    /// Anything else, named.
+    Other(String),
+}
+
+/// A document kept elsewhere (a file store, an ERP), referenced from a customer card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    /// Chosen by the caller; attaching the same id twice is a no-op.
+    pub document_id: DocumentId,
+    /// Invoice, quote, contract, ...
+    pub kind: DocumentKind,
+    /// What a person sees: "Invoice 2026-0042".
+    pub title: String,
+    /// Where the document lives.
+    pub uri: String,
+}
+
+/// The role in which a contact represents a company.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Director or owner.
+    Director,
+    /// Handles invoices and payments.
+    Accountant,
+    /// Legal counsel.
+    Lawyer,
+    /// Places orders.
+    Buyer,
+    /// Anything else, named.
+    Other(String),
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Director => f.write_str("director"),
+            Self::Accountant => f.write_str("accountant"),
+            Self::Lawyer => f.write_str("lawyer"),
+            Self::Buyer => f.write_str("buyer"),
+            Self::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A channel on which a contact may receive marketing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentChannel {
+    /// Newsletters and promotional email.
+    Email,
+    /// Text messages.
+    Sms,
+    /// Phone calls.
+    Phone,
+    /// Messenger apps.
+    Messenger,
+    /// Letters.
+    Post,
+}
+
+impl std::fmt::Display for ConsentChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Phone => "phone",
+            Self::Messenger => "messenger",
+            Self::Post => "post",
+        };
+        f.write_str(name)
+    }
+}
+
+/// Checks every email, phone and the tax id; the first problem found is the error.
+pub(crate) fn validate_contact_points(
+    emails: &[String],
+    phones: &[Phone],
+    tax_id: Option<&str>,
+) -> Result<(), DomainError> {
+    for email in emails {
+        if let Some(reason) = normalize::email_problem(email) {
+            return Err(DomainError::InvalidEmail {
+                email: email.clone(),
+                reason,
+            });
+        }
+    }
+    for phone in phones {
+        if normalize::phone(&phone.number, phone.country).is_none() {
+            return Err(DomainError::InvalidPhone {
+                phone: phone.number.clone(),
+            });
+        }
+    }
+    if let Some(tax_id) = tax_id {
+        if normalize::tax_id(tax_id).is_empty() {
+            return Err(DomainError::InvalidTaxId {
+                tax_id: tax_id.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Validates a person's personal data.
+pub(crate) fn validate_personal(personal: &PersonalData) -> Result<(), DomainError> {
+    if personal.name.full().is_empty() {
+        return Err(DomainError::EmptyName { what: "contact" });
+    }
+    validate_contact_points(&personal.emails, &personal.phones, personal.tax_id.as_deref())
+}
+
+/// Validates tags: each must be non-blank.
+pub(crate) fn validate_tags<'a>(tags: impl IntoIterator<Item = &'a String>) -> Result<(), DomainError> {
+    match tags.into_iter().find(|t| t.trim().is_empty()) {
+        Some(tag) => Err(DomainError::InvalidTag { tag: tag.clone() }),
+        None => Ok(()),
+    }
+}
+
+/// Validates custom field keys: each must be non-blank.
+pub(crate) fn validate_field_keys<'a>(
+    keys: impl IntoIterator<Item = &'a String>,
+) -> Result<(), DomainError> {
+    match keys.into_iter().find(|k| k.trim().is_empty()) {
+        Some(key) => Err(DomainError::InvalidCustomField { key: key.clone() }),
+        None => Ok(()),
+    }
+}
+
+/// Validates a document reference: a title and a location.
+pub(crate) fn validate_document(document: &DocumentRef) -> Result<(), DomainError> {
+    if document.title.trim().is_empty() || document.uri.trim().is_empty() {
+        return Err(DomainError::InvalidDocument {
+            document_id: document.document_id,
+        });
+    }
+    Ok(())
+}
+
+/// The tags of `add` not in `current`, and of `remove` that are: the effective change.
+pub(crate) fn tag_diff(
+    current: &BTreeSet<String>,
+    add: &BTreeSet<String>,
+    remove: &BTreeSet<String>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let added = add.difference(current).cloned().collect();
+    let removed = remove.intersection(current).cloned().collect();
+    (added, removed)
+}
+
+/// The custom fields of `set` that differ from `current`, and of `remove` that exist.
+pub(crate) fn field_diff(
+    current: &BTreeMap<String, String>,
+    set: &BTreeMap<String, String>,
+    remove: &BTreeSet<String>,
+) -> (BTreeMap<String, String>, BTreeSet<String>) {
+    let changed = set
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let removed = remove
+        .iter()
+        .filter(|k| current.contains_key(*k) && !set.contains_key(*k))
+        .cloned()
+        .collect();
+    (changed, removed)
+}
+
+/// What identifies and reaches an organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyDetails {
+    /// The name people use.
+    pub name: String,
+    /// The registered name, if different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// Tax identification number, as typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_id: Option<String>,
+    /// Website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Email addresses.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Phones.
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    /// Addresses.
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+}
+
+/// Validates a company's details.
+pub(crate) fn validate_company(details: &CompanyDetails) -> Result<(), DomainError> {
+    if details.name.trim().is_empty() {
+        return Err(DomainError::EmptyName { what: "company" });
+    }
+    validate_contact_points(&details.emails, &details.phones, details.tax_id.as_deref())
+}

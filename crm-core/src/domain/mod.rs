@@ -1,0 +1,37 @@
+//! The aggregates: each a decider with a `State`, its commands, `decide` and `evolve`.
+//!
+//! Deciders are pure: no I/O, no clock, no randomness. Everything a decision needs arrives in
+//! the command or in the state, so the same history and command always decide the same way.
+
+pub mod company;
+pub mod contact;
+pub mod details;
+mod error;
+
+pub use error::DomainError;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::event::Event;
+use crate::ids::StreamId;
+
+/// A consistency boundary: one stream, one state, decided one command at a time.
+///
+/// `evolve` takes `&mut self` rather than returning a new state: the same pure fold, without
+/// moving a large state through every event of a replay.
+pub trait Aggregate: Default + Clone + Send + Sync + Serialize + DeserializeOwned + 'static {
+    /// Its id type.
+    type Id: Copy + Into<StreamId> + std::fmt::Display + Send + Sync;
+    /// The commands it decides.
+    type Command: Send + Sync;
+
+    /// Bumped whenever the state's shape changes, so stale snapshots are rebuilt from events.
+    const SNAPSHOT_SCHEMA: u32;
+
+    /// The events that carry out `command`, or why it is rejected. No events: nothing to do.
+    fn decide(&self, command: &Self::Command) -> Result<Vec<Event>, DomainError>;
+
+    /// Folds one of this aggregate's events into the state. Other events are ignored.
+    fn evolve(&mut self, event: &Event);
+}

@@ -1,0 +1,27 @@
+//! The one error type `Crm` returns, wrapping the error of whichever layer failed.
+
+use crate::domain::DomainError;
+use crate::ids::StreamId;
+use crate::store::StoreError;
+
+/// Why a `Crm` call failed. Match on the variant: each wraps a narrower error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command was rejected by a business rule; nothing was written. Show the message to
+    /// the person who issued the command.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The store failed. See [`StoreError`] for which failures are safe to retry.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Other writers kept changing the stream; after this many attempts the command gave up.
+    /// Nothing was written by this command. Retrying later is safe.
+    #[error("gave up on stream {stream} after {attempts} attempts: other writers kept changing it")]
+    TooManyConflicts {
+        /// The contended stream.
+        stream: StreamId,
+        /// How many times the command was decided.
+        attempts: u32,
+    },
+}

@@ -1,0 +1,25 @@
+//! The core of crm, an event-sourced CRM for e-commerce: the domain (contacts, companies),
+//! the event model and its wire form, the [`EventStore`](store::EventStore) contract,
+//! command execution ([`Crm`]) and the projections that serve queries.
+//!
+//! Nothing here does I/O but through an `EventStore`, and nothing starts an async runtime.
+//! See the `crm` facade crate for a runnable introduction.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod clock;
+mod crm;
+pub mod domain;
+mod error;
+pub mod event;
+pub mod ids;
+pub mod money;
+pub mod normalize;
+pub mod projection;
+pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod upcast;
+
+pub use crate::crm::{Command, Crm, CrmOptions, Executed};
+pub use error::Error;

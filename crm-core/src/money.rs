@@ -1,0 +1,179 @@
+//! How money is represented: integer minor units plus an ISO 4217 currency, never floats.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 currency code: three ASCII uppercase letters, such as `EUR` or `BRL`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+/// A currency code that is not three ASCII letters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid currency code {0:?}: expected three letters such as EUR")]
+pub struct InvalidCurrency(pub String);
+
+impl Currency {
+    /// Parses a code, accepting lowercase (`eur` becomes `EUR`).
+    pub fn new(code: &str) -> Result<Self, InvalidCurrency> {
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return Err(InvalidCurrency(code.to_owned()));
+        }
+        Ok(Self([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
+    }
+
+    /// The three-letter code.
+    pub fn code(&self) -> &str {
+        // Constructed from ASCII letters only, so this never falls back.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl FromStr for Currency {
+    type Err = InvalidCurrency;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = InvalidCurrency;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::new(&s)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> Self {
+        c.code().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// An amount of money in minor units (cents for EUR, centavos for BRL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    /// Minor units; negative for refunds and credits.
+    pub minor: i64,
+    /// What the units are of.
+    pub currency: Currency,
+}
+
+/// Why two amounts could not be combined.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// The amounts are in different currencies; sums never mix them.
+    #[error("cannot combine {left} with {right}: amounts in different currencies never mix")]
+    CurrencyMismatch {
+        /// The currency of the left operand.
+        left: Currency,
+        /// The currency of the right operand.
+        right: Currency,
+    },
+    /// The result does not fit in 64 bits of minor units.
+    #[error("amount overflow adding {minor} to a total in {currency}")]
+    Overflow {
+        /// The amount that overflowed the total.
+        minor: i64,
+        /// The currency of the total.
+        currency: Currency,
+    },
+}
+
+impl Money {
+    /// An amount in minor units.
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    /// Zero in `currency`.
+    pub const fn zero(currency: Currency) -> Self {
+        Self::new(0, currency)
+    }
+
+    /// The sum, refusing to mix currencies or overflow.
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        if self.currency != other.currency {
+            return Err(MoneyError::CurrencyMismatch {
+                left: self.currency,
+                right: other.currency,
+            });
+        }
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow {
+                minor: other.minor,
+                currency: self.currency,
+            })?;
+        Ok(Money::new(minor, self.currency))
+    }
+}
+
+impl fmt::Display for Money {
+    /// Two decimal places, which is right for most currencies; exact minor units are always
+    /// available in `minor` for the rest.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        write!(f, "{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eur() -> Currency {
+        Currency::new("eur").unwrap()
+    }
+
+    #[test]
+    fn currency_codes_are_normalized_and_validated() {
+        assert_eq!(eur().code(), "EUR");
+        assert!(Currency::new("EURO").is_err());
+        assert!(Currency::new("E1R").is_err());
+        assert!(serde_json::from_str::<Currency>("\"xx\"").is_err());
+    }
+
+    #[test]
+    fn sums_never_mix_currencies() {
+        let brl = Currency::new("BRL").unwrap();
+        let err = Money::new(1, eur()).checked_add(Money::new(1, brl));
+        assert!(matches!(err, Err(MoneyError::CurrencyMismatch { .. })));
+        assert_eq!(
+            Money::new(150, eur()).checked_add(Money::new(-50, eur())),
+            Ok(Money::new(100, eur()))
+        );
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        let err = Money::new(i64::MAX, eur()).checked_add(Money::new(1, eur()));
+        assert!(matches!(err, Err(MoneyError::Overflow { .. })));
+    }
+
+    #[test]
+    fn display_shows_major_units() {
+        assert_eq!(Money::new(-1999, eur()).to_string(), "-19.99 EUR");
+        assert_eq!(Money::new(5, eur()).to_string(), "0.05 EUR");
+    }
+}

@@ -1,0 +1,486 @@
+//! The customer card: everything a manager sees about one person or organization.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::{self, Write as _};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Projection;
+use crate::domain::details::{Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, PersonalData, Role};
+use crate::event::{Actor, Event, RecordedEvent};
+use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
+
+/// When and by whom something was done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamp {
+    /// Business time.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: Actor,
+}
+
+impl Stamp {
+    fn of(event: &RecordedEvent) -> Self {
+        Self {
+            at: event.occurred_at,
+            by: event.metadata.actor.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ContactRecord {
+    personal: PersonalData,
+    tags: BTreeSet<String>,
+    custom_fields: BTreeMap<String, String>,
+    owner: Option<UserId>,
+    companies: BTreeMap<CompanyId, Role>,
+    documents: Vec<DocumentRef>,
+    consent: BTreeSet<ConsentChannel>,
+    merged_into: Option<ContactId>,
+    created: Stamp,
+    updated: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct CompanyRecord {
+    details: CompanyDetails,
+    tags: BTreeSet<String>,
+    owner: Option<UserId>,
+    documents: Vec<DocumentRef>,
+    created: Stamp,
+    updated: Stamp,
+}
+
+/// A company a contact represents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompanyLink {
+    /// The company.
+    pub company_id: CompanyId,
+    /// Its name now.
+    pub name: String,
+    /// The contact's role there.
+    pub role: Role,
+}
+
+/// A person who represents a company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Representative {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// Their name now.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// A person's card.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactCard {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// Personal data.
+    pub personal: PersonalData,
+    /// Labels.
+    pub tags: BTreeSet<String>,
+    /// Shop-specific fields.
+    pub custom_fields: BTreeMap<String, String>,
+    /// The owning manager.
+    pub owner: Option<UserId>,
+    /// Companies represented, by name.
+    pub companies: Vec<CompanyLink>,
+    /// Attached documents.
+    pub documents: Vec<DocumentRef>,
+    /// Channels with marketing consent.
+    pub consent: BTreeSet<ConsentChannel>,
+    /// The contact this one was merged into: look there instead.
+    pub merged_into: Option<ContactId>,
+    /// Contacts merged into this one.
+    pub merged_from: Vec<ContactId>,
+    /// Created when and by whom.
+    pub created: Stamp,
+    /// Last changed when and by whom.
+    pub updated: Stamp,
+}
+
+/// An organization's card.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompanyCard {
+    /// The company.
+    pub company_id: CompanyId,
+    /// Name, legal data, contact points.
+    pub details: CompanyDetails,
+    /// Labels.
+    pub tags: BTreeSet<String>,
+    /// The owning manager.
+    pub owner: Option<UserId>,
+    /// The people who represent it, by name.
+    pub representatives: Vec<Representative>,
+    /// Attached documents.
+    pub documents: Vec<DocumentRef>,
+    /// Created when and by whom.
+    pub created: Stamp,
+    /// Last changed when and by whom.
+    pub updated: Stamp,
+}
+
+/// Every customer's card. Names of linked companies and representatives are joined when a
+/// card is read, so a renamed company shows its new name on every representative's card.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerCards {
+    contacts: HashMap<ContactId, ContactRecord>,
+    companies: HashMap<CompanyId, CompanyRecord>,
+    representatives: HashMap<CompanyId, BTreeSet<ContactId>>,
+    merged_from: HashMap<ContactId, BTreeSet<ContactId>>,
+}
+
+impl CustomerCards {
+    /// How many contacts and companies have cards.
+    pub fn len(&self) -> usize {
+        self.contacts.len() + self.companies.len()
+    }
+
+    /// Whether there are no cards.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The card of a person.
+    pub fn contact(&self, contact_id: ContactId) -> Option<ContactCard> {
+        let r = self.contacts.get(&contact_id)?;
+        let mut companies: Vec<CompanyLink> = r
+            .companies
+            .iter()
+            .map(|(company_id, role)| CompanyLink {
+                company_id: *company_id,
+                name: self.company_name(*company_id),
+                role: role.clone(),
+            })
+            .collect();
+        companies.sort_by(|a, b| (&a.name, a.company_id).cmp(&(&b.name, b.company_id)));
+        Some(ContactCard {
+            contact_id,
+            personal: r.personal.clone(),
+            tags: r.tags.clone(),
+            custom_fields: r.custom_fields.clone(),
+            owner: r.owner,
+            companies,
+            documents: r.documents.clone(),
+            consent: r.consent.clone(),
+            merged_into: r.merged_into,
+            merged_from: self
+                .merged_from
+                .get(&contact_id)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default(),
+            created: r.created.clone(),
+            updated: r.updated.clone(),
+        })
+    }
+
+    /// The card of an organization, with its current representatives.
+    pub fn company(&self, company_id: CompanyId) -> Option<CompanyCard> {
+        let r = self.companies.get(&company_id)?;
+        let mut representatives: Vec<Representative> = self
+            .representatives
+            .get(&company_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|contact_id| {
+                let contact = self.contacts.get(contact_id)?;
+                let role = contact.companies.get(&company_id)?;
+                contact.merged_into.is_none().then(|| Representative {
+                    contact_id: *contact_id,
+                    name: contact.personal.name.full(),
+                    role: role.clone(),
+                })
+            })
+            .collect();
+        representatives.sort_by(|a, b| (&a.name, a.contact_id).cmp(&(&b.name, b.contact_id)));
+        Some(CompanyCard {
+            company_id,
+            details: r.details.clone(),
+            tags: r.tags.clone(),
+            owner: r.owner,
+            representatives,
+            documents: r.documents.clone(),
+            created: r.created.clone(),
+            updated: r.updated.clone(),
+        })
+    }
+
+    /// The display name of any customer.
+    pub fn name(&self, customer: CustomerId) -> Option<String> {
+        match customer {
+            CustomerId::Contact(id) => self.contacts.get(&id).map(|c| c.personal.name.full()),
+            CustomerId::Company(id) => self.companies.get(&id).map(|c| c.details.name.clone()),
+        }
+    }
+
+    fn company_name(&self, company_id: CompanyId) -> String {
+        self.companies
+            .get(&company_id)
+            .map_or_else(|| format!("company {company_id}"), |c| c.details.name.clone())
+    }
+
+    fn touch_contact(&mut self, id: ContactId, event: &RecordedEvent) -> Option<&mut ContactRecord> {
+        let record = self.contacts.get_mut(&id)?;
+        record.updated = Stamp::of(event);
+        Some(record)
+    }
+
+    fn touch_company(&mut self, id: CompanyId, event: &RecordedEvent) -> Option<&mut CompanyRecord> {
+        let record = self.companies.get_mut(&id)?;
+        record.updated = Stamp::of(event);
+        Some(record)
+    }
+}
+
+impl Projection for CustomerCards {
+    fn apply(&mut self, recorded: &RecordedEvent) {
+        match &recorded.event {
+            Event::ContactCreated(e) => {
+                self.contacts.insert(
+                    e.contact_id,
+                    ContactRecord {
+                        personal: e.personal.clone(),
+                        tags: e.tags.clone(),
+                        custom_fields: e.custom_fields.clone(),
+                        owner: e.owner,
+                        companies: BTreeMap::new(),
+                        documents: Vec::new(),
+                        consent: BTreeSet::new(),
+                        merged_into: None,
+                        created: Stamp::of(recorded),
+                        updated: Stamp::of(recorded),
+                    },
+                );
+            }
+            Event::ContactPersonalDataChanged(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.personal = e.personal.clone();
+                }
+            }
+            Event::ContactTagsChanged(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.tags.retain(|t| !e.removed.contains(t));
+                    r.tags.extend(e.added.iter().cloned());
+                }
+            }
+            Event::ContactCustomFieldsChanged(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.custom_fields.retain(|k, _| !e.removed.contains(k));
+                    r.custom_fields.extend(e.set.clone());
+                }
+            }
+            Event::ContactOwnerAssigned(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.owner = e.owner;
+                }
+            }
+            Event::ContactLinkedToCompany(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.companies.insert(e.company_id, e.role.clone());
+                    self.representatives.entry(e.company_id).or_default().insert(e.contact_id);
+                }
+            }
+            Event::ContactUnlinkedFromCompany(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.companies.remove(&e.company_id);
+                    if let Some(reps) = self.representatives.get_mut(&e.company_id) {
+                        reps.remove(&e.contact_id);
+                    }
+                }
+            }
+            Event::MarketingConsentGranted(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.consent.insert(e.channel);
+                }
+            }
+            Event::MarketingConsentWithdrawn(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.consent.remove(&e.channel);
+                }
+            }
+            Event::ContactMerged(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.merged_into = Some(e.survivor);
+                    self.merged_from.entry(e.survivor).or_default().insert(e.contact_id);
+                }
+            }
+            Event::DocumentAttached(e) => match e.customer {
+                CustomerId::Contact(id) => {
+                    if let Some(r) = self.touch_contact(id, recorded) {
+                        r.documents.push(e.document.clone());
+                    }
+                }
+                CustomerId::Company(id) => {
+                    if let Some(r) = self.touch_company(id, recorded) {
+                        r.documents.push(e.document.clone());
+                    }
+                }
+            },
+            Event::CompanyCreated(e) => {
+                self.companies.insert(
+                    e.company_id,
+                    CompanyRecord {
+                        details: e.details.clone(),
+                        tags: e.tags.clone(),
+                        owner: e.owner,
+                        documents: Vec::new(),
+                        created: Stamp::of(recorded),
+                        updated: Stamp::of(recorded),
+                    },
+                );
+            }
+            Event::CompanyDetailsChanged(e) => {
+                if let Some(r) = self.touch_company(e.company_id, recorded) {
+                    r.details = e.details.clone();
+                }
+            }
+            Event::CompanyTagsChanged(e) => {
+                if let Some(r) = self.touch_company(e.company_id, recorded) {
+                    r.tags.retain(|t| !e.removed.contains(t));
+                    r.tags.extend(e.added.iter().cloned());
+                }
+            }
+            Event::CompanyOwnerAssigned(e) => {
+                if let Some(r) = self.touch_company(e.company_id, recorded) {
+                    r.owner = e.owner;
+                }
+            }
+        }
+    }
+}
+
+// ---- rendering for people ----
+
+fn row(out: &mut String, label: &str, value: impl fmt::Display) {
+    let _ = writeln!(out, "  {label:<12} {value}");
+}
+
+fn rows<T: fmt::Display>(out: &mut String, label: &str, values: impl IntoIterator<Item = T>) {
+    for (i, value) in values.into_iter().enumerate() {
+        row(out, if i == 0 { label } else { "" }, value);
+    }
+}
+
+fn address_line(a: &Address) -> String {
+    let mut parts = vec![a.line1.clone()];
+    parts.extend(a.line2.clone());
+    let city = match &a.postal_code {
+        Some(code) => format!("{code} {}", a.city),
+        None => a.city.clone(),
+    };
+    parts.push(city);
+    parts.extend(a.region.clone());
+    parts.extend(a.country.map(|c| c.to_string()));
+    parts.retain(|p| !p.trim().is_empty());
+    parts.join(", ")
+}
+
+fn document_line(d: &DocumentRef) -> String {
+    let kind = match &d.kind {
+        DocumentKind::Invoice => "invoice",
+        DocumentKind::Quote => "quote",
+        DocumentKind::Contract => "contract",
+        DocumentKind::Other(k) => k.as_str(),
+    };
+    format!("[{kind}] {} <{}>", d.title, d.uri)
+}
+
+fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn stamp_line(s: &Stamp) -> String {
+    format!("{} by {}", s.at.format("%Y-%m-%d %H:%M UTC"), s.by)
+}
+
+fn common_rows(
+    out: &mut String,
+    emails: &[String],
+    phones: &[crate::domain::details::Phone],
+    addresses: &[Address],
+) {
+    rows(out, "email", emails);
+    rows(out, "phone", phones.iter().map(|p| &p.number));
+    rows(out, "address", addresses.iter().map(address_line));
+}
+
+impl fmt::Display for ContactCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.personal;
+        let mut out = format!("{}  (contact {})\n", p.name.full(), self.contact_id);
+        if let Some(survivor) = self.merged_into {
+            row(&mut out, "MERGED INTO", format!("contact {survivor}: see that card"));
+        }
+        if let Some(owner) = self.owner {
+            row(&mut out, "owner", format!("user {owner}"));
+        }
+        common_rows(&mut out, &p.emails, &p.phones, &p.addresses);
+        if let Some(birthday) = p.birthday {
+            row(&mut out, "birthday", birthday);
+        }
+        if let Some(tax_id) = &p.tax_id {
+            row(&mut out, "tax id", tax_id);
+        }
+        rows(
+            &mut out,
+            "works for",
+            self.companies.iter().map(|c| format!("{} ({})", c.name, c.role)),
+        );
+        if !self.tags.is_empty() {
+            row(&mut out, "tags", joined(&self.tags));
+        }
+        rows(
+            &mut out,
+            "field",
+            self.custom_fields.iter().map(|(k, v)| format!("{k}: {v}")),
+        );
+        rows(&mut out, "document", self.documents.iter().map(document_line));
+        let consent = if self.consent.is_empty() {
+            "none".to_owned()
+        } else {
+            joined(&self.consent)
+        };
+        row(&mut out, "marketing", format!("consent: {consent}"));
+        rows(&mut out, "merged from", self.merged_from.iter().map(|id| format!("contact {id}")));
+        row(&mut out, "created", stamp_line(&self.created));
+        row(&mut out, "updated", stamp_line(&self.updated));
+        f.write_str(&out)
+    }
+}
+
+impl fmt::Display for CompanyCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.details;
+        let mut out = format!("{}  (company {})\n", d.name, self.company_id);
+        if let Some(legal) = &d.legal_name {
+            row(&mut out, "legal name", legal);
+        }
+        if let Some(tax_id) = &d.tax_id {
+            row(&mut out, "tax id", tax_id);
+        }
+        if let Some(owner) = self.owner {
+            row(&mut out, "owner", format!("user {owner}"));
+        }
+        if let Some(web) = &d.website {
+            row(&mut out, "website", web);
+        }
+        common_rows(&mut out, &d.emails, &d.phones, &d.addresses);
+        rows(
+            &mut out,
+            "people",
+            self.representatives.iter().map(|r| format!("{} ({})", r.name, r.role)),
+        );
+        if !self.tags.is_empty() {
+            row(&mut out, "tags", joined(&self.tags));
+        }
+        rows(&mut out, "document", self.documents.iter().map(document_line));
+        row(&mut out, "created", stamp_line(&self.created));
+        row(&mut out, "updated", stamp_line(&self.updated));
+        f.write_str(&out)
+    }
+}

@@ -1,0 +1,122 @@
+//! How the log becomes something to query: the [`Projection`] trait and the catch-up loop.
+//!
+//! Projections pull from `read_all`, starting after the last position they processed, so they
+//! see every committed event exactly once in position order. A full rebuild from position 0
+//! and any sequence of incremental catch-ups give the same state.
+
+mod cards;
+mod search;
+
+use std::sync::Mutex;
+
+pub use cards::{CompanyCard, ContactCard, CompanyLink, Representative, CustomerCards, Stamp};
+pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
+
+use crate::crm::lock;
+use crate::event::RecordedEvent;
+use crate::store::{EventStore, StoreError};
+
+/// A fold of the event log into queryable state.
+pub trait Projection: Send {
+    /// Folds one event. Must not fail: every event in the log was valid when written.
+    fn apply(&mut self, event: &RecordedEvent);
+}
+
+/// A projection together with the last position it processed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tracked<P> {
+    /// The last global position applied; 0 before any.
+    pub position: u64,
+    /// The projection.
+    pub projection: P,
+}
+
+impl<P: Projection> Tracked<P> {
+    /// A projection that has seen nothing.
+    pub fn new(projection: P) -> Self {
+        Self {
+            position: 0,
+            projection,
+        }
+    }
+
+    /// Applies the events after `self.position`; events already seen are skipped, so
+    /// delivering a batch twice (at-least-once) changes nothing.
+    pub fn apply_batch(&mut self, batch: &[RecordedEvent]) {
+        let seen = self.position;
+        for event in batch.iter().filter(|e| e.position > seen) {
+            self.projection.apply(event);
+            self.position = event.position;
+        }
+    }
+}
+
+/// Catches `target` up with the store, one batch at a time; returns the position reached.
+///
+/// The lock is not held while reading, so queries go on during a long catch-up; two
+/// concurrent catch-ups are safe because [`Tracked::apply_batch`] skips what was applied.
+pub async fn catch_up<S, P>(store: &S, target: &Mutex<Tracked<P>>, batch: usize) -> Result<u64, StoreError>
+where
+    S: EventStore + ?Sized,
+    P: Projection,
+{
+    let batch = batch.max(1);
+    loop {
+        let from = lock(target).position + 1;
+        let events = store.read_all(from, batch).await?;
+        let mut tracked = lock(target);
+        tracked.apply_batch(&events);
+        if events.len() < batch {
+            return Ok(tracked.position);
+        }
+    }
+}
+
+/// Catches a durable projection up from its checkpoint named `name`, saving the checkpoint
+/// after each batch. For projections whose state outlives the process (a table the embedding
+/// program keeps); the in-memory [`Views`] rebuild from 0 instead.
+///
+/// If the process stops between applying a batch and saving the checkpoint, that batch is
+/// delivered again: `projection` must tolerate seeing an event twice.
+pub async fn catch_up_checkpointed<S, P>(
+    store: &S,
+    name: &str,
+    projection: &mut P,
+    batch: usize,
+) -> Result<u64, StoreError>
+where
+    S: EventStore + ?Sized,
+    P: Projection,
+{
+    let batch = batch.max(1);
+    let mut position = store.load_checkpoint(name).await?.unwrap_or(0);
+    loop {
+        let events = store.read_all(position + 1, batch).await?;
+        for event in &events {
+            projection.apply(event);
+            position = event.position;
+        }
+        if !events.is_empty() {
+            store.save_checkpoint(name, position).await?;
+        }
+        if events.len() < batch {
+            return Ok(position);
+        }
+    }
+}
+
+/// Every projection the CRM serves queries from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Views {
+    /// Customer cards.
+    pub cards: CustomerCards,
+    /// Name, email, phone and tax id lookup.
+    pub search: SearchIndex,
+}
+
+impl Projection for Views {
+    fn apply(&mut self, event: &RecordedEvent) {
+        self.cards.apply(event);
+        self.search.apply(event);
+    }
+}

@@ -1,0 +1,280 @@
+//! Finding customers: by name (case- and accent-insensitive word prefixes), email, phone and
+//! tax id, all normalized; and spotting likely duplicates.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::Projection;
+use crate::domain::details::{CompanyDetails, PersonalData, Phone};
+use crate::event::{Event, RecordedEvent};
+use crate::ids::{ContactId, CustomerId};
+use crate::normalize::{self, Country};
+
+/// What two records were found to share.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum MatchKey {
+    /// The same email, lowercased.
+    Email(String),
+    /// The same phone digits.
+    Phone(String),
+    /// The same tax id, letters and digits uppercased.
+    TaxId(String),
+}
+
+/// Contacts that look like one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateGroup {
+    /// The contacts, in id order.
+    pub contacts: Vec<ContactId>,
+    /// What they share.
+    pub reasons: Vec<MatchKey>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    /// The customer found (the survivor, if the match was a merged contact).
+    pub customer: CustomerId,
+    /// Its display name.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Keys {
+    words: BTreeSet<String>,
+    emails: BTreeSet<String>,
+    phones: BTreeSet<String>,
+    tax_ids: BTreeSet<String>,
+}
+
+impl Keys {
+    fn of_person(p: &PersonalData) -> Self {
+        Self::build(&p.name.full(), &p.emails, &p.phones, p.tax_id.as_deref())
+    }
+
+    fn of_company(d: &CompanyDetails) -> Self {
+        let names = format!("{} {}", d.name, d.legal_name.as_deref().unwrap_or(""));
+        Self::build(&names, &d.emails, &d.phones, d.tax_id.as_deref())
+    }
+
+    fn build(name: &str, emails: &[String], phones: &[Phone], tax_id: Option<&str>) -> Self {
+        Self {
+            words: normalize::words(name).into_iter().collect(),
+            emails: emails.iter().map(|e| normalize::email(e)).collect(),
+            phones: phones
+                .iter()
+                .filter_map(|p| normalize::phone(&p.number, p.country))
+                .flat_map(|k| k.keys().map(str::to_owned).collect::<Vec<_>>())
+                .collect(),
+            tax_ids: tax_id.map(normalize::tax_id).filter(|t| !t.is_empty()).into_iter().collect(),
+        }
+    }
+}
+
+type Postings = BTreeMap<String, BTreeSet<CustomerId>>;
+
+/// The search index over every customer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchIndex {
+    words: Postings,
+    emails: Postings,
+    phones: Postings,
+    tax_ids: Postings,
+    keys: HashMap<CustomerId, Keys>,
+    names: HashMap<CustomerId, String>,
+    merged_into: HashMap<ContactId, ContactId>,
+    /// The country assumed for national-format phone queries.
+    default_country: Option<Country>,
+}
+
+fn add(postings: &mut Postings, keys: &BTreeSet<String>, id: CustomerId) {
+    for key in keys {
+        postings.entry(key.clone()).or_default().insert(id);
+    }
+}
+
+fn remove(postings: &mut Postings, keys: &BTreeSet<String>, id: CustomerId) {
+    for key in keys {
+        if let Some(ids) = postings.get_mut(key) {
+            ids.remove(&id);
+            if ids.is_empty() {
+                postings.remove(key);
+            }
+        }
+    }
+}
+
+impl SearchIndex {
+    /// An index that reads national-format phone queries as numbers of `country`.
+    pub fn with_default_country(country: Country) -> Self {
+        Self {
+            default_country: Some(country),
+            ..Self::default()
+        }
+    }
+
+    fn reindex(&mut self, id: CustomerId, name: String, keys: Keys) {
+        if let Some(old) = self.keys.remove(&id) {
+            remove(&mut self.words, &old.words, id);
+            remove(&mut self.emails, &old.emails, id);
+            remove(&mut self.phones, &old.phones, id);
+            remove(&mut self.tax_ids, &old.tax_ids, id);
+        }
+        add(&mut self.words, &keys.words, id);
+        add(&mut self.emails, &keys.emails, id);
+        add(&mut self.phones, &keys.phones, id);
+        add(&mut self.tax_ids, &keys.tax_ids, id);
+        self.keys.insert(id, keys);
+        self.names.insert(id, name);
+    }
+
+    /// Follows merges to the contact that lives on.
+    fn resolve(&self, id: CustomerId) -> CustomerId {
+        let CustomerId::Contact(mut contact) = id else {
+            return id;
+        };
+        // Merges form chains, never cycles (a merged contact cannot be a survivor), but a
+        // bound keeps a damaged log from looping forever.
+        for _ in 0..64 {
+            match self.merged_into.get(&contact) {
+                Some(next) => contact = *next,
+                None => break,
+            }
+        }
+        CustomerId::Contact(contact)
+    }
+
+    fn hits(&self, ids: impl IntoIterator<Item = CustomerId>) -> Vec<SearchHit> {
+        let resolved: BTreeSet<CustomerId> = ids.into_iter().map(|id| self.resolve(id)).collect();
+        let mut hits: Vec<SearchHit> = resolved
+            .into_iter()
+            .map(|customer| SearchHit {
+                customer,
+                name: self.names.get(&customer).cloned().unwrap_or_default(),
+            })
+            .collect();
+        hits.sort_by(|a, b| (&a.name, a.customer).cmp(&(&b.name, b.customer)));
+        hits
+    }
+
+    /// Customers whose name has, for every word of `query`, a word starting with it:
+    /// "jo gar" finds "José García".
+    pub fn by_name(&self, query: &str) -> Vec<SearchHit> {
+        let mut result: Option<BTreeSet<CustomerId>> = None;
+        for word in normalize::words(query) {
+            let matching: BTreeSet<CustomerId> = self
+                .words
+                .range(word.clone()..)
+                .take_while(|(key, _)| key.starts_with(&word))
+                .flat_map(|(_, ids)| ids.iter().copied())
+                .collect();
+            result = Some(match result {
+                Some(so_far) => so_far.intersection(&matching).copied().collect(),
+                None => matching,
+            });
+        }
+        self.hits(result.unwrap_or_default())
+    }
+
+    /// Customers with this email, in any letter case.
+    pub fn by_email(&self, email: &str) -> Vec<SearchHit> {
+        self.hits(self.emails.get(&normalize::email(email)).into_iter().flatten().copied())
+    }
+
+    /// Customers with this phone, however it is written. A number without international
+    /// prefix is read in the index's default country, and also matches by national digits.
+    pub fn by_phone(&self, phone: &str) -> Vec<SearchHit> {
+        let Some(keys) = normalize::phone(phone, self.default_country) else {
+            return Vec::new();
+        };
+        let ids: Vec<CustomerId> = keys
+            .keys()
+            .filter_map(|k| self.phones.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        self.hits(ids)
+    }
+
+    /// Customers with this tax id, ignoring case, spaces and punctuation.
+    pub fn by_tax_id(&self, tax_id: &str) -> Vec<SearchHit> {
+        self.hits(self.tax_ids.get(&normalize::tax_id(tax_id)).into_iter().flatten().copied())
+    }
+
+    /// One box for everything: an email if it has `@`, otherwise name, tax id and (if it is
+    /// mostly digits) phone matches together.
+    pub fn find(&self, query: &str) -> Vec<SearchHit> {
+        if query.contains('@') {
+            return self.by_email(query);
+        }
+        let mut ids: Vec<CustomerId> = self.by_name(query).into_iter().map(|h| h.customer).collect();
+        ids.extend(self.by_tax_id(query).into_iter().map(|h| h.customer));
+        let looks_like_phone = query
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if looks_like_phone {
+            ids.extend(self.by_phone(query).into_iter().map(|h| h.customer));
+        }
+        self.hits(ids)
+    }
+
+    /// Groups of active contacts that share an email, phone or tax id.
+    pub fn duplicates(&self) -> Vec<DuplicateGroup> {
+        let mut groups: BTreeMap<Vec<ContactId>, BTreeSet<MatchKey>> = BTreeMap::new();
+        let sources: [(&Postings, fn(String) -> MatchKey); 3] = [
+            (&self.emails, MatchKey::Email),
+            (&self.phones, MatchKey::Phone),
+            (&self.tax_ids, MatchKey::TaxId),
+        ];
+        for (postings, kind) in sources {
+            for (key, ids) in postings {
+                let contacts: Vec<ContactId> = ids
+                    .iter()
+                    .filter_map(|id| match id {
+                        CustomerId::Contact(c) if !self.merged_into.contains_key(c) => Some(*c),
+                        _ => None,
+                    })
+                    .collect();
+                if contacts.len() > 1 {
+                    groups.entry(contacts).or_default().insert(kind(key.clone()));
+                }
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(contacts, reasons)| DuplicateGroup {
+                contacts,
+                reasons: reasons.into_iter().collect(),
+            })
+            .collect()
+    }
+}
+
+impl Projection for SearchIndex {
+    fn apply(&mut self, recorded: &RecordedEvent) {
+        match &recorded.event {
+            Event::ContactCreated(e) => {
+                let id = CustomerId::Contact(e.contact_id);
+                self.reindex(id, e.personal.name.full(), Keys::of_person(&e.personal));
+            }
+            Event::ContactPersonalDataChanged(e) => {
+                let id = CustomerId::Contact(e.contact_id);
+                self.reindex(id, e.personal.name.full(), Keys::of_person(&e.personal));
+            }
+            Event::ContactMerged(e) => {
+                self.merged_into.insert(e.contact_id, e.survivor);
+            }
+            Event::CompanyCreated(e) => {
+                let id = CustomerId::Company(e.company_id);
+                self.reindex(id, e.details.name.clone(), Keys::of_company(&e.details));
+            }
+            Event::CompanyDetailsChanged(e) => {
+                let id = CustomerId::Company(e.company_id);
+                self.reindex(id, e.details.name.clone(), Keys::of_company(&e.details));
+            }
+            _ => {}
+        }
+    }
+}

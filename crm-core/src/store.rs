@@ -1,0 +1,229 @@
+//! What every event store promises: the [`EventStore`] trait, [`ExpectedVersion`] and
+//! [`StoreError`].
+//!
+//! The contract, which `crate::testing::conformance` checks on every store:
+//!
+//! - `append` is atomic: all events of a call are written, or none is.
+//! - Stream versions are contiguous from 1; global positions strictly increase and are never
+//!   reused.
+//! - An `ExpectedVersion` mismatch is [`StoreError::Conflict`] and writes nothing.
+//! - Appending event ids that are already in the stream at the same place (a retried write)
+//!   succeeds and writes nothing new.
+//! - `read_all` returns only committed events, in position order, never skipping one.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{NewEvent, RecordedEvent};
+use crate::ids::{EventId, StreamId};
+
+/// What the writer believes about the stream's current version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExpectedVersion {
+    /// No check: append whatever the stream holds.
+    Any,
+    /// The stream must not exist yet (it has no events).
+    NoStream,
+    /// The stream must have at least one event.
+    StreamExists,
+    /// The stream's last version must be exactly this (0 means "no events").
+    Exact(u64),
+}
+
+impl ExpectedVersion {
+    /// Whether a stream whose last version is `actual` (0: empty) satisfies this expectation.
+    pub fn admits(self, actual: u64) -> bool {
+        match self {
+            Self::Any => true,
+            Self::NoStream => actual == 0,
+            Self::StreamExists => actual > 0,
+            Self::Exact(v) => v == actual,
+        }
+    }
+}
+
+impl std::fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Any => f.write_str("any version"),
+            Self::NoStream => f.write_str("no stream"),
+            Self::StreamExists => f.write_str("an existing stream"),
+            Self::Exact(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// What a successful append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// The stream's last version after the append.
+    pub last_version: u64,
+    /// The global position of the last event appended (of the original write, for a retry).
+    pub last_position: u64,
+    /// False when every event was already stored by an earlier attempt: nothing was written.
+    pub written: bool,
+}
+
+/// A serialized aggregate state at a stream version, stored beside the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The stream version the state includes.
+    pub version: u64,
+    /// Identifies the state's encoding; a snapshot with a different one is ignored and
+    /// rebuilt from events.
+    pub schema: u32,
+    /// The encoded state.
+    pub state: Vec<u8>,
+}
+
+/// Why a store operation failed. Match on the variant, never on the message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The stream is not at the expected version; nothing was written. Reload the stream,
+    /// decide again and retry.
+    #[error("conflict on stream {stream}: expected {expected}, but it is at version {actual}")]
+    Conflict {
+        /// The stream written to.
+        stream: StreamId,
+        /// What the writer expected.
+        expected: ExpectedVersion,
+        /// The stream's actual last version (0: no events).
+        actual: u64,
+    },
+    /// An event id is already stored somewhere other than where this append would put it:
+    /// the caller reused an id. Nothing was written. This is a bug in the caller.
+    #[error("event {event_id} is already stored in stream {existing_stream}; cannot append it to {stream} at version {version}")]
+    DuplicateEventId {
+        /// The reused id.
+        event_id: EventId,
+        /// Where it already is.
+        existing_stream: StreamId,
+        /// The stream written to.
+        stream: StreamId,
+        /// The version it would have taken.
+        version: u64,
+    },
+    /// An append with no events. Nothing was written.
+    #[error("append to {stream} carried no events")]
+    EmptyAppend {
+        /// The stream written to.
+        stream: StreamId,
+    },
+    /// Stored data could not be decoded. The store may be damaged or written by a newer
+    /// release; nothing was skipped.
+    #[error("cannot decode the record at {location}: {reason}")]
+    Corrupt {
+        /// Where: a position, a stream and version, or a key.
+        location: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The backend failed (I/O, connection). Whether the write happened is unknown:
+    /// retrying the same events is safe, because appends are idempotent by event id.
+    #[error("store backend failed: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A backend for the event log. Implementors must pass `crate::testing::conformance`.
+///
+/// The trait is `async` because real backends do I/O; the core never starts a runtime, so
+/// the embedding program chooses one (or none: `futures::executor::block_on` works for the
+/// memory store).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Appends `events` to `stream` atomically if the stream satisfies `expected`.
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// Up to `limit` events of `stream` with version `>= from_version`, in version order.
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` committed events with position `>= from_position`, in position order.
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The stream's last version, 0 if it has no events.
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError>;
+
+    /// The position of the last committed event, 0 for an empty log.
+    async fn head_position(&self) -> Result<u64, StoreError>;
+
+    /// Stores a snapshot of `stream`, replacing any older one.
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError>;
+
+    /// The latest snapshot of `stream`, if any.
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Records that projection `name` has processed every event up to `position`.
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError>;
+
+    /// The last position projection `name` recorded, if any.
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError>;
+}
+
+#[async_trait]
+impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        (**self).append(stream, expected, events).await
+    }
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_stream(stream, from_version, limit).await
+    }
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_all(from, limit).await
+    }
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        (**self).stream_version(stream).await
+    }
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        (**self).head_position().await
+    }
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        (**self).save_snapshot(stream, snapshot).await
+    }
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        (**self).load_snapshot(stream).await
+    }
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        (**self).save_checkpoint(name, position).await
+    }
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        (**self).load_checkpoint(name).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExpectedVersion::*;
+
+    #[test]
+    fn expected_version_admits_exactly_its_cases() {
+        assert!(Any.admits(0) && Any.admits(5));
+        assert!(NoStream.admits(0) && !NoStream.admits(1));
+        assert!(!StreamExists.admits(0) && StreamExists.admits(1));
+        assert!(Exact(3).admits(3) && !Exact(3).admits(2) && !Exact(0).admits(1));
+    }
+}

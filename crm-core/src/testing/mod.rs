@@ -1,0 +1,9 @@
+//! Test aids exported for users of the crate (feature `testing`): a given/when/then harness
+//! for deciders, proptest strategies for commands and events, and the store conformance
+//! suite every `EventStore` must pass.
+
+pub mod conformance;
+mod given;
+pub mod strategies;
+
+pub use given::{given, Given, Then};

@@ -1,0 +1,294 @@
+//! [`MemoryStore`]: the whole [`EventStore`] contract in process memory, for tests and
+//! short-lived programs. Nothing survives the process; see `docs/guarantees.md`.
+//!
+//! ```
+//! use crm_core::store::EventStore;
+//! use crm_store_memory::MemoryStore;
+//!
+//! let store = MemoryStore::new();
+//! // The memory store never waits, so any executor (or none but `block_on`) will do.
+//! let head = futures::executor::block_on(store.head_position());
+//! assert_eq!(head.ok(), Some(0));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use async_trait::async_trait;
+
+use crm_core::clock::{Clock, SystemClock};
+use crm_core::event::{NewEvent, RecordedEvent};
+use crm_core::ids::{EventId, StreamId};
+use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+
+/// Where an event sits: its stream and the index of its position in the log.
+#[derive(Debug, Clone)]
+struct Slot {
+    stream: StreamId,
+    version: u64,
+    index: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// The log; an event's position is its index + 1.
+    log: Vec<RecordedEvent>,
+    /// Per stream, the log indexes of its events in version order.
+    streams: HashMap<StreamId, Vec<usize>>,
+    ids: HashMap<EventId, Slot>,
+    snapshots: HashMap<StreamId, Snapshot>,
+    checkpoints: BTreeMap<String, u64>,
+}
+
+/// An in-process event store. Cheap to clone: clones share the same log.
+///
+/// Every operation takes one lock, so appends are atomic and `read_all` can never see a
+/// half-committed batch or a gap that fills later.
+#[derive(Clone)]
+pub struct MemoryStore {
+    inner: Arc<RwLock<Inner>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("events", &self.read().log.len())
+            .finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store stamping `recorded_at` with the system clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+
+    /// An empty store stamping `recorded_at` with `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            inner: Arc::default(),
+            clock,
+        }
+    }
+
+    /// How many events the log holds.
+    pub fn len(&self) -> usize {
+        self.read().log.len()
+    }
+
+    /// Whether the log is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    // A panic while holding the lock can only come from a bug between checks and writes,
+    // which happen in an order that leaves `Inner` consistent; so a poisoned lock is usable.
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Inner {
+    fn version_of(&self, stream: &StreamId) -> u64 {
+        self.streams.get(stream).map_or(0, |s| s.len() as u64)
+    }
+
+    /// `Some(outcome)` if `events` were all appended before at these very places (a retry);
+    /// an error if any id is stored elsewhere; `None` if all are new.
+    fn recognize_retry(
+        &self,
+        stream: &StreamId,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let Some(first) = self.ids.get(&events[0].id) else {
+            return self.reject_reused_ids(stream, events).map(|()| None);
+        };
+        let mut last = first;
+        for (offset, event) in events.iter().enumerate() {
+            let expected_version = first.version + offset as u64;
+            match self.ids.get(&event.id) {
+                Some(slot) if slot.stream == *stream && slot.version == expected_version => last = slot,
+                Some(slot) => {
+                    return Err(StoreError::DuplicateEventId {
+                        event_id: event.id,
+                        existing_stream: slot.stream.clone(),
+                        stream: stream.clone(),
+                        version: expected_version,
+                    })
+                }
+                None => {
+                    return Err(StoreError::DuplicateEventId {
+                        event_id: events[0].id,
+                        existing_stream: first.stream.clone(),
+                        stream: stream.clone(),
+                        version: first.version,
+                    })
+                }
+            }
+        }
+        Ok(Some(AppendOutcome {
+            last_version: self.version_of(stream),
+            last_position: self.log[last.index].position,
+            written: false,
+        }))
+    }
+
+    fn reject_reused_ids(&self, stream: &StreamId, events: &[NewEvent]) -> Result<(), StoreError> {
+        let next = self.version_of(stream) + 1;
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        for (offset, event) in events.iter().enumerate() {
+            let version = next + offset as u64;
+            if let Some(slot) = self.ids.get(&event.id) {
+                return Err(StoreError::DuplicateEventId {
+                    event_id: event.id,
+                    existing_stream: slot.stream.clone(),
+                    stream: stream.clone(),
+                    version,
+                });
+            }
+            if !seen.insert(event.id) {
+                return Err(StoreError::DuplicateEventId {
+                    event_id: event.id,
+                    existing_stream: stream.clone(),
+                    stream: stream.clone(),
+                    version,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventStore for MemoryStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream: stream.clone(),
+            });
+        }
+        let recorded_at = self.clock.now();
+        let mut inner = self.write();
+        // A retry is recognized before the version check: its first attempt already moved
+        // the version on, and the retry must still succeed.
+        if let Some(outcome) = inner.recognize_retry(stream, &events)? {
+            return Ok(outcome);
+        }
+        let actual = inner.version_of(stream);
+        if !expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        // All checks passed; from here on nothing can fail, so the append is all or nothing.
+        let inner = &mut *inner;
+        let indexes = inner.streams.entry(stream.clone()).or_default();
+        for (offset, new) in events.into_iter().enumerate() {
+            let index = inner.log.len();
+            let version = actual + offset as u64 + 1;
+            inner.ids.insert(
+                new.id,
+                Slot {
+                    stream: stream.clone(),
+                    version,
+                    index,
+                },
+            );
+            indexes.push(index);
+            inner.log.push(RecordedEvent {
+                id: new.id,
+                stream: stream.clone(),
+                version,
+                position: index as u64 + 1,
+                occurred_at: new.occurred_at,
+                recorded_at,
+                metadata: new.metadata,
+                event: new.event,
+            });
+        }
+        Ok(AppendOutcome {
+            last_version: indexes.len() as u64,
+            last_position: inner.log.len() as u64,
+            written: true,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.read();
+        let Some(indexes) = inner.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let skip = usize::try_from(from_version.saturating_sub(1)).unwrap_or(usize::MAX);
+        Ok(indexes
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(|&i| inner.log[i].clone())
+            .collect())
+    }
+
+    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let inner = self.read();
+        let start = usize::try_from(from_position.saturating_sub(1)).unwrap_or(usize::MAX);
+        Ok(inner.log.iter().skip(start).take(limit).cloned().collect())
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        Ok(self.read().version_of(stream))
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        Ok(self.read().log.len() as u64)
+    }
+
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let newer = inner
+            .snapshots
+            .get(stream)
+            .is_some_and(|s| s.version > snapshot.version);
+        // A slow writer must not replace a newer snapshot with an older one.
+        if !newer {
+            inner.snapshots.insert(stream.clone(), snapshot);
+        }
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.read().snapshots.get(stream).cloned())
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.write().checkpoints.insert(name.to_owned(), position);
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.read().checkpoints.get(name).copied())
+    }
+}
