@@ -1,0 +1,346 @@
+//! The store conformance suite: the [`EventStore`] contract as executable checks, run against
+//! every store.
+//!
+//! In a store crate's tests (see `crm-store-memory/tests/conformance.rs`):
+//!
+//! ```text
+//! #[test]
+//! fn my_store_passes_the_conformance_suite() {
+//!     futures::executor::block_on(conformance::run_all(MyStore::new));
+//! }
+//! ```
+//!
+//! Each check panics with a message naming the broken rule. The race checks start real
+//! threads, so the store must be usable from any thread without an async runtime context
+//! (every store in this workspace is).
+
+use std::collections::HashSet;
+use std::sync::Barrier;
+
+use chrono::{DateTime, Utc};
+use futures::executor::block_on;
+
+use crate::domain::contact::events::ContactTagsChanged;
+use crate::event::{Actor, Metadata, NewEvent, RecordedEvent};
+use crate::ids::{ContactId, EventId, StreamId};
+use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
+
+/// Runs every check, each on a fresh store from `new_store`.
+pub async fn run_all<S: EventStore>(mut new_store: impl FnMut() -> S) {
+    versions_start_at_one_and_are_contiguous(&new_store()).await;
+    expected_version_cases(&new_store()).await;
+    conflicts_and_failed_appends_write_nothing(&new_store()).await;
+    retried_appends_are_recognized(&new_store()).await;
+    batched_reads_cross_boundaries(&new_store()).await;
+    snapshots_and_checkpoints(&new_store()).await;
+    racing_writers_on_one_stream(&new_store(), 8, 25).await;
+    tailing_reader_never_skips(&new_store(), 4, 200).await;
+}
+
+fn stream(name: &str) -> StreamId {
+    StreamId::new(format!("conformance-{name}")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn at(second: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_750_000_000 + second, 0).unwrap_or_default()
+}
+
+/// A distinct, recognizable event; `n` is in its payload.
+pub fn sample_event(n: u64) -> NewEvent {
+    NewEvent {
+        id: EventId::new(),
+        occurred_at: at(i64::try_from(n).unwrap_or(0)),
+        metadata: Metadata::by(Actor::System),
+        event: ContactTagsChanged {
+            contact_id: ContactId::from_uuid(uuid::Uuid::from_u128(u128::from(n))),
+            added: [format!("tag-{n}")].into(),
+            removed: Default::default(),
+        }
+        .into(),
+    }
+}
+
+fn samples(range: std::ops::Range<u64>) -> Vec<NewEvent> {
+    range.map(sample_event).collect()
+}
+
+async fn read_whole_stream<S: EventStore>(store: &S, s: &StreamId) -> Vec<RecordedEvent> {
+    store.read_stream(s, 1, usize::MAX).await.unwrap_or_else(|e| panic!("read_stream: {e}"))
+}
+
+async fn read_whole_log<S: EventStore>(store: &S) -> Vec<RecordedEvent> {
+    store.read_all(0, usize::MAX).await.unwrap_or_else(|e| panic!("read_all: {e}"))
+}
+
+#[track_caller]
+fn assert_same(recorded: &RecordedEvent, new: &NewEvent) {
+    assert_eq!(recorded.id, new.id, "event id changed");
+    assert_eq!(recorded.event, new.event, "payload changed");
+    assert_eq!(recorded.metadata, new.metadata, "metadata changed");
+    assert_eq!(recorded.occurred_at, new.occurred_at, "occurred_at changed");
+}
+
+#[track_caller]
+fn assert_conflict(result: Result<crate::store::AppendOutcome, StoreError>, expected_actual: u64) {
+    match result {
+        Err(StoreError::Conflict { actual, .. }) => assert_eq!(actual, expected_actual, "Conflict.actual"),
+        other => panic!("expected a Conflict at version {expected_actual}, got {other:?}"),
+    }
+}
+
+/// Versions count 1, 2, 3 per stream; positions strictly increase across streams; what was
+/// appended reads back unchanged.
+pub async fn versions_start_at_one_and_are_contiguous<S: EventStore>(store: &S) {
+    let (a, b) = (stream("a"), stream("b"));
+    let first = samples(0..3);
+    let outcome = store.append(&a, ExpectedVersion::NoStream, first.clone()).await;
+    let outcome = outcome.unwrap_or_else(|e| panic!("first append: {e}"));
+    assert_eq!(outcome.last_version, 3);
+    assert!(outcome.written);
+    let second = samples(3..5);
+    store.append(&b, ExpectedVersion::NoStream, second.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    store.append(&a, ExpectedVersion::Exact(3), samples(5..6)).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let in_a = read_whole_stream(store, &a).await;
+    assert_eq!(in_a.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    for (recorded, new) in in_a.iter().zip(&first) {
+        assert_same(recorded, new);
+        assert_eq!(recorded.stream, a);
+    }
+    let log = read_whole_log(store).await;
+    assert_eq!(log.len(), 6);
+    assert!(log.windows(2).all(|w| w[0].position < w[1].position), "positions must strictly increase");
+    assert_eq!(store.head_position().await.ok(), log.last().map(|e| e.position));
+    assert_eq!(store.stream_version(&a).await.ok(), Some(4));
+    assert_eq!(store.stream_version(&stream("none")).await.ok(), Some(0));
+    assert!(read_whole_stream(store, &stream("none")).await.is_empty());
+}
+
+/// Each `ExpectedVersion` admits exactly its case.
+pub async fn expected_version_cases<S: EventStore>(store: &S) {
+    let s = stream("ev");
+    assert_conflict(store.append(&s, ExpectedVersion::StreamExists, samples(0..1)).await, 0);
+    assert_conflict(store.append(&s, ExpectedVersion::Exact(1), samples(0..1)).await, 0);
+    store.append(&s, ExpectedVersion::Exact(0), samples(1..2)).await.unwrap_or_else(|e| panic!("Exact(0) on empty: {e}"));
+    assert_conflict(store.append(&s, ExpectedVersion::NoStream, samples(2..3)).await, 1);
+    assert_conflict(store.append(&s, ExpectedVersion::Exact(0), samples(2..3)).await, 1);
+    assert_conflict(store.append(&s, ExpectedVersion::Exact(2), samples(2..3)).await, 1);
+    store.append(&s, ExpectedVersion::StreamExists, samples(3..4)).await.unwrap_or_else(|e| panic!("StreamExists: {e}"));
+    store.append(&s, ExpectedVersion::Any, samples(4..5)).await.unwrap_or_else(|e| panic!("Any: {e}"));
+    store.append(&s, ExpectedVersion::Exact(3), samples(5..6)).await.unwrap_or_else(|e| panic!("Exact(3): {e}"));
+    store.append(&stream("ev-any"), ExpectedVersion::Any, samples(6..7)).await.unwrap_or_else(|e| panic!("Any on empty: {e}"));
+    assert_eq!(store.stream_version(&s).await.ok(), Some(4));
+    assert_eq!(read_whole_log(store).await.len(), 5, "rejected appends must write nothing");
+}
+
+/// A conflict, an empty append, or a batch with a reused id writes nothing at all.
+pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S) {
+    let s = stream("atomic");
+    let first = samples(0..2);
+    store.append(&s, ExpectedVersion::NoStream, first.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let head = store.head_position().await.unwrap_or_else(|e| panic!("{e}"));
+
+    assert_conflict(store.append(&s, ExpectedVersion::Exact(1), samples(2..12)).await, 2);
+    assert!(matches!(
+        store.append(&s, ExpectedVersion::Any, Vec::new()).await,
+        Err(StoreError::EmptyAppend { .. })
+    ));
+    // The third event reuses an id already in another stream: the first two must not land.
+    let mut batch = samples(20..23);
+    batch[2].id = first[0].id;
+    let other = stream("atomic-other");
+    let result = store.append(&other, ExpectedVersion::Any, batch).await;
+    assert!(matches!(result, Err(StoreError::DuplicateEventId { .. })), "reused id: got {result:?}");
+    // The same id twice in one batch is also a reuse.
+    let mut twice = samples(30..32);
+    twice[1].id = twice[0].id;
+    let result = store.append(&other, ExpectedVersion::Any, twice).await;
+    assert!(matches!(result, Err(StoreError::DuplicateEventId { .. })), "id twice in a batch: got {result:?}");
+
+    assert_eq!(store.head_position().await.ok(), Some(head), "a failed append moved the head");
+    assert_eq!(store.stream_version(&other).await.ok(), Some(0), "a failed append left events");
+    assert_eq!(read_whole_log(store).await.len(), 2);
+}
+
+/// Appending the same event ids again succeeds and writes nothing new.
+pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
+    let s = stream("retry");
+    let batch = samples(0..3);
+    let first = store.append(&s, ExpectedVersion::NoStream, batch.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    store.append(&s, ExpectedVersion::Exact(3), samples(3..4)).await.unwrap_or_else(|e| panic!("{e}"));
+    // The same expectation as the first attempt, which would now conflict.
+    let retry = store.append(&s, ExpectedVersion::NoStream, batch.clone()).await;
+    let retry = retry.unwrap_or_else(|e| panic!("a retried append must succeed: {e}"));
+    assert!(!retry.written, "a retry must report that it wrote nothing");
+    assert_eq!(retry.last_position, first.last_position, "a retry reports the original position");
+    let retry = store.append(&s, ExpectedVersion::Any, batch.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!retry.written);
+    assert_eq!(read_whole_log(store).await.len(), 4, "a retry duplicated events");
+    let moved = store.append(&stream("retry-elsewhere"), ExpectedVersion::Any, batch).await;
+    assert!(matches!(moved, Err(StoreError::DuplicateEventId { .. })), "same ids, other stream: {moved:?}");
+}
+
+/// Reading in batches of any size yields exactly the whole, in order.
+pub async fn batched_reads_cross_boundaries<S: EventStore>(store: &S) {
+    let streams = [stream("r0"), stream("r1"), stream("r2")];
+    for n in 0..25u64 {
+        let s = &streams[usize::try_from(n % 3).unwrap_or(0)];
+        store.append(s, ExpectedVersion::Any, samples(n..n + 1)).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let whole = read_whole_log(store).await;
+    assert_eq!(whole.len(), 25);
+    assert_eq!(store.read_all(1, usize::MAX).await.ok().as_ref(), Some(&whole), "from 0 and from 1 differ");
+    for batch in [1usize, 2, 7, 24, 25, 100] {
+        let mut got = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = store.read_all(from, batch).await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(page.len() <= batch, "read_all returned more than its limit");
+            let Some(last) = page.last() else { break };
+            from = last.position + 1;
+            got.extend(page);
+        }
+        assert_eq!(got, whole, "read_all in batches of {batch}");
+    }
+    let in_r0 = read_whole_stream(store, &streams[0]).await;
+    assert_eq!(in_r0.len(), 9);
+    for batch in [1usize, 4, 9] {
+        let mut got = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = store.read_stream(&streams[0], from, batch).await.unwrap_or_else(|e| panic!("{e}"));
+            let Some(last) = page.last() else { break };
+            from = last.version + 1;
+            got.extend(page);
+        }
+        assert_eq!(got, in_r0, "read_stream in batches of {batch}");
+    }
+    let middle = store.read_stream(&streams[0], 4, 2).await.unwrap_or_default();
+    assert_eq!(middle.iter().map(|e| e.version).collect::<Vec<_>>(), [4, 5]);
+    let past = whole.last().map_or(0, |e| e.position) + 1;
+    assert!(store.read_all(past, 10).await.unwrap_or_default().is_empty());
+    assert!(store.read_stream(&streams[0], 10, 10).await.unwrap_or_default().is_empty());
+    assert!(store.read_all(1, 0).await.unwrap_or_default().is_empty(), "limit 0 returns nothing");
+}
+
+/// Snapshots and checkpoints are kept and replaced.
+pub async fn snapshots_and_checkpoints<S: EventStore>(store: &S) {
+    let s = stream("snap");
+    assert_eq!(store.load_snapshot(&s).await.ok(), Some(None));
+    let snapshot = Snapshot { version: 7, schema: 1, state: b"{\"x\":1}".to_vec() };
+    store.save_snapshot(&s, snapshot.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.load_snapshot(&s).await.ok(), Some(Some(snapshot)));
+    let newer = Snapshot { version: 9, schema: 1, state: vec![1, 2, 3] };
+    store.save_snapshot(&s, newer.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.load_snapshot(&s).await.ok(), Some(Some(newer)));
+
+    assert_eq!(store.load_checkpoint("cards").await.ok(), Some(None));
+    store.save_checkpoint("cards", 41).await.unwrap_or_else(|e| panic!("{e}"));
+    store.save_checkpoint("cards", 42).await.unwrap_or_else(|e| panic!("{e}"));
+    store.save_checkpoint("search", 5).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.load_checkpoint("cards").await.ok(), Some(Some(42)));
+    assert_eq!(store.load_checkpoint("search").await.ok(), Some(Some(5)));
+}
+
+/// `writers` threads append to one stream, each round all with the same expected version:
+/// exactly one wins each round, the rest get `Conflict`, nothing is lost or duplicated.
+pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usize, rounds: u64) {
+    let s = stream("race");
+    let barrier = Barrier::new(writers);
+    // Writers never panic between barriers (a panicking writer would leave the others
+    // waiting forever); they record what happened and the checks run afterwards.
+    let results: Vec<Vec<(u64, EventId, Result<u64, String>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..writers)
+            .map(|w| {
+                let (s, barrier) = (&s, &barrier);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    for round in 0..rounds {
+                        barrier.wait();
+                        let event = sample_event(round * 1000 + w as u64);
+                        let id = event.id;
+                        let outcome = block_on(store.append(s, ExpectedVersion::Exact(round), vec![event]));
+                        let outcome = match outcome {
+                            Ok(outcome) => Ok(outcome.last_version),
+                            Err(StoreError::Conflict { actual, .. }) if actual > round => Err("conflict".to_owned()),
+                            Err(other) => Err(format!("writer {w} round {round}: unexpected {other:?}")),
+                        };
+                        mine.push((round, id, outcome));
+                        barrier.wait();
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("a writer panicked"))).collect()
+    });
+    for (round, _, outcome) in results.iter().flatten() {
+        match outcome {
+            Ok(version) => assert_eq!(*version, round + 1, "the winner of round {round} got version {version}"),
+            Err(why) => assert_eq!(why, "conflict", "{why}"),
+        }
+    }
+    let results: Vec<Vec<(u64, EventId, bool)>> = results
+        .into_iter()
+        .map(|mine| mine.into_iter().map(|(r, id, o)| (r, id, o.is_ok())).collect())
+        .collect();
+    let winners: Vec<(u64, EventId)> = results
+        .iter()
+        .flatten()
+        .filter(|(_, _, won)| *won)
+        .map(|(round, id, _)| (*round, *id))
+        .collect();
+    for round in 0..rounds {
+        let count = winners.iter().filter(|(r, _)| *r == round).count();
+        assert_eq!(count, 1, "round {round} had {count} winners");
+    }
+    let stored = read_whole_stream(store, &s).await;
+    assert_eq!(stored.len() as u64, rounds, "events lost or duplicated");
+    for (recorded, (round, id)) in stored.iter().zip({
+        let mut w = winners.clone();
+        w.sort_by_key(|(r, _)| *r);
+        w
+    }) {
+        assert_eq!(recorded.version, round + 1);
+        assert_eq!(recorded.id, id, "version {} holds a loser's event", recorded.version);
+    }
+    assert!(stored.windows(2).all(|w| w[0].position < w[1].position));
+}
+
+/// `writers` threads append to their own streams while a reader tails `read_all`; the
+/// reader must see every event exactly once, in position order, never skipping one that
+/// commits later with a lower position.
+pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize, per_writer: u64) {
+    let tailed: Vec<RecordedEvent> = std::thread::scope(|scope| {
+        for w in 0..writers {
+            scope.spawn(move || {
+                let s = stream(&format!("tail-{w}"));
+                for n in 0..per_writer {
+                    let event = sample_event(w as u64 * 100_000 + n);
+                    block_on(store.append(&s, ExpectedVersion::Exact(n), vec![event]))
+                        .unwrap_or_else(|e| panic!("writer {w}: {e}"));
+                }
+            });
+        }
+        let reader = scope.spawn(move || {
+            let total = writers * usize::try_from(per_writer).unwrap_or(0);
+            let mut seen = Vec::with_capacity(total);
+            let mut from = 1;
+            while seen.len() < total {
+                let page = block_on(store.read_all(from, 17)).unwrap_or_else(|e| panic!("reader: {e}"));
+                if let Some(last) = page.last() {
+                    from = last.position + 1;
+                }
+                seen.extend(page);
+                std::thread::yield_now();
+            }
+            seen
+        });
+        reader.join().unwrap_or_else(|_| panic!("the reader panicked"))
+    });
+    let whole = read_whole_log(store).await;
+    assert_eq!(tailed.len(), whole.len(), "the tailing reader saw a different number of events");
+    assert_eq!(tailed, whole, "the tailing reader skipped or reordered events");
+    let unique: HashSet<EventId> = whole.iter().map(|e| e.id).collect();
+    assert_eq!(unique.len(), whole.len());
+}

@@ -1,0 +1,69 @@
+//! The store contract, checked on MemoryStore.
+
+use crm_core::testing::conformance;
+use crm_store_memory::MemoryStore;
+
+#[test]
+fn memory_store_passes_the_conformance_suite() {
+    futures::executor::block_on(conformance::run_all(MemoryStore::new));
+}
+
+/// A store that forgets the version check, as cqrs-es's in-memory store did. The suite must
+/// catch it, or it proves nothing.
+mod careless {
+    use async_trait::async_trait;
+    use crm_core::event::{NewEvent, RecordedEvent};
+    use crm_core::ids::StreamId;
+    use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+    use crm_store_memory::MemoryStore;
+
+    #[derive(Default)]
+    pub struct SkipsVersionCheck(pub MemoryStore);
+
+    #[async_trait]
+    impl EventStore for SkipsVersionCheck {
+        async fn append(&self, s: &StreamId, _: ExpectedVersion, e: Vec<NewEvent>) -> Result<AppendOutcome, StoreError> {
+            self.0.append(s, ExpectedVersion::Any, e).await
+        }
+        async fn read_stream(&self, s: &StreamId, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.0.read_stream(s, from, limit).await
+        }
+        async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.0.read_all(from, limit).await
+        }
+        async fn stream_version(&self, s: &StreamId) -> Result<u64, StoreError> {
+            self.0.stream_version(s).await
+        }
+        async fn head_position(&self) -> Result<u64, StoreError> {
+            self.0.head_position().await
+        }
+        async fn save_snapshot(&self, s: &StreamId, snap: Snapshot) -> Result<(), StoreError> {
+            self.0.save_snapshot(s, snap).await
+        }
+        async fn load_snapshot(&self, s: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+            self.0.load_snapshot(s).await
+        }
+        async fn save_checkpoint(&self, name: &str, p: u64) -> Result<(), StoreError> {
+            self.0.save_checkpoint(name, p).await
+        }
+        async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+            self.0.load_checkpoint(name).await
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "expected a Conflict")]
+fn a_store_that_skips_the_version_check_fails_the_suite() {
+    futures::executor::block_on(conformance::expected_version_cases(&careless::SkipsVersionCheck::default()));
+}
+
+#[test]
+#[should_panic(expected = "round 0")]
+fn a_store_that_skips_the_version_check_loses_the_race() {
+    futures::executor::block_on(conformance::racing_writers_on_one_stream(
+        &careless::SkipsVersionCheck::default(),
+        8,
+        25,
+    ));
+}
