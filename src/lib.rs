@@ -1,1 +1,9 @@
-//! x
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use crm_core::*;
+
+/// The in-process store (feature `memory`, on by default).
+#[cfg(feature = "memory")]
+pub use crm_store_memory::MemoryStore;

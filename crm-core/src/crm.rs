@@ -11,6 +11,7 @@ use crate::domain::Aggregate;
 use crate::error::Error;
 use crate::event::{Actor, Event, Metadata, NewEvent};
 use crate::ids::{CorrelationId, EventId, StreamId};
+use crate::normalize::Country;
 use crate::projection::{catch_up, Tracked, Views};
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
@@ -77,6 +78,8 @@ pub struct CrmOptions {
     pub snapshot_every: u64,
     /// Events per read when loading streams and catching projections up.
     pub read_batch: usize,
+    /// The country that phone searches without an international prefix are read in.
+    pub default_country: Option<Country>,
 }
 
 impl Default for CrmOptions {
@@ -85,6 +88,7 @@ impl Default for CrmOptions {
             max_retries: 8,
             snapshot_every: 64,
             read_batch: 512,
+            default_country: None,
         }
     }
 }
@@ -126,7 +130,7 @@ impl<S: EventStore> Crm<S> {
             clock,
             ids,
             options,
-            views: Mutex::new(Tracked::new(Views::default())),
+            views: Mutex::new(Tracked::new(Views::new(options.default_country))),
         }
     }
 

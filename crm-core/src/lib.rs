@@ -21,5 +21,5 @@ pub mod store;
 pub mod testing;
 pub mod upcast;
 
-pub use crate::crm::{Command, Crm, CrmOptions, Executed};
+pub use crate::crm::{Command, Crm, CrmOptions, Executed, Request};
 pub use error::Error;

@@ -114,6 +114,16 @@ pub struct Views {
     pub search: SearchIndex,
 }
 
+impl Views {
+    /// Empty views; phone searches without a prefix are read in `default_country`.
+    pub fn new(default_country: Option<crate::normalize::Country>) -> Self {
+        Self {
+            cards: CustomerCards::default(),
+            search: default_country.map(SearchIndex::with_default_country).unwrap_or_default(),
+        }
+    }
+}
+
 impl Projection for Views {
     fn apply(&mut self, event: &RecordedEvent) {
         self.cards.apply(event);

@@ -23,6 +23,16 @@ pub enum MatchKey {
     TaxId(String),
 }
 
+impl std::fmt::Display for MatchKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Email(e) => write!(f, "email {e}"),
+            Self::Phone(p) => write!(f, "phone {p}"),
+            Self::TaxId(t) => write!(f, "tax id {t}"),
+        }
+    }
+}
+
 /// Contacts that look like one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DuplicateGroup {
@@ -246,10 +256,29 @@ impl SearchIndex {
             .into_iter()
             .map(|(contacts, reasons)| DuplicateGroup {
                 contacts,
-                reasons: reasons.into_iter().collect(),
+                reasons: without_national_echoes(reasons),
             })
             .collect()
     }
+}
+
+/// Drops a national phone key when the same group also matched on the international number
+/// it ends with: one phone, reported once.
+fn without_national_echoes(reasons: BTreeSet<MatchKey>) -> Vec<MatchKey> {
+    let international: Vec<String> = reasons
+        .iter()
+        .filter_map(|r| match r {
+            MatchKey::Phone(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    reasons
+        .into_iter()
+        .filter(|r| match r {
+            MatchKey::Phone(p) => !international.iter().any(|i| i.len() > p.len() && i.ends_with(p.as_str())),
+            _ => true,
+        })
+        .collect()
 }
 
 impl Projection for SearchIndex {
