@@ -82,7 +82,7 @@ pub fn personal_data() -> impl Strategy<Value = PersonalData> {
         vec(phone(), 0..3),
         vec(address(), 0..2),
         option::of((1950..2005i32, 1..=12u32, 1..=28u32)),
-        option::of(select(vec!["12345678Z", "b-1234 5678", "--"])),
+        option::of(prop_oneof![9 => select(vec!["12345678Z", "b-1234 5678"]), 1 => Just("--")]),
     )
         .prop_map(|(name, emails, phones, addresses, birthday, tax_id)| PersonalData {
             name,
@@ -185,9 +185,28 @@ pub fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
-/// A sequence of commands; creations are weighted so most later commands find their target.
+/// A sequence of commands: first an attempt to create every customer of the pools (some
+/// with invalid data, so a few are rejected), then `1..max_len` random commands on them.
 pub fn commands(max_len: usize) -> impl Strategy<Value = Vec<Command>> {
-    vec(command(), 1..max_len)
+    let creates_contacts: Vec<_> = contact_pool()
+        .into_iter()
+        .map(|contact_id| {
+            (personal_data(), tags()).prop_map(move |(personal, tags)| {
+                Command::Contact(ContactCommand::Create(CreateContact { contact_id, personal, tags, ..CreateContact::default() }))
+            })
+        })
+        .collect();
+    let creates_companies: Vec<_> = company_pool()
+        .into_iter()
+        .map(|company_id| {
+            company_details().prop_map(move |details| {
+                Command::Company(CompanyCommand::Create { company_id, details, tags: BTreeSet::new(), owner: None })
+            })
+        })
+        .collect();
+    (creates_companies, creates_contacts, vec(command(), 1..max_len)).prop_map(|(companies, contacts, rest)| {
+        companies.into_iter().chain(contacts).chain(rest).collect()
+    })
 }
 
 /// Any event, with payloads that need not pass validation: for wire-format properties.
