@@ -1,0 +1,103 @@
+//! What people read: customer cards, rendered for a fixed scenario (insta snapshots).
+
+mod support;
+
+use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
+use crm::domain::details::{Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role};
+use crm::event::Actor;
+use crm::ids::DocumentId;
+use crm::normalize::Country;
+use support::*;
+
+fn es() -> Country {
+    Country::new("ES").unwrap()
+}
+
+#[tokio::test]
+async fn company_card_with_two_representatives() {
+    let (crm, clock) = fresh();
+    let details = CompanyDetails {
+        name: "Acme Iberia".into(),
+        legal_name: Some("Acme Iberia S.L.".into()),
+        tax_id: Some("B-12345678".into()),
+        website: Some("https://acme.example".into()),
+        emails: vec!["compras@acme.example".into()],
+        phones: vec![Phone::in_country("910 000 111", es())],
+        addresses: vec![Address {
+            line1: "Calle Mayor 1".into(),
+            line2: Some("3º izquierda".into()),
+            city: "Madrid".into(),
+            postal_code: Some("28013".into()),
+            country: Some(es()),
+            ..Address::default()
+        }],
+    };
+    let create = crm::domain::company::CompanyCommand::Create {
+        company_id: company(1),
+        details,
+        tags: ["b2b".to_owned(), "wholesale".to_owned()].into(),
+        owner: Some(user(1)),
+    };
+    crm.execute(&manager(), create).await.unwrap();
+    for (n, given, family, role) in [(1, "Lucía", "Ferrer", Role::Accountant), (2, "José", "Núñez", Role::Director)] {
+        clock.advance(chrono::TimeDelta::hours(1));
+        crm.execute(&manager(), create_contact(contact(n), given, family)).await.unwrap();
+        let link = ContactCommand::LinkToCompany { contact_id: contact(n), company_id: company(1), role };
+        crm.execute(&manager(), link).await.unwrap();
+    }
+    clock.advance(chrono::TimeDelta::days(2));
+    let contract = DocumentRef {
+        document_id: DocumentId::from_uuid(uuid::Uuid::from_u128(77)),
+        kind: DocumentKind::Contract,
+        title: "Framework agreement 2026".into(),
+        uri: "https://files.acme.example/contracts/2026.pdf".into(),
+    };
+    let attach = crm::domain::company::CompanyCommand::AttachDocument { company_id: company(1), document: contract };
+    crm.execute(&manager(), attach).await.unwrap();
+
+    let card = crm.query(|v| v.cards.company(company(1))).unwrap();
+    assert_eq!(card.representatives.len(), 2);
+    insta::assert_snapshot!(card.to_string());
+}
+
+#[tokio::test]
+async fn person_card_after_a_merge() {
+    let (crm, clock) = fresh();
+    let import = Actor::Import { source: "webshop export 2026-03-01".into() };
+    let jose = CreateContact::new(contact(1), "José", "Núñez")
+        .email("jose@acme.example")
+        .phone(Phone::new("+34 600-12-34-56"))
+        .birthday(chrono::NaiveDate::from_ymd_opt(1984, 7, 9).unwrap())
+        .tax_id("12345678Z")
+        .owner(user(1))
+        .address(Address {
+            line1: "Rua Augusta 200".into(),
+            city: "Lisboa".into(),
+            postal_code: Some("1100-053".into()),
+            country: Some(Country::new("PT").unwrap()),
+            ..Address::default()
+        });
+    crm.execute(&manager(), ContactCommand::Create(jose)).await.unwrap();
+    clock.advance(chrono::TimeDelta::days(1));
+    let duplicate = CreateContact::new(contact(2), "Jose", "Nunez").phone(Phone::in_country("600 12 34 56", es())).tag("newsletter");
+    crm.execute(&import, ContactCommand::Create(duplicate)).await.unwrap();
+    let grant = ContactCommand::GrantConsent { contact_id: contact(2), channel: ConsentChannel::Email, evidence: None };
+    crm.execute(&import, grant).await.unwrap();
+
+    let groups = crm.query(|v| v.search.duplicates());
+    assert_eq!(groups.len(), 1);
+    clock.advance(chrono::TimeDelta::hours(3));
+    crm.execute(&manager(), ContactCommand::Merge { contact_id: contact(2), survivor: contact(1) }).await.unwrap();
+    let mut update = UpdateContact::new(contact(1));
+    update.add_tags.insert("newsletter".into());
+    update.set_fields.insert("preferred size".into(), "L".into());
+    crm.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+
+    let survivor = crm.query(|v| v.cards.contact(contact(1))).unwrap();
+    let merged = crm.query(|v| v.cards.contact(contact(2))).unwrap();
+    assert_eq!(survivor.merged_from, [contact(2)]);
+    assert_eq!(merged.merged_into, Some(contact(1)));
+    insta::assert_snapshot!("survivor", survivor.to_string());
+    insta::assert_snapshot!("merged", merged.to_string());
+    insta::assert_json_snapshot!("survivor_json", survivor);
+}
