@@ -5,7 +5,9 @@
 
 use crm::domain::company::CompanyCommand;
 use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
-use crm::domain::details::{Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role};
+use crm::domain::details::{
+    Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role,
+};
 use crm::event::Actor;
 use crm::ids::{CompanyId, ContactId, DocumentId, UserId};
 use crm::normalize::Country;
@@ -61,13 +63,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .email("jose@acme.example")
         .phone(Phone::new("+34 600-12-34-56"))
         .owner(marta);
-    crm.execute(&manager, ContactCommand::Create(create)).await?;
+    crm.execute(&manager, ContactCommand::Create(create))
+        .await?;
     let lucia = ContactId::new();
     let create = CreateContact::new(lucia, "Lucía", "Ferrer").email("contabilidad@acme.example");
-    crm.execute(&manager, ContactCommand::Create(create)).await?;
+    crm.execute(&manager, ContactCommand::Create(create))
+        .await?;
     for (contact_id, role) in [(jose, Role::Director), (lucia, Role::Accountant)] {
-        crm.execute(&manager, ContactCommand::LinkToCompany { contact_id, company_id: acme, role })
-            .await?;
+        crm.execute(
+            &manager,
+            ContactCommand::LinkToCompany {
+                contact_id,
+                company_id: acme,
+                role,
+            },
+        )
+        .await?;
     }
     crm.execute(
         &manager,
@@ -100,7 +111,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
 
     println!("== What a manager types, and who comes back\n");
-    for query in ["nunez", "JOSÉ", "600123456", "+34 600 12 34 56", "b12345678", "CONTABILIDAD@acme.example"] {
+    for query in [
+        "nunez",
+        "JOSÉ",
+        "600123456",
+        "+34 600 12 34 56",
+        "b12345678",
+        "CONTABILIDAD@acme.example",
+    ] {
         let names: Vec<String> = crm
             .query(|v| v.search.find(query))
             .into_iter()
@@ -120,11 +138,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {} share {}", names.join(" and "), reasons.join(", "));
     }
 
-    crm.execute(&manager, ContactCommand::Merge { contact_id: duplicate, survivor: jose })
-        .await?;
+    crm.execute(
+        &manager,
+        ContactCommand::Merge {
+            contact_id: duplicate,
+            survivor: jose,
+        },
+    )
+    .await?;
     let mut update = UpdateContact::new(jose);
     update.add_tags.insert("newsletter".into());
-    crm.execute(&manager, ContactCommand::Update(update)).await?;
+    crm.execute(&manager, ContactCommand::Update(update))
+        .await?;
     crm.execute(
         &manager,
         ContactCommand::GrantConsent {
@@ -146,7 +171,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{card}");
     }
     let rejected = crm
-        .execute(&import, ContactCommand::AssignOwner { contact_id: duplicate, owner: None })
+        .execute(
+            &import,
+            ContactCommand::AssignOwner {
+                contact_id: duplicate,
+                owner: None,
+            },
+        )
         .await;
     if let Err(why) = rejected {
         println!("Editing the merged record is refused: {why}");

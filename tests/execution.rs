@@ -1,4 +1,5 @@
 //! How `Crm::execute` loads, checks, decides, appends and retries.
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
 
 mod support;
 
@@ -19,12 +20,23 @@ use support::*;
 #[tokio::test]
 async fn linking_to_a_company_that_does_not_exist_is_rejected_and_writes_nothing() {
     let (crm, _) = fresh();
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     let head = crm.store().head_position().await.unwrap();
-    let link = ContactCommand::LinkToCompany { contact_id: contact(1), company_id: company(9), role: Role::Buyer };
+    let link = ContactCommand::LinkToCompany {
+        contact_id: contact(1),
+        company_id: company(9),
+        role: Role::Buyer,
+    };
     let err = crm.execute(&manager(), link).await.unwrap_err();
-    assert!(matches!(err, Error::Domain(DomainError::CompanyNotFound { company_id }) if company_id == company(9)));
-    assert_eq!(err.to_string(), format!("company {} does not exist", company(9)));
+    assert!(
+        matches!(err, Error::Domain(DomainError::CompanyNotFound { company_id }) if company_id == company(9))
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("company {} does not exist", company(9))
+    );
     assert_eq!(crm.store().head_position().await.unwrap(), head);
 }
 
@@ -32,24 +44,45 @@ async fn linking_to_a_company_that_does_not_exist_is_rejected_and_writes_nothing
 async fn a_contact_cannot_be_merged_into_a_missing_or_merged_contact() {
     let (crm, _) = fresh();
     for (n, name) in [(1, "Ana"), (2, "Bea"), (3, "Carla")] {
-        crm.execute(&manager(), create_contact(contact(n), name, "Silva")).await.unwrap();
+        crm.execute(&manager(), create_contact(contact(n), name, "Silva"))
+            .await
+            .unwrap();
     }
-    let merge = |from, into| ContactCommand::Merge { contact_id: contact(from), survivor: contact(into) };
+    let merge = |from, into| ContactCommand::Merge {
+        contact_id: contact(from),
+        survivor: contact(into),
+    };
     let err = crm.execute(&manager(), merge(1, 9)).await.unwrap_err();
-    assert!(matches!(err, Error::Domain(DomainError::ContactNotFound { .. })), "{err}");
+    assert!(
+        matches!(err, Error::Domain(DomainError::ContactNotFound { .. })),
+        "{err}"
+    );
     crm.execute(&manager(), merge(2, 3)).await.unwrap();
     let err = crm.execute(&manager(), merge(1, 2)).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("contact {} was merged into {}; make changes on {} instead", contact(2), contact(3), contact(3))
+        format!(
+            "contact {} was merged into {}; make changes on {} instead",
+            contact(2),
+            contact(3),
+            contact(3)
+        )
     );
 }
 
 #[tokio::test]
 async fn a_command_that_changes_nothing_writes_nothing() {
     let (crm, _) = fresh();
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
-    let done = crm.execute(&manager(), ContactCommand::Update(UpdateContact::new(contact(1)))).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
+    let done = crm
+        .execute(
+            &manager(),
+            ContactCommand::Update(UpdateContact::new(contact(1))),
+        )
+        .await
+        .unwrap();
     assert!(done.events.is_empty());
     assert_eq!(done.version, 1);
     assert_eq!(crm.store().len(), 1);
@@ -59,16 +92,25 @@ async fn a_command_that_changes_nothing_writes_nothing() {
 async fn every_event_of_a_command_shares_its_actor_correlation_and_business_time() {
     let (crm, clock) = fresh();
     clock.advance(chrono::TimeDelta::days(3));
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     let mut update = UpdateContact::new(contact(1));
     update.add_tags.insert("vip".into());
     update.set_fields.insert("size".into(), "M".into());
-    crm.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+    crm.execute(&manager(), ContactCommand::Update(update))
+        .await
+        .unwrap();
     let log = crm.store().read_all(0, 10).await.unwrap();
     assert_eq!(log.len(), 3);
     assert_eq!(log[1].metadata, log[2].metadata);
-    assert_ne!(log[0].metadata.correlation_id, log[1].metadata.correlation_id);
-    assert!(log.iter().all(|e| e.occurred_at == support::start() + chrono::TimeDelta::days(3)));
+    assert_ne!(
+        log[0].metadata.correlation_id,
+        log[1].metadata.correlation_id
+    );
+    assert!(log
+        .iter()
+        .all(|e| e.occurred_at == support::start() + chrono::TimeDelta::days(3)));
     assert!(log.iter().all(|e| e.metadata.actor == manager()));
 }
 
@@ -82,13 +124,23 @@ struct Interloper {
 
 impl Interloper {
     fn new(always: bool) -> Self {
-        Self { inner: MemoryStore::new(), armed: AtomicBool::new(false), appends: AtomicUsize::new(0), always }
+        Self {
+            inner: MemoryStore::new(),
+            armed: AtomicBool::new(false),
+            appends: AtomicUsize::new(0),
+            always,
+        }
     }
 }
 
 #[async_trait]
 impl EventStore for Interloper {
-    async fn append(&self, s: &StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Result<AppendOutcome, StoreError> {
+    async fn append(
+        &self,
+        s: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
         self.appends.fetch_add(1, Ordering::SeqCst);
         if self.always || self.armed.swap(false, Ordering::SeqCst) {
             let tag = format!("by-someone-else-{}", self.appends.load(Ordering::SeqCst));
@@ -103,11 +155,18 @@ impl EventStore for Interloper {
                 }
                 .into(),
             };
-            self.inner.append(s, ExpectedVersion::Any, vec![sneaky]).await?;
+            self.inner
+                .append(s, ExpectedVersion::Any, vec![sneaky])
+                .await?;
         }
         self.inner.append(s, expected, events).await
     }
-    async fn read_stream(&self, s: &StreamId, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_stream(
+        &self,
+        s: &StreamId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.inner.read_stream(s, from, limit).await
     }
     async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -136,39 +195,64 @@ impl EventStore for Interloper {
 #[tokio::test]
 async fn a_conflict_is_resolved_by_reloading_and_deciding_again() {
     let crm = Crm::new(Interloper::new(false));
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     crm.store().armed.store(true, Ordering::SeqCst);
     let mut update = UpdateContact::new(contact(1));
     update.add_tags.insert("vip".into());
-    let done = crm.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
-    assert_eq!(done.version, 3, "decided again on top of the other writer's event");
+    let done = crm
+        .execute(&manager(), ContactCommand::Update(update))
+        .await
+        .unwrap();
+    assert_eq!(
+        done.version, 3,
+        "decided again on top of the other writer's event"
+    );
     let (state, version) = crm.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(version, 3);
-    assert!(state.tags.contains("vip") && state.tags.len() == 2, "{:?}", state.tags);
+    assert!(
+        state.tags.contains("vip") && state.tags.len() == 2,
+        "{:?}",
+        state.tags
+    );
 }
 
 #[tokio::test]
 async fn endless_conflicts_give_up_after_the_bounded_retries() {
     let crm = Crm::new(Interloper::new(true));
-    let err = crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap_err();
+    let err = crm
+        .execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap_err();
     let attempts = CrmOptions::default().max_retries + 1;
-    assert!(matches!(&err, Error::TooManyConflicts { attempts: a, .. } if *a == attempts), "{err}");
+    assert!(
+        matches!(&err, Error::TooManyConflicts { attempts: a, .. } if *a == attempts),
+        "{err}"
+    );
     let log = crm.store().read_all(0, 100).await.unwrap();
-    assert!(log.iter().all(|e| e.metadata.actor == crm::event::Actor::System), "the command itself wrote nothing");
+    assert!(
+        log.iter()
+            .all(|e| e.metadata.actor == crm::event::Actor::System),
+        "the command itself wrote nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_commands_on_one_contact_all_land() {
     let (crm, _) = fresh();
     let crm = std::sync::Arc::new(crm);
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..16)
         .map(|n| {
             let crm = crm.clone();
             tokio::spawn(async move {
                 let mut update = UpdateContact::new(contact(1));
                 update.add_tags.insert(format!("tag-{n}"));
-                crm.execute(&manager(), ContactCommand::Update(update)).await
+                crm.execute(&manager(), ContactCommand::Update(update))
+                    .await
             })
         })
         .collect();
@@ -177,27 +261,49 @@ async fn concurrent_commands_on_one_contact_all_land() {
     }
     let card = crm.query(|v| v.cards.contact(contact(1))).unwrap();
     assert_eq!(card.tags.len(), 16);
-    assert_eq!(crm.store().stream_version(&contact(1).into()).await.unwrap(), 17);
+    assert_eq!(
+        crm.store()
+            .stream_version(&contact(1).into())
+            .await
+            .unwrap(),
+        17
+    );
 }
 
 #[tokio::test]
 async fn snapshots_bound_the_replay_and_a_bad_one_is_rebuilt_from_events() {
     let clock = crm::clock::ManualClock::new(support::start());
-    let options = CrmOptions { snapshot_every: 4, ..CrmOptions::default() };
+    let options = CrmOptions {
+        snapshot_every: 4,
+        ..CrmOptions::default()
+    };
     let crm = deterministic(MemoryStore::new(), &clock, options);
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     for n in 0..9 {
         let mut update = UpdateContact::new(contact(1));
         update.add_tags.insert(format!("t{n}"));
-        crm.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+        crm.execute(&manager(), ContactCommand::Update(update))
+            .await
+            .unwrap();
     }
     let stream: StreamId = contact(1).into();
-    let snapshot = crm.store().load_snapshot(&stream).await.unwrap().expect("a snapshot");
+    let snapshot = crm
+        .store()
+        .load_snapshot(&stream)
+        .await
+        .unwrap()
+        .expect("a snapshot");
     assert_eq!(snapshot.version, 8);
     let (from_snapshot, version) = crm.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(version, 10);
 
-    let garbage = Snapshot { version: 9, schema: 1, state: b"{not json".to_vec() };
+    let garbage = Snapshot {
+        version: 9,
+        schema: 1,
+        state: b"{not json".to_vec(),
+    };
     crm.store().save_snapshot(&stream, garbage).await.unwrap();
     let (rebuilt, version) = crm.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(version, 10);
@@ -208,9 +314,17 @@ async fn snapshots_bound_the_replay_and_a_bad_one_is_rebuilt_from_events() {
 #[tokio::test]
 async fn opening_a_store_rebuilds_the_same_views() {
     let (crm, _) = fresh();
-    crm.execute(&manager(), create_company(company(1), "Acme")).await.unwrap();
-    crm.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
-    let link = ContactCommand::LinkToCompany { contact_id: contact(1), company_id: company(1), role: Role::Buyer };
+    crm.execute(&manager(), create_company(company(1), "Acme"))
+        .await
+        .unwrap();
+    crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
+    let link = ContactCommand::LinkToCompany {
+        contact_id: contact(1),
+        company_id: company(1),
+        role: Role::Buyer,
+    };
     crm.execute(&manager(), link).await.unwrap();
     let reopened = Crm::open(crm.store().clone()).await.unwrap();
     assert_eq!(reopened.projected_position(), 3);
@@ -221,11 +335,22 @@ async fn opening_a_store_rebuilds_the_same_views() {
 async fn phone_search_finds_one_number_however_it_is_written() {
     let clock = crm::clock::ManualClock::new(support::start());
     let es = Country::new("ES").unwrap();
-    let options = CrmOptions { default_country: Some(es), ..CrmOptions::default() };
+    let options = CrmOptions {
+        default_country: Some(es),
+        ..CrmOptions::default()
+    };
     let crm = deterministic(MemoryStore::new(), &clock, options);
-    let create = CreateContact::new(contact(1), "Ana", "García").phone(Phone::new("+34 600-12-34-56"));
-    crm.execute(&manager(), ContactCommand::Create(create)).await.unwrap();
-    for query in ["+34 600-12-34-56", "600123456", "0034600123456", "600 12 34 56"] {
+    let create =
+        CreateContact::new(contact(1), "Ana", "García").phone(Phone::new("+34 600-12-34-56"));
+    crm.execute(&manager(), ContactCommand::Create(create))
+        .await
+        .unwrap();
+    for query in [
+        "+34 600-12-34-56",
+        "600123456",
+        "0034600123456",
+        "600 12 34 56",
+    ] {
         let hits = crm.query(|v| v.search.by_phone(query));
         assert_eq!(hits.len(), 1, "{query}");
     }
@@ -239,14 +364,24 @@ async fn duplicates_are_found_by_email_and_vanish_after_a_merge() {
     let b = CreateContact::new(contact(2), "A.", "Garcia").email("ANA@Example.com");
     let c = CreateContact::new(contact(3), "Carla", "Silva").email("carla@example.com");
     for create in [a, b, c] {
-        crm.execute(&manager(), ContactCommand::Create(create)).await.unwrap();
+        crm.execute(&manager(), ContactCommand::Create(create))
+            .await
+            .unwrap();
     }
     let groups = crm.query(|v| v.search.duplicates());
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].contacts, [contact(1), contact(2)]);
     assert_eq!(groups[0].reasons[0].to_string(), "email ana@example.com");
 
-    crm.execute(&manager(), ContactCommand::Merge { contact_id: contact(2), survivor: contact(1) }).await.unwrap();
+    crm.execute(
+        &manager(),
+        ContactCommand::Merge {
+            contact_id: contact(2),
+            survivor: contact(1),
+        },
+    )
+    .await
+    .unwrap();
     assert!(crm.query(|v| v.search.duplicates()).is_empty());
     let hits = crm.query(|v| v.search.by_name("garcia"));
     assert_eq!(hits.len(), 1, "the merged contact resolves to its survivor");
@@ -266,14 +401,29 @@ impl Projection for Counter {
 async fn a_checkpointed_projection_resumes_where_it_stopped() {
     let (crm, _) = fresh();
     for n in 0..5 {
-        crm.execute(&manager(), create_contact(contact(n), "Ana", "García")).await.unwrap();
+        crm.execute(&manager(), create_contact(contact(n), "Ana", "García"))
+            .await
+            .unwrap();
     }
     let mut counter = Counter::default();
-    let reached = catch_up_checkpointed(crm.store(), "counter", &mut counter, 2).await.unwrap();
+    let reached = catch_up_checkpointed(crm.store(), "counter", &mut counter, 2)
+        .await
+        .unwrap();
     assert_eq!((reached, counter.0), (5, 5));
-    crm.execute(&manager(), create_contact(contact(9), "Bea", "Silva")).await.unwrap();
+    crm.execute(&manager(), create_contact(contact(9), "Bea", "Silva"))
+        .await
+        .unwrap();
     let mut resumed = Counter::default();
-    let reached = catch_up_checkpointed(crm.store(), "counter", &mut resumed, 2).await.unwrap();
-    assert_eq!((reached, resumed.0), (6, 1), "only the new event is delivered");
-    assert_eq!(crm.store().load_checkpoint("counter").await.unwrap(), Some(6));
+    let reached = catch_up_checkpointed(crm.store(), "counter", &mut resumed, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (reached, resumed.0),
+        (6, 1),
+        "only the new event is delivered"
+    );
+    assert_eq!(
+        crm.store().load_checkpoint("counter").await.unwrap(),
+        Some(6)
+    );
 }

@@ -1,4 +1,5 @@
 //! Invariants over random command sequences (proptest).
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
 
 mod support;
 
@@ -24,7 +25,12 @@ fn run(commands: Vec<crm::Command>) -> Result<Crm<MemoryStore>, TestCaseError> {
                     prop_assert_eq!(written, done.events.len() as u64, "{:?}", command);
                 }
                 Err(crm::Error::Domain(_)) => {
-                    prop_assert_eq!(crm.store().head_position().await.unwrap(), head, "rejected {:?} wrote", command);
+                    prop_assert_eq!(
+                        crm.store().head_position().await.unwrap(),
+                        head,
+                        "rejected {:?} wrote",
+                        command
+                    );
                 }
                 Err(other) => return Err(TestCaseError::fail(format!("{command:?}: {other}"))),
             }
@@ -34,7 +40,15 @@ fn run(commands: Vec<crm::Command>) -> Result<Crm<MemoryStore>, TestCaseError> {
 }
 
 fn queries() -> [&'static str; 7] {
-    ["ana", "jose garcia", "600123456", "+34 600-12-34-56", "b12345678", "ana@example.com", "acme"]
+    [
+        "ana",
+        "jose garcia",
+        "600123456",
+        "+34 600-12-34-56",
+        "b12345678",
+        "ana@example.com",
+        "acme",
+    ]
 }
 
 proptest! {

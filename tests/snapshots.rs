@@ -1,9 +1,12 @@
 //! What people read: customer cards, rendered for a fixed scenario (insta snapshots).
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
 
 mod support;
 
 use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
-use crm::domain::details::{Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role};
+use crm::domain::details::{
+    Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role,
+};
 use crm::event::Actor;
 use crm::ids::DocumentId;
 use crm::normalize::Country;
@@ -39,10 +42,19 @@ async fn company_card_with_two_representatives() {
         owner: Some(user(1)),
     };
     crm.execute(&manager(), create).await.unwrap();
-    for (n, given, family, role) in [(1, "Lucía", "Ferrer", Role::Accountant), (2, "José", "Núñez", Role::Director)] {
+    for (n, given, family, role) in [
+        (1, "Lucía", "Ferrer", Role::Accountant),
+        (2, "José", "Núñez", Role::Director),
+    ] {
         clock.advance(chrono::TimeDelta::hours(1));
-        crm.execute(&manager(), create_contact(contact(n), given, family)).await.unwrap();
-        let link = ContactCommand::LinkToCompany { contact_id: contact(n), company_id: company(1), role };
+        crm.execute(&manager(), create_contact(contact(n), given, family))
+            .await
+            .unwrap();
+        let link = ContactCommand::LinkToCompany {
+            contact_id: contact(n),
+            company_id: company(1),
+            role,
+        };
         crm.execute(&manager(), link).await.unwrap();
     }
     clock.advance(chrono::TimeDelta::days(2));
@@ -52,7 +64,10 @@ async fn company_card_with_two_representatives() {
         title: "Framework agreement 2026".into(),
         uri: "https://files.acme.example/contracts/2026.pdf".into(),
     };
-    let attach = crm::domain::company::CompanyCommand::AttachDocument { company_id: company(1), document: contract };
+    let attach = crm::domain::company::CompanyCommand::AttachDocument {
+        company_id: company(1),
+        document: contract,
+    };
     crm.execute(&manager(), attach).await.unwrap();
 
     let card = crm.query(|v| v.cards.company(company(1))).unwrap();
@@ -63,7 +78,9 @@ async fn company_card_with_two_representatives() {
 #[tokio::test]
 async fn person_card_after_a_merge() {
     let (crm, clock) = fresh();
-    let import = Actor::Import { source: "webshop export 2026-03-01".into() };
+    let import = Actor::Import {
+        source: "webshop export 2026-03-01".into(),
+    };
     let jose = CreateContact::new(contact(1), "José", "Núñez")
         .email("jose@acme.example")
         .phone(Phone::new("+34 600-12-34-56"))
@@ -77,21 +94,43 @@ async fn person_card_after_a_merge() {
             country: Some(Country::new("PT").unwrap()),
             ..Address::default()
         });
-    crm.execute(&manager(), ContactCommand::Create(jose)).await.unwrap();
+    crm.execute(&manager(), ContactCommand::Create(jose))
+        .await
+        .unwrap();
     clock.advance(chrono::TimeDelta::days(1));
-    let duplicate = CreateContact::new(contact(2), "Jose", "Nunez").phone(Phone::in_country("600 12 34 56", es())).tag("newsletter");
-    crm.execute(&import, ContactCommand::Create(duplicate)).await.unwrap();
-    let grant = ContactCommand::GrantConsent { contact_id: contact(2), channel: ConsentChannel::Email, evidence: None };
+    let duplicate = CreateContact::new(contact(2), "Jose", "Nunez")
+        .phone(Phone::in_country("600 12 34 56", es()))
+        .tag("newsletter");
+    crm.execute(&import, ContactCommand::Create(duplicate))
+        .await
+        .unwrap();
+    let grant = ContactCommand::GrantConsent {
+        contact_id: contact(2),
+        channel: ConsentChannel::Email,
+        evidence: None,
+    };
     crm.execute(&import, grant).await.unwrap();
 
     let groups = crm.query(|v| v.search.duplicates());
     assert_eq!(groups.len(), 1);
     clock.advance(chrono::TimeDelta::hours(3));
-    crm.execute(&manager(), ContactCommand::Merge { contact_id: contact(2), survivor: contact(1) }).await.unwrap();
+    crm.execute(
+        &manager(),
+        ContactCommand::Merge {
+            contact_id: contact(2),
+            survivor: contact(1),
+        },
+    )
+    .await
+    .unwrap();
     let mut update = UpdateContact::new(contact(1));
     update.add_tags.insert("newsletter".into());
-    update.set_fields.insert("preferred size".into(), "L".into());
-    crm.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+    update
+        .set_fields
+        .insert("preferred size".into(), "L".into());
+    crm.execute(&manager(), ContactCommand::Update(update))
+        .await
+        .unwrap();
 
     let survivor = crm.query(|v| v.cards.contact(contact(1))).unwrap();
     let merged = crm.query(|v| v.cards.contact(contact(2))).unwrap();

@@ -98,10 +98,8 @@ impl SequentialIds {
     fn next_uuid(&self, kind: u64) -> Uuid {
         let n = self.next.fetch_add(1, Ordering::SeqCst);
         // Version 8 ("custom") bits keep these visibly apart from random ids.
-        uuid::Builder::from_custom_bytes(
-            ((u128::from(kind) << 64) | u128::from(n)).to_be_bytes(),
-        )
-        .into_uuid()
+        uuid::Builder::from_custom_bytes(((u128::from(kind) << 64) | u128::from(n)).to_be_bytes())
+            .into_uuid()
     }
 }
 

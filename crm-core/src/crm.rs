@@ -120,11 +120,21 @@ impl<S: EventStore> Crm<S> {
     /// A CRM on `store` with the system clock and random ids. Call [`Crm::catch_up`] before
     /// querying a store that already holds events.
     pub fn new(store: S) -> Self {
-        Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), CrmOptions::default())
+        Self::with(
+            store,
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            CrmOptions::default(),
+        )
     }
 
     /// A CRM with an injected clock, id source and options: deterministic in tests.
-    pub fn with(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>, options: CrmOptions) -> Self {
+    pub fn with(
+        store: S,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+        options: CrmOptions,
+    ) -> Self {
         Self {
             store,
             clock,
@@ -147,8 +157,13 @@ impl<S: EventStore> Crm<S> {
     }
 
     /// Carries out `command` on behalf of `actor`, happening now.
-    pub async fn execute(&self, actor: &Actor, command: impl Into<Command>) -> Result<Executed, Error> {
-        self.execute_request(Request::by(actor.clone()), command.into()).await
+    pub async fn execute(
+        &self,
+        actor: &Actor,
+        command: impl Into<Command>,
+    ) -> Result<Executed, Error> {
+        self.execute_request(Request::by(actor.clone()), command.into())
+            .await
     }
 
     /// Carries out `command` with full control of the request's metadata and business time.
@@ -157,10 +172,18 @@ impl<S: EventStore> Crm<S> {
     /// command needs of other aggregates, decides, and appends with the loaded version. On a
     /// conflict it reloads and decides again, at most `max_retries` times. A rejected command
     /// writes nothing. Projections catch up before this returns.
-    pub async fn execute_request(&self, request: Request, command: Command) -> Result<Executed, Error> {
+    pub async fn execute_request(
+        &self,
+        request: Request,
+        command: Command,
+    ) -> Result<Executed, Error> {
         let metadata = Metadata {
             actor: request.actor,
-            correlation_id: Some(request.correlation_id.unwrap_or_else(|| self.ids.correlation_id())),
+            correlation_id: Some(
+                request
+                    .correlation_id
+                    .unwrap_or_else(|| self.ids.correlation_id()),
+            ),
             causation_id: request.causation_id,
         };
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
@@ -169,9 +192,13 @@ impl<S: EventStore> Crm<S> {
                 for requirement in c.requirements() {
                     self.check(requirement).await?;
                 }
-                self.run::<Contact>(c.contact_id(), c, &metadata, occurred_at).await?
+                self.run::<Contact>(c.contact_id(), c, &metadata, occurred_at)
+                    .await?
             }
-            Command::Company(c) => self.run::<Company>(c.company_id(), c, &metadata, occurred_at).await?,
+            Command::Company(c) => {
+                self.run::<Company>(c.company_id(), c, &metadata, occurred_at)
+                    .await?
+            }
         };
         if !executed.events.is_empty() {
             // The command is committed whatever happens here; a lagging projection is caught
@@ -185,8 +212,12 @@ impl<S: EventStore> Crm<S> {
 
     async fn check(&self, requirement: Requirement) -> Result<(), Error> {
         match requirement {
-            Requirement::CompanyExists(id) => self.load::<Company>(id).await?.0.require_exists(id)?,
-            Requirement::ContactActive(id) => self.load::<Contact>(id).await?.0.require_active(id)?,
+            Requirement::CompanyExists(id) => {
+                self.load::<Company>(id).await?.0.require_exists(id)?
+            }
+            Requirement::ContactActive(id) => {
+                self.load::<Contact>(id).await?.0.require_active(id)?
+            }
         }
         Ok(())
     }
@@ -204,7 +235,11 @@ impl<S: EventStore> Crm<S> {
             let (mut state, version) = self.load::<A>(id).await?;
             let events = state.decide(command)?;
             if events.is_empty() {
-                return Ok(Executed { stream, version, events });
+                return Ok(Executed {
+                    stream,
+                    version,
+                    events,
+                });
             }
             let new_events = events
                 .iter()
@@ -215,12 +250,17 @@ impl<S: EventStore> Crm<S> {
                     event: event.clone(),
                 })
                 .collect();
-            match self.store.append(&stream, ExpectedVersion::Exact(version), new_events).await {
+            match self
+                .store
+                .append(&stream, ExpectedVersion::Exact(version), new_events)
+                .await
+            {
                 Ok(outcome) => {
                     let every = self.options.snapshot_every.max(1);
                     if outcome.last_version / every > version / every {
                         events.iter().for_each(|e| state.evolve(e));
-                        self.save_snapshot(&stream, &state, outcome.last_version).await;
+                        self.save_snapshot(&stream, &state, outcome.last_version)
+                            .await;
                     }
                     return Ok(Executed {
                         stream,

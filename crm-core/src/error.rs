@@ -17,7 +17,9 @@ pub enum Error {
     Store(#[from] StoreError),
     /// Other writers kept changing the stream; after this many attempts the command gave up.
     /// Nothing was written by this command. Retrying later is safe.
-    #[error("gave up on stream {stream} after {attempts} attempts: other writers kept changing it")]
+    #[error(
+        "gave up on stream {stream} after {attempts} attempts: other writers kept changing it"
+    )]
     TooManyConflicts {
         /// The contended stream.
         stream: StreamId,

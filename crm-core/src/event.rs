@@ -111,7 +111,11 @@ impl Serialize for Event {
 
 impl Event {
     /// Decodes `data` written as `(type_name, v)`, upcasting older versions to the current one.
-    fn decode<'de, D: Deserializer<'de>>(type_name: &str, v: u32, data: D) -> Result<Self, D::Error> {
+    fn decode<'de, D: Deserializer<'de>>(
+        type_name: &str,
+        v: u32,
+        data: D,
+    ) -> Result<Self, D::Error> {
         let current = Self::current_version(type_name)
             .ok_or_else(|| de::Error::custom(format_args!("unknown event type {type_name:?}")))?;
         if v == current {
@@ -123,7 +127,8 @@ impl Event {
             )));
         }
         let old = serde_json::Value::deserialize(data)?;
-        let upgraded = crate::upcast::upcast(type_name, v, current, old).map_err(de::Error::custom)?;
+        let upgraded =
+            crate::upcast::upcast(type_name, v, current, old).map_err(de::Error::custom)?;
         Self::decode_current(type_name, upgraded).map_err(de::Error::custom)
     }
 }
@@ -316,7 +321,10 @@ mod tests {
     #[test]
     fn unknown_types_and_future_versions_are_named_in_the_error() {
         let err = serde_json::from_str::<Event>(r#"{"type":"Nope","v":1,"data":{}}"#).unwrap_err();
-        assert!(err.to_string().contains("unknown event type \"Nope\""), "{err}");
+        assert!(
+            err.to_string().contains("unknown event type \"Nope\""),
+            "{err}"
+        );
         let err = serde_json::from_str::<Event>(r#"{"type":"CompanyTagsChanged","v":9,"data":{}}"#)
             .unwrap_err();
         assert!(err.to_string().contains("newer release"), "{err}");

@@ -218,7 +218,10 @@ mod tests {
     fn stream_ids_name_their_aggregate() {
         let id = ContactId::from_uuid(Uuid::nil());
         let stream = StreamId::from(id);
-        assert_eq!(stream.as_str(), "contact-00000000-0000-0000-0000-000000000000");
+        assert_eq!(
+            stream.as_str(),
+            "contact-00000000-0000-0000-0000-000000000000"
+        );
         assert_eq!(stream.category(), "contact");
     }
 

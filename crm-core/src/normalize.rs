@@ -7,7 +7,9 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 /// An ISO 3166-1 alpha-2 country code, uppercase ("ES", "BR").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Country([u8; 2]);
 
@@ -111,7 +113,10 @@ pub struct PhoneKeys {
 impl PhoneKeys {
     /// Every key to index or look up, most specific first.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.international.iter().chain(self.national.iter()).map(String::as_str)
+        self.international
+            .iter()
+            .chain(self.national.iter())
+            .map(String::as_str)
     }
 }
 
@@ -132,10 +137,11 @@ pub fn phone(raw: &str, country: Option<Country>) -> Option<PhoneKeys> {
     }
     let international = if trimmed.starts_with('+') {
         Some(digits.clone())
-    } else if let Some(rest) = digits.strip_prefix("00").filter(|_| trimmed.starts_with("00")) {
-        Some(rest.to_owned())
     } else {
-        None
+        digits
+            .strip_prefix("00")
+            .filter(|_| trimmed.starts_with("00"))
+            .map(str::to_owned)
     };
     if let Some(international) = international {
         if international.is_empty() {
@@ -271,10 +277,16 @@ mod tests {
     fn emails_are_checked_for_shape() {
         assert_eq!(email_problem("ana@example.com"), None);
         assert_eq!(email_problem("ana.example.com"), Some("it has no @"));
-        assert_eq!(email_problem("ana@localhost"), Some("the domain has no dot"));
+        assert_eq!(
+            email_problem("ana@localhost"),
+            Some("the domain has no dot")
+        );
         assert_eq!(email_problem("a b@x.com"), Some("it contains spaces"));
         assert_eq!(email_problem("a@@x.com"), Some("it has more than one @"));
-        assert_eq!(email_problem("@x.com"), Some("the part before @ must have 1 to 64 characters"));
+        assert_eq!(
+            email_problem("@x.com"),
+            Some("the part before @ must have 1 to 64 characters")
+        );
         assert_eq!(email_problem("a@x..com"), Some("the domain is malformed"));
         assert_eq!(email(" Ana@Example.COM "), "ana@example.com");
     }

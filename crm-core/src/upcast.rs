@@ -37,7 +37,12 @@ fn run(
         let step = upcasters
             .iter()
             .find(|u| u.event_type == event_type && u.from_version == version)
-            .ok_or_else(|| format!("no upcaster for {event_type} v{version} -> v{}", version + 1))?;
+            .ok_or_else(|| {
+                format!(
+                    "no upcaster for {event_type} v{version} -> v{}",
+                    version + 1
+                )
+            })?;
         data = (step.apply)(data)
             .map_err(|why| format!("upcasting {event_type} v{version}: {why}"))?;
     }
@@ -57,13 +62,23 @@ mod tests {
     }
 
     fn add_flag(mut v: Value) -> Result<Value, String> {
-        v.as_object_mut().ok_or("payload is not an object")?.insert("flag".into(), json!(false));
+        v.as_object_mut()
+            .ok_or("payload is not an object")?
+            .insert("flag".into(), json!(false));
         Ok(v)
     }
 
     const CHAIN: &[Upcaster] = &[
-        Upcaster { event_type: "X", from_version: 1, apply: rename_name },
-        Upcaster { event_type: "X", from_version: 2, apply: add_flag },
+        Upcaster {
+            event_type: "X",
+            from_version: 1,
+            apply: rename_name,
+        },
+        Upcaster {
+            event_type: "X",
+            from_version: 2,
+            apply: add_flag,
+        },
     ];
 
     #[test]

@@ -120,7 +120,9 @@ impl Inner {
         for (offset, event) in events.iter().enumerate() {
             let expected_version = first.version + offset as u64;
             match self.ids.get(&event.id) {
-                Some(slot) if slot.stream == *stream && slot.version == expected_version => last = slot,
+                Some(slot) if slot.stream == *stream && slot.version == expected_version => {
+                    last = slot
+                }
                 Some(slot) => {
                     return Err(StoreError::DuplicateEventId {
                         event_id: event.id,
@@ -252,7 +254,11 @@ impl EventStore for MemoryStore {
             .collect())
     }
 
-    async fn read_all(&self, from_position: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let inner = self.read();
         let start = usize::try_from(from_position.saturating_sub(1)).unwrap_or(usize::MAX);
         Ok(inner.log.iter().skip(start).take(limit).cloned().collect())

@@ -22,13 +22,27 @@ mod careless {
 
     #[async_trait]
     impl EventStore for SkipsVersionCheck {
-        async fn append(&self, s: &StreamId, _: ExpectedVersion, e: Vec<NewEvent>) -> Result<AppendOutcome, StoreError> {
+        async fn append(
+            &self,
+            s: &StreamId,
+            _: ExpectedVersion,
+            e: Vec<NewEvent>,
+        ) -> Result<AppendOutcome, StoreError> {
             self.0.append(s, ExpectedVersion::Any, e).await
         }
-        async fn read_stream(&self, s: &StreamId, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        async fn read_stream(
+            &self,
+            s: &StreamId,
+            from: u64,
+            limit: usize,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
             self.0.read_stream(s, from, limit).await
         }
-        async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        async fn read_all(
+            &self,
+            from: u64,
+            limit: usize,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
             self.0.read_all(from, limit).await
         }
         async fn stream_version(&self, s: &StreamId) -> Result<u64, StoreError> {
@@ -55,7 +69,9 @@ mod careless {
 #[test]
 #[should_panic(expected = "expected a Conflict")]
 fn a_store_that_skips_the_version_check_fails_the_suite() {
-    futures::executor::block_on(conformance::expected_version_cases(&careless::SkipsVersionCheck::default()));
+    futures::executor::block_on(conformance::expected_version_cases(
+        &careless::SkipsVersionCheck::default(),
+    ));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Shared fixtures for the cross-crate tests: fixed ids, a stopped clock, and commands.
-#![allow(dead_code)]
+#![allow(clippy::unwrap_used, dead_code)] // Fixtures for tests, which should fail loudly.
 
 use std::sync::Arc;
 
@@ -14,7 +14,9 @@ use crm::store::EventStore;
 use crm::{Crm, CrmOptions, MemoryStore};
 
 pub fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T09:30:00Z").map(|t| t.to_utc()).unwrap()
+    DateTime::parse_from_rfc3339("2026-03-02T09:30:00Z")
+        .map(|t| t.to_utc())
+        .unwrap()
 }
 
 pub fn contact(n: u128) -> ContactId {
@@ -39,7 +41,12 @@ pub fn manager() -> Actor {
 
 /// A CRM on `store` with a stopped clock and counted ids: every run writes the same log.
 pub fn deterministic<S: EventStore>(store: S, clock: &ManualClock, options: CrmOptions) -> Crm<S> {
-    Crm::with(store, Arc::new(clock.clone()), Arc::new(SequentialIds::new(1)), options)
+    Crm::with(
+        store,
+        Arc::new(clock.clone()),
+        Arc::new(SequentialIds::new(1)),
+        options,
+    )
 }
 
 pub fn fresh() -> (Crm<MemoryStore>, ManualClock) {
@@ -51,7 +58,10 @@ pub fn fresh() -> (Crm<MemoryStore>, ManualClock) {
 pub fn create_company(id: CompanyId, name: &str) -> CompanyCommand {
     CompanyCommand::Create {
         company_id: id,
-        details: CompanyDetails { name: name.into(), ..CompanyDetails::default() },
+        details: CompanyDetails {
+            name: name.into(),
+            ..CompanyDetails::default()
+        },
         tags: Default::default(),
         owner: None,
     }

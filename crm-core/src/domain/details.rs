@@ -228,11 +228,17 @@ pub(crate) fn validate_personal(personal: &PersonalData) -> Result<(), DomainErr
     if personal.name.full().is_empty() {
         return Err(DomainError::EmptyName { what: "contact" });
     }
-    validate_contact_points(&personal.emails, &personal.phones, personal.tax_id.as_deref())
+    validate_contact_points(
+        &personal.emails,
+        &personal.phones,
+        personal.tax_id.as_deref(),
+    )
 }
 
 /// Validates tags: each must be non-blank.
-pub(crate) fn validate_tags<'a>(tags: impl IntoIterator<Item = &'a String>) -> Result<(), DomainError> {
+pub(crate) fn validate_tags<'a>(
+    tags: impl IntoIterator<Item = &'a String>,
+) -> Result<(), DomainError> {
     match tags.into_iter().find(|t| t.trim().is_empty()) {
         Some(tag) => Err(DomainError::InvalidTag { tag: tag.clone() }),
         None => Ok(()),

@@ -20,7 +20,9 @@ use crate::ids::StreamId;
 ///
 /// `evolve` takes `&mut self` rather than returning a new state: the same pure fold, without
 /// moving a large state through every event of a replay.
-pub trait Aggregate: Default + Clone + Send + Sync + Serialize + DeserializeOwned + 'static {
+pub trait Aggregate:
+    Default + Clone + Send + Sync + Serialize + DeserializeOwned + 'static
+{
     /// Its id type.
     type Id: Copy + Into<StreamId> + std::fmt::Display + Send + Sync;
     /// The commands it decides.

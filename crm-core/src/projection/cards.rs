@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Projection;
-use crate::domain::details::{Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, PersonalData, Role};
+use crate::domain::details::{
+    Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, PersonalData, Role,
+};
 use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
 
@@ -219,18 +221,27 @@ impl CustomerCards {
     }
 
     fn company_name(&self, company_id: CompanyId) -> String {
-        self.companies
-            .get(&company_id)
-            .map_or_else(|| format!("company {company_id}"), |c| c.details.name.clone())
+        self.companies.get(&company_id).map_or_else(
+            || format!("company {company_id}"),
+            |c| c.details.name.clone(),
+        )
     }
 
-    fn touch_contact(&mut self, id: ContactId, event: &RecordedEvent) -> Option<&mut ContactRecord> {
+    fn touch_contact(
+        &mut self,
+        id: ContactId,
+        event: &RecordedEvent,
+    ) -> Option<&mut ContactRecord> {
         let record = self.contacts.get_mut(&id)?;
         record.updated = Stamp::of(event);
         Some(record)
     }
 
-    fn touch_company(&mut self, id: CompanyId, event: &RecordedEvent) -> Option<&mut CompanyRecord> {
+    fn touch_company(
+        &mut self,
+        id: CompanyId,
+        event: &RecordedEvent,
+    ) -> Option<&mut CompanyRecord> {
         let record = self.companies.get_mut(&id)?;
         record.updated = Stamp::of(event);
         Some(record)
@@ -282,7 +293,10 @@ impl Projection for CustomerCards {
             Event::ContactLinkedToCompany(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.companies.insert(e.company_id, e.role.clone());
-                    self.representatives.entry(e.company_id).or_default().insert(e.contact_id);
+                    self.representatives
+                        .entry(e.company_id)
+                        .or_default()
+                        .insert(e.contact_id);
                 }
             }
             Event::ContactUnlinkedFromCompany(e) => {
@@ -306,7 +320,10 @@ impl Projection for CustomerCards {
             Event::ContactMerged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.merged_into = Some(e.survivor);
-                    self.merged_from.entry(e.survivor).or_default().insert(e.contact_id);
+                    self.merged_from
+                        .entry(e.survivor)
+                        .or_default()
+                        .insert(e.contact_id);
                 }
             }
             Event::DocumentAttached(e) => match e.customer {
@@ -391,7 +408,11 @@ fn document_line(d: &DocumentRef) -> String {
 }
 
 fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn stamp_line(s: &Stamp) -> String {
@@ -414,7 +435,11 @@ impl fmt::Display for ContactCard {
         let p = &self.personal;
         let mut out = format!("{}  (contact {})\n", p.name.full(), self.contact_id);
         if let Some(survivor) = self.merged_into {
-            row(&mut out, "MERGED INTO", format!("contact {survivor}: see that card"));
+            row(
+                &mut out,
+                "MERGED INTO",
+                format!("contact {survivor}: see that card"),
+            );
         }
         if let Some(owner) = self.owner {
             row(&mut out, "owner", format!("user {owner}"));
@@ -429,7 +454,9 @@ impl fmt::Display for ContactCard {
         rows(
             &mut out,
             "works for",
-            self.companies.iter().map(|c| format!("{} ({})", c.name, c.role)),
+            self.companies
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.role)),
         );
         if !self.tags.is_empty() {
             row(&mut out, "tags", joined(&self.tags));
@@ -439,14 +466,22 @@ impl fmt::Display for ContactCard {
             "field",
             self.custom_fields.iter().map(|(k, v)| format!("{k}: {v}")),
         );
-        rows(&mut out, "document", self.documents.iter().map(document_line));
+        rows(
+            &mut out,
+            "document",
+            self.documents.iter().map(document_line),
+        );
         let consent = if self.consent.is_empty() {
             "none".to_owned()
         } else {
             joined(&self.consent)
         };
         row(&mut out, "marketing", format!("consent: {consent}"));
-        rows(&mut out, "merged from", self.merged_from.iter().map(|id| format!("contact {id}")));
+        rows(
+            &mut out,
+            "merged from",
+            self.merged_from.iter().map(|id| format!("contact {id}")),
+        );
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));
         f.write_str(&out)
@@ -473,12 +508,18 @@ impl fmt::Display for CompanyCard {
         rows(
             &mut out,
             "people",
-            self.representatives.iter().map(|r| format!("{} ({})", r.name, r.role)),
+            self.representatives
+                .iter()
+                .map(|r| format!("{} ({})", r.name, r.role)),
         );
         if !self.tags.is_empty() {
             row(&mut out, "tags", joined(&self.tags));
         }
-        rows(&mut out, "document", self.documents.iter().map(document_line));
+        rows(
+            &mut out,
+            "document",
+            self.documents.iter().map(document_line),
+        );
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));
         f.write_str(&out)

@@ -9,7 +9,7 @@ mod search;
 
 use std::sync::Mutex;
 
-pub use cards::{CompanyCard, ContactCard, CompanyLink, Representative, CustomerCards, Stamp};
+pub use cards::{CompanyCard, CompanyLink, ContactCard, CustomerCards, Representative, Stamp};
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
 
 use crate::crm::lock;
@@ -55,7 +55,11 @@ impl<P: Projection> Tracked<P> {
 ///
 /// The lock is not held while reading, so queries go on during a long catch-up; two
 /// concurrent catch-ups are safe because [`Tracked::apply_batch`] skips what was applied.
-pub async fn catch_up<S, P>(store: &S, target: &Mutex<Tracked<P>>, batch: usize) -> Result<u64, StoreError>
+pub async fn catch_up<S, P>(
+    store: &S,
+    target: &Mutex<Tracked<P>>,
+    batch: usize,
+) -> Result<u64, StoreError>
 where
     S: EventStore + ?Sized,
     P: Projection,
@@ -119,7 +123,9 @@ impl Views {
     pub fn new(default_country: Option<crate::normalize::Country>) -> Self {
         Self {
             cards: CustomerCards::default(),
-            search: default_country.map(SearchIndex::with_default_country).unwrap_or_default(),
+            search: default_country
+                .map(SearchIndex::with_default_country)
+                .unwrap_or_default(),
         }
     }
 }

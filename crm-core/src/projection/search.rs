@@ -78,12 +78,17 @@ impl Keys {
                 .filter_map(|p| normalize::phone(&p.number, p.country))
                 .flat_map(|k| k.keys().map(str::to_owned).collect::<Vec<_>>())
                 .collect(),
-            tax_ids: tax_id.map(normalize::tax_id).filter(|t| !t.is_empty()).into_iter().collect(),
+            tax_ids: tax_id
+                .map(normalize::tax_id)
+                .filter(|t| !t.is_empty())
+                .into_iter()
+                .collect(),
         }
     }
 }
 
 type Postings = BTreeMap<String, BTreeSet<CustomerId>>;
+type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -190,7 +195,13 @@ impl SearchIndex {
 
     /// Customers with this email, in any letter case.
     pub fn by_email(&self, email: &str) -> Vec<SearchHit> {
-        self.hits(self.emails.get(&normalize::email(email)).into_iter().flatten().copied())
+        self.hits(
+            self.emails
+                .get(&normalize::email(email))
+                .into_iter()
+                .flatten()
+                .copied(),
+        )
     }
 
     /// Customers with this phone, however it is written. A number without international
@@ -210,7 +221,13 @@ impl SearchIndex {
 
     /// Customers with this tax id, ignoring case, spaces and punctuation.
     pub fn by_tax_id(&self, tax_id: &str) -> Vec<SearchHit> {
-        self.hits(self.tax_ids.get(&normalize::tax_id(tax_id)).into_iter().flatten().copied())
+        self.hits(
+            self.tax_ids
+                .get(&normalize::tax_id(tax_id))
+                .into_iter()
+                .flatten()
+                .copied(),
+        )
     }
 
     /// One box for everything: an email if it has `@`, otherwise name, tax id and (if it is
@@ -219,7 +236,11 @@ impl SearchIndex {
         if query.contains('@') {
             return self.by_email(query);
         }
-        let mut ids: Vec<CustomerId> = self.by_name(query).into_iter().map(|h| h.customer).collect();
+        let mut ids: Vec<CustomerId> = self
+            .by_name(query)
+            .into_iter()
+            .map(|h| h.customer)
+            .collect();
         ids.extend(self.by_tax_id(query).into_iter().map(|h| h.customer));
         let looks_like_phone = query
             .chars()
@@ -233,7 +254,7 @@ impl SearchIndex {
     /// Groups of active contacts that share an email, phone or tax id.
     pub fn duplicates(&self) -> Vec<DuplicateGroup> {
         let mut groups: BTreeMap<Vec<ContactId>, BTreeSet<MatchKey>> = BTreeMap::new();
-        let sources: [(&Postings, fn(String) -> MatchKey); 3] = [
+        let sources: [(&Postings, KeyKind); 3] = [
             (&self.emails, MatchKey::Email),
             (&self.phones, MatchKey::Phone),
             (&self.tax_ids, MatchKey::TaxId),
@@ -248,7 +269,10 @@ impl SearchIndex {
                     })
                     .collect();
                 if contacts.len() > 1 {
-                    groups.entry(contacts).or_default().insert(kind(key.clone()));
+                    groups
+                        .entry(contacts)
+                        .or_default()
+                        .insert(kind(key.clone()));
                 }
             }
         }
@@ -275,7 +299,9 @@ fn without_national_echoes(reasons: BTreeSet<MatchKey>) -> Vec<MatchKey> {
     reasons
         .into_iter()
         .filter(|r| match r {
-            MatchKey::Phone(p) => !international.iter().any(|i| i.len() > p.len() && i.ends_with(p.as_str())),
+            MatchKey::Phone(p) => !international
+                .iter()
+                .any(|i| i.len() > p.len() && i.ends_with(p.as_str())),
             _ => true,
         })
         .collect()

@@ -65,11 +65,17 @@ fn samples(range: std::ops::Range<u64>) -> Vec<NewEvent> {
 }
 
 async fn read_whole_stream<S: EventStore>(store: &S, s: &StreamId) -> Vec<RecordedEvent> {
-    store.read_stream(s, 1, usize::MAX).await.unwrap_or_else(|e| panic!("read_stream: {e}"))
+    store
+        .read_stream(s, 1, usize::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("read_stream: {e}"))
 }
 
 async fn read_whole_log<S: EventStore>(store: &S) -> Vec<RecordedEvent> {
-    store.read_all(0, usize::MAX).await.unwrap_or_else(|e| panic!("read_all: {e}"))
+    store
+        .read_all(0, usize::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("read_all: {e}"))
 }
 
 #[track_caller]
@@ -83,7 +89,9 @@ fn assert_same(recorded: &RecordedEvent, new: &NewEvent) {
 #[track_caller]
 fn assert_conflict(result: Result<crate::store::AppendOutcome, StoreError>, expected_actual: u64) {
     match result {
-        Err(StoreError::Conflict { actual, .. }) => assert_eq!(actual, expected_actual, "Conflict.actual"),
+        Err(StoreError::Conflict { actual, .. }) => {
+            assert_eq!(actual, expected_actual, "Conflict.actual")
+        }
         other => panic!("expected a Conflict at version {expected_actual}, got {other:?}"),
     }
 }
@@ -93,24 +101,41 @@ fn assert_conflict(result: Result<crate::store::AppendOutcome, StoreError>, expe
 pub async fn versions_start_at_one_and_are_contiguous<S: EventStore>(store: &S) {
     let (a, b) = (stream("a"), stream("b"));
     let first = samples(0..3);
-    let outcome = store.append(&a, ExpectedVersion::NoStream, first.clone()).await;
+    let outcome = store
+        .append(&a, ExpectedVersion::NoStream, first.clone())
+        .await;
     let outcome = outcome.unwrap_or_else(|e| panic!("first append: {e}"));
     assert_eq!(outcome.last_version, 3);
     assert!(outcome.written);
     let second = samples(3..5);
-    store.append(&b, ExpectedVersion::NoStream, second.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    store.append(&a, ExpectedVersion::Exact(3), samples(5..6)).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(&b, ExpectedVersion::NoStream, second.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(&a, ExpectedVersion::Exact(3), samples(5..6))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let in_a = read_whole_stream(store, &a).await;
-    assert_eq!(in_a.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        in_a.iter().map(|e| e.version).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     for (recorded, new) in in_a.iter().zip(&first) {
         assert_same(recorded, new);
         assert_eq!(recorded.stream, a);
     }
     let log = read_whole_log(store).await;
     assert_eq!(log.len(), 6);
-    assert!(log.windows(2).all(|w| w[0].position < w[1].position), "positions must strictly increase");
-    assert_eq!(store.head_position().await.ok(), log.last().map(|e| e.position));
+    assert!(
+        log.windows(2).all(|w| w[0].position < w[1].position),
+        "positions must strictly increase"
+    );
+    assert_eq!(
+        store.head_position().await.ok(),
+        log.last().map(|e| e.position)
+    );
     assert_eq!(store.stream_version(&a).await.ok(), Some(4));
     assert_eq!(store.stream_version(&stream("none")).await.ok(), Some(0));
     assert!(read_whole_stream(store, &stream("none")).await.is_empty());
@@ -119,28 +144,83 @@ pub async fn versions_start_at_one_and_are_contiguous<S: EventStore>(store: &S) 
 /// Each `ExpectedVersion` admits exactly its case.
 pub async fn expected_version_cases<S: EventStore>(store: &S) {
     let s = stream("ev");
-    assert_conflict(store.append(&s, ExpectedVersion::StreamExists, samples(0..1)).await, 0);
-    assert_conflict(store.append(&s, ExpectedVersion::Exact(1), samples(0..1)).await, 0);
-    store.append(&s, ExpectedVersion::Exact(0), samples(1..2)).await.unwrap_or_else(|e| panic!("Exact(0) on empty: {e}"));
-    assert_conflict(store.append(&s, ExpectedVersion::NoStream, samples(2..3)).await, 1);
-    assert_conflict(store.append(&s, ExpectedVersion::Exact(0), samples(2..3)).await, 1);
-    assert_conflict(store.append(&s, ExpectedVersion::Exact(2), samples(2..3)).await, 1);
-    store.append(&s, ExpectedVersion::StreamExists, samples(3..4)).await.unwrap_or_else(|e| panic!("StreamExists: {e}"));
-    store.append(&s, ExpectedVersion::Any, samples(4..5)).await.unwrap_or_else(|e| panic!("Any: {e}"));
-    store.append(&s, ExpectedVersion::Exact(3), samples(5..6)).await.unwrap_or_else(|e| panic!("Exact(3): {e}"));
-    store.append(&stream("ev-any"), ExpectedVersion::Any, samples(6..7)).await.unwrap_or_else(|e| panic!("Any on empty: {e}"));
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::StreamExists, samples(0..1))
+            .await,
+        0,
+    );
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::Exact(1), samples(0..1))
+            .await,
+        0,
+    );
+    store
+        .append(&s, ExpectedVersion::Exact(0), samples(1..2))
+        .await
+        .unwrap_or_else(|e| panic!("Exact(0) on empty: {e}"));
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::NoStream, samples(2..3))
+            .await,
+        1,
+    );
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::Exact(0), samples(2..3))
+            .await,
+        1,
+    );
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::Exact(2), samples(2..3))
+            .await,
+        1,
+    );
+    store
+        .append(&s, ExpectedVersion::StreamExists, samples(3..4))
+        .await
+        .unwrap_or_else(|e| panic!("StreamExists: {e}"));
+    store
+        .append(&s, ExpectedVersion::Any, samples(4..5))
+        .await
+        .unwrap_or_else(|e| panic!("Any: {e}"));
+    store
+        .append(&s, ExpectedVersion::Exact(3), samples(5..6))
+        .await
+        .unwrap_or_else(|e| panic!("Exact(3): {e}"));
+    store
+        .append(&stream("ev-any"), ExpectedVersion::Any, samples(6..7))
+        .await
+        .unwrap_or_else(|e| panic!("Any on empty: {e}"));
     assert_eq!(store.stream_version(&s).await.ok(), Some(4));
-    assert_eq!(read_whole_log(store).await.len(), 5, "rejected appends must write nothing");
+    assert_eq!(
+        read_whole_log(store).await.len(),
+        5,
+        "rejected appends must write nothing"
+    );
 }
 
 /// A conflict, an empty append, or a batch with a reused id writes nothing at all.
 pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S) {
     let s = stream("atomic");
     let first = samples(0..2);
-    store.append(&s, ExpectedVersion::NoStream, first.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let head = store.head_position().await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(&s, ExpectedVersion::NoStream, first.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let head = store
+        .head_position()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
-    assert_conflict(store.append(&s, ExpectedVersion::Exact(1), samples(2..12)).await, 2);
+    assert_conflict(
+        store
+            .append(&s, ExpectedVersion::Exact(1), samples(2..12))
+            .await,
+        2,
+    );
     assert!(matches!(
         store.append(&s, ExpectedVersion::Any, Vec::new()).await,
         Err(StoreError::EmptyAppend { .. })
@@ -150,15 +230,29 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
     batch[2].id = first[0].id;
     let other = stream("atomic-other");
     let result = store.append(&other, ExpectedVersion::Any, batch).await;
-    assert!(matches!(result, Err(StoreError::DuplicateEventId { .. })), "reused id: got {result:?}");
+    assert!(
+        matches!(result, Err(StoreError::DuplicateEventId { .. })),
+        "reused id: got {result:?}"
+    );
     // The same id twice in one batch is also a reuse.
     let mut twice = samples(30..32);
     twice[1].id = twice[0].id;
     let result = store.append(&other, ExpectedVersion::Any, twice).await;
-    assert!(matches!(result, Err(StoreError::DuplicateEventId { .. })), "id twice in a batch: got {result:?}");
+    assert!(
+        matches!(result, Err(StoreError::DuplicateEventId { .. })),
+        "id twice in a batch: got {result:?}"
+    );
 
-    assert_eq!(store.head_position().await.ok(), Some(head), "a failed append moved the head");
-    assert_eq!(store.stream_version(&other).await.ok(), Some(0), "a failed append left events");
+    assert_eq!(
+        store.head_position().await.ok(),
+        Some(head),
+        "a failed append moved the head"
+    );
+    assert_eq!(
+        store.stream_version(&other).await.ok(),
+        Some(0),
+        "a failed append left events"
+    );
     assert_eq!(read_whole_log(store).await.len(), 2);
 }
 
@@ -166,18 +260,41 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
 pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
     let s = stream("retry");
     let batch = samples(0..3);
-    let first = store.append(&s, ExpectedVersion::NoStream, batch.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    store.append(&s, ExpectedVersion::Exact(3), samples(3..4)).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = store
+        .append(&s, ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(&s, ExpectedVersion::Exact(3), samples(3..4))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // The same expectation as the first attempt, which would now conflict.
-    let retry = store.append(&s, ExpectedVersion::NoStream, batch.clone()).await;
+    let retry = store
+        .append(&s, ExpectedVersion::NoStream, batch.clone())
+        .await;
     let retry = retry.unwrap_or_else(|e| panic!("a retried append must succeed: {e}"));
     assert!(!retry.written, "a retry must report that it wrote nothing");
-    assert_eq!(retry.last_position, first.last_position, "a retry reports the original position");
-    let retry = store.append(&s, ExpectedVersion::Any, batch.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        retry.last_position, first.last_position,
+        "a retry reports the original position"
+    );
+    let retry = store
+        .append(&s, ExpectedVersion::Any, batch.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!retry.written);
-    assert_eq!(read_whole_log(store).await.len(), 4, "a retry duplicated events");
-    let moved = store.append(&stream("retry-elsewhere"), ExpectedVersion::Any, batch).await;
-    assert!(matches!(moved, Err(StoreError::DuplicateEventId { .. })), "same ids, other stream: {moved:?}");
+    assert_eq!(
+        read_whole_log(store).await.len(),
+        4,
+        "a retry duplicated events"
+    );
+    let moved = store
+        .append(&stream("retry-elsewhere"), ExpectedVersion::Any, batch)
+        .await;
+    assert!(
+        matches!(moved, Err(StoreError::DuplicateEventId { .. })),
+        "same ids, other stream: {moved:?}"
+    );
 }
 
 /// Reading in batches of any size yields exactly the whole, in order.
@@ -185,16 +302,26 @@ pub async fn batched_reads_cross_boundaries<S: EventStore>(store: &S) {
     let streams = [stream("r0"), stream("r1"), stream("r2")];
     for n in 0..25u64 {
         let s = &streams[usize::try_from(n % 3).unwrap_or(0)];
-        store.append(s, ExpectedVersion::Any, samples(n..n + 1)).await.unwrap_or_else(|e| panic!("{e}"));
+        store
+            .append(s, ExpectedVersion::Any, samples(n..n + 1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let whole = read_whole_log(store).await;
     assert_eq!(whole.len(), 25);
-    assert_eq!(store.read_all(1, usize::MAX).await.ok().as_ref(), Some(&whole), "from 0 and from 1 differ");
+    assert_eq!(
+        store.read_all(1, usize::MAX).await.ok().as_ref(),
+        Some(&whole),
+        "from 0 and from 1 differ"
+    );
     for batch in [1usize, 2, 7, 24, 25, 100] {
         let mut got = Vec::new();
         let mut from = 0;
         loop {
-            let page = store.read_all(from, batch).await.unwrap_or_else(|e| panic!("{e}"));
+            let page = store
+                .read_all(from, batch)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             assert!(page.len() <= batch, "read_all returned more than its limit");
             let Some(last) = page.last() else { break };
             from = last.position + 1;
@@ -208,36 +335,76 @@ pub async fn batched_reads_cross_boundaries<S: EventStore>(store: &S) {
         let mut got = Vec::new();
         let mut from = 1;
         loop {
-            let page = store.read_stream(&streams[0], from, batch).await.unwrap_or_else(|e| panic!("{e}"));
+            let page = store
+                .read_stream(&streams[0], from, batch)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             let Some(last) = page.last() else { break };
             from = last.version + 1;
             got.extend(page);
         }
         assert_eq!(got, in_r0, "read_stream in batches of {batch}");
     }
-    let middle = store.read_stream(&streams[0], 4, 2).await.unwrap_or_default();
+    let middle = store
+        .read_stream(&streams[0], 4, 2)
+        .await
+        .unwrap_or_default();
     assert_eq!(middle.iter().map(|e| e.version).collect::<Vec<_>>(), [4, 5]);
     let past = whole.last().map_or(0, |e| e.position) + 1;
-    assert!(store.read_all(past, 10).await.unwrap_or_default().is_empty());
-    assert!(store.read_stream(&streams[0], 10, 10).await.unwrap_or_default().is_empty());
-    assert!(store.read_all(1, 0).await.unwrap_or_default().is_empty(), "limit 0 returns nothing");
+    assert!(store
+        .read_all(past, 10)
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    assert!(store
+        .read_stream(&streams[0], 10, 10)
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    assert!(
+        store.read_all(1, 0).await.unwrap_or_default().is_empty(),
+        "limit 0 returns nothing"
+    );
 }
 
 /// Snapshots and checkpoints are kept and replaced.
 pub async fn snapshots_and_checkpoints<S: EventStore>(store: &S) {
     let s = stream("snap");
     assert_eq!(store.load_snapshot(&s).await.ok(), Some(None));
-    let snapshot = Snapshot { version: 7, schema: 1, state: b"{\"x\":1}".to_vec() };
-    store.save_snapshot(&s, snapshot.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let snapshot = Snapshot {
+        version: 7,
+        schema: 1,
+        state: b"{\"x\":1}".to_vec(),
+    };
+    store
+        .save_snapshot(&s, snapshot.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.load_snapshot(&s).await.ok(), Some(Some(snapshot)));
-    let newer = Snapshot { version: 9, schema: 1, state: vec![1, 2, 3] };
-    store.save_snapshot(&s, newer.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let newer = Snapshot {
+        version: 9,
+        schema: 1,
+        state: vec![1, 2, 3],
+    };
+    store
+        .save_snapshot(&s, newer.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.load_snapshot(&s).await.ok(), Some(Some(newer)));
 
     assert_eq!(store.load_checkpoint("cards").await.ok(), Some(None));
-    store.save_checkpoint("cards", 41).await.unwrap_or_else(|e| panic!("{e}"));
-    store.save_checkpoint("cards", 42).await.unwrap_or_else(|e| panic!("{e}"));
-    store.save_checkpoint("search", 5).await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .save_checkpoint("cards", 41)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .save_checkpoint("cards", 42)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .save_checkpoint("search", 5)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.load_checkpoint("cards").await.ok(), Some(Some(42)));
     assert_eq!(store.load_checkpoint("search").await.ok(), Some(Some(5)));
 }
@@ -249,7 +416,8 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
     let barrier = Barrier::new(writers);
     // Writers never panic between barriers (a panicking writer would leave the others
     // waiting forever); they record what happened and the checks run afterwards.
-    let results: Vec<Vec<(u64, EventId, Result<u64, String>)>> = std::thread::scope(|scope| {
+    type Attempt = (u64, EventId, Result<u64, String>);
+    let results: Vec<Vec<Attempt>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..writers)
             .map(|w| {
                 let (s, barrier) = (&s, &barrier);
@@ -259,11 +427,16 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
                         barrier.wait();
                         let event = sample_event(round * 1000 + w as u64);
                         let id = event.id;
-                        let outcome = block_on(store.append(s, ExpectedVersion::Exact(round), vec![event]));
+                        let outcome =
+                            block_on(store.append(s, ExpectedVersion::Exact(round), vec![event]));
                         let outcome = match outcome {
                             Ok(outcome) => Ok(outcome.last_version),
-                            Err(StoreError::Conflict { actual, .. }) if actual > round => Err("conflict".to_owned()),
-                            Err(other) => Err(format!("writer {w} round {round}: unexpected {other:?}")),
+                            Err(StoreError::Conflict { actual, .. }) if actual > round => {
+                                Err("conflict".to_owned())
+                            }
+                            Err(other) => {
+                                Err(format!("writer {w} round {round}: unexpected {other:?}"))
+                            }
                         };
                         mine.push((round, id, outcome));
                         barrier.wait();
@@ -272,17 +445,28 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("a writer panicked"))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| panic!("a writer panicked")))
+            .collect()
     });
     for (round, _, outcome) in results.iter().flatten() {
         match outcome {
-            Ok(version) => assert_eq!(*version, round + 1, "the winner of round {round} got version {version}"),
+            Ok(version) => assert_eq!(
+                *version,
+                round + 1,
+                "the winner of round {round} got version {version}"
+            ),
             Err(why) => assert_eq!(why, "conflict", "{why}"),
         }
     }
     let results: Vec<Vec<(u64, EventId, bool)>> = results
         .into_iter()
-        .map(|mine| mine.into_iter().map(|(r, id, o)| (r, id, o.is_ok())).collect())
+        .map(|mine| {
+            mine.into_iter()
+                .map(|(r, id, o)| (r, id, o.is_ok()))
+                .collect()
+        })
         .collect();
     let winners: Vec<(u64, EventId)> = results
         .iter()
@@ -302,7 +486,11 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
         w
     }) {
         assert_eq!(recorded.version, round + 1);
-        assert_eq!(recorded.id, id, "version {} holds a loser's event", recorded.version);
+        assert_eq!(
+            recorded.id, id,
+            "version {} holds a loser's event",
+            recorded.version
+        );
     }
     assert!(stored.windows(2).all(|w| w[0].position < w[1].position));
 }
@@ -327,7 +515,8 @@ pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize
             let mut seen = Vec::with_capacity(total);
             let mut from = 1;
             while seen.len() < total {
-                let page = block_on(store.read_all(from, 17)).unwrap_or_else(|e| panic!("reader: {e}"));
+                let page =
+                    block_on(store.read_all(from, 17)).unwrap_or_else(|e| panic!("reader: {e}"));
                 if let Some(last) = page.last() {
                     from = last.position + 1;
                 }
@@ -336,11 +525,20 @@ pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize
             }
             seen
         });
-        reader.join().unwrap_or_else(|_| panic!("the reader panicked"))
+        reader
+            .join()
+            .unwrap_or_else(|_| panic!("the reader panicked"))
     });
     let whole = read_whole_log(store).await;
-    assert_eq!(tailed.len(), whole.len(), "the tailing reader saw a different number of events");
-    assert_eq!(tailed, whole, "the tailing reader skipped or reordered events");
+    assert_eq!(
+        tailed.len(),
+        whole.len(),
+        "the tailing reader saw a different number of events"
+    );
+    assert_eq!(
+        tailed, whole,
+        "the tailing reader skipped or reordered events"
+    );
     let unique: HashSet<EventId> = whole.iter().map(|e| e.id).collect();
     assert_eq!(unique.len(), whole.len());
 }

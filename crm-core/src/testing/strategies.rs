@@ -24,16 +24,22 @@ use crate::normalize::Country;
 
 /// The contact ids commands draw from.
 pub fn contact_pool() -> Vec<ContactId> {
-    (1..=4u128).map(|n| ContactId::from_uuid(uuid::Uuid::from_u128(n))).collect()
+    (1..=4u128)
+        .map(|n| ContactId::from_uuid(uuid::Uuid::from_u128(n)))
+        .collect()
 }
 
 /// The company ids commands draw from.
 pub fn company_pool() -> Vec<CompanyId> {
-    (101..=102u128).map(|n| CompanyId::from_uuid(uuid::Uuid::from_u128(n))).collect()
+    (101..=102u128)
+        .map(|n| CompanyId::from_uuid(uuid::Uuid::from_u128(n)))
+        .collect()
 }
 
 fn users() -> Vec<UserId> {
-    (201..=202u128).map(|n| UserId::from_uuid(uuid::Uuid::from_u128(n))).collect()
+    (201..=202u128)
+        .map(|n| UserId::from_uuid(uuid::Uuid::from_u128(n)))
+        .collect()
 }
 
 /// A name; blank one time in twenty.
@@ -57,7 +63,10 @@ pub fn email() -> impl Strategy<Value = String> {
 
 /// A phone in one of the ways people write them; digitless one time in twenty.
 pub fn phone() -> impl Strategy<Value = Phone> {
-    let country = option::of(select(vec!["ES", "BR", "GB"]).prop_map(|c| Country::new(c).unwrap_or_else(|e| panic!("{e}"))));
+    let country = option::of(
+        select(vec!["ES", "BR", "GB"])
+            .prop_map(|c| Country::new(c).unwrap_or_else(|e| panic!("{e}"))),
+    );
     prop_oneof![
         19 => (select(vec!["+34 600-12-34-56", "600123456", "0034 611 22 33 44", "(11) 98765-4321", "07700 900123"]), country)
             .prop_map(|(n, c)| Phone { number: n.to_owned(), country: c }),
@@ -66,7 +75,10 @@ pub fn phone() -> impl Strategy<Value = Phone> {
 }
 
 fn address() -> impl Strategy<Value = Address> {
-    (select(vec!["Calle Mayor 1", "Rua Augusta 200"]), select(vec!["Madrid", "São Paulo"]))
+    (
+        select(vec!["Calle Mayor 1", "Rua Augusta 200"]),
+        select(vec!["Madrid", "São Paulo"]),
+    )
         .prop_map(|(line1, city)| Address {
             line1: line1.to_owned(),
             city: city.to_owned(),
@@ -84,18 +96,23 @@ pub fn personal_data() -> impl Strategy<Value = PersonalData> {
         option::of((1950..2005i32, 1..=12u32, 1..=28u32)),
         option::of(prop_oneof![9 => select(vec!["12345678Z", "b-1234 5678"]), 1 => Just("--")]),
     )
-        .prop_map(|(name, emails, phones, addresses, birthday, tax_id)| PersonalData {
-            name,
-            emails,
-            phones,
-            addresses,
-            birthday: birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
-            tax_id: tax_id.map(str::to_owned),
-        })
+        .prop_map(
+            |(name, emails, phones, addresses, birthday, tax_id)| PersonalData {
+                name,
+                emails,
+                phones,
+                addresses,
+                birthday: birthday.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+                tax_id: tax_id.map(str::to_owned),
+            },
+        )
 }
 
 fn tags() -> impl Strategy<Value = BTreeSet<String>> {
-    btree_set(select(vec!["vip", "wholesale", "b2b", "newsletter"]).prop_map(str::to_owned), 0..3)
+    btree_set(
+        select(vec!["vip", "wholesale", "b2b", "newsletter"]).prop_map(str::to_owned),
+        0..3,
+    )
 }
 
 fn fields() -> impl Strategy<Value = BTreeMap<String, String>> {
@@ -117,7 +134,11 @@ fn role() -> impl Strategy<Value = Role> {
 }
 
 fn document() -> impl Strategy<Value = DocumentRef> {
-    (1..=3u128, select(vec!["Invoice 42", "Quote 7", ""]), prop_oneof![Just(DocumentKind::Invoice), Just(DocumentKind::Contract)])
+    (
+        1..=3u128,
+        select(vec!["Invoice 42", "Quote 7", ""]),
+        prop_oneof![Just(DocumentKind::Invoice), Just(DocumentKind::Contract)],
+    )
         .prop_map(|(n, title, kind)| DocumentRef {
             document_id: DocumentId::from_uuid(uuid::Uuid::from_u128(300 + n)),
             kind,
@@ -127,7 +148,11 @@ fn document() -> impl Strategy<Value = DocumentRef> {
 }
 
 fn consent_channel() -> impl Strategy<Value = ConsentChannel> {
-    select(vec![ConsentChannel::Email, ConsentChannel::Sms, ConsentChannel::Phone])
+    select(vec![
+        ConsentChannel::Email,
+        ConsentChannel::Sms,
+        ConsentChannel::Phone,
+    ])
 }
 
 /// A contact command on the pool.
@@ -154,7 +179,12 @@ pub fn contact_command() -> impl Strategy<Value = ContactCommand> {
 }
 
 fn company_details() -> impl Strategy<Value = CompanyDetails> {
-    (select(vec!["Acme S.L.", "Lojas Ótima", "Nordic Goods AB", " "]), option::of(select(vec!["B12345678", "12.345.678/0001-90"])), vec(email(), 0..2), vec(phone(), 0..2))
+    (
+        select(vec!["Acme S.L.", "Lojas Ótima", "Nordic Goods AB", " "]),
+        option::of(select(vec!["B12345678", "12.345.678/0001-90"])),
+        vec(email(), 0..2),
+        vec(phone(), 0..2),
+    )
         .prop_map(|(name, tax_id, emails, phones)| CompanyDetails {
             name: name.to_owned(),
             tax_id: tax_id.map(str::to_owned),
@@ -192,7 +222,12 @@ pub fn commands(max_len: usize) -> impl Strategy<Value = Vec<Command>> {
         .into_iter()
         .map(|contact_id| {
             (personal_data(), tags()).prop_map(move |(personal, tags)| {
-                Command::Contact(ContactCommand::Create(CreateContact { contact_id, personal, tags, ..CreateContact::default() }))
+                Command::Contact(ContactCommand::Create(CreateContact {
+                    contact_id,
+                    personal,
+                    tags,
+                    ..CreateContact::default()
+                }))
             })
         })
         .collect();
@@ -200,13 +235,23 @@ pub fn commands(max_len: usize) -> impl Strategy<Value = Vec<Command>> {
         .into_iter()
         .map(|company_id| {
             company_details().prop_map(move |details| {
-                Command::Company(CompanyCommand::Create { company_id, details, tags: BTreeSet::new(), owner: None })
+                Command::Company(CompanyCommand::Create {
+                    company_id,
+                    details,
+                    tags: BTreeSet::new(),
+                    owner: None,
+                })
             })
         })
         .collect();
-    (creates_companies, creates_contacts, vec(command(), 1..max_len)).prop_map(|(companies, contacts, rest)| {
-        companies.into_iter().chain(contacts).chain(rest).collect()
-    })
+    (
+        creates_companies,
+        creates_contacts,
+        vec(command(), 1..max_len),
+    )
+        .prop_map(|(companies, contacts, rest)| {
+            companies.into_iter().chain(contacts).chain(rest).collect()
+        })
 }
 
 /// Any event, with payloads that need not pass validation: for wire-format properties.
@@ -214,21 +259,117 @@ pub fn event() -> impl Strategy<Value = Event> {
     let contact = select(contact_pool());
     let company = select(company_pool());
     prop_oneof![
-        (contact.clone(), personal_data(), tags(), fields(), option::of(select(users())))
-            .prop_map(|(contact_id, personal, tags, custom_fields, owner)| ContactCreated { contact_id, personal, tags, custom_fields, owner }.into()),
-        (contact.clone(), personal_data()).prop_map(|(contact_id, personal)| ContactPersonalDataChanged { contact_id, personal }.into()),
-        (contact.clone(), tags(), tags()).prop_map(|(contact_id, added, removed)| ContactTagsChanged { contact_id, added, removed }.into()),
-        (contact.clone(), fields(), tags()).prop_map(|(contact_id, set, removed)| ContactCustomFieldsChanged { contact_id, set, removed }.into()),
-        (contact.clone(), option::of(select(users()))).prop_map(|(contact_id, owner)| ContactOwnerAssigned { contact_id, owner }.into()),
-        (contact.clone(), company.clone(), role()).prop_map(|(contact_id, company_id, role)| ContactLinkedToCompany { contact_id, company_id, role }.into()),
-        (contact.clone(), company.clone()).prop_map(|(contact_id, company_id)| ContactUnlinkedFromCompany { contact_id, company_id }.into()),
-        (contact.clone(), consent_channel(), option::of(Just("form".to_owned()))).prop_map(|(contact_id, channel, evidence)| MarketingConsentGranted { contact_id, channel, evidence }.into()),
-        (contact.clone(), consent_channel()).prop_map(|(contact_id, channel)| MarketingConsentWithdrawn { contact_id, channel }.into()),
-        (contact.clone(), contact.clone()).prop_map(|(contact_id, survivor)| ContactMerged { contact_id, survivor }.into()),
-        (contact, document()).prop_map(|(id, document)| DocumentAttached { customer: CustomerId::Contact(id), document }.into()),
-        (company.clone(), company_details(), tags()).prop_map(|(company_id, details, tags)| crate::domain::company::events::CompanyCreated { company_id, details, tags, owner: None }.into()),
-        (company.clone(), company_details()).prop_map(|(company_id, details)| crate::domain::company::events::CompanyDetailsChanged { company_id, details }.into()),
-        (company.clone(), tags(), tags()).prop_map(|(company_id, added, removed)| crate::domain::company::events::CompanyTagsChanged { company_id, added, removed }.into()),
-        (company, option::of(select(users()))).prop_map(|(company_id, owner)| crate::domain::company::events::CompanyOwnerAssigned { company_id, owner }.into()),
+        (
+            contact.clone(),
+            personal_data(),
+            tags(),
+            fields(),
+            option::of(select(users()))
+        )
+            .prop_map(|(contact_id, personal, tags, custom_fields, owner)| {
+                ContactCreated {
+                    contact_id,
+                    personal,
+                    tags,
+                    custom_fields,
+                    owner,
+                }
+                .into()
+            }),
+        (contact.clone(), personal_data()).prop_map(|(contact_id, personal)| {
+            ContactPersonalDataChanged {
+                contact_id,
+                personal,
+            }
+            .into()
+        }),
+        (contact.clone(), tags(), tags()).prop_map(|(contact_id, added, removed)| {
+            ContactTagsChanged {
+                contact_id,
+                added,
+                removed,
+            }
+            .into()
+        }),
+        (contact.clone(), fields(), tags()).prop_map(|(contact_id, set, removed)| {
+            ContactCustomFieldsChanged {
+                contact_id,
+                set,
+                removed,
+            }
+            .into()
+        }),
+        (contact.clone(), option::of(select(users())))
+            .prop_map(|(contact_id, owner)| ContactOwnerAssigned { contact_id, owner }.into()),
+        (contact.clone(), company.clone(), role()).prop_map(|(contact_id, company_id, role)| {
+            ContactLinkedToCompany {
+                contact_id,
+                company_id,
+                role,
+            }
+            .into()
+        }),
+        (contact.clone(), company.clone()).prop_map(|(contact_id, company_id)| {
+            ContactUnlinkedFromCompany {
+                contact_id,
+                company_id,
+            }
+            .into()
+        }),
+        (
+            contact.clone(),
+            consent_channel(),
+            option::of(Just("form".to_owned()))
+        )
+            .prop_map(|(contact_id, channel, evidence)| MarketingConsentGranted {
+                contact_id,
+                channel,
+                evidence
+            }
+            .into()),
+        (contact.clone(), consent_channel()).prop_map(|(contact_id, channel)| {
+            MarketingConsentWithdrawn {
+                contact_id,
+                channel,
+            }
+            .into()
+        }),
+        (contact.clone(), contact.clone()).prop_map(|(contact_id, survivor)| ContactMerged {
+            contact_id,
+            survivor
+        }
+        .into()),
+        (contact, document()).prop_map(|(id, document)| DocumentAttached {
+            customer: CustomerId::Contact(id),
+            document
+        }
+        .into()),
+        (company.clone(), company_details(), tags()).prop_map(|(company_id, details, tags)| {
+            crate::domain::company::events::CompanyCreated {
+                company_id,
+                details,
+                tags,
+                owner: None,
+            }
+            .into()
+        }),
+        (company.clone(), company_details()).prop_map(|(company_id, details)| {
+            crate::domain::company::events::CompanyDetailsChanged {
+                company_id,
+                details,
+            }
+            .into()
+        }),
+        (company.clone(), tags(), tags()).prop_map(|(company_id, added, removed)| {
+            crate::domain::company::events::CompanyTagsChanged {
+                company_id,
+                added,
+                removed,
+            }
+            .into()
+        }),
+        (company, option::of(select(users()))).prop_map(|(company_id, owner)| {
+            crate::domain::company::events::CompanyOwnerAssigned { company_id, owner }.into()
+        }),
     ]
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use events::*;
 
-use super::details::{self, CompanyDetails, DocumentRef};
 use super::contact::events::DocumentAttached;
+use super::details::{self, CompanyDetails, DocumentRef};
 use super::{Aggregate, DomainError};
 use crate::event::Event;
 use crate::ids::{CompanyId, CustomerId, UserId};
@@ -169,7 +169,11 @@ impl Aggregate for Company {
             CompanyCommand::AssignOwner { .. } => Vec::new(),
             CompanyCommand::AttachDocument { document, .. } => {
                 details::validate_document(document)?;
-                match self.documents.iter().find(|d| d.document_id == document.document_id) {
+                match self
+                    .documents
+                    .iter()
+                    .find(|d| d.document_id == document.document_id)
+                {
                     Some(existing) if existing == document => Vec::new(),
                     Some(_) => {
                         return Err(DomainError::DocumentConflict {

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use crate::domain::details::{Address, ConsentChannel, DocumentRef, PersonName, PersonalData, Phone, Role};
+use crate::domain::details::{
+    Address, ConsentChannel, DocumentRef, PersonName, PersonalData, Phone, Role,
+};
 use crate::ids::{CompanyId, ContactId, UserId};
 
 /// A command for one contact.

@@ -119,22 +119,51 @@ impl Contact {
         details::validate_field_keys(u.set_fields.keys().chain(&u.remove_fields))?;
         let mut events = Vec::new();
         if personal != self.personal {
-            events.push(ContactPersonalDataChanged { contact_id, personal }.into());
+            events.push(
+                ContactPersonalDataChanged {
+                    contact_id,
+                    personal,
+                }
+                .into(),
+            );
         }
         let (added, removed) = details::tag_diff(&self.tags, &u.add_tags, &u.remove_tags);
         if !added.is_empty() || !removed.is_empty() {
-            events.push(ContactTagsChanged { contact_id, added, removed }.into());
+            events.push(
+                ContactTagsChanged {
+                    contact_id,
+                    added,
+                    removed,
+                }
+                .into(),
+            );
         }
-        let (set, removed) = details::field_diff(&self.custom_fields, &u.set_fields, &u.remove_fields);
+        let (set, removed) =
+            details::field_diff(&self.custom_fields, &u.set_fields, &u.remove_fields);
         if !set.is_empty() || !removed.is_empty() {
-            events.push(ContactCustomFieldsChanged { contact_id, set, removed }.into());
+            events.push(
+                ContactCustomFieldsChanged {
+                    contact_id,
+                    set,
+                    removed,
+                }
+                .into(),
+            );
         }
         Ok(events)
     }
 
-    fn decide_attach(&self, contact_id: ContactId, document: &DocumentRef) -> Result<Vec<Event>, DomainError> {
+    fn decide_attach(
+        &self,
+        contact_id: ContactId,
+        document: &DocumentRef,
+    ) -> Result<Vec<Event>, DomainError> {
         details::validate_document(document)?;
-        match self.documents.iter().find(|d| d.document_id == document.document_id) {
+        match self
+            .documents
+            .iter()
+            .find(|d| d.document_id == document.document_id)
+        {
             Some(existing) if existing == document => Ok(Vec::new()),
             Some(_) => Err(DomainError::DocumentConflict {
                 document_id: document.document_id,
@@ -168,10 +197,16 @@ impl Aggregate for Contact {
             ContactCommand::Create(_) => Vec::new(),
             ContactCommand::Update(u) => return self.decide_update(u),
             ContactCommand::AssignOwner { owner, .. } if *owner != self.owner => {
-                vec![ContactOwnerAssigned { contact_id, owner: *owner }.into()]
+                vec![ContactOwnerAssigned {
+                    contact_id,
+                    owner: *owner,
+                }
+                .into()]
             }
             ContactCommand::AssignOwner { .. } => Vec::new(),
-            ContactCommand::LinkToCompany { company_id, role, .. } => {
+            ContactCommand::LinkToCompany {
+                company_id, role, ..
+            } => {
                 if self.companies.get(company_id) == Some(role) {
                     Vec::new()
                 } else {
