@@ -1,1 +1,210 @@
-fn main() {}
+//! Benchmarks on the memory store, each beside the limit it is judged against (see
+//! docs/performance.md): append vs. materializing the same records, replay into the views
+//! vs. a raw scan of the log, and `Crm::execute` at short vs. long aggregate histories.
+#![allow(clippy::unwrap_used, missing_docs)] // Benchmarks fail loudly.
+
+use std::hint::black_box;
+
+use chrono::{DateTime, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use crm::domain::contact::events::ContactCreated;
+use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
+use crm::domain::details::{Address, Phone};
+use crm::event::{Actor, Metadata, NewEvent, RecordedEvent};
+use crm::ids::{ContactId, EventId, StreamId, UserId};
+use crm::normalize::Country;
+use crm::projection::{Tracked, Views};
+use crm::store::{EventStore, ExpectedVersion};
+use crm::{Crm, MemoryStore};
+use futures::executor::block_on;
+
+const EVENTS: u64 = 10_000;
+const BATCH: u64 = 100;
+
+fn at() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_770_000_000, 0).unwrap()
+}
+
+/// A realistic contact: about 470 bytes of JSON, like an imported shop customer.
+fn contact_created(n: u64) -> NewEvent {
+    let id = ContactId::derived("bench", &n.to_string());
+    let create = CreateContact::new(id, "María José", &format!("García {n}"))
+        .email(&format!("customer{n}@example.com"))
+        .phone(Phone::in_country(
+            format!("600 {:06}", n % 1_000_000),
+            Country::new("ES").unwrap(),
+        ))
+        .address(Address {
+            line1: format!("Calle Mayor {n}"),
+            city: "Madrid".into(),
+            postal_code: Some("28013".into()),
+            country: Country::new("ES").ok(),
+            ..Address::default()
+        })
+        .tag("newsletter")
+        .owner(UserId::derived("bench", "manager"));
+    NewEvent {
+        id: EventId::new(),
+        occurred_at: at(),
+        metadata: Metadata::by(Actor::Import {
+            source: "bench".into(),
+        }),
+        event: ContactCreated {
+            contact_id: id,
+            personal: create.personal,
+            tags: create.tags,
+            custom_fields: create.custom_fields,
+            owner: create.owner,
+        }
+        .into(),
+    }
+}
+
+fn batches() -> Vec<(StreamId, Vec<NewEvent>)> {
+    (0..EVENTS / BATCH)
+        .map(|b| {
+            let stream = StreamId::new(format!("bench-{b}")).unwrap();
+            (
+                stream,
+                (b * BATCH..(b + 1) * BATCH).map(contact_created).collect(),
+            )
+        })
+        .collect()
+}
+
+fn filled_store() -> MemoryStore {
+    let store = MemoryStore::new();
+    for (stream, events) in batches() {
+        block_on(store.append(&stream, ExpectedVersion::NoStream, events)).unwrap();
+    }
+    store
+}
+
+fn append(c: &mut Criterion) {
+    let mut group = c.benchmark_group("append_batches_of_100");
+    group.throughput(Throughput::Elements(EVENTS));
+    group.bench_function("memory_store", |b| {
+        b.iter_batched(
+            batches,
+            |batches| {
+                let store = MemoryStore::new();
+                for (stream, events) in batches {
+                    block_on(store.append(&stream, ExpectedVersion::NoStream, events)).unwrap();
+                }
+                store
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    // The limit: building the same recorded events in a Vec, with no index and no checks.
+    group.bench_function("limit_vec_of_records", |b| {
+        b.iter_batched(
+            batches,
+            |batches| {
+                let mut log = Vec::with_capacity(EVENTS as usize);
+                for (stream, events) in batches {
+                    for (i, e) in events.into_iter().enumerate() {
+                        log.push(RecordedEvent {
+                            id: e.id,
+                            stream: stream.clone(),
+                            version: i as u64 + 1,
+                            position: log.len() as u64 + 1,
+                            occurred_at: e.occurred_at,
+                            recorded_at: at(),
+                            metadata: e.metadata,
+                            event: e.event,
+                        });
+                    }
+                }
+                log
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
+fn replay(c: &mut Criterion) {
+    let store = filled_store();
+    let mut group = c.benchmark_group("replay_10k_events");
+    group.throughput(Throughput::Elements(EVENTS));
+    group.bench_function("into_views", |b| {
+        b.iter(|| {
+            let mut views = Tracked::new(Views::default());
+            let mut from = 1;
+            loop {
+                let page = block_on(store.read_all(from, 512)).unwrap();
+                views.apply_batch(&page);
+                if page.len() < 512 {
+                    break;
+                }
+                from = views.position + 1;
+            }
+            views
+        });
+    });
+    // The limit: reading the same log in the same batches and touching every event.
+    group.bench_function("limit_raw_scan", |b| {
+        b.iter(|| {
+            let mut from = 1;
+            let mut checksum = 0u64;
+            loop {
+                let page = block_on(store.read_all(from, 512)).unwrap();
+                checksum += page.iter().map(|e| black_box(e.version)).sum::<u64>();
+                if page.len() < 512 {
+                    break;
+                }
+                from = page.last().map_or(from, |e| e.position + 1);
+            }
+            checksum
+        });
+    });
+    // For durable stores to come: what decoding the JSON wire form of the same events costs.
+    let lines: Vec<String> = block_on(store.read_all(0, usize::MAX))
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    group.bench_function("reference_json_decode", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|l| serde_json::from_str::<RecordedEvent>(l).unwrap())
+                .map(|e| black_box(e.version))
+                .sum::<u64>()
+        });
+    });
+    group.finish();
+}
+
+fn execute(c: &mut Criterion) {
+    let mut group = c.benchmark_group("execute_update_by_history");
+    group.throughput(Throughput::Elements(1));
+    for history in [20u64, 1_000] {
+        let crm = Crm::new(MemoryStore::new());
+        let actor = Actor::System;
+        let id = ContactId::derived("bench", "busy");
+        block_on(crm.execute(
+            &actor,
+            ContactCommand::Create(CreateContact::new(id, "Ana", "García")),
+        ))
+        .unwrap();
+        let mut n = 0u64;
+        let mut toggle = move || {
+            n += 1;
+            let mut update = UpdateContact::new(id);
+            update.set_fields.insert("visits".into(), n.to_string());
+            ContactCommand::Update(update)
+        };
+        for _ in 1..history {
+            block_on(crm.execute(&actor, toggle())).unwrap();
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(history), &history, |b, _| {
+            b.iter(|| block_on(crm.execute(&actor, toggle())).unwrap());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, append, replay, execute);
+criterion_main!(benches);

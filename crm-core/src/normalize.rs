@@ -223,6 +223,9 @@ pub fn tax_id(raw: &str) -> String {
 
 /// Folds text for name matching: lowercase, accents removed ("José" -> "jose").
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

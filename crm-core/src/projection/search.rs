@@ -51,12 +51,20 @@ pub struct SearchHit {
     pub name: String,
 }
 
+/// One customer's search keys; each list sorted and without repeats. Vectors rather than
+/// sets: a replay builds one of these per event, and small vectors allocate far less.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Keys {
-    words: BTreeSet<String>,
-    emails: BTreeSet<String>,
-    phones: BTreeSet<String>,
-    tax_ids: BTreeSet<String>,
+    words: Vec<String>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+    tax_ids: Vec<String>,
+}
+
+fn distinct(mut keys: Vec<String>) -> Vec<String> {
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 impl Keys {
@@ -71,13 +79,15 @@ impl Keys {
 
     fn build(name: &str, emails: &[String], phones: &[Phone], tax_id: Option<&str>) -> Self {
         Self {
-            words: normalize::words(name).into_iter().collect(),
-            emails: emails.iter().map(|e| normalize::email(e)).collect(),
-            phones: phones
-                .iter()
-                .filter_map(|p| normalize::phone(&p.number, p.country))
-                .flat_map(|k| k.keys().map(str::to_owned).collect::<Vec<_>>())
-                .collect(),
+            words: distinct(normalize::words(name)),
+            emails: distinct(emails.iter().map(|e| normalize::email(e)).collect()),
+            phones: distinct(
+                phones
+                    .iter()
+                    .filter_map(|p| normalize::phone(&p.number, p.country))
+                    .flat_map(|k| k.international.into_iter().chain(k.national))
+                    .collect(),
+            ),
             tax_ids: tax_id
                 .map(normalize::tax_id)
                 .filter(|t| !t.is_empty())
@@ -87,13 +97,16 @@ impl Keys {
     }
 }
 
-type Postings = BTreeMap<String, BTreeSet<CustomerId>>;
+/// Ordered, for word-prefix ranges.
+type Words = BTreeMap<String, BTreeSet<CustomerId>>;
+/// Exact keys only: hashing beats ordering there.
+type Postings = HashMap<String, BTreeSet<CustomerId>>;
 type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchIndex {
-    words: Postings,
+    words: Words,
     emails: Postings,
     phones: Postings,
     tax_ids: Postings,
@@ -104,18 +117,55 @@ pub struct SearchIndex {
     default_country: Option<Country>,
 }
 
-fn add(postings: &mut Postings, keys: &BTreeSet<String>, id: CustomerId) {
-    for key in keys {
-        postings.entry(key.clone()).or_default().insert(id);
+/// A map from keys to the customers that have them: the words index or an exact one.
+trait Index {
+    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>>;
+    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>);
+    fn drop_key(&mut self, key: &str);
+}
+
+impl Index for Words {
+    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>> {
+        self.get_mut(key)
+    }
+    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>) {
+        self.insert(key, ids);
+    }
+    fn drop_key(&mut self, key: &str) {
+        self.remove(key);
     }
 }
 
-fn remove(postings: &mut Postings, keys: &BTreeSet<String>, id: CustomerId) {
+impl Index for Postings {
+    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>> {
+        self.get_mut(key)
+    }
+    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>) {
+        self.insert(key, ids);
+    }
+    fn drop_key(&mut self, key: &str) {
+        self.remove(key);
+    }
+}
+
+fn add(index: &mut impl Index, keys: &[String], id: CustomerId) {
     for key in keys {
-        if let Some(ids) = postings.get_mut(key) {
+        // Most keys (common first names, shared domains) already exist: no clone for them.
+        match index.ids_mut(key) {
+            Some(ids) => {
+                ids.insert(id);
+            }
+            None => index.put(key.clone(), BTreeSet::from([id])),
+        }
+    }
+}
+
+fn remove(index: &mut impl Index, keys: &[String], id: CustomerId) {
+    for key in keys {
+        if let Some(ids) = index.ids_mut(key) {
             ids.remove(&id);
             if ids.is_empty() {
-                postings.remove(key);
+                index.drop_key(key);
             }
         }
     }
@@ -131,6 +181,10 @@ impl SearchIndex {
     }
 
     fn reindex(&mut self, id: CustomerId, name: String, keys: Keys) {
+        if self.keys.get(&id) == Some(&keys) {
+            self.names.insert(id, name);
+            return;
+        }
         if let Some(old) = self.keys.remove(&id) {
             remove(&mut self.words, &old.words, id);
             remove(&mut self.emails, &old.emails, id);

@@ -417,7 +417,7 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
     // Writers never panic between barriers (a panicking writer would leave the others
     // waiting forever); they record what happened and the checks run afterwards.
     type Attempt = (u64, EventId, Result<u64, String>);
-    let results: Vec<Vec<Attempt>> = std::thread::scope(|scope| {
+    let attempts: Vec<Vec<Attempt>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..writers)
             .map(|w| {
                 let (s, barrier) = (&s, &barrier);
@@ -450,7 +450,17 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
             .map(|h| h.join().unwrap_or_else(|_| panic!("a writer panicked")))
             .collect()
     });
-    for (round, _, outcome) in results.iter().flatten() {
+    let winners: Vec<(u64, EventId)> = attempts
+        .iter()
+        .flatten()
+        .filter(|(_, _, outcome)| outcome.is_ok())
+        .map(|(round, id, _)| (*round, *id))
+        .collect();
+    for round in 0..rounds {
+        let count = winners.iter().filter(|(r, _)| *r == round).count();
+        assert_eq!(count, 1, "round {round} had {count} winners");
+    }
+    for (round, _, outcome) in attempts.iter().flatten() {
         match outcome {
             Ok(version) => assert_eq!(
                 *version,
@@ -459,24 +469,6 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
             ),
             Err(why) => assert_eq!(why, "conflict", "{why}"),
         }
-    }
-    let results: Vec<Vec<(u64, EventId, bool)>> = results
-        .into_iter()
-        .map(|mine| {
-            mine.into_iter()
-                .map(|(r, id, o)| (r, id, o.is_ok()))
-                .collect()
-        })
-        .collect();
-    let winners: Vec<(u64, EventId)> = results
-        .iter()
-        .flatten()
-        .filter(|(_, _, won)| *won)
-        .map(|(round, id, _)| (*round, *id))
-        .collect();
-    for round in 0..rounds {
-        let count = winners.iter().filter(|(r, _)| *r == round).count();
-        assert_eq!(count, 1, "round {round} had {count} winners");
     }
     let stored = read_whole_stream(store, &s).await;
     assert_eq!(stored.len() as u64, rounds, "events lost or duplicated");
