@@ -4,6 +4,7 @@
 //! see every committed event exactly once in position order. A full rebuild from position 0
 //! and any sequence of incremental catch-ups give the same state.
 
+mod card_text;
 mod cards;
 mod search;
 
