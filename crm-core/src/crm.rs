@@ -13,6 +13,7 @@ use crate::event::{Actor, Event, Metadata, NewEvent};
 use crate::ids::{CorrelationId, EventId, StreamId};
 use crate::normalize::Country;
 use crate::projection::{catch_up, Tracked, Views};
+use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
 /// Any command the CRM accepts.
@@ -80,6 +81,9 @@ pub struct CrmOptions {
     pub read_batch: usize,
     /// The country that phone searches without an international prefix are read in.
     pub default_country: Option<Country>,
+    /// How many aggregate states to keep in memory between commands (0: none). A miss costs
+    /// a snapshot load; a hit is checked against the stream, so it is never stale.
+    pub state_cache: usize,
 }
 
 impl Default for CrmOptions {
@@ -89,6 +93,7 @@ impl Default for CrmOptions {
             snapshot_every: 64,
             read_batch: 512,
             default_country: None,
+            state_cache: 10_000,
         }
     }
 }
@@ -114,6 +119,7 @@ pub struct Crm<S> {
     ids: Arc<dyn IdSource>,
     options: CrmOptions,
     views: Mutex<Tracked<Views>>,
+    states: StateCache,
 }
 
 impl<S: EventStore> Crm<S> {
@@ -141,6 +147,7 @@ impl<S: EventStore> Crm<S> {
             ids,
             options,
             views: Mutex::new(Tracked::new(Views::new(options.default_country))),
+            states: StateCache::new(options.state_cache),
         }
     }
 
@@ -275,14 +282,19 @@ impl<S: EventStore> Crm<S> {
         Err(Error::TooManyConflicts { stream, attempts })
     }
 
-    /// Loads an aggregate's state and version: the latest usable snapshot plus later events.
-    /// A snapshot that does not decode is reported and ignored, never trusted.
+    /// Loads an aggregate's state and version: the cached state or the latest usable
+    /// snapshot, plus the events after it. A snapshot that does not decode is reported and
+    /// ignored, never trusted.
     pub async fn load<A: Aggregate>(&self, id: A::Id) -> Result<(A, u64), Error> {
         let stream: StreamId = id.into();
-        let (mut state, mut version) = match self.store.load_snapshot(&stream).await? {
-            Some(snapshot) => decode_snapshot::<A>(&stream, snapshot),
-            None => (A::default(), 0),
+        let (mut state, mut version) = match self.states.get::<A>(&stream) {
+            Some(cached) => cached,
+            None => match self.store.load_snapshot(&stream).await? {
+                Some(snapshot) => decode_snapshot::<A>(&stream, snapshot),
+                None => (A::default(), 0),
+            },
         };
+        let start = version;
         loop {
             let batch = self
                 .store
@@ -300,6 +312,9 @@ impl<S: EventStore> Crm<S> {
                 version = recorded.version;
             }
             if batch.len() < self.options.read_batch {
+                if version > start {
+                    self.states.put(&stream, state.clone(), version);
+                }
                 return Ok((state, version));
             }
         }

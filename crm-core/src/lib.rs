@@ -16,6 +16,7 @@ pub mod ids;
 pub mod money;
 pub mod normalize;
 pub mod projection;
+mod state_cache;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
