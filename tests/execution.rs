@@ -431,16 +431,31 @@ async fn a_checkpointed_projection_resumes_where_it_stopped() {
 #[tokio::test]
 async fn a_cached_state_never_hides_another_writers_events() {
     let (first, clock) = fresh();
-    let second = deterministic(first.store().clone(), &clock, CrmOptions::default());
-    first.execute(&manager(), create_contact(contact(1), "Ana", "García")).await.unwrap();
+    // Another process: its own id sequence (shared ids would read as a retried append).
+    let second = Crm::with(
+        first.store().clone(),
+        std::sync::Arc::new(clock.clone()),
+        std::sync::Arc::new(crm::clock::SequentialIds::new(2)),
+        CrmOptions::default(),
+    );
+    first
+        .execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
     let (_, version) = second.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(version, 1, "the second process has cached version 1");
     let mut update = UpdateContact::new(contact(1));
     update.add_tags.insert("from-first".into());
-    first.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+    first
+        .execute(&manager(), ContactCommand::Update(update))
+        .await
+        .unwrap();
     let mut update = UpdateContact::new(contact(1));
     update.add_tags.insert("from-second".into());
-    let done = second.execute(&manager(), ContactCommand::Update(update)).await.unwrap();
+    let done = second
+        .execute(&manager(), ContactCommand::Update(update))
+        .await
+        .unwrap();
     assert_eq!(done.version, 3);
     let (state, _) = second.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(state.tags.len(), 2, "{:?}", state.tags);
