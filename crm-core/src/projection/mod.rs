@@ -6,6 +6,7 @@
 
 mod card_text;
 mod cards;
+mod id_set;
 mod search;
 
 use std::sync::Mutex;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::id_set::IdSet;
 use super::Projection;
 use crate::domain::details::{CompanyDetails, PersonalData, Phone};
 use crate::event::{Event, RecordedEvent};
@@ -98,9 +99,9 @@ impl Keys {
 }
 
 /// Ordered, for word-prefix ranges.
-type Words = BTreeMap<String, BTreeSet<CustomerId>>;
+type Words = BTreeMap<String, IdSet>;
 /// Exact keys only: hashing beats ordering there.
-type Postings = HashMap<String, BTreeSet<CustomerId>>;
+type Postings = HashMap<String, IdSet>;
 type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
@@ -119,16 +120,16 @@ pub struct SearchIndex {
 
 /// A map from keys to the customers that have them: the words index or an exact one.
 trait Index {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>>;
-    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>);
+    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet>;
+    fn put(&mut self, key: String, ids: IdSet);
     fn drop_key(&mut self, key: &str);
 }
 
 impl Index for Words {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>> {
+    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
         self.get_mut(key)
     }
-    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>) {
+    fn put(&mut self, key: String, ids: IdSet) {
         self.insert(key, ids);
     }
     fn drop_key(&mut self, key: &str) {
@@ -137,10 +138,10 @@ impl Index for Words {
 }
 
 impl Index for Postings {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut BTreeSet<CustomerId>> {
+    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
         self.get_mut(key)
     }
-    fn put(&mut self, key: String, ids: BTreeSet<CustomerId>) {
+    fn put(&mut self, key: String, ids: IdSet) {
         self.insert(key, ids);
     }
     fn drop_key(&mut self, key: &str) {
@@ -155,18 +156,15 @@ fn add(index: &mut impl Index, keys: &[String], id: CustomerId) {
             Some(ids) => {
                 ids.insert(id);
             }
-            None => index.put(key.clone(), BTreeSet::from([id])),
+            None => index.put(key.clone(), IdSet::One(id)),
         }
     }
 }
 
 fn remove(index: &mut impl Index, keys: &[String], id: CustomerId) {
     for key in keys {
-        if let Some(ids) = index.ids_mut(key) {
-            ids.remove(&id);
-            if ids.is_empty() {
-                index.drop_key(key);
-            }
+        if index.ids_mut(key).is_some_and(|ids| ids.remove(id)) {
+            index.drop_key(key);
         }
     }
 }
@@ -237,7 +235,7 @@ impl SearchIndex {
                 .words
                 .range(word.clone()..)
                 .take_while(|(key, _)| key.starts_with(&word))
-                .flat_map(|(_, ids)| ids.iter().copied())
+                .flat_map(|(_, ids)| ids.iter())
                 .collect();
             result = Some(match result {
                 Some(so_far) => so_far.intersection(&matching).copied().collect(),
@@ -253,8 +251,7 @@ impl SearchIndex {
             self.emails
                 .get(&normalize::email(email))
                 .into_iter()
-                .flatten()
-                .copied(),
+                .flat_map(IdSet::iter),
         )
     }
 
@@ -267,8 +264,7 @@ impl SearchIndex {
         let ids: Vec<CustomerId> = keys
             .keys()
             .filter_map(|k| self.phones.get(k))
-            .flatten()
-            .copied()
+            .flat_map(IdSet::iter)
             .collect();
         self.hits(ids)
     }
@@ -279,8 +275,7 @@ impl SearchIndex {
             self.tax_ids
                 .get(&normalize::tax_id(tax_id))
                 .into_iter()
-                .flatten()
-                .copied(),
+                .flat_map(IdSet::iter),
         )
     }
 
@@ -318,7 +313,7 @@ impl SearchIndex {
                 let contacts: Vec<ContactId> = ids
                     .iter()
                     .filter_map(|id| match id {
-                        CustomerId::Contact(c) if !self.merged_into.contains_key(c) => Some(*c),
+                        CustomerId::Contact(c) if !self.merged_into.contains_key(&c) => Some(c),
                         _ => None,
                     })
                     .collect();
