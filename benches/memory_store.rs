@@ -4,18 +4,19 @@
 #![allow(clippy::unwrap_used, missing_docs)] // Benchmarks fail loudly.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use crm::domain::contact::events::ContactCreated;
-use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
+use crm::domain::contact::{Contact, ContactCommand, CreateContact, UpdateContact};
 use crm::domain::details::{Address, Phone};
 use crm::event::{Actor, Metadata, NewEvent, RecordedEvent};
 use crm::ids::{ContactId, EventId, StreamId, UserId};
 use crm::normalize::Country;
 use crm::projection::{Tracked, Views};
 use crm::store::{EventStore, ExpectedVersion};
-use crm::{Crm, MemoryStore};
+use crm::{Crm, CrmOptions, MemoryStore};
 use futures::executor::block_on;
 
 const EVENTS: u64 = 10_000;
@@ -177,34 +178,79 @@ fn replay(c: &mut Criterion) {
     group.finish();
 }
 
-fn execute(c: &mut Criterion) {
-    let mut group = c.benchmark_group("execute_update_by_history");
+/// A CRM whose contact `id` has `history` events, loading as `options` say.
+fn crm_with_history(history: u64, options: CrmOptions) -> (Crm<MemoryStore>, ContactId) {
+    let crm = Crm::with(
+        MemoryStore::new(),
+        Arc::new(crm::clock::SystemClock),
+        Arc::new(crm::clock::RandomIds),
+        options,
+    );
+    let id = ContactId::derived("bench", "busy");
+    let create = CreateContact::new(id, "Ana", "García").email("ana@example.com");
+    block_on(crm.execute(&Actor::System, ContactCommand::Create(create))).unwrap();
+    for n in 1..history {
+        block_on(crm.execute(&Actor::System, visit(id, n))).unwrap();
+    }
+    (crm, id)
+}
+
+fn visit(id: ContactId, n: u64) -> ContactCommand {
+    let mut update = UpdateContact::new(id);
+    update.set_fields.insert("visits".into(), n.to_string());
+    ContactCommand::Update(update)
+}
+
+/// Loading an aggregate before a decision, as its history grows: with the state cache, from
+/// the latest snapshot (a cold process), and replaying every event (what a framework without
+/// snapshots does on each command; the peer this is measured against).
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load_aggregate_by_history");
     group.throughput(Throughput::Elements(1));
+    let ways = [
+        ("cached", CrmOptions::default()),
+        (
+            "snapshot",
+            CrmOptions {
+                state_cache: 0,
+                ..CrmOptions::default()
+            },
+        ),
+        (
+            "full_replay",
+            CrmOptions {
+                state_cache: 0,
+                snapshot_every: u64::MAX,
+                ..CrmOptions::default()
+            },
+        ),
+    ];
     for history in [20u64, 1_000] {
-        let crm = Crm::new(MemoryStore::new());
-        let actor = Actor::System;
-        let id = ContactId::derived("bench", "busy");
-        block_on(crm.execute(
-            &actor,
-            ContactCommand::Create(CreateContact::new(id, "Ana", "García")),
-        ))
-        .unwrap();
-        let mut n = 0u64;
-        let mut toggle = move || {
-            n += 1;
-            let mut update = UpdateContact::new(id);
-            update.set_fields.insert("visits".into(), n.to_string());
-            ContactCommand::Update(update)
-        };
-        for _ in 1..history {
-            block_on(crm.execute(&actor, toggle())).unwrap();
+        for (way, options) in ways {
+            let (crm, id) = crm_with_history(history, options);
+            group.bench_function(BenchmarkId::new(way, history), |b| {
+                b.iter(|| block_on(crm.load::<Contact>(id)).unwrap());
+            });
         }
-        group.bench_with_input(BenchmarkId::from_parameter(history), &history, |b, _| {
-            b.iter(|| block_on(crm.execute(&actor, toggle())).unwrap());
-        });
     }
     group.finish();
 }
 
-criterion_group!(benches, append, replay, execute);
+/// A whole command: load, decide, append, snapshot now and then, catch the views up. The
+/// stream grows by one event per iteration, so this is the steady state of a busy contact.
+fn execute(c: &mut Criterion) {
+    let mut group = c.benchmark_group("execute_update");
+    group.throughput(Throughput::Elements(1));
+    let (crm, id) = crm_with_history(1_000, CrmOptions::default());
+    let mut n = 1_000;
+    group.bench_function("busy_contact", |b| {
+        b.iter(|| {
+            n += 1;
+            block_on(crm.execute(&Actor::System, visit(id, n))).unwrap()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, append, replay, load, execute);
 criterion_main!(benches);
