@@ -116,3 +116,59 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        max_global_rejects: 20_000,
+        ..ProptestConfig::with_cases(if std::env::var_os("CI").is_some() { 256 } else { 1024 })
+    })]
+
+    /// Bad input gets an error, never a panic: damaged wire forms, whatever the damage.
+    #[test]
+    fn damaged_event_json_is_an_error_not_a_panic(
+        event in strategies::event(),
+        cut in 0usize..400,
+        noise in "[\\PC]{0,8}",
+    ) {
+        let json = serde_json::to_string(&event).unwrap();
+        let cut = cut.min(json.len());
+        let mut damaged: String = json.chars().take(cut).collect();
+        damaged.push_str(&noise);
+        damaged.extend(json.chars().skip(cut + noise.chars().count()));
+        let _ = serde_json::from_str::<Event>(&damaged);
+        let _ = serde_json::from_str::<RecordedEvent>(&damaged);
+    }
+
+    /// Whatever a person types into a form, deciding on it never panics, and whatever is
+    /// accepted can be found again.
+    #[test]
+    fn any_typed_text_is_decided_without_panicking(
+        given in "\\PC{0,12}",
+        family in "\\PC{0,12}",
+        email in prop_oneof![1 => "\\PC{0,20}", 4 => "[a-zA-Z0-9._%+-]{1,10}@[a-zA-Z0-9-]{1,8}\\.[a-z]{2,4}"],
+        phone in prop_oneof![1 => "\\PC{0,20}", 4 => "[+]?[0-9 ().-]{1,15}[0-9]"],
+        tax_id in prop_oneof![1 => "\\PC{0,12}", 4 => "[A-Za-z0-9 .-]{1,12}[0-9]"],
+    ) {
+        use crm::domain::contact::{ContactCommand, CreateContact};
+        use crm::domain::details::Phone;
+        let (crm, _) = fresh();
+        let create = CreateContact::new(contact(1), &given, &family)
+            .email(&email)
+            .phone(Phone::new(phone.clone()))
+            .tax_id(&tax_id);
+        let accepted = block_on(crm.execute(&manager(), ContactCommand::Create(create))).is_ok();
+        prop_assume!(accepted, "rejected input is covered by the other properties");
+        {
+            let found = |hits: Vec<crm::projection::SearchHit>| hits.iter().any(|h| h.customer == contact(1).into());
+            prop_assert!(found(crm.query(|v| v.search.by_email(&email))), "email {:?}", email);
+            prop_assert!(found(crm.query(|v| v.search.by_phone(&phone))), "phone {:?}", phone);
+            prop_assert!(found(crm.query(|v| v.search.by_tax_id(&tax_id))), "tax id {:?}", tax_id);
+            let name = format!("{given} {family}");
+            prop_assert!(found(crm.query(|v| v.search.by_name(&name))), "name {:?}", name);
+            // `find` reads any query with an @ as an email address.
+            if !name.contains('@') {
+                prop_assert!(found(crm.query(|v| v.search.find(&name))), "find {:?}", name);
+            }
+        }
+    }
+}

@@ -113,7 +113,10 @@ impl Inner {
         stream: &StreamId,
         events: &[NewEvent],
     ) -> Result<Option<AppendOutcome>, StoreError> {
-        let Some(first) = self.ids.get(&events[0].id) else {
+        let Some(first_event) = events.first() else {
+            return Ok(None);
+        };
+        let Some(first) = self.ids.get(&first_event.id) else {
             return self.reject_reused_ids(stream, events).map(|()| None);
         };
         let mut last = first;
@@ -133,7 +136,7 @@ impl Inner {
                 }
                 None => {
                     return Err(StoreError::DuplicateEventId {
-                        event_id: events[0].id,
+                        event_id: first_event.id,
                         existing_stream: first.stream.clone(),
                         stream: stream.clone(),
                         version: first.version,

@@ -10,7 +10,7 @@ use crate::domain::DomainError;
 use crate::ids::DocumentId;
 use crate::normalize::{self, Country};
 
-/// A person's name. At least one part must be non-blank.
+/// A person's name. Together the parts must hold at least one letter or digit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonName {
     /// Given (first) name.
@@ -225,7 +225,8 @@ pub(crate) fn validate_contact_points(
 
 /// Validates a person's personal data.
 pub(crate) fn validate_personal(personal: &PersonalData) -> Result<(), DomainError> {
-    if personal.name.full().is_empty() {
+    // A name the search index cannot hold (no letters or digits) could never be found.
+    if normalize::words(&personal.name.full()).is_empty() {
         return Err(DomainError::EmptyName { what: "contact" });
     }
     validate_contact_points(
@@ -322,7 +323,7 @@ pub struct CompanyDetails {
 
 /// Validates a company's details.
 pub(crate) fn validate_company(details: &CompanyDetails) -> Result<(), DomainError> {
-    if details.name.trim().is_empty() {
+    if normalize::words(&details.name).is_empty() {
         return Err(DomainError::EmptyName { what: "company" });
     }
     validate_contact_points(&details.emails, &details.phones, details.tax_id.as_deref())

@@ -44,8 +44,8 @@ pub enum DomainError {
         /// The existing company.
         company_id: CompanyId,
     },
-    /// A name is required and was blank.
-    #[error("a {what} needs a name, and the one given is blank")]
+    /// A name is required and the one given has no letters or digits.
+    #[error("a {what} needs a name, and the one given has no letters or digits")]
     EmptyName {
         /// What needed the name: "contact" or "company".
         what: &'static str,

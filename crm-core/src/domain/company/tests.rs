@@ -50,7 +50,7 @@ fn creating_a_company_twice_is_rejected() {
 fn a_company_needs_a_name() {
     given::<Company>([])
         .when(create(" "))
-        .then_error_text("a company needs a name, and the one given is blank");
+        .then_error_text("a company needs a name, and the one given has no letters or digits");
 }
 
 #[test]

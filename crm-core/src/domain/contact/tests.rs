@@ -54,7 +54,7 @@ fn creating_a_contact_twice_is_rejected() {
 fn a_blank_name_is_rejected() {
     given::<Contact>([])
         .when(ContactCommand::Create(CreateContact::new(ana(), "  ", "")))
-        .then_error_text("a contact needs a name, and the one given is blank");
+        .then_error_text("a contact needs a name, and the one given has no letters or digits");
 }
 
 #[test]
