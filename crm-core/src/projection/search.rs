@@ -125,29 +125,24 @@ trait Index {
     fn drop_key(&mut self, key: &str);
 }
 
-impl Index for Words {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
-        self.get_mut(key)
-    }
-    fn put(&mut self, key: String, ids: IdSet) {
-        self.insert(key, ids);
-    }
-    fn drop_key(&mut self, key: &str) {
-        self.remove(key);
-    }
+// The two maps have the same methods under different traits; one body serves both.
+macro_rules! impl_index {
+    ($($map:ty),*) => {$(
+        impl Index for $map {
+            fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
+                self.get_mut(key)
+            }
+            fn put(&mut self, key: String, ids: IdSet) {
+                self.insert(key, ids);
+            }
+            fn drop_key(&mut self, key: &str) {
+                self.remove(key);
+            }
+        }
+    )*};
 }
 
-impl Index for Postings {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
-        self.get_mut(key)
-    }
-    fn put(&mut self, key: String, ids: IdSet) {
-        self.insert(key, ids);
-    }
-    fn drop_key(&mut self, key: &str) {
-        self.remove(key);
-    }
-}
+impl_index!(Words, Postings);
 
 fn add(index: &mut impl Index, keys: &[String], id: CustomerId) {
     for key in keys {
