@@ -1,0 +1,37 @@
+//! Why a store could not be opened.
+
+use std::path::PathBuf;
+
+/// Opening a `SledStore` failed. Nothing in the directory was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The path holds something other than a crm store. Point at an empty or new directory,
+    /// or at a directory a `SledStore` created.
+    #[error("{path} is not a crm store: {reason}")]
+    NotAStore {
+        /// The path given.
+        path: PathBuf,
+        /// What was found there instead.
+        reason: String,
+    },
+    /// The store was written by a newer release of crm; upgrade to read it.
+    #[error("{path} was written in store format {found}, but this release reads formats up to {supported}: upgrade crm to open it")]
+    NewerFormat {
+        /// The path given.
+        path: PathBuf,
+        /// The format on disk.
+        found: u32,
+        /// The newest format this release reads.
+        supported: u32,
+    },
+    /// sled or the file system failed.
+    #[error("cannot open the store at {path}: {source}")]
+    Io {
+        /// The path given.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}

@@ -1,0 +1,532 @@
+//! [`SledStore`]: the durable embedded event store for crm, on sled 0.34.
+//!
+//! - **Atomic appends.** An append's expected-version check, its positions and every write it
+//!   makes (events, stream index, id index — all in one tree, see `keys.rs`) happen under one
+//!   writer lock and commit as one sled batch: all or nothing, in position order, so a reader
+//!   never sees a later position before an earlier one.
+//! - **Durable means durable.** sled 0.34 syncs its log with `sync_file_range`, which survives
+//!   a process crash but not a power loss; in [`Durability::Durable`] every append also waits
+//!   for an `fsync` of the log file, shared between concurrent appends (group commit).
+//! - **Checked.** Opening refuses a directory that is not a crm store or was written by a newer
+//!   release; [`SledStore::verify`] walks the whole store and reports every inconsistency.
+//!
+//! ```
+//! use crm_core::store::{EventStore, ExpectedVersion};
+//! use crm_store_sled::SledStore;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = SledStore::open(dir.path())?;
+//! let head = futures::executor::block_on(store.head_position())?;
+//! assert_eq!(head, 0);
+//! assert!(store.verify()?.is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every method does its I/O on the calling thread (sled is a blocking library): from an
+//! async runtime, call it where blocking is acceptable, e.g. `spawn_blocking`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod group_commit;
+mod keys;
+mod options;
+mod record;
+mod verify;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use crm_core::event::{NewEvent, RecordedEvent};
+use crm_core::ids::StreamId;
+use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+
+pub use error::OpenError;
+use group_commit::GroupCommit;
+pub use options::{Durability, SledOptions};
+pub use verify::{Fault, VerifyReport};
+
+/// The store format this release writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_KEY: &[u8] = b"crm.store.format";
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    log: sled::Tree,
+    snapshots: sled::Tree,
+    checkpoints: sled::Tree,
+    /// The next global position; only read and advanced under this lock, by the one append
+    /// that holds it, in the same critical section as its version check and its batch.
+    writer: Mutex<u64>,
+    group: GroupCommit,
+    /// A handle on sled's log file, to fsync it after sled's own flush.
+    log_file: File,
+    options: SledOptions,
+}
+
+/// A durable event store in a directory. Cheap to clone: clones share the open database.
+#[derive(Clone)]
+pub struct SledStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+fn corrupt(location: String, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        location,
+        reason: reason.into(),
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `path`, durable, stamped by the system clock.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        Self::open_with(path, SledOptions::default())
+    }
+
+    /// Opens (or creates) the store in `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        let io = |source: Box<dyn std::error::Error + Send + Sync>| OpenError::Io {
+            path: path.clone(),
+            source,
+        };
+        check_directory(&path)?;
+        let config = sled::Config::new()
+            .path(&path)
+            .cache_capacity(options.cache_bytes)
+            .mode(sled::Mode::HighThroughput)
+            .flush_every_ms(match options.durability {
+                Durability::Durable => Some(500),
+                Durability::Buffered { flush_every_ms } => Some(flush_every_ms.max(1)),
+            });
+        let db = config.open().map_err(|e| io(Box::new(e)))?;
+        check_format(&path, &db)?;
+        let open_tree = |name: &str| db.open_tree(name).map_err(|e| io(Box::new(e)));
+        let (log, snapshots, checkpoints) = (
+            open_tree("log")?,
+            open_tree("snapshots")?,
+            open_tree("checkpoints")?,
+        );
+        let next = match log
+            .range(keys::event(0)..=keys::event(u64::MAX))
+            .next_back()
+        {
+            Some(entry) => {
+                let (key, _) = entry.map_err(|e| io(Box::new(e)))?;
+                let last = keys::position_of(&key).ok_or_else(|| OpenError::NotAStore {
+                    path: path.clone(),
+                    reason: "its last event key is malformed".into(),
+                })?;
+                last + 1
+            }
+            None => 1,
+        };
+        let log_file = File::open(path.join("db")).map_err(|e| io(Box::new(e)))?;
+        let store = Self {
+            inner: Arc::new(Inner {
+                path: path.clone(),
+                db,
+                log,
+                snapshots,
+                checkpoints,
+                writer: Mutex::new(next),
+                group: GroupCommit::default(),
+                log_file,
+                options,
+            }),
+        };
+        store.flush_to_disk().map_err(|e| io(Box::new(e)))?;
+        Ok(store)
+    }
+
+    /// The directory the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Makes everything appended so far durable (useful in `Buffered` mode).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        // Numbering after the writes to cover means the flush that satisfies this number
+        // started after them.
+        let seq = self.inner.group.applied();
+        self.inner.group.wait(seq, || self.flush_to_disk())
+    }
+
+    /// sled's flush (its buffers to the file, with `sync_file_range`), then an `fsync` of the
+    /// file, which also flushes the drive's cache and the file's metadata.
+    fn flush_to_disk(&self) -> Result<(), StoreError> {
+        self.inner.db.flush().map_err(backend)?;
+        self.inner.log_file.sync_all().map_err(backend)
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        let prefix = keys::stream_prefix(stream);
+        match self.inner.log.scan_prefix(&prefix).next_back() {
+            None => Ok(0),
+            Some(entry) => {
+                let (key, _) = entry.map_err(backend)?;
+                keys::parse_stream_entry(&key)
+                    .map(|(_, version)| version)
+                    .ok_or_else(|| corrupt(format!("stream {stream} index"), "malformed key"))
+            }
+        }
+    }
+
+    /// `Some` when every event was stored before at these very places: a retried append.
+    fn recognize_retry(
+        &self,
+        stream: &StreamId,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let log = &self.inner.log;
+        let mut found = Vec::with_capacity(events.len());
+        for event in events {
+            let entry = log.get(keys::id(&event.id)).map_err(backend)?;
+            found.push(match entry {
+                Some(value) => Some(
+                    keys::parse_id_entry(&value)
+                        .map(|(p, v, s)| (p, v, s.to_owned()))
+                        .ok_or_else(|| {
+                            corrupt(format!("id index of event {}", event.id), "malformed entry")
+                        })?,
+                ),
+                None => None,
+            });
+        }
+        let Some(Some((_, first_version, _))) = found.first().cloned() else {
+            if let Some((event, Some((_, version, existing)))) =
+                events.iter().zip(&found).find(|(_, f)| f.is_some())
+            {
+                return Err(duplicate(event, existing, stream, *version));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(event) = events.iter().find(|e| !seen.insert(e.id)) {
+                return Err(duplicate(event, stream.as_str(), stream, 0));
+            }
+            return Ok(None);
+        };
+        let mut last_position = 0;
+        for (offset, (event, entry)) in events.iter().zip(&found).enumerate() {
+            let want = first_version + offset as u64;
+            match entry {
+                Some((position, version, existing))
+                    if existing == stream.as_str() && *version == want =>
+                {
+                    last_position = *position;
+                }
+                Some((_, version, existing)) => {
+                    return Err(duplicate(event, existing, stream, *version))
+                }
+                None => {
+                    return Err(duplicate(
+                        &events[0],
+                        stream.as_str(),
+                        stream,
+                        first_version,
+                    ))
+                }
+            }
+        }
+        Ok(Some(AppendOutcome {
+            last_version: self.stream_version(stream)?,
+            last_position,
+            written: false,
+        }))
+    }
+
+    fn append_blocking(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream: stream.clone(),
+            });
+        }
+        if stream.as_str().len() > record::MAX_STREAM_LEN {
+            return Err(corrupt(
+                format!("stream {stream}"),
+                "stream ids are limited to 65535 bytes",
+            ));
+        }
+        // Encoding the bodies needs no lock: only the header depends on the stream's state.
+        let bodies = events
+            .iter()
+            .map(record::encode_body)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        let recorded_at = self.inner.options.clock.now();
+        let (outcome, seq) = {
+            let mut next = self
+                .inner
+                .writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(outcome) = self.recognize_retry(stream, &events)? {
+                return Ok(outcome);
+            }
+            let actual = self.stream_version(stream)?;
+            if !expected.admits(actual) {
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            let mut batch = sled::Batch::default();
+            for (offset, (event, body)) in events.iter().zip(&bodies).enumerate() {
+                let position = *next + offset as u64;
+                let version = actual + offset as u64 + 1;
+                batch.insert(
+                    &keys::event(position),
+                    record::encode(stream, version, recorded_at, body),
+                );
+                batch.insert(keys::stream_entry(stream, version), &position.to_be_bytes());
+                batch.insert(
+                    &keys::id(&event.id),
+                    keys::id_entry(position, version, stream),
+                );
+            }
+            self.inner.log.apply_batch(batch).map_err(backend)?;
+            let count = events.len() as u64;
+            *next += count;
+            let outcome = AppendOutcome {
+                last_version: actual + count,
+                last_position: *next - 1,
+                written: true,
+            };
+            (outcome, self.inner.group.applied())
+        };
+        if self.inner.options.durability == Durability::Durable {
+            self.inner.group.wait(seq, || self.flush_to_disk())?;
+        }
+        Ok(outcome)
+    }
+
+    fn read_event(&self, position: u64) -> Result<Option<RecordedEvent>, StoreError> {
+        match self.inner.log.get(keys::event(position)).map_err(backend)? {
+            None => Ok(None),
+            Some(record) => record::decode(position, &record)
+                .map(Some)
+                .map_err(|reason| corrupt(format!("position {position}"), reason)),
+        }
+    }
+
+    /// Walks the whole store and checks every invariant; see [`VerifyReport`].
+    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
+        verify::run(&self.inner.log)
+    }
+}
+
+fn duplicate(event: &NewEvent, existing: &str, stream: &StreamId, version: u64) -> StoreError {
+    StoreError::DuplicateEventId {
+        event_id: event.id,
+        existing_stream: StreamId::new(existing).unwrap_or_else(|_| stream.clone()),
+        stream: stream.clone(),
+        version,
+    }
+}
+
+/// Refuses a file, or a non-empty directory without a sled database in it.
+fn check_directory(path: &Path) -> Result<(), OpenError> {
+    let not_a_store = |reason: &str| OpenError::NotAStore {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    };
+    if path.is_file() {
+        return Err(not_a_store("it is a file, not a directory"));
+    }
+    let Ok(mut entries) = std::fs::read_dir(path) else {
+        return Ok(()); // Does not exist yet: sled creates it.
+    };
+    if entries.next().is_some() && !path.join("conf").is_file() {
+        return Err(not_a_store(
+            "the directory holds other files and no database",
+        ));
+    }
+    Ok(())
+}
+
+/// Stamps a new database with the format version; refuses a foreign or newer one.
+fn check_format(path: &Path, db: &sled::Db) -> Result<(), OpenError> {
+    let io = |e: sled::Error| OpenError::Io {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    };
+    match db.get(FORMAT_KEY).map_err(io)? {
+        Some(bytes) => {
+            let found = <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| OpenError::NotAStore {
+                    path: path.to_path_buf(),
+                    reason: "its format marker is malformed".into(),
+                })?;
+            if found > FORMAT_VERSION {
+                return Err(OpenError::NewerFormat {
+                    path: path.to_path_buf(),
+                    found,
+                    supported: FORMAT_VERSION,
+                });
+            }
+            Ok(())
+        }
+        None => {
+            let foreign = !db.is_empty()
+                || db
+                    .tree_names()
+                    .iter()
+                    .any(|name| name.as_ref() != b"__sled__default");
+            if foreign {
+                return Err(OpenError::NotAStore {
+                    path: path.to_path_buf(),
+                    reason: "it is a sled database, but not one crm wrote".into(),
+                });
+            }
+            db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
+                .map_err(io)?;
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl EventStore for SledStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_blocking(stream, expected, events)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let start = keys::stream_entry(stream, from_version.max(1));
+        let end = keys::stream_entry(stream, u64::MAX);
+        let mut events = Vec::with_capacity(limit.min(1024));
+        for entry in self.inner.log.range(start..=end).take(limit) {
+            let (key, value) = entry.map_err(backend)?;
+            let position = keys::parse_u64(&value).ok_or_else(|| {
+                corrupt(
+                    format!("stream {stream} index {key:?}"),
+                    "malformed position",
+                )
+            })?;
+            let event = self.read_event(position)?.ok_or_else(|| {
+                corrupt(
+                    format!("stream {stream} index"),
+                    format!("points at position {position}, which holds no event"),
+                )
+            })?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let range = keys::event(from_position.max(1))..=keys::event(u64::MAX);
+        let mut events = Vec::with_capacity(limit.min(1024));
+        for entry in self.inner.log.range(range).take(limit) {
+            let (key, record) = entry.map_err(backend)?;
+            let position = keys::position_of(&key)
+                .ok_or_else(|| corrupt(format!("key {key:?}"), "malformed event key"))?;
+            let event = record::decode(position, &record)
+                .map_err(|reason| corrupt(format!("position {position}"), reason))?;
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        SledStore::stream_version(self, stream)
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let next = *self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(next - 1)
+    }
+
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        let mut value = Vec::with_capacity(12 + snapshot.state.len());
+        value.extend_from_slice(&snapshot.version.to_be_bytes());
+        value.extend_from_slice(&snapshot.schema.to_be_bytes());
+        value.extend_from_slice(&snapshot.state);
+        // A slow writer must not replace a newer snapshot with an older one.
+        self.inner
+            .snapshots
+            .fetch_and_update(stream.as_str(), |old| match old {
+                Some(old) if old.len() >= 8 && old[..8] > value[..8] => Some(old.to_vec()),
+                _ => Some(value.clone()),
+            })
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        let Some(value) = self.inner.snapshots.get(stream.as_str()).map_err(backend)? else {
+            return Ok(None);
+        };
+        if value.len() < 12 {
+            return Err(corrupt(format!("snapshot of {stream}"), "truncated"));
+        }
+        let (version, rest) = value.split_at(8);
+        let (schema, state) = rest.split_at(4);
+        Ok(Some(Snapshot {
+            version: keys::parse_u64(version).unwrap_or(0),
+            schema: <[u8; 4]>::try_from(schema)
+                .map(u32::from_be_bytes)
+                .unwrap_or(0),
+            state: state.to_vec(),
+        }))
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.inner
+            .checkpoints
+            .insert(name, &position.to_be_bytes())
+            .map_err(backend)?;
+        if self.inner.options.durability == Durability::Durable {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        match self.inner.checkpoints.get(name).map_err(backend)? {
+            None => Ok(None),
+            Some(value) => keys::parse_u64(&value)
+                .map(Some)
+                .ok_or_else(|| corrupt(format!("checkpoint {name}"), "malformed position")),
+        }
+    }
+}
