@@ -69,6 +69,12 @@ pub(crate) fn id(event_id: &EventId) -> [u8; 17] {
     key
 }
 
+/// The event id in an id index key, if it is one.
+pub(crate) fn parse_id(key: &[u8]) -> Option<EventId> {
+    let bytes: [u8; 16] = key.strip_prefix(&[ID])?.try_into().ok()?;
+    Some(EventId::from_uuid(uuid::Uuid::from_bytes(bytes)))
+}
+
 /// Where an event id points: position, version and stream.
 pub(crate) fn id_entry(position: u64, version: u64, stream: &StreamId) -> Vec<u8> {
     let mut value = Vec::with_capacity(16 + stream.as_str().len());

@@ -530,3 +530,6 @@ impl EventStore for SledStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

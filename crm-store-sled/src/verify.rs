@@ -197,16 +197,22 @@ pub(crate) fn run(log: &sled::Tree) -> Result<VerifyReport, StoreError> {
     }
     for entry in log.scan_prefix([keys::ID]) {
         let (key, value) = entry.map_err(backend)?;
+        let Some(event_id) = keys::parse_id(&key) else {
+            report
+                .faults
+                .push(Fault::MalformedKey { key: key.to_vec() });
+            continue;
+        };
         let Some((position, _, _)) = keys::parse_id_entry(&value) else {
             report.faults.push(Fault::IdIndex {
-                event: format!("{key:?}"),
+                event: event_id.to_string(),
                 problem: "malformed entry".into(),
             });
             continue;
         };
         if log.get(keys::event(position)).map_err(backend)?.is_none() {
             report.faults.push(Fault::IdIndex {
-                event: format!("{key:?}"),
+                event: event_id.to_string(),
                 problem: format!("points at position {position}, which holds no event"),
             });
         }

@@ -1,0 +1,210 @@
+//! Opening, refusing, and finding damage: what only the store's own code can reach.
+
+use super::*;
+use crm_core::testing::conformance::sample_event;
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+fn stream(name: &str) -> StreamId {
+    StreamId::new(name).unwrap()
+}
+
+fn filled(dir: &Path) -> SledStore {
+    let store = SledStore::open(dir).unwrap();
+    for (n, name) in ["a", "b", "a"].iter().enumerate() {
+        let events = vec![sample_event(n as u64 * 10), sample_event(n as u64 * 10 + 1)];
+        block(store.append(&stream(name), ExpectedVersion::Any, events)).unwrap();
+    }
+    store
+}
+
+#[test]
+fn events_survive_closing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = block(filled(dir.path()).read_all(0, 100)).unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(block(store.read_all(0, 100)).unwrap(), before);
+    assert_eq!(block(store.head_position()).unwrap(), 6);
+    let outcome = block(store.append(
+        &stream("a"),
+        ExpectedVersion::Exact(4),
+        vec![sample_event(99)],
+    ))
+    .unwrap();
+    assert_eq!(
+        (outcome.last_version, outcome.last_position),
+        (5, 7),
+        "positions continue after reopening"
+    );
+}
+
+#[test]
+fn a_file_or_a_foreign_directory_is_not_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let err = SledStore::open(&file).unwrap_err();
+    assert!(matches!(err, OpenError::NotAStore { .. }), "{err}");
+    assert!(err.to_string().contains("it is a file"), "{err}");
+    let err = SledStore::open(dir.path()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("holds other files and no database"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sled_database_crm_did_not_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.insert("someone", "else").unwrap();
+        db.flush().unwrap();
+    }
+    let err = SledStore::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("not one crm wrote"), "{err}");
+}
+
+#[test]
+fn a_store_from_a_newer_release_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .inner
+            .db
+            .insert(FORMAT_KEY, &(FORMAT_VERSION + 1).to_be_bytes())
+            .unwrap();
+        store.flush().unwrap();
+    }
+    let err = SledStore::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OpenError::NewerFormat {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade crm"), "{err}");
+}
+
+#[test]
+fn an_undecodable_record_is_reported_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled(dir.path());
+    store
+        .inner
+        .log
+        .insert(keys::event(3), b"\x01garbage".to_vec())
+        .unwrap();
+    let err = block(store.read_all(0, 100)).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { location, .. } if location == "position 3"),
+        "{err}"
+    );
+    let report = store.verify().unwrap();
+    assert!(
+        report
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::Undecodable { position: 3, .. })),
+        "{report}"
+    );
+}
+
+#[test]
+fn verify_finds_broken_indexes_and_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled(dir.path());
+    assert!(store.verify().unwrap().is_ok());
+    let log = &store.inner.log;
+    log.remove(keys::stream_entry(&stream("b"), 1)).unwrap();
+    log.insert(keys::stream_entry(&stream("b"), 9), &100u64.to_be_bytes())
+        .unwrap();
+    let first = block(store.read_all(1, 1)).unwrap().remove(0);
+    log.remove(keys::id(&first.id)).unwrap();
+    log.remove(keys::event(6)).unwrap();
+    let report = store.verify().unwrap();
+    let text = report.to_string();
+    assert_eq!(report.events, 5);
+    assert!(
+        text.contains("stream b version 1: the index does not point at position 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stream b version 9: points at position 100, which holds no event"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "event id {}: the index does not point at position 1",
+            first.id
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("stream a version 4: points at position 6, which holds no event"),
+        "{text}"
+    );
+    assert!(
+        report
+            .faults
+            .iter()
+            .all(|f| !matches!(f, Fault::VersionGap { .. })),
+        "a missing tail is no gap"
+    );
+    log.remove(keys::event(2)).unwrap();
+    let report = store.verify().unwrap();
+    assert!(
+        report.faults.iter().any(|f| matches!(
+            f,
+            Fault::VersionGap {
+                expected: 2,
+                found: 3,
+                ..
+            }
+        )),
+        "{report}"
+    );
+}
+
+#[test]
+fn snapshots_keep_the_newest_and_checkpoints_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        let s = stream("snap");
+        block(store.save_snapshot(
+            &s,
+            Snapshot {
+                version: 9,
+                schema: 1,
+                state: vec![9],
+            },
+        ))
+        .unwrap();
+        block(store.save_snapshot(
+            &s,
+            Snapshot {
+                version: 4,
+                schema: 1,
+                state: vec![4],
+            },
+        ))
+        .unwrap();
+        block(store.save_checkpoint("cards", 41)).unwrap();
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    let snapshot = block(store.load_snapshot(&stream("snap")))
+        .unwrap()
+        .unwrap();
+    assert_eq!((snapshot.version, snapshot.state), (9, vec![9]));
+    assert_eq!(block(store.load_checkpoint("cards")).unwrap(), Some(41));
+}
