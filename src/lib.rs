@@ -7,3 +7,7 @@ pub use crm_core::*;
 /// The in-process store (feature `memory`, on by default).
 #[cfg(feature = "memory")]
 pub use crm_store_memory::MemoryStore;
+
+/// The durable embedded store (feature `sled`).
+#[cfg(feature = "sled")]
+pub use crm_store_sled::{Durability, SledOptions, SledStore};

@@ -17,7 +17,11 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Append { stream: u8, expected: ExpectedVersion, size: u8 },
+    Append {
+        stream: u8,
+        expected: ExpectedVersion,
+        size: u8,
+    },
     RetryLast,
 }
 
@@ -37,7 +41,10 @@ fn op() -> impl Strategy<Value = Op> {
 /// The part of a result both stores must agree on.
 fn summary(result: Result<AppendOutcome, StoreError>) -> String {
     match result {
-        Ok(o) => format!("ok v{} p{} written={}", o.last_version, o.last_position, o.written),
+        Ok(o) => format!(
+            "ok v{} p{} written={}",
+            o.last_version, o.last_position, o.written
+        ),
         Err(StoreError::Conflict { actual, .. }) => format!("conflict at {actual}"),
         Err(other) => format!("error {other}"),
     }
