@@ -6,60 +6,21 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use crm::domain::contact::events::ContactCreated;
 use crm::domain::contact::{Contact, ContactCommand, CreateContact, UpdateContact};
-use crm::domain::details::{Address, Phone};
-use crm::event::{Actor, Metadata, NewEvent, RecordedEvent};
-use crm::ids::{ContactId, EventId, StreamId, UserId};
-use crm::normalize::Country;
+use crm::event::{Actor, NewEvent, RecordedEvent};
+use crm::ids::{ContactId, StreamId};
 use crm::projection::{Tracked, Views};
 use crm::store::{EventStore, ExpectedVersion};
 use crm::{Crm, CrmOptions, MemoryStore};
 use futures::executor::block_on;
 
+mod fixtures;
+
+use fixtures::{at, contact_created};
+
 const EVENTS: u64 = 10_000;
 const BATCH: u64 = 100;
-
-fn at() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_770_000_000, 0).unwrap()
-}
-
-/// A realistic contact: about 470 bytes of JSON, like an imported shop customer.
-fn contact_created(n: u64) -> NewEvent {
-    let id = ContactId::derived("bench", &n.to_string());
-    let create = CreateContact::new(id, "María José", &format!("García {n}"))
-        .email(&format!("customer{n}@example.com"))
-        .phone(Phone::in_country(
-            format!("600 {:06}", n % 1_000_000),
-            Country::new("ES").unwrap(),
-        ))
-        .address(Address {
-            line1: format!("Calle Mayor {n}"),
-            city: "Madrid".into(),
-            postal_code: Some("28013".into()),
-            country: Country::new("ES").ok(),
-            ..Address::default()
-        })
-        .tag("newsletter")
-        .owner(UserId::derived("bench", "manager"));
-    NewEvent {
-        id: EventId::new(),
-        occurred_at: at(),
-        metadata: Metadata::by(Actor::Import {
-            source: "bench".into(),
-        }),
-        event: ContactCreated {
-            contact_id: id,
-            personal: create.personal,
-            tags: create.tags,
-            custom_fields: create.custom_fields,
-            owner: create.owner,
-        }
-        .into(),
-    }
-}
 
 fn batches() -> Vec<(StreamId, Vec<NewEvent>)> {
     (0..EVENTS / BATCH)

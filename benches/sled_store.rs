@@ -1,0 +1,233 @@
+//! Benchmarks of the durable store, each beside the raw sled operation it is judged against
+//! (see docs/performance.md): appends vs. a raw sled batch of the same bytes, eight durable
+//! writers vs. one, and replay into the cards vs. a raw scan-and-decode of the same log.
+#![allow(clippy::unwrap_used, missing_docs)] // Benchmarks fail loudly.
+
+mod fixtures;
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use crm::event::{NewEvent, RecordedEvent};
+use crm::ids::{EventId, StreamId};
+use crm::projection::{CustomerCards, Projection};
+use crm::store::{EventStore, ExpectedVersion};
+use crm::{Durability, SledOptions, SledStore};
+use fixtures::{at, contact_created};
+use futures::executor::block_on;
+
+const REPLAYED: u64 = 10_000;
+
+fn store(dir: &tempfile::TempDir, durability: Durability) -> SledStore {
+    SledStore::open_with(
+        dir.path(),
+        SledOptions {
+            durability,
+            ..SledOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn buffered() -> Durability {
+    Durability::Buffered {
+        flush_every_ms: 500,
+    }
+}
+
+/// Fresh events with fresh ids: an append never meets a retry.
+fn fresh_batch(counter: &AtomicU64, size: u64) -> Vec<NewEvent> {
+    (0..size)
+        .map(|_| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            NewEvent {
+                id: EventId::new(),
+                ..contact_created(n)
+            }
+        })
+        .collect()
+}
+
+/// The same bytes as one JSON-encoded recorded event, for the raw sled limits.
+fn raw_value(event: &NewEvent, position: u64) -> Vec<u8> {
+    serde_json::to_vec(&RecordedEvent {
+        id: event.id,
+        stream: StreamId::new("raw").unwrap(),
+        version: position,
+        position,
+        occurred_at: event.occurred_at,
+        recorded_at: at(),
+        metadata: event.metadata.clone(),
+        event: event.event.clone(),
+    })
+    .unwrap()
+}
+
+fn append(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sled_append");
+    group.measurement_time(Duration::from_secs(4));
+    for size in [1u64, 10, 100] {
+        group.throughput(Throughput::Elements(size));
+        for (mode, durability) in [("durable", Durability::Durable), ("buffered", buffered())] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = store(&dir, durability);
+            let counter = AtomicU64::new(0);
+            let mut stream = 0u64;
+            group.bench_function(BenchmarkId::new(format!("store_{mode}"), size), |b| {
+                b.iter_batched(
+                    || fresh_batch(&counter, size),
+                    |events| {
+                        stream += 1;
+                        let s = StreamId::new(format!("s-{stream}")).unwrap();
+                        block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap()
+                    },
+                    criterion::BatchSize::SmallInput,
+                );
+            });
+            // The limit: one raw sled batch of the same JSON bytes, flushed the same way.
+            let raw_dir = tempfile::tempdir().unwrap();
+            let db = sled::open(raw_dir.path()).unwrap();
+            let file = std::fs::File::open(raw_dir.path().join("db")).unwrap();
+            let mut position = 0u64;
+            group.bench_function(
+                BenchmarkId::new(format!("limit_raw_sled_{mode}"), size),
+                |b| {
+                    b.iter_batched(
+                        || fresh_batch(&counter, size),
+                        |events| {
+                            let mut batch = sled::Batch::default();
+                            for event in &events {
+                                position += 1;
+                                batch.insert(&position.to_be_bytes(), raw_value(event, position));
+                            }
+                            db.apply_batch(batch).unwrap();
+                            if durability == Durability::Durable {
+                                db.flush().unwrap();
+                                file.sync_all().unwrap();
+                            }
+                        },
+                        criterion::BatchSize::SmallInput,
+                    );
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+/// `writers` threads each appending single events durably, for `per_writer` events each.
+fn concurrent_durable(
+    store: &SledStore,
+    writers: u64,
+    per_writer: u64,
+    counter: &AtomicU64,
+) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..writers {
+            scope.spawn(|| {
+                let s = StreamId::new(format!("w-{}", counter.fetch_add(1, Ordering::Relaxed)))
+                    .unwrap();
+                for v in 0..per_writer {
+                    let events = fresh_batch(counter, 1);
+                    block_on(store.append(&s, ExpectedVersion::Exact(v), events)).unwrap();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+fn group_commit(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sled_durable_single_event_appends");
+    group
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(10);
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir, Durability::Durable);
+    let counter = AtomicU64::new(0);
+    for writers in [1u64, 8] {
+        let per_writer = 40;
+        group.throughput(Throughput::Elements(writers * per_writer));
+        group.bench_function(BenchmarkId::new("writers", writers), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| concurrent_durable(&store, writers, per_writer, &counter))
+                    .sum()
+            });
+        });
+    }
+    group.finish();
+}
+
+fn replay(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir, buffered());
+    for b in 0..REPLAYED / 100 {
+        let s = StreamId::new(format!("r-{b}")).unwrap();
+        let events: Vec<NewEvent> = (b * 100..(b + 1) * 100).map(contact_created).collect();
+        block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap();
+    }
+    store.flush().unwrap();
+    let raw_dir = tempfile::tempdir().unwrap();
+    let db = sled::open(raw_dir.path()).unwrap();
+    for (i, event) in block_on(store.read_all(0, usize::MAX))
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        db.insert(
+            (i as u64 + 1).to_be_bytes(),
+            serde_json::to_vec(event).unwrap(),
+        )
+        .unwrap();
+    }
+
+    let mut group = c.benchmark_group("sled_replay_10k_events");
+    group.throughput(Throughput::Elements(REPLAYED));
+    group.bench_function("read_all_decoded", |b| {
+        b.iter(|| {
+            let mut from = 1;
+            let mut count = 0u64;
+            loop {
+                let page = block_on(store.read_all(from, 512)).unwrap();
+                count += page.len() as u64;
+                match page.last() {
+                    Some(last) if page.len() == 512 => from = last.position + 1,
+                    _ => break,
+                }
+            }
+            count
+        });
+    });
+    group.bench_function("into_card_projection", |b| {
+        b.iter_with_large_drop(|| {
+            let mut cards = CustomerCards::default();
+            let mut from = 1;
+            loop {
+                let page = block_on(store.read_all(from, 512)).unwrap();
+                page.iter().for_each(|e| cards.apply(e));
+                match page.last() {
+                    Some(last) if page.len() == 512 => from = last.position + 1,
+                    _ => break,
+                }
+            }
+            cards
+        });
+    });
+    // The limit: scanning a raw sled tree of the same events as JSON and decoding each.
+    group.bench_function("limit_raw_scan_and_decode", |b| {
+        b.iter(|| {
+            db.iter()
+                .map(|entry| serde_json::from_slice::<RecordedEvent>(&entry.unwrap().1).unwrap())
+                .map(|e| black_box(e.version))
+                .sum::<u64>()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, append, group_commit, replay);
+criterion_main!(benches);
