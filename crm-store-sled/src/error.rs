@@ -25,6 +25,13 @@ pub enum OpenError {
         /// The newest format this release reads.
         supported: u32,
     },
+    /// Another process, or a `SledStore` still open in this one, holds the store. Close it
+    /// first: one store, one process.
+    #[error("{path} is in use by another process or another open SledStore")]
+    Locked {
+        /// The path given.
+        path: PathBuf,
+    },
     /// sled or the file system failed.
     #[error("cannot open the store at {path}: {source}")]
     Io {

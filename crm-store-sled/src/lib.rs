@@ -54,16 +54,14 @@ const FORMAT_KEY: &[u8] = b"crm.store.format";
 
 struct Inner {
     path: PathBuf,
-    db: sled::Db,
     log: sled::Tree,
     snapshots: sled::Tree,
     checkpoints: sled::Tree,
     /// The next global position; only read and advanced under this lock, by the one append
     /// that holds it, in the same critical section as its version check and its batch.
     writer: Mutex<u64>,
+    /// Makes appends durable, in groups, on its own thread.
     group: GroupCommit,
-    /// A handle on sled's log file, to fsync it after sled's own flush.
-    log_file: File,
     options: SledOptions,
 }
 
@@ -106,6 +104,7 @@ impl SledStore {
             source,
         };
         check_directory(&path)?;
+        wait_until_unlocked(&path)?;
         let config = sled::Config::new()
             .path(&path)
             .cache_capacity(options.cache_bytes)
@@ -137,20 +136,25 @@ impl SledStore {
             None => 1,
         };
         let log_file = File::open(path.join("db")).map_err(|e| io(Box::new(e)))?;
+        flush_to_disk(&db, &log_file).map_err(|e| io(e.into()))?;
+        let group = {
+            let (db, file) = (
+                db.clone(),
+                log_file.try_clone().map_err(|e| io(Box::new(e)))?,
+            );
+            GroupCommit::start(move || flush_to_disk(&db, &file)).map_err(|e| io(Box::new(e)))?
+        };
         let store = Self {
             inner: Arc::new(Inner {
                 path: path.clone(),
-                db,
                 log,
                 snapshots,
                 checkpoints,
                 writer: Mutex::new(next),
-                group: GroupCommit::default(),
-                log_file,
+                group,
                 options,
             }),
         };
-        store.flush_to_disk().map_err(|e| io(Box::new(e)))?;
         Ok(store)
     }
 
@@ -164,14 +168,7 @@ impl SledStore {
         // Numbering after the writes to cover means the flush that satisfies this number
         // started after them.
         let seq = self.inner.group.applied();
-        self.inner.group.wait(seq, || self.flush_to_disk())
-    }
-
-    /// sled's flush (its buffers to the file, with `sync_file_range`), then an `fsync` of the
-    /// file, which also flushes the drive's cache and the file's metadata.
-    fn flush_to_disk(&self) -> Result<(), StoreError> {
-        self.inner.db.flush().map_err(backend)?;
-        self.inner.log_file.sync_all().map_err(backend)
+        self.inner.group.wait(seq)
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
@@ -315,7 +312,7 @@ impl SledStore {
             (outcome, self.inner.group.applied())
         };
         if self.inner.options.durability == Durability::Durable {
-            self.inner.group.wait(seq, || self.flush_to_disk())?;
+            self.inner.group.wait(seq)?;
         }
         Ok(outcome)
     }
@@ -333,6 +330,15 @@ impl SledStore {
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
         verify::run(&self.inner.log)
     }
+}
+
+/// sled's flush (its buffers to the file, with `sync_file_range`), then an `fsync` of the log
+/// file, which also flushes the drive's cache and the file's metadata.
+fn flush_to_disk(db: &sled::Db, log_file: &File) -> Result<(), String> {
+    db.flush().map_err(|e| format!("sled flush: {e}"))?;
+    log_file
+        .sync_all()
+        .map_err(|e| format!("fsync of the log file: {e}"))
 }
 
 fn duplicate(event: &NewEvent, existing: &str, stream: &StreamId, version: u64) -> StoreError {
@@ -362,6 +368,44 @@ fn check_directory(path: &Path) -> Result<(), OpenError> {
         ));
     }
     Ok(())
+}
+
+/// How long `open` waits for a store closed a moment ago to let go of its lock.
+const UNLOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits while another handle holds the store's lock. sled releases its lock only when its
+/// background writes finish, a little after the last handle is dropped, so a store closed and
+/// reopened in one process would otherwise fail now and then; a store held by another
+/// process fails after the wait with `OpenError::Locked`.
+fn wait_until_unlocked(path: &Path) -> Result<(), OpenError> {
+    let Ok(file) = File::options().read(true).write(true).open(path.join("db")) else {
+        return Ok(()); // No database yet (or unreadable: sled will say so).
+    };
+    let deadline = std::time::Instant::now() + UNLOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                return file.unlock().map_err(|e| OpenError::Io {
+                    path: path.to_path_buf(),
+                    source: Box::new(e),
+                })
+            }
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(OpenError::Locked {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(OpenError::Io {
+                    path: path.to_path_buf(),
+                    source: Box::new(e),
+                })
+            }
+        }
+    }
 }
 
 /// Stamps a new database with the format version; refuses a foreign or newer one.

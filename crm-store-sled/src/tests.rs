@@ -71,14 +71,12 @@ fn a_sled_database_crm_did_not_write_is_refused() {
 #[test]
 fn a_store_from_a_newer_release_is_refused() {
     let dir = tempfile::tempdir().unwrap();
+    drop(SledStore::open(dir.path()).unwrap());
     {
-        let store = SledStore::open(dir.path()).unwrap();
-        store
-            .inner
-            .db
-            .insert(FORMAT_KEY, &(FORMAT_VERSION + 1).to_be_bytes())
+        let db = sled::open(dir.path()).unwrap();
+        db.insert(FORMAT_KEY, &(FORMAT_VERSION + 1).to_be_bytes())
             .unwrap();
-        store.flush().unwrap();
+        db.flush().unwrap();
     }
     let err = SledStore::open(dir.path()).unwrap_err();
     assert!(
@@ -207,4 +205,22 @@ fn snapshots_keep_the_newest_and_checkpoints_persist() {
         .unwrap();
     assert_eq!((snapshot.version, snapshot.state), (9, vec![9]));
     assert_eq!(block(store.load_checkpoint("cards")).unwrap(), Some(41));
+}
+
+#[test]
+fn a_closed_store_can_be_opened_again_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..3 {
+        let store = filled(dir.path());
+        block(store.read_all(0, 10)).unwrap();
+        drop(store);
+    }
+}
+
+#[test]
+fn a_store_held_elsewhere_is_reported_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = SledStore::open(dir.path()).unwrap();
+    let err = SledStore::open(dir.path()).unwrap_err();
+    assert!(matches!(err, OpenError::Locked { .. }), "{err}");
 }

@@ -102,7 +102,8 @@ fn acknowledged_batches_survive_sigkill() {
         let start = round * 1_000_000;
         acknowledged.extend(write_until_killed(dir.path(), start, round));
 
-        let store = SledStore::open(dir.path()).unwrap();
+        let store = SledStore::open(dir.path())
+            .unwrap_or_else(|e| panic!("after kill {round}: cannot reopen: {e:?}"));
         let report = store.verify().unwrap();
         assert!(report.is_ok(), "after kill {round}: {report}");
         for &n in &acknowledged {
