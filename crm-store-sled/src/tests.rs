@@ -224,3 +224,18 @@ fn a_store_held_elsewhere_is_reported_as_locked() {
     let err = SledStore::open(dir.path()).unwrap_err();
     assert!(matches!(err, OpenError::Locked { .. }), "{err}");
 }
+
+#[test]
+fn a_snapshot_left_half_written_by_a_crash_does_not_stop_the_store_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = block(filled(dir.path()).read_all(0, 100)).unwrap();
+    // What a kill in the middle of sled's snapshot writing leaves behind.
+    std::fs::write(
+        dir.path().join("snap.FFFFFFFFFFFFFFFF.generating"),
+        b"\x01\x02",
+    )
+    .unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(block(store.read_all(0, 100)).unwrap(), before);
+    assert!(!dir.path().join("snap.FFFFFFFFFFFFFFFF.generating").exists());
+}
