@@ -27,9 +27,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod append;
 mod error;
 mod group_commit;
 mod keys;
+mod open_checks;
 mod options;
 mod record;
 mod verify;
@@ -103,9 +105,9 @@ impl SledStore {
             path: path.clone(),
             source,
         };
-        check_directory(&path)?;
-        wait_until_unlocked(&path)?;
-        remove_unfinished_snapshots(&path).map_err(|e| io(Box::new(e)))?;
+        open_checks::check_directory(&path)?;
+        open_checks::wait_until_unlocked(&path)?;
+        open_checks::remove_unfinished_snapshots(&path).map_err(|e| io(Box::new(e)))?;
         let config = sled::Config::new()
             .path(&path)
             .cache_capacity(options.cache_bytes)
@@ -115,7 +117,7 @@ impl SledStore {
                 Durability::Buffered { flush_every_ms } => Some(flush_every_ms.max(1)),
             });
         let db = config.open().map_err(|e| io(Box::new(e)))?;
-        check_format(&path, &db)?;
+        open_checks::check_format(&path, &db)?;
         let open_tree = |name: &str| db.open_tree(name).map_err(|e| io(Box::new(e)));
         let (log, snapshots, checkpoints) = (
             open_tree("log")?,
@@ -186,138 +188,6 @@ impl SledStore {
     }
 
     /// `Some` when every event was stored before at these very places: a retried append.
-    fn recognize_retry(
-        &self,
-        stream: &StreamId,
-        events: &[NewEvent],
-    ) -> Result<Option<AppendOutcome>, StoreError> {
-        let log = &self.inner.log;
-        let mut found = Vec::with_capacity(events.len());
-        for event in events {
-            let entry = log.get(keys::id(&event.id)).map_err(backend)?;
-            found.push(match entry {
-                Some(value) => Some(
-                    keys::parse_id_entry(&value)
-                        .map(|(p, v, s)| (p, v, s.to_owned()))
-                        .ok_or_else(|| {
-                            corrupt(format!("id index of event {}", event.id), "malformed entry")
-                        })?,
-                ),
-                None => None,
-            });
-        }
-        let Some(Some((_, first_version, _))) = found.first().cloned() else {
-            if let Some((event, Some((_, version, existing)))) =
-                events.iter().zip(&found).find(|(_, f)| f.is_some())
-            {
-                return Err(duplicate(event, existing, stream, *version));
-            }
-            let mut seen = std::collections::HashSet::new();
-            if let Some(event) = events.iter().find(|e| !seen.insert(e.id)) {
-                return Err(duplicate(event, stream.as_str(), stream, 0));
-            }
-            return Ok(None);
-        };
-        let mut last_position = 0;
-        for (offset, (event, entry)) in events.iter().zip(&found).enumerate() {
-            let want = first_version + offset as u64;
-            match entry {
-                Some((position, version, existing))
-                    if existing == stream.as_str() && *version == want =>
-                {
-                    last_position = *position;
-                }
-                Some((_, version, existing)) => {
-                    return Err(duplicate(event, existing, stream, *version))
-                }
-                None => {
-                    return Err(duplicate(
-                        &events[0],
-                        stream.as_str(),
-                        stream,
-                        first_version,
-                    ))
-                }
-            }
-        }
-        Ok(Some(AppendOutcome {
-            last_version: self.stream_version(stream)?,
-            last_position,
-            written: false,
-        }))
-    }
-
-    fn append_blocking(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::EmptyAppend {
-                stream: stream.clone(),
-            });
-        }
-        if stream.as_str().len() > record::MAX_STREAM_LEN {
-            return Err(corrupt(
-                format!("stream {stream}"),
-                "stream ids are limited to 65535 bytes",
-            ));
-        }
-        // Encoding the bodies needs no lock: only the header depends on the stream's state.
-        let bodies = events
-            .iter()
-            .map(record::encode_body)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(backend)?;
-        let recorded_at = self.inner.options.clock.now();
-        let (outcome, seq) = {
-            let mut next = self
-                .inner
-                .writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(outcome) = self.recognize_retry(stream, &events)? {
-                return Ok(outcome);
-            }
-            let actual = self.stream_version(stream)?;
-            if !expected.admits(actual) {
-                return Err(StoreError::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual,
-                });
-            }
-            let mut batch = sled::Batch::default();
-            for (offset, (event, body)) in events.iter().zip(&bodies).enumerate() {
-                let position = *next + offset as u64;
-                let version = actual + offset as u64 + 1;
-                batch.insert(
-                    &keys::event(position),
-                    record::encode(stream, version, recorded_at, body),
-                );
-                batch.insert(keys::stream_entry(stream, version), &position.to_be_bytes());
-                batch.insert(
-                    &keys::id(&event.id),
-                    keys::id_entry(position, version, stream),
-                );
-            }
-            self.inner.log.apply_batch(batch).map_err(backend)?;
-            let count = events.len() as u64;
-            *next += count;
-            let outcome = AppendOutcome {
-                last_version: actual + count,
-                last_position: *next - 1,
-                written: true,
-            };
-            (outcome, self.inner.group.applied())
-        };
-        if self.inner.options.durability == Durability::Durable {
-            self.inner.group.wait(seq)?;
-        }
-        Ok(outcome)
-    }
-
     fn read_event(&self, position: u64) -> Result<Option<RecordedEvent>, StoreError> {
         match self.inner.log.get(keys::event(position)).map_err(backend)? {
             None => Ok(None),
@@ -340,140 +210,6 @@ fn flush_to_disk(db: &sled::Db, log_file: &File) -> Result<(), String> {
     log_file
         .sync_all()
         .map_err(|e| format!("fsync of the log file: {e}"))
-}
-
-fn duplicate(event: &NewEvent, existing: &str, stream: &StreamId, version: u64) -> StoreError {
-    StoreError::DuplicateEventId {
-        event_id: event.id,
-        existing_stream: StreamId::new(existing).unwrap_or_else(|_| stream.clone()),
-        stream: stream.clone(),
-        version,
-    }
-}
-
-/// Refuses a file, or a non-empty directory without a sled database in it.
-fn check_directory(path: &Path) -> Result<(), OpenError> {
-    let not_a_store = |reason: &str| OpenError::NotAStore {
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    };
-    if path.is_file() {
-        return Err(not_a_store("it is a file, not a directory"));
-    }
-    let Ok(mut entries) = std::fs::read_dir(path) else {
-        return Ok(()); // Does not exist yet: sled creates it.
-    };
-    if entries.next().is_some() && !path.join("conf").is_file() {
-        return Err(not_a_store(
-            "the directory holds other files and no database",
-        ));
-    }
-    Ok(())
-}
-
-/// How long `open` waits for a store closed a moment ago to let go of its lock.
-const UNLOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Waits while another handle holds the store's lock. sled releases its lock only when its
-/// background writes finish, a little after the last handle is dropped, so a store closed and
-/// reopened in one process would otherwise fail now and then; a store held by another
-/// process fails after the wait with `OpenError::Locked`.
-fn wait_until_unlocked(path: &Path) -> Result<(), OpenError> {
-    let Ok(file) = File::options().read(true).write(true).open(path.join("db")) else {
-        return Ok(()); // No database yet (or unreadable: sled will say so).
-    };
-    let deadline = std::time::Instant::now() + UNLOCK_WAIT;
-    loop {
-        match file.try_lock() {
-            Ok(()) => {
-                return file.unlock().map_err(|e| OpenError::Io {
-                    path: path.to_path_buf(),
-                    source: Box::new(e),
-                })
-            }
-            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(OpenError::Locked {
-                    path: path.to_path_buf(),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(OpenError::Io {
-                    path: path.to_path_buf(),
-                    source: Box::new(e),
-                })
-            }
-        }
-    }
-}
-
-/// Deletes sled snapshot files that a crash left half-written.
-///
-/// sled 0.34.7 writes a snapshot to `snap.<lsn>.generating`, fsyncs it, then renames it to
-/// `snap.<lsn>`; but when it reopens it picks the newest `snap.*` file without excluding the
-/// `.generating` suffix (its filter still names an older suffix, `.in___motion`: see
-/// `RunningConfig::get_snapshot_files` in its `config.rs`). A process killed mid-snapshot
-/// therefore leaves a store sled refuses to open with `Corruption` (sled issue 1533). Such a
-/// file was never renamed, so sled never relied on it: the previous snapshot and the log are
-/// intact, and deleting it is safe. Found by `tests/crash.rs` after about one kill in a hundred.
-fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return Ok(());
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
-            tracing::info!(file = %name, "removing a sled snapshot a crash left unfinished");
-            std::fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Stamps a new database with the format version; refuses a foreign or newer one.
-fn check_format(path: &Path, db: &sled::Db) -> Result<(), OpenError> {
-    let io = |e: sled::Error| OpenError::Io {
-        path: path.to_path_buf(),
-        source: Box::new(e),
-    };
-    match db.get(FORMAT_KEY).map_err(io)? {
-        Some(bytes) => {
-            let found = <[u8; 4]>::try_from(bytes.as_ref())
-                .map(u32::from_be_bytes)
-                .map_err(|_| OpenError::NotAStore {
-                    path: path.to_path_buf(),
-                    reason: "its format marker is malformed".into(),
-                })?;
-            if found > FORMAT_VERSION {
-                return Err(OpenError::NewerFormat {
-                    path: path.to_path_buf(),
-                    found,
-                    supported: FORMAT_VERSION,
-                });
-            }
-            Ok(())
-        }
-        None => {
-            let foreign = !db.is_empty()
-                || db
-                    .tree_names()
-                    .iter()
-                    .any(|name| name.as_ref() != b"__sled__default");
-            if foreign {
-                return Err(OpenError::NotAStore {
-                    path: path.to_path_buf(),
-                    reason: "it is a sled database, but not one crm wrote".into(),
-                });
-            }
-            db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
-                .map_err(io)?;
-            Ok(())
-        }
-    }
 }
 
 #[async_trait]

@@ -1,0 +1,153 @@
+//! The append path: recognizing a retry, checking the expected version, and committing the
+//! whole batch as one sled batch under the writer lock.
+
+use std::sync::PoisonError;
+
+use crm_core::event::NewEvent;
+use crm_core::ids::StreamId;
+use crm_core::store::{AppendOutcome, ExpectedVersion, StoreError};
+
+use crate::{backend, corrupt, keys, record, Durability, SledStore};
+
+impl SledStore {
+    fn recognize_retry(
+        &self,
+        stream: &StreamId,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let log = &self.inner.log;
+        let mut found = Vec::with_capacity(events.len());
+        for event in events {
+            let entry = log.get(keys::id(&event.id)).map_err(backend)?;
+            found.push(match entry {
+                Some(value) => Some(
+                    keys::parse_id_entry(&value)
+                        .map(|(p, v, s)| (p, v, s.to_owned()))
+                        .ok_or_else(|| {
+                            corrupt(format!("id index of event {}", event.id), "malformed entry")
+                        })?,
+                ),
+                None => None,
+            });
+        }
+        let Some(Some((_, first_version, _))) = found.first().cloned() else {
+            if let Some((event, Some((_, version, existing)))) =
+                events.iter().zip(&found).find(|(_, f)| f.is_some())
+            {
+                return Err(duplicate(event, existing, stream, *version));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if let Some(event) = events.iter().find(|e| !seen.insert(e.id)) {
+                return Err(duplicate(event, stream.as_str(), stream, 0));
+            }
+            return Ok(None);
+        };
+        let mut last_position = 0;
+        for (offset, (event, entry)) in events.iter().zip(&found).enumerate() {
+            let want = first_version + offset as u64;
+            match entry {
+                Some((position, version, existing))
+                    if existing == stream.as_str() && *version == want =>
+                {
+                    last_position = *position;
+                }
+                Some((_, version, existing)) => {
+                    return Err(duplicate(event, existing, stream, *version))
+                }
+                None => {
+                    return Err(duplicate(
+                        &events[0],
+                        stream.as_str(),
+                        stream,
+                        first_version,
+                    ))
+                }
+            }
+        }
+        Ok(Some(AppendOutcome {
+            last_version: self.stream_version(stream)?,
+            last_position,
+            written: false,
+        }))
+    }
+
+    pub(crate) fn append_blocking(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream: stream.clone(),
+            });
+        }
+        if stream.as_str().len() > record::MAX_STREAM_LEN {
+            return Err(corrupt(
+                format!("stream {stream}"),
+                "stream ids are limited to 65535 bytes",
+            ));
+        }
+        // Encoding the bodies needs no lock: only the header depends on the stream's state.
+        let bodies = events
+            .iter()
+            .map(record::encode_body)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(backend)?;
+        let recorded_at = self.inner.options.clock.now();
+        let (outcome, seq) = {
+            let mut next = self
+                .inner
+                .writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(outcome) = self.recognize_retry(stream, &events)? {
+                return Ok(outcome);
+            }
+            let actual = self.stream_version(stream)?;
+            if !expected.admits(actual) {
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            let mut batch = sled::Batch::default();
+            for (offset, (event, body)) in events.iter().zip(&bodies).enumerate() {
+                let position = *next + offset as u64;
+                let version = actual + offset as u64 + 1;
+                batch.insert(
+                    &keys::event(position),
+                    record::encode(stream, version, recorded_at, body),
+                );
+                batch.insert(keys::stream_entry(stream, version), &position.to_be_bytes());
+                batch.insert(
+                    &keys::id(&event.id),
+                    keys::id_entry(position, version, stream),
+                );
+            }
+            self.inner.log.apply_batch(batch).map_err(backend)?;
+            let count = events.len() as u64;
+            *next += count;
+            let outcome = AppendOutcome {
+                last_version: actual + count,
+                last_position: *next - 1,
+                written: true,
+            };
+            (outcome, self.inner.group.applied())
+        };
+        if self.inner.options.durability == Durability::Durable {
+            self.inner.group.wait(seq)?;
+        }
+        Ok(outcome)
+    }
+}
+
+fn duplicate(event: &NewEvent, existing: &str, stream: &StreamId, version: u64) -> StoreError {
+    StoreError::DuplicateEventId {
+        event_id: event.id,
+        existing_stream: StreamId::new(existing).unwrap_or_else(|_| stream.clone()),
+        stream: stream.clone(),
+        version,
+    }
+}
