@@ -125,6 +125,60 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// Where an event id is already stored: its stream, version and position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAt {
+    /// The stream holding it.
+    pub stream: StreamId,
+    /// Its version there.
+    pub version: u64,
+    /// Its global position.
+    pub position: u64,
+}
+
+/// The retry rule every store applies before its version check, written once.
+///
+/// `stored[i]` says where `events[i]`'s id is already stored, if anywhere; `next_version` is
+/// the version the first event would take. Returns the position of the last event when the
+/// whole batch was stored before at exactly these places (a retried append: write nothing and
+/// succeed), `None` when every id is new, and `DuplicateEventId` when any id is reused —
+/// elsewhere, at another place, or twice in the batch.
+pub fn recognize_retry(
+    stream: &StreamId,
+    events: &[NewEvent],
+    stored: &[Option<StoredAt>],
+    next_version: u64,
+) -> Result<Option<u64>, StoreError> {
+    let duplicate =
+        |event: &NewEvent, existing: &StreamId, version: u64| StoreError::DuplicateEventId {
+            event_id: event.id,
+            existing_stream: existing.clone(),
+            stream: stream.clone(),
+            version,
+        };
+    let Some(Some(first)) = stored.first() else {
+        if let Some((event, Some(at))) = events.iter().zip(stored).find(|(_, s)| s.is_some()) {
+            return Err(duplicate(event, &at.stream, at.version));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        return match events.iter().enumerate().find(|(_, e)| !seen.insert(e.id)) {
+            Some((offset, event)) => Err(duplicate(event, stream, next_version + offset as u64)),
+            None => Ok(None),
+        };
+    };
+    let mut last_position = first.position;
+    for (offset, (event, at)) in events.iter().zip(stored).enumerate() {
+        let want = first.version + offset as u64;
+        match at {
+            Some(at) if at.stream == *stream && at.version == want => last_position = at.position,
+            Some(at) => return Err(duplicate(event, &at.stream, at.version)),
+            // Part of the batch was stored and part not: not a retry of this batch.
+            None => return Err(duplicate(&events[0], &first.stream, first.version)),
+        }
+    }
+    Ok(Some(last_position))
+}
+
 /// A backend for the event log. Implementors must pass `crate::testing::conformance`.
 ///
 /// The trait is `async` because real backends do I/O; the core never starts a runtime, so

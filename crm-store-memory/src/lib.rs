@@ -21,7 +21,9 @@ use async_trait::async_trait;
 use crm_core::clock::{Clock, SystemClock};
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
-use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+use crm_core::store::{
+    self, AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt,
+};
 
 /// Where an event sits: its stream and the index of its position in the log.
 #[derive(Debug, Clone)]
@@ -106,74 +108,32 @@ impl Inner {
         self.streams.get(stream).map_or(0, |s| s.len() as u64)
     }
 
-    /// `Some(outcome)` if `events` were all appended before at these very places (a retry);
-    /// an error if any id is stored elsewhere; `None` if all are new.
+    /// `Some(outcome)` if `events` were all appended before at these very places (a retry).
     fn recognize_retry(
         &self,
         stream: &StreamId,
         events: &[NewEvent],
     ) -> Result<Option<AppendOutcome>, StoreError> {
-        let Some(first_event) = events.first() else {
-            return Ok(None);
-        };
-        let Some(first) = self.ids.get(&first_event.id) else {
-            return self.reject_reused_ids(stream, events).map(|()| None);
-        };
-        let mut last = first;
-        for (offset, event) in events.iter().enumerate() {
-            let expected_version = first.version + offset as u64;
-            match self.ids.get(&event.id) {
-                Some(slot) if slot.stream == *stream && slot.version == expected_version => {
-                    last = slot
-                }
-                Some(slot) => {
-                    return Err(StoreError::DuplicateEventId {
-                        event_id: event.id,
-                        existing_stream: slot.stream.clone(),
-                        stream: stream.clone(),
-                        version: expected_version,
-                    })
-                }
-                None => {
-                    return Err(StoreError::DuplicateEventId {
-                        event_id: first_event.id,
-                        existing_stream: first.stream.clone(),
-                        stream: stream.clone(),
-                        version: first.version,
-                    })
-                }
-            }
-        }
-        Ok(Some(AppendOutcome {
-            last_version: self.version_of(stream),
-            last_position: self.log[last.index].position,
-            written: false,
-        }))
-    }
-
-    fn reject_reused_ids(&self, stream: &StreamId, events: &[NewEvent]) -> Result<(), StoreError> {
+        let stored: Vec<Option<StoredAt>> = events
+            .iter()
+            .map(|e| {
+                self.ids.get(&e.id).map(|slot| StoredAt {
+                    stream: slot.stream.clone(),
+                    version: slot.version,
+                    position: slot.index as u64 + 1,
+                })
+            })
+            .collect();
         let next = self.version_of(stream) + 1;
-        let mut seen = std::collections::HashSet::with_capacity(events.len());
-        for (offset, event) in events.iter().enumerate() {
-            let version = next + offset as u64;
-            if let Some(slot) = self.ids.get(&event.id) {
-                return Err(StoreError::DuplicateEventId {
-                    event_id: event.id,
-                    existing_stream: slot.stream.clone(),
-                    stream: stream.clone(),
-                    version,
-                });
-            }
-            if !seen.insert(event.id) {
-                return Err(StoreError::DuplicateEventId {
-                    event_id: event.id,
-                    existing_stream: stream.clone(),
-                    stream: stream.clone(),
-                    version,
-                });
-            }
-        }
-        Ok(())
+        Ok(
+            store::recognize_retry(stream, events, &stored, next)?.map(|last_position| {
+                AppendOutcome {
+                    last_version: self.version_of(stream),
+                    last_position,
+                    written: false,
+                }
+            }),
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::PoisonError;
 
 use crm_core::event::NewEvent;
 use crm_core::ids::StreamId;
-use crm_core::store::{AppendOutcome, ExpectedVersion, StoreError};
+use crm_core::store::{self, AppendOutcome, ExpectedVersion, StoreError, StoredAt};
 
 use crate::{backend, corrupt, keys, record, Durability, SledStore};
 
@@ -15,60 +15,35 @@ impl SledStore {
         stream: &StreamId,
         events: &[NewEvent],
     ) -> Result<Option<AppendOutcome>, StoreError> {
-        let log = &self.inner.log;
-        let mut found = Vec::with_capacity(events.len());
+        let mut stored = Vec::with_capacity(events.len());
         for event in events {
-            let entry = log.get(keys::id(&event.id)).map_err(backend)?;
-            found.push(match entry {
-                Some(value) => Some(
-                    keys::parse_id_entry(&value)
-                        .map(|(p, v, s)| (p, v, s.to_owned()))
-                        .ok_or_else(|| {
-                            corrupt(format!("id index of event {}", event.id), "malformed entry")
-                        })?,
-                ),
+            let entry = self.inner.log.get(keys::id(&event.id)).map_err(backend)?;
+            stored.push(match entry {
                 None => None,
+                Some(value) => {
+                    let malformed =
+                        || corrupt(format!("id index of event {}", event.id), "malformed entry");
+                    let (position, version, name) =
+                        keys::parse_id_entry(&value).ok_or_else(malformed)?;
+                    let stream = StreamId::new(name).map_err(|_| malformed())?;
+                    Some(StoredAt {
+                        stream,
+                        version,
+                        position,
+                    })
+                }
             });
         }
-        let Some(Some((_, first_version, _))) = found.first().cloned() else {
-            if let Some((event, Some((_, version, existing)))) =
-                events.iter().zip(&found).find(|(_, f)| f.is_some())
-            {
-                return Err(duplicate(event, existing, stream, *version));
-            }
-            let mut seen = std::collections::HashSet::new();
-            if let Some(event) = events.iter().find(|e| !seen.insert(e.id)) {
-                return Err(duplicate(event, stream.as_str(), stream, 0));
-            }
-            return Ok(None);
-        };
-        let mut last_position = 0;
-        for (offset, (event, entry)) in events.iter().zip(&found).enumerate() {
-            let want = first_version + offset as u64;
-            match entry {
-                Some((position, version, existing))
-                    if existing == stream.as_str() && *version == want =>
-                {
-                    last_position = *position;
+        let version = self.stream_version(stream)?;
+        Ok(
+            store::recognize_retry(stream, events, &stored, version + 1)?.map(|last_position| {
+                AppendOutcome {
+                    last_version: version,
+                    last_position,
+                    written: false,
                 }
-                Some((_, version, existing)) => {
-                    return Err(duplicate(event, existing, stream, *version))
-                }
-                None => {
-                    return Err(duplicate(
-                        &events[0],
-                        stream.as_str(),
-                        stream,
-                        first_version,
-                    ))
-                }
-            }
-        }
-        Ok(Some(AppendOutcome {
-            last_version: self.stream_version(stream)?,
-            last_position,
-            written: false,
-        }))
+            }),
+        )
     }
 
     pub(crate) fn append_blocking(
@@ -140,14 +115,5 @@ impl SledStore {
             self.inner.group.wait(seq)?;
         }
         Ok(outcome)
-    }
-}
-
-fn duplicate(event: &NewEvent, existing: &str, stream: &StreamId, version: u64) -> StoreError {
-    StoreError::DuplicateEventId {
-        event_id: event.id,
-        existing_stream: StreamId::new(existing).unwrap_or_else(|_| stream.clone()),
-        stream: stream.clone(),
-        version,
     }
 }

@@ -288,6 +288,19 @@ pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
         4,
         "a retry duplicated events"
     );
+    // A batch that repeats a stored event but adds a new one is no retry of anything.
+    let mut extended = vec![batch[2].clone()];
+    extended.extend(samples(9..10));
+    let result = store.append(&s, ExpectedVersion::Any, extended).await;
+    assert!(
+        matches!(result, Err(StoreError::DuplicateEventId { .. })),
+        "a partial repeat must be refused: {result:?}"
+    );
+    assert_eq!(
+        read_whole_log(store).await.len(),
+        4,
+        "a refused partial repeat wrote events"
+    );
     let moved = store
         .append(&stream("retry-elsewhere"), ExpectedVersion::Any, batch)
         .await;
