@@ -113,6 +113,7 @@ impl Inner {
         &self,
         stream: &StreamId,
         events: &[NewEvent],
+        version: u64,
     ) -> Result<Option<AppendOutcome>, StoreError> {
         let stored: Vec<Option<StoredAt>> = events
             .iter()
@@ -124,11 +125,10 @@ impl Inner {
                 })
             })
             .collect();
-        let next = self.version_of(stream) + 1;
         Ok(
-            store::recognize_retry(stream, events, &stored, next)?.map(|last_position| {
+            store::recognize_retry(stream, events, &stored, version + 1)?.map(|last_position| {
                 AppendOutcome {
-                    last_version: self.version_of(stream),
+                    last_version: version,
                     last_position,
                     written: false,
                 }
@@ -154,10 +154,10 @@ impl EventStore for MemoryStore {
         let mut inner = self.write();
         // A retry is recognized before the version check: its first attempt already moved
         // the version on, and the retry must still succeed.
-        if let Some(outcome) = inner.recognize_retry(stream, &events)? {
+        let actual = inner.version_of(stream);
+        if let Some(outcome) = inner.recognize_retry(stream, &events, actual)? {
             return Ok(outcome);
         }
-        let actual = inner.version_of(stream);
         if !expected.admits(actual) {
             return Err(StoreError::Conflict {
                 stream: stream.clone(),

@@ -10,10 +10,13 @@ use crm_core::store::{self, AppendOutcome, ExpectedVersion, StoreError, StoredAt
 use crate::{backend, corrupt, keys, record, Durability, SledStore};
 
 impl SledStore {
+    /// `Some` when `events` were all stored before at these very places; `version` is the
+    /// stream's current version, read once by the caller.
     fn recognize_retry(
         &self,
         stream: &StreamId,
         events: &[NewEvent],
+        version: u64,
     ) -> Result<Option<AppendOutcome>, StoreError> {
         let mut stored = Vec::with_capacity(events.len());
         for event in events {
@@ -34,7 +37,6 @@ impl SledStore {
                 }
             });
         }
-        let version = self.stream_version(stream)?;
         Ok(
             store::recognize_retry(stream, events, &stored, version + 1)?.map(|last_position| {
                 AppendOutcome {
@@ -76,10 +78,10 @@ impl SledStore {
                 .writer
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            if let Some(outcome) = self.recognize_retry(stream, &events)? {
+            let actual = self.stream_version(stream)?;
+            if let Some(outcome) = self.recognize_retry(stream, &events, actual)? {
                 return Ok(outcome);
             }
-            let actual = self.stream_version(stream)?;
             if !expected.admits(actual) {
                 return Err(StoreError::Conflict {
                     stream: stream.clone(),
