@@ -17,7 +17,7 @@ use futures::executor::block_on;
 
 mod fixtures;
 
-use fixtures::{at, contact_created};
+use fixtures::{at, contact_created, for_each_page};
 
 const EVENTS: u64 = 10_000;
 const BATCH: u64 = 100;
@@ -94,31 +94,17 @@ fn replay(c: &mut Criterion) {
     group.bench_function("into_views", |b| {
         b.iter_with_large_drop(|| {
             let mut views = Tracked::new(Views::default());
-            let mut from = 1;
-            loop {
-                let page = block_on(store.read_all(from, 512)).unwrap();
-                views.apply_batch(&page);
-                if page.len() < 512 {
-                    break;
-                }
-                from = views.position + 1;
-            }
+            for_each_page(&store, |page| views.apply_batch(page));
             views
         });
     });
     // The limit: reading the same log in the same batches and touching every event.
     group.bench_function("limit_raw_scan", |b| {
         b.iter(|| {
-            let mut from = 1;
             let mut checksum = 0u64;
-            loop {
-                let page = block_on(store.read_all(from, 512)).unwrap();
+            for_each_page(&store, |page| {
                 checksum += page.iter().map(|e| black_box(e.version)).sum::<u64>();
-                if page.len() < 512 {
-                    break;
-                }
-                from = page.last().map_or(from, |e| e.position + 1);
-            }
+            });
             checksum
         });
     });

@@ -16,7 +16,7 @@ use crm::ids::{EventId, StreamId};
 use crm::projection::{CustomerCards, Projection};
 use crm::store::{EventStore, ExpectedVersion};
 use crm::{Durability, SledOptions, SledStore};
-use fixtures::{at, contact_created};
+use fixtures::{at, contact_created, for_each_page};
 use futures::executor::block_on;
 
 const REPLAYED: u64 = 10_000;
@@ -288,31 +288,15 @@ fn replay(c: &mut Criterion) {
     group.throughput(Throughput::Elements(REPLAYED));
     group.bench_function("read_all_decoded", |b| {
         b.iter(|| {
-            let mut from = 1;
             let mut count = 0u64;
-            loop {
-                let page = block_on(store.read_all(from, 512)).unwrap();
-                count += page.len() as u64;
-                match page.last() {
-                    Some(last) if page.len() == 512 => from = last.position + 1,
-                    _ => break,
-                }
-            }
+            for_each_page(&store, |page| count += page.len() as u64);
             count
         });
     });
     group.bench_function("into_card_projection", |b| {
         b.iter_with_large_drop(|| {
             let mut cards = CustomerCards::default();
-            let mut from = 1;
-            loop {
-                let page = block_on(store.read_all(from, 512)).unwrap();
-                page.iter().for_each(|e| cards.apply(e));
-                match page.last() {
-                    Some(last) if page.len() == 512 => from = last.position + 1,
-                    _ => break,
-                }
-            }
+            for_each_page(&store, |page| page.iter().for_each(|e| cards.apply(e)));
             cards
         });
     });
