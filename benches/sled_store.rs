@@ -7,7 +7,6 @@ mod fixtures;
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -141,101 +140,40 @@ fn concurrent_durable(
     start.elapsed()
 }
 
-/// The limit for group commit: raw sled with the same design — one writer lock around a
-/// three-key `apply_batch`, one flusher thread doing `flush` + `fsync` for everyone waiting.
-struct RawGroupCommit {
-    db: sled::Db,
-    lock: Mutex<()>,
-    applied: AtomicU64,
-    state: Mutex<(u64, u64, bool)>, // requested, durable, stop
-    work: Condvar,
-    done: Condvar,
-}
-
-impl RawGroupCommit {
-    fn append(&self, key: u64) {
-        let seq = {
-            let _writer = self.lock.lock().unwrap();
-            let mut batch = sled::Batch::default();
-            for k in 0..3u64 {
-                batch.insert(&(key * 4 + k).to_be_bytes(), vec![1u8; 160]);
-            }
-            self.db.apply_batch(batch).unwrap();
-            self.applied.fetch_add(1, Ordering::SeqCst) + 1
-        };
-        let mut state = self.state.lock().unwrap();
-        while state.1 < seq {
-            state.0 = state.0.max(seq);
-            self.work.notify_one();
-            state = self.done.wait(state).unwrap();
-        }
-    }
-
-    fn flusher(&self, file: &std::fs::File) {
-        loop {
-            let mut state = self.state.lock().unwrap();
-            while state.0 <= state.1 && !state.2 {
-                state = self.work.wait(state).unwrap();
-            }
-            if state.2 {
-                return;
-            }
-            drop(state);
-            let target = self.applied.load(Ordering::SeqCst);
-            self.db.flush().unwrap();
-            file.sync_all().unwrap();
-            self.state.lock().unwrap().1 = target;
-            self.done.notify_all();
-        }
-    }
-}
-
+/// The limit for group commit: raw sled committing `writers` three-key appends as one
+/// `apply_batch` and making them durable with one `flush` + `fsync` — perfect grouping, with
+/// no checks, no encoding and no threads to hand over to.
 fn raw_group_commit(c: &mut Criterion) {
     let mut group = c.benchmark_group("sled_durable_single_event_appends");
     group
         .measurement_time(Duration::from_secs(4))
         .sample_size(10);
     let dir = tempfile::tempdir().unwrap();
-    let raw = RawGroupCommit {
-        db: sled::Config::new()
-            .path(dir.path())
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .unwrap(),
-        lock: Mutex::new(()),
-        applied: AtomicU64::new(0),
-        state: Mutex::new((0, 0, false)),
-        work: Condvar::new(),
-        done: Condvar::new(),
-    };
+    let db = sled::Config::new()
+        .path(dir.path())
+        .mode(sled::Mode::HighThroughput)
+        .open()
+        .unwrap();
     let file = std::fs::File::open(dir.path().join("db")).unwrap();
-    let keys = AtomicU64::new(0);
-    std::thread::scope(|scope| {
-        scope.spawn(|| raw.flusher(&file));
-        for writers in [1u64, 8] {
-            let per_writer = 40;
-            group.throughput(Throughput::Elements(writers * per_writer));
-            group.bench_function(BenchmarkId::new("limit_raw_sled_writers", writers), |b| {
-                b.iter_custom(|iters| {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        std::thread::scope(|inner| {
-                            for _ in 0..writers {
-                                inner.spawn(|| {
-                                    for _ in 0..per_writer {
-                                        raw.append(keys.fetch_add(1, Ordering::Relaxed));
-                                    }
-                                });
-                            }
-                        });
+    let mut key = 0u64;
+    for writers in [1u64, 8] {
+        group.throughput(Throughput::Elements(writers));
+        group.bench_function(
+            BenchmarkId::new("limit_one_flush_per_group", writers),
+            |b| {
+                b.iter(|| {
+                    let mut batch = sled::Batch::default();
+                    for _ in 0..writers * 3 {
+                        batch.insert(&key.to_be_bytes(), vec![1u8; 160]);
+                        key += 1;
                     }
-                    start.elapsed()
+                    db.apply_batch(batch).unwrap();
+                    db.flush().unwrap();
+                    file.sync_all().unwrap();
                 });
-            });
-        }
-        raw.state.lock().unwrap().2 = true;
-        raw.work.notify_all();
-    });
+            },
+        );
+    }
     group.finish();
 }
 

@@ -1,59 +1,37 @@
-//! The append path: recognizing a retry, checking the expected version, and committing the
-//! whole batch as one sled batch under the writer lock.
+//! The append path: recognizing a retry, checking the expected version, and committing one or
+//! many appends as one sled batch under the writer lock.
+//!
+//! Appends are committed in groups (see `group_commit.rs`): every append of a group is checked
+//! against the store *and* against the appends staged before it in the same group, then the
+//! whole group is one `apply_batch`. An append that fails its checks writes nothing and does not
+//! stop the others; a failed `apply_batch` writes none of them.
 
-use std::sync::PoisonError;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 
+use chrono::{DateTime, Utc};
 use crm_core::event::NewEvent;
-use crm_core::ids::StreamId;
+use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{self, AppendOutcome, ExpectedVersion, StoreError, StoredAt};
 
-use crate::{backend, corrupt, keys, record, Durability, SledStore};
+use crate::{backend, corrupt, keys, record};
 
-impl SledStore {
-    /// `Some` when `events` were all stored before at these very places; `version` is the
-    /// stream's current version, read once by the caller.
-    fn recognize_retry(
-        &self,
-        stream: &StreamId,
-        events: &[NewEvent],
-        version: u64,
-    ) -> Result<Option<AppendOutcome>, StoreError> {
-        let mut stored = Vec::with_capacity(events.len());
-        for event in events {
-            let entry = self.inner.log.get(keys::id(&event.id)).map_err(backend)?;
-            stored.push(match entry {
-                None => None,
-                Some(value) => {
-                    let malformed =
-                        || corrupt(format!("id index of event {}", event.id), "malformed entry");
-                    let (position, version, name) =
-                        keys::parse_id_entry(&value).ok_or_else(malformed)?;
-                    let stream = StreamId::new(name).map_err(|_| malformed())?;
-                    Some(StoredAt {
-                        stream,
-                        version,
-                        position,
-                    })
-                }
-            });
-        }
-        Ok(
-            store::recognize_retry(stream, events, &stored, version + 1)?.map(|last_position| {
-                AppendOutcome {
-                    last_version: version,
-                    last_position,
-                    written: false,
-                }
-            }),
-        )
-    }
+/// One append, checked for what needs no lock and encoded, ready to be staged.
+pub(crate) struct Append {
+    stream: StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    bodies: Vec<Vec<u8>>,
+    recorded_at: DateTime<Utc>,
+}
 
-    pub(crate) fn append_blocking(
-        &self,
+impl Append {
+    pub(crate) fn prepare(
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
         if events.is_empty() {
             return Err(StoreError::EmptyAppend {
                 stream: stream.clone(),
@@ -71,51 +49,187 @@ impl SledStore {
             .map(record::encode_body)
             .collect::<Result<Vec<_>, _>>()
             .map_err(backend)?;
-        let recorded_at = self.inner.options.clock.now();
-        let (outcome, seq) = {
-            let mut next = self
-                .inner
-                .writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let actual = self.stream_version(stream)?;
-            if let Some(outcome) = self.recognize_retry(stream, &events, actual)? {
-                return Ok(outcome);
-            }
-            if !expected.admits(actual) {
-                return Err(StoreError::Conflict {
-                    stream: stream.clone(),
-                    expected,
-                    actual,
-                });
-            }
-            let mut batch = sled::Batch::default();
-            for (offset, (event, body)) in events.iter().zip(&bodies).enumerate() {
-                let position = *next + offset as u64;
-                let version = actual + offset as u64 + 1;
-                batch.insert(
-                    &keys::event(position),
-                    record::encode(stream, version, recorded_at, body),
-                );
-                batch.insert(keys::stream_entry(stream, version), &position.to_be_bytes());
-                batch.insert(
-                    &keys::id(&event.id),
-                    keys::id_entry(position, version, stream),
-                );
-            }
-            self.inner.log.apply_batch(batch).map_err(backend)?;
-            let count = events.len() as u64;
-            *next += count;
-            let outcome = AppendOutcome {
-                last_version: actual + count,
-                last_position: *next - 1,
-                written: true,
-            };
-            (outcome, self.inner.group.applied())
-        };
-        if self.inner.options.durability == Durability::Durable {
-            self.inner.group.wait(seq)?;
+        Ok(Self {
+            stream: stream.clone(),
+            expected,
+            events,
+            bodies,
+            recorded_at,
+        })
+    }
+}
+
+/// What the appends staged so far in a group have written, not yet applied to the tree.
+struct Staged {
+    batch: sled::Batch,
+    next: u64,
+    versions: HashMap<StreamId, u64>,
+    ids: HashMap<EventId, StoredAt>,
+    written: bool,
+}
+
+/// The one place that writes events: the log tree and the next global position, which is only
+/// read and advanced under this lock, in the same critical section as the version checks and the
+/// batch that depends on them.
+pub(crate) struct Writer {
+    log: sled::Tree,
+    next: Mutex<u64>,
+}
+
+impl Writer {
+    pub(crate) fn new(log: sled::Tree, next: u64) -> Self {
+        Self {
+            log,
+            next: Mutex::new(next),
         }
-        Ok(outcome)
+    }
+
+    /// The position of the last event written.
+    pub(crate) fn head(&self) -> u64 {
+        *self.next.lock().unwrap_or_else(PoisonError::into_inner) - 1
+    }
+
+    /// Commits `appends` as one sled batch, in order; returns each append's outcome.
+    pub(crate) fn commit(&self, appends: &[Append]) -> Vec<Result<AppendOutcome, StoreError>> {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut staged = Staged {
+            batch: sled::Batch::default(),
+            next: *next,
+            versions: HashMap::new(),
+            ids: HashMap::new(),
+            written: false,
+        };
+        let mut outcomes: Vec<_> = appends
+            .iter()
+            .map(|append| self.stage(append, &mut staged))
+            .collect();
+        if staged.written {
+            match self.log.apply_batch(staged.batch) {
+                Ok(()) => *next = staged.next,
+                Err(e) => {
+                    let why = e.to_string();
+                    for outcome in &mut outcomes {
+                        if matches!(outcome, Ok(AppendOutcome { written: true, .. })) {
+                            *outcome = Err(backend(std::io::Error::other(why.clone())));
+                        }
+                    }
+                }
+            }
+        }
+        outcomes
+    }
+
+    /// Commits one append on the calling thread.
+    pub(crate) fn commit_one(&self, append: &Append) -> Result<AppendOutcome, StoreError> {
+        let mut outcomes = self.commit(std::slice::from_ref(append));
+        // `commit` answers every append it is given, so there is exactly one outcome.
+        outcomes.pop().unwrap_or_else(|| {
+            Err(corrupt(
+                format!("stream {}", append.stream),
+                "the commit gave no outcome",
+            ))
+        })
+    }
+
+    fn stage(&self, append: &Append, staged: &mut Staged) -> Result<AppendOutcome, StoreError> {
+        let stream = &append.stream;
+        let actual = match staged.versions.get(stream) {
+            Some(version) => *version,
+            None => stream_version(&self.log, stream)?,
+        };
+        if let Some(outcome) = self.recognize_retry(append, actual, staged)? {
+            return Ok(outcome);
+        }
+        if !append.expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected: append.expected,
+                actual,
+            });
+        }
+        for (offset, (event, body)) in append.events.iter().zip(&append.bodies).enumerate() {
+            let position = staged.next + offset as u64;
+            let version = actual + offset as u64 + 1;
+            staged.batch.insert(
+                &keys::event(position),
+                record::encode(stream, version, append.recorded_at, body),
+            );
+            staged
+                .batch
+                .insert(keys::stream_entry(stream, version), &position.to_be_bytes());
+            staged.batch.insert(
+                &keys::id(&event.id),
+                keys::id_entry(position, version, stream),
+            );
+            staged.ids.insert(
+                event.id,
+                StoredAt {
+                    stream: stream.clone(),
+                    version,
+                    position,
+                },
+            );
+        }
+        let count = append.events.len() as u64;
+        staged.next += count;
+        staged.versions.insert(stream.clone(), actual + count);
+        staged.written = true;
+        Ok(AppendOutcome {
+            last_version: actual + count,
+            last_position: staged.next - 1,
+            written: true,
+        })
+    }
+
+    /// `Some` when the append's events were all stored before (or staged earlier in this group)
+    /// at these very places; `version` is the stream's current version.
+    fn recognize_retry(
+        &self,
+        append: &Append,
+        version: u64,
+        staged: &Staged,
+    ) -> Result<Option<AppendOutcome>, StoreError> {
+        let mut stored = Vec::with_capacity(append.events.len());
+        for event in &append.events {
+            stored.push(match staged.ids.get(&event.id) {
+                Some(at) => Some(at.clone()),
+                None => self.stored_at(&event.id)?,
+            });
+        }
+        Ok(
+            store::recognize_retry(&append.stream, &append.events, &stored, version + 1)?.map(
+                |last_position| AppendOutcome {
+                    last_version: version,
+                    last_position,
+                    written: false,
+                },
+            ),
+        )
+    }
+
+    fn stored_at(&self, id: &EventId) -> Result<Option<StoredAt>, StoreError> {
+        let Some(value) = self.log.get(keys::id(id)).map_err(backend)? else {
+            return Ok(None);
+        };
+        let malformed = || corrupt(format!("id index of event {id}"), "malformed entry");
+        let (position, version, name) = keys::parse_id_entry(&value).ok_or_else(malformed)?;
+        Ok(Some(StoredAt {
+            stream: StreamId::new(name).map_err(|_| malformed())?,
+            version,
+            position,
+        }))
+    }
+}
+
+/// The stream's current version: its last index entry's, or 0.
+pub(crate) fn stream_version(log: &sled::Tree, stream: &StreamId) -> Result<u64, StoreError> {
+    match log.scan_prefix(keys::stream_prefix(stream)).next_back() {
+        None => Ok(0),
+        Some(entry) => {
+            let (key, _) = entry.map_err(backend)?;
+            keys::parse_stream_entry(&key)
+                .map(|(_, version)| version)
+                .ok_or_else(|| corrupt(format!("stream {stream} index"), "malformed key"))
+        }
     }
 }

@@ -6,7 +6,8 @@
 //!   never sees a later position before an earlier one.
 //! - **Durable means durable.** sled 0.34 syncs its log with `sync_file_range`, which survives
 //!   a process crash but not a power loss; in [`Durability::Durable`] every append also waits
-//!   for an `fsync` of the log file, shared between concurrent appends (group commit).
+//!   for an `fsync` of the log file. Concurrent durable appends are committed together, one
+//!   batch and one flush for all of them (group commit, see `group_commit.rs`).
 //! - **Checked.** Opening refuses a directory that is not a crm store or was written by a newer
 //!   release; [`SledStore::verify`] walks the whole store and reports every inconsistency.
 //!
@@ -38,13 +39,14 @@ mod verify;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::StreamId;
 use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
 
+use append::{Append, Writer};
 pub use error::OpenError;
 use group_commit::GroupCommit;
 pub use options::{Durability, SledOptions};
@@ -59,10 +61,9 @@ struct Inner {
     log: sled::Tree,
     snapshots: sled::Tree,
     checkpoints: sled::Tree,
-    /// The next global position; only read and advanced under this lock, by the one append
-    /// that holds it, in the same critical section as its version check and its batch.
-    writer: Mutex<u64>,
-    /// Makes appends durable, in groups, on its own thread.
+    /// Where every append is committed.
+    writer: Arc<Writer>,
+    /// Commits durable appends in groups, and flushes, on its own thread.
     group: GroupCommit,
     options: SledOptions,
 }
@@ -140,12 +141,14 @@ impl SledStore {
         };
         let log_file = File::open(path.join("db")).map_err(|e| io(Box::new(e)))?;
         flush_to_disk(&db, &log_file).map_err(|e| io(e.into()))?;
+        let writer = Arc::new(Writer::new(log.clone(), next));
         let group = {
             let (db, file) = (
                 db.clone(),
                 log_file.try_clone().map_err(|e| io(Box::new(e)))?,
             );
-            GroupCommit::start(move || flush_to_disk(&db, &file)).map_err(|e| io(Box::new(e)))?
+            GroupCommit::start(writer.clone(), move || flush_to_disk(&db, &file))
+                .map_err(|e| io(Box::new(e)))?
         };
         let store = Self {
             inner: Arc::new(Inner {
@@ -153,7 +156,7 @@ impl SledStore {
                 log,
                 snapshots,
                 checkpoints,
-                writer: Mutex::new(next),
+                writer,
                 group,
                 options,
             }),
@@ -168,23 +171,7 @@ impl SledStore {
 
     /// Makes everything appended so far durable (useful in `Buffered` mode).
     pub fn flush(&self) -> Result<(), StoreError> {
-        // Numbering after the writes to cover means the flush that satisfies this number
-        // started after them.
-        let seq = self.inner.group.applied();
-        self.inner.group.wait(seq)
-    }
-
-    fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        let prefix = keys::stream_prefix(stream);
-        match self.inner.log.scan_prefix(&prefix).next_back() {
-            None => Ok(0),
-            Some(entry) => {
-                let (key, _) = entry.map_err(backend)?;
-                keys::parse_stream_entry(&key)
-                    .map(|(_, version)| version)
-                    .ok_or_else(|| corrupt(format!("stream {stream} index"), "malformed key"))
-            }
-        }
+        self.inner.group.flush()
     }
 
     /// `Some` when every event was stored before at these very places: a retried append.
@@ -220,7 +207,11 @@ impl EventStore for SledStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        self.append_blocking(stream, expected, events)
+        let append = Append::prepare(stream, expected, events, self.inner.options.clock.now())?;
+        match self.inner.options.durability {
+            Durability::Durable => self.inner.group.append(append),
+            Durability::Buffered { .. } => self.inner.writer.commit_one(&append),
+        }
     }
 
     async fn read_stream(
@@ -270,16 +261,11 @@ impl EventStore for SledStore {
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        SledStore::stream_version(self, stream)
+        append::stream_version(&self.inner.log, stream)
     }
 
     async fn head_position(&self) -> Result<u64, StoreError> {
-        let next = *self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Ok(next - 1)
+        Ok(self.inner.writer.head())
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
