@@ -6,12 +6,16 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
 use crate::domain::company::{Company, CompanyCommand};
-use crate::domain::contact::{Contact, ContactCommand, Requirement};
-use crate::domain::Aggregate;
+use crate::domain::contact::{Contact, ContactCommand};
+use crate::domain::deal::{Deal, DealCommand, DealDecision};
+use crate::domain::pipeline::{Pipeline, PipelineCommand};
+use crate::domain::task::{Task, TaskCommand};
+use crate::domain::{Aggregate, DomainError, Requirement};
 use crate::error::Error;
-use crate::event::{Actor, Event, Metadata, NewEvent};
-use crate::ids::{CorrelationId, EventId, StreamId};
+use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
+use crate::ids::{CorrelationId, CustomerId, EventId, StreamId};
 use crate::normalize::Country;
+use crate::policy::{Policy, PolicyFailure, Runner, StageTasks};
 use crate::projection::{catch_up, Tracked, Views};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
@@ -24,19 +28,39 @@ pub enum Command {
     Contact(ContactCommand),
     /// A command for a company.
     Company(CompanyCommand),
+    /// A command for a sales pipeline.
+    Pipeline(PipelineCommand),
+    /// A command for a deal.
+    Deal(DealCommand),
+    /// A command for a task.
+    Task(TaskCommand),
 }
 
-impl From<ContactCommand> for Command {
-    fn from(c: ContactCommand) -> Self {
-        Self::Contact(c)
-    }
+macro_rules! command_from {
+    ($($variant:ident($command:ty)),* $(,)?) => {$(
+        impl From<$command> for Command {
+            fn from(c: $command) -> Self {
+                Self::$variant(c)
+            }
+        }
+    )*};
 }
 
-impl From<CompanyCommand> for Command {
-    fn from(c: CompanyCommand) -> Self {
-        Self::Company(c)
-    }
+command_from! {
+    Contact(ContactCommand),
+    Company(CompanyCommand),
+    Pipeline(PipelineCommand),
+    Deal(DealCommand),
+    Task(TaskCommand),
 }
+
+/// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
+/// saving costs a flush on a durable store, and a lost checkpoint only costs replaying
+/// reactions, which are idempotent.
+const POLICY_CHECKPOINT_EVERY: u64 = 4096;
+
+/// How many rejected reactions `Crm::policy_failures` keeps (the newest).
+const KEPT_POLICY_FAILURES: usize = 1000;
 
 /// Who issues a command, and when it happened in the world.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +108,9 @@ pub struct CrmOptions {
     /// How many aggregate states to keep in memory between commands (0: none). A miss costs
     /// a snapshot load; a hit is checked against the stream, so it is never stale.
     pub state_cache: usize,
+    /// Whether policies react after every command (see [`Crm::react`]). Turn it off for a
+    /// bulk import, and call `react` once at the end.
+    pub run_policies: bool,
 }
 
 impl Default for CrmOptions {
@@ -94,6 +121,7 @@ impl Default for CrmOptions {
             read_batch: 512,
             default_country: None,
             state_cache: 10_000,
+            run_policies: true,
         }
     }
 }
@@ -120,6 +148,8 @@ pub struct Crm<S> {
     options: CrmOptions,
     views: Mutex<Tracked<Views>>,
     states: StateCache,
+    policies: futures_util::lock::Mutex<Vec<Runner>>,
+    policy_failures: Mutex<Vec<PolicyFailure>>,
 }
 
 impl<S: EventStore> Crm<S> {
@@ -134,7 +164,8 @@ impl<S: EventStore> Crm<S> {
         )
     }
 
-    /// A CRM with an injected clock, id source and options: deterministic in tests.
+    /// A CRM with an injected clock, id source and options: deterministic in tests. It runs
+    /// the [`StageTasks`] policy; add others with [`Crm::with_policy`].
     pub fn with(
         store: S,
         clock: Arc<dyn Clock>,
@@ -148,7 +179,17 @@ impl<S: EventStore> Crm<S> {
             options,
             views: Mutex::new(Tracked::new(Views::new(options.default_country))),
             states: StateCache::new(options.state_cache),
+            policies: futures_util::lock::Mutex::new(vec![Runner::new(
+                Box::new(StageTasks::new()),
+            )]),
+            policy_failures: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The same CRM with one more policy reacting to events.
+    pub fn with_policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.policies.get_mut().push(Runner::new(Box::new(policy)));
+        self
     }
 
     /// A CRM on a store that may hold events, with projections already caught up.
@@ -178,12 +219,24 @@ impl<S: EventStore> Crm<S> {
     /// Loads the aggregate (latest snapshot plus the events after it), checks what the
     /// command needs of other aggregates, decides, and appends with the loaded version. On a
     /// conflict it reloads and decides again, at most `max_retries` times. A rejected command
-    /// writes nothing. Projections catch up before this returns.
+    /// writes nothing. Projections catch up, and policies react, before this returns.
     pub async fn execute_request(
         &self,
         request: Request,
         command: Command,
     ) -> Result<Executed, Error> {
+        let executed = self.execute_once(request, command).await?;
+        if self.options.run_policies && !executed.events.is_empty() {
+            // The command is committed whatever happens here; the reactions it missed are
+            // carried out by the next call to `react`.
+            if let Err(error) = self.react().await {
+                tracing::warn!(%error, "policies could not react after a command");
+            }
+        }
+        Ok(executed)
+    }
+
+    async fn execute_once(&self, request: Request, command: Command) -> Result<Executed, Error> {
         let metadata = Metadata {
             actor: request.actor,
             correlation_id: Some(
@@ -194,16 +247,38 @@ impl<S: EventStore> Crm<S> {
             causation_id: request.causation_id,
         };
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
+        let requirements = match &command {
+            Command::Contact(c) => c.requirements(),
+            Command::Deal(c) => c.requirements(),
+            Command::Task(c) => c.requirements(),
+            Command::Company(_) | Command::Pipeline(_) => Vec::new(),
+        };
+        for requirement in requirements {
+            self.check(requirement).await?;
+        }
         let executed = match &command {
             Command::Contact(c) => {
-                for requirement in c.requirements() {
-                    self.check(requirement).await?;
-                }
                 self.run::<Contact>(c.contact_id(), c, &metadata, occurred_at)
                     .await?
             }
             Command::Company(c) => {
                 self.run::<Company>(c.company_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Pipeline(c) => {
+                self.run::<Pipeline>(c.pipeline_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Deal(c) => {
+                let decision = DealDecision {
+                    command: c.clone(),
+                    pipeline: self.pipeline_of(c).await?,
+                };
+                self.run::<Deal>(c.deal_id(), &decision, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Task(c) => {
+                self.run::<Task>(c.task_id(), c, &metadata, occurred_at)
                     .await?
             }
         };
@@ -217,16 +292,116 @@ impl<S: EventStore> Crm<S> {
         Ok(executed)
     }
 
+    /// The pipeline a deal command decides with: the one named when opening, else the deal's.
+    async fn pipeline_of(&self, command: &DealCommand) -> Result<Pipeline, Error> {
+        let pipeline_id = match command {
+            DealCommand::Open(open) => open.pipeline_id,
+            other => {
+                let deal_id = other.deal_id();
+                let (deal, _) = self.load::<Deal>(deal_id).await?;
+                deal.pipeline_id()
+                    .ok_or(DomainError::DealNotFound { deal_id })?
+            }
+        };
+        Ok(self.load::<Pipeline>(pipeline_id).await?.0)
+    }
+
     async fn check(&self, requirement: Requirement) -> Result<(), Error> {
         match requirement {
-            Requirement::CompanyExists(id) => {
+            Requirement::CompanyExists(id)
+            | Requirement::CustomerExists(CustomerId::Company(id)) => {
                 self.load::<Company>(id).await?.0.require_exists(id)?
             }
-            Requirement::ContactActive(id) => {
+            Requirement::ContactActive(id)
+            | Requirement::CustomerExists(CustomerId::Contact(id)) => {
                 self.load::<Contact>(id).await?.0.require_active(id)?
             }
+            Requirement::DealExists(id) => self
+                .load::<Deal>(id)
+                .await?
+                .0
+                .require_exists(id)
+                .map(|_| ())?,
         }
         Ok(())
+    }
+
+    /// Runs every policy over the events it has not reacted to yet, carrying out the commands
+    /// they call for — and reacting to those commands' events in turn, until nothing more
+    /// happens. Returns how many commands changed something.
+    ///
+    /// `execute` calls this after every command unless [`CrmOptions::run_policies`] is off.
+    /// A policy starts from its checkpoint (the start of the log the first time); a command
+    /// a policy issues that is rejected is recorded in [`Crm::policy_failures`] and skipped.
+    pub async fn react(&self) -> Result<usize, Error> {
+        let mut runners = self.policies.lock().await;
+        let mut total = 0;
+        loop {
+            let mut issued = 0;
+            for runner in runners.iter_mut() {
+                issued += self.run_policy(runner).await?;
+            }
+            total += issued;
+            if issued == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Reactions that were rejected, oldest first (at most the last thousand).
+    pub fn policy_failures(&self) -> Vec<PolicyFailure> {
+        lock(&self.policy_failures).clone()
+    }
+
+    async fn run_policy(&self, runner: &mut Runner) -> Result<usize, Error> {
+        if runner.needs_checkpoint() {
+            let name = runner.checkpoint_name();
+            runner.start_from_checkpoint(self.store.load_checkpoint(&name).await?.unwrap_or(0));
+        }
+        let batch = self.options.read_batch.max(1);
+        let mut issued = 0;
+        loop {
+            let events = self.store.read_all(runner.next_position(), batch).await?;
+            for event in &events {
+                let Some(commands) = runner.see(event) else {
+                    continue;
+                };
+                for command in commands {
+                    let request = reaction_to(runner.policy.name(), event);
+                    match self.execute_once(request, command).await {
+                        Ok(executed) => issued += usize::from(!executed.events.is_empty()),
+                        Err(Error::Domain(rejected)) => {
+                            self.record_failure(runner.policy.name(), event, &rejected)
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+                runner.reacted(event.position);
+            }
+            if events.len() < batch {
+                break;
+            }
+        }
+        if let Some(position) = runner.unsaved(issued > 0, POLICY_CHECKPOINT_EVERY) {
+            self.store
+                .save_checkpoint(&runner.checkpoint_name(), position)
+                .await?;
+            runner.saved(position);
+        }
+        Ok(issued)
+    }
+
+    fn record_failure(&self, policy: &str, event: &RecordedEvent, rejected: &DomainError) {
+        tracing::warn!(policy, position = event.position, %rejected, "a policy's command was rejected");
+        let mut failures = lock(&self.policy_failures);
+        if failures.len() == KEPT_POLICY_FAILURES {
+            failures.remove(0);
+        }
+        failures.push(PolicyFailure {
+            policy: policy.to_owned(),
+            position: event.position,
+            error: rejected.to_string(),
+        });
     }
 
     async fn run<A: Aggregate>(
@@ -353,6 +528,19 @@ impl<S: EventStore> Crm<S> {
     /// The global position the projections have processed.
     pub fn projected_position(&self) -> u64 {
         lock(&self.views).position
+    }
+}
+
+/// The request a policy's command is made under: caused by `event`, in its correlation, at
+/// its business time.
+fn reaction_to(policy: &str, event: &RecordedEvent) -> Request {
+    Request {
+        actor: Actor::Automation {
+            policy: policy.to_owned(),
+        },
+        occurred_at: Some(event.occurred_at),
+        correlation_id: event.metadata.correlation_id,
+        causation_id: Some(event.id),
     }
 }
 

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::company::events::*;
 use crate::domain::contact::events::*;
+use crate::domain::deal::events::*;
+use crate::domain::pipeline::events::*;
+use crate::domain::task::events::*;
 use crate::ids::{CorrelationId, EventId, StreamId, UserId};
 
 macro_rules! event_types {
@@ -97,6 +100,42 @@ event_types! {
     CompanyTagsChanged = 1,
     /// The manager who owns a company changed.
     CompanyOwnerAssigned = 1,
+    /// A sales pipeline was defined with its stages and lost reasons.
+    PipelineDefined = 1,
+    /// A stage was added to a pipeline.
+    PipelineStageAdded = 1,
+    /// A pipeline's stage was renamed.
+    PipelineStageRenamed = 1,
+    /// A pipeline's active stages were reordered.
+    PipelineStagesReordered = 1,
+    /// A pipeline's stage was retired.
+    PipelineStageRetired = 1,
+    /// A deal was opened.
+    DealOpened = 1,
+    /// A deal moved to another stage.
+    DealStageChanged = 1,
+    /// A deal's amount changed.
+    DealAmountChanged = 1,
+    /// A deal got another owner.
+    DealOwnerChanged = 1,
+    /// A deal's expected close date changed.
+    DealExpectedCloseChanged = 1,
+    /// A deal was won.
+    DealWon = 1,
+    /// A deal was lost.
+    DealLost = 1,
+    /// A closed deal was reopened.
+    DealReopened = 1,
+    /// A task was scheduled.
+    TaskScheduled = 1,
+    /// A task was given to someone else.
+    TaskReassigned = 1,
+    /// A task's due time moved.
+    TaskRescheduled = 1,
+    /// A task was done.
+    TaskCompleted = 1,
+    /// A task was called off.
+    TaskCancelled = 1,
 }
 
 impl Serialize for Event {

@@ -93,6 +93,18 @@ typed_id!(
     DealId, "deal"
 );
 typed_id!(
+    /// A sales funnel: ordered stages a deal moves through.
+    PipelineId, "pipeline"
+);
+typed_id!(
+    /// One stage of a pipeline. Stable across renames and reorders.
+    StageId, "stage"
+);
+typed_id!(
+    /// A piece of work on someone's list: a call to make, an invoice to send.
+    TaskId, "task"
+);
+typed_id!(
     /// A customer order.
     OrderId, "order"
 );
@@ -159,16 +171,22 @@ impl fmt::Debug for StreamId {
     }
 }
 
-impl From<ContactId> for StreamId {
-    fn from(id: ContactId) -> Self {
-        Self(format!("contact-{id}"))
-    }
+macro_rules! stream_of {
+    ($($id:ident => $category:literal),* $(,)?) => {$(
+        impl From<$id> for StreamId {
+            fn from(id: $id) -> Self {
+                Self(format!(concat!($category, "-{}"), id))
+            }
+        }
+    )*};
 }
 
-impl From<CompanyId> for StreamId {
-    fn from(id: CompanyId) -> Self {
-        Self(format!("company-{id}"))
-    }
+stream_of! {
+    ContactId => "contact",
+    CompanyId => "company",
+    PipelineId => "pipeline",
+    DealId => "deal",
+    TaskId => "task",
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

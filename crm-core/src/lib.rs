@@ -15,6 +15,7 @@ pub mod event;
 pub mod ids;
 pub mod money;
 pub mod normalize;
+pub mod policy;
 pub mod projection;
 mod state_cache;
 pub mod store;

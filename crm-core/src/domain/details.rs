@@ -328,3 +328,43 @@ pub(crate) fn validate_company(details: &CompanyDetails) -> Result<(), DomainErr
     }
     validate_contact_points(&details.emails, &details.phones, details.tax_id.as_deref())
 }
+
+/// Where a customer or a deal came from: the first touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSource {
+    /// The shop's website, typed in directly.
+    Web,
+    /// Unpaid search results.
+    OrganicSearch,
+    /// Search advertising.
+    PaidSearch,
+    /// Social networks.
+    Social,
+    /// Email campaigns.
+    Email,
+    /// Recommended by someone.
+    Referral,
+    /// A phone call.
+    Phone,
+    /// A marketplace listing.
+    Marketplace,
+    /// Anything else.
+    Other,
+}
+
+impl std::fmt::Display for LeadSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Web => "web",
+            Self::OrganicSearch => "organic search",
+            Self::PaidSearch => "paid search",
+            Self::Social => "social",
+            Self::Email => "email",
+            Self::Referral => "referral",
+            Self::Phone => "phone",
+            Self::Marketplace => "marketplace",
+            Self::Other => "other",
+        })
+    }
+}

@@ -1,6 +1,7 @@
 //! Why a command was rejected, in words a person understands, with the ids involved.
 
-use crate::ids::{CompanyId, ContactId, DocumentId};
+use crate::ids::{CompanyId, ContactId, DealId, DocumentId, PipelineId, StageId, TaskId};
+use crate::money::{Currency, Money};
 
 /// A rejected command. Nothing was written. Each variant says what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,5 +102,165 @@ pub enum DomainError {
         contact_id: ContactId,
         /// The company.
         company_id: CompanyId,
+    },
+    /// The pipeline does not exist. Check the id, or define the pipeline first.
+    #[error("pipeline {pipeline_id} does not exist")]
+    PipelineNotFound {
+        /// The missing pipeline.
+        pipeline_id: PipelineId,
+    },
+    /// A different pipeline with this id already exists.
+    #[error("pipeline {pipeline_id} already exists")]
+    PipelineAlreadyExists {
+        /// The existing pipeline.
+        pipeline_id: PipelineId,
+    },
+    /// A pipeline needs at least one stage.
+    #[error("pipeline {pipeline_id} needs at least one stage")]
+    PipelineWithoutStages {
+        /// The pipeline.
+        pipeline_id: PipelineId,
+    },
+    /// The stage is not part of the pipeline.
+    #[error("stage {stage_id} is not a stage of pipeline {pipeline_id}")]
+    UnknownStage {
+        /// The pipeline.
+        pipeline_id: PipelineId,
+        /// The stage asked for.
+        stage_id: StageId,
+    },
+    /// The stage was retired; no deal can enter it. Choose an active stage.
+    #[error("stage {stage:?} ({stage_id}) is retired: no deal can enter it")]
+    StageRetired {
+        /// Its name.
+        stage: String,
+        /// Its id.
+        stage_id: StageId,
+    },
+    /// A stage with this id is already in the pipeline.
+    #[error("stage {stage_id} is already in the pipeline")]
+    DuplicateStage {
+        /// The stage.
+        stage_id: StageId,
+    },
+    /// Another active stage already has this name.
+    #[error("the pipeline already has an active stage named {name:?}")]
+    StageNameTaken {
+        /// The name.
+        name: String,
+    },
+    /// A win probability above 100 %.
+    #[error("stage {stage:?} has a win probability of {probability} %: it must be 0 to 100")]
+    InvalidProbability {
+        /// The stage's name.
+        stage: String,
+        /// The probability given.
+        probability: u8,
+    },
+    /// A custom next action without a description.
+    #[error("stage {stage:?} has a custom next action with no description")]
+    InvalidAction {
+        /// The stage's name.
+        stage: String,
+        /// The action as given.
+        action: String,
+    },
+    /// A lost reason that is blank or listed twice.
+    #[error("lost reason {reason:?} is blank or listed twice")]
+    InvalidLostReason {
+        /// The reason as given.
+        reason: String,
+    },
+    /// A stage inserted beyond the end of the active stages.
+    #[error("cannot insert a stage at position {index}: the pipeline has {active} active stages")]
+    StageIndexOutOfRange {
+        /// The position asked for.
+        index: usize,
+        /// How many active stages there are.
+        active: usize,
+    },
+    /// A new order that does not list every active stage exactly once.
+    #[error("the new order of pipeline {pipeline_id} must list each of its {expected} active stages exactly once")]
+    StageOrderMismatch {
+        /// The pipeline.
+        pipeline_id: PipelineId,
+        /// How many active stages there are.
+        expected: usize,
+    },
+    /// The last active stage cannot be retired: open deals would have nowhere to be.
+    #[error("stage {stage:?} is the pipeline's last active stage and cannot be retired")]
+    LastActiveStage {
+        /// Its name.
+        stage: String,
+    },
+    /// A lost reason the pipeline does not list.
+    #[error("{reason:?} is not a lost reason of this pipeline; choose one of: {}", known.join(", "))]
+    UnknownLostReason {
+        /// The reason given.
+        reason: String,
+        /// The pipeline's reasons.
+        known: Vec<String>,
+    },
+    /// The deal does not exist.
+    #[error("deal {deal_id} does not exist")]
+    DealNotFound {
+        /// The missing deal.
+        deal_id: DealId,
+    },
+    /// A different deal with this id already exists.
+    #[error("deal {deal_id} already exists")]
+    DealAlreadyExists {
+        /// The existing deal.
+        deal_id: DealId,
+    },
+    /// A won or lost deal cannot change; reopen it first.
+    #[error("deal {deal_id} is {status}: reopen it before changing it")]
+    DealClosed {
+        /// The deal.
+        deal_id: DealId,
+        /// "won" or "lost".
+        status: String,
+    },
+    /// Only a won or lost deal can be reopened.
+    #[error("deal {deal_id} is open: only a won or lost deal can be reopened")]
+    DealNotClosed {
+        /// The deal.
+        deal_id: DealId,
+    },
+    /// A deal's amount keeps its currency, so pipeline totals never mix currencies.
+    #[error("deal {deal_id} is in {from}: its amount cannot change to {to}")]
+    CurrencyChange {
+        /// The deal.
+        deal_id: DealId,
+        /// Its currency.
+        from: Currency,
+        /// The currency asked for.
+        to: Currency,
+    },
+    /// A deal's amount cannot be negative.
+    #[error("a deal's amount cannot be negative ({amount})")]
+    NegativeAmount {
+        /// The amount given.
+        amount: Money,
+    },
+    /// The task does not exist.
+    #[error("task {task_id} does not exist")]
+    TaskNotFound {
+        /// The missing task.
+        task_id: TaskId,
+    },
+    /// A different task with this id already exists.
+    #[error("task {task_id} already exists with different details")]
+    TaskAlreadyExists {
+        /// The existing task.
+        task_id: TaskId,
+    },
+    /// A completed or cancelled task cannot change.
+    #[error("task {task_id} is {status} and can no longer change")]
+    TaskClosed {
+        /// The task.
+        task_id: TaskId,
+        /// "completed" or "cancelled".
+        status: String,
     },
 }

@@ -5,10 +5,15 @@
 
 pub mod company;
 pub mod contact;
+pub mod deal;
 pub mod details;
 mod error;
+pub mod pipeline;
+mod requirement;
+pub mod task;
 
 pub use error::DomainError;
+pub use requirement::Requirement;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -364,6 +364,7 @@ impl Projection for CustomerCards {
                     r.owner = e.owner;
                 }
             }
+            _ => {}
         }
     }
 }

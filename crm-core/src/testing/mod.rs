@@ -4,6 +4,7 @@
 
 pub mod conformance;
 mod given;
+pub mod sales;
 pub mod strategies;
 
 pub use given::{given, Given, Then};

@@ -11,6 +11,7 @@ pub use command::{ContactCommand, CreateContact, UpdateContact};
 use events::*;
 
 use super::details::{self, ConsentChannel, DocumentRef, PersonalData, Role};
+pub use super::requirement::Requirement;
 use super::{Aggregate, DomainError};
 use crate::event::Event;
 use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
@@ -48,16 +49,6 @@ pub struct Contact {
     pub documents: Vec<DocumentRef>,
     /// Channels with marketing consent.
     pub consent: BTreeSet<ConsentChannel>,
-}
-
-/// A condition on another aggregate that a command needs; checked by the caller of `decide`
-/// (see `Crm::execute`), which loads that aggregate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Requirement {
-    /// The company must exist.
-    CompanyExists(CompanyId),
-    /// The contact must exist and not be merged.
-    ContactActive(ContactId),
 }
 
 impl ContactCommand {

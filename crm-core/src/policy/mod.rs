@@ -1,0 +1,35 @@
+//! Automations: policies that turn events into commands.
+//!
+//! A [`Policy`] folds the log into whatever state it needs and, for each event, says which
+//! commands the event calls for. `Crm` runs every policy after each command (see
+//! [`Crm::react`](crate::Crm::react)): the commands carry the causing event's id as their
+//! causation, its correlation id, its business time, and the policy as their actor.
+//!
+//! Delivery is at least once: a policy may see an event again after a crash or when its
+//! checkpoint is reset, and a reaction may be retried after a failure. So a policy's commands
+//! must be idempotent — derive the ids they create from the causing event's id, as
+//! [`StageTasks`] does — and then a replayed reaction changes nothing.
+
+mod runner;
+mod stage_tasks;
+
+pub use runner::PolicyFailure;
+pub(crate) use runner::Runner;
+pub use stage_tasks::StageTasks;
+
+use crate::crm::Command;
+use crate::event::RecordedEvent;
+
+/// An automation: folds events into its own state and reacts to them with commands.
+pub trait Policy: Send {
+    /// A stable name: the actor of its commands and the name of its checkpoint.
+    fn name(&self) -> &str;
+
+    /// Folds one event into the policy's state. Called once per event, in log order.
+    fn apply(&mut self, event: &RecordedEvent);
+
+    /// The commands `event` calls for, given the state after applying it. Must be
+    /// deterministic, with ids derived from the event, because an event may be reacted to
+    /// more than once.
+    fn react(&self, event: &RecordedEvent) -> Vec<Command>;
+}
