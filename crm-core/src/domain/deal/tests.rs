@@ -1,6 +1,5 @@
 use super::*;
 use crate::domain::pipeline::events::{PipelineDefined, PipelineStageRetired};
-use crate::domain::Aggregate as _;
 use crate::ids::ContactId;
 use crate::money::Currency;
 use crate::testing::{given, sales};
