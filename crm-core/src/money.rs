@@ -1,5 +1,6 @@
 //! How money is represented: integer minor units plus an ISO 4217 currency, never floats.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -138,6 +139,69 @@ impl fmt::Display for Money {
     }
 }
 
+/// Sums of money per currency: what a column of deals or a report adds up to. Amounts in
+/// different currencies are kept apart, never converted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Totals(BTreeMap<Currency, i64>);
+
+impl Totals {
+    /// No money.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `amount` to its currency's sum. Saturates rather than wraps: a projection must
+    /// not fail, and no real total comes near 2⁶³ minor units.
+    pub fn add(&mut self, amount: Money) {
+        let sum = self.0.entry(amount.currency).or_insert(0);
+        *sum = sum.saturating_add(amount.minor);
+    }
+
+    /// The sum in `currency` (zero if none).
+    pub fn get(&self, currency: Currency) -> Money {
+        Money::new(self.0.get(&currency).copied().unwrap_or(0), currency)
+    }
+
+    /// Each currency's sum, in currency order.
+    pub fn iter(&self) -> impl Iterator<Item = Money> + '_ {
+        self.0.iter().map(|(c, minor)| Money::new(*minor, *c))
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Totals {
+    /// `1200.00 EUR + 50.00 USD`, or `0` when empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("0");
+        }
+        for (i, amount) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" + ")?;
+            }
+            write!(f, "{amount}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `amount` weighted by a probability in percent, rounded to the nearest minor unit (halves
+/// away from zero): the expected value of a deal.
+pub fn weighted(amount: Money, percent: u8) -> Money {
+    let product = i128::from(amount.minor) * i128::from(percent);
+    let rounded = (product + 50 * product.signum()) / 100;
+    // |amount × percent / 100| ≤ |amount| for percent ≤ 100; saturate above that.
+    Money::new(
+        i64::try_from(rounded).unwrap_or(if rounded < 0 { i64::MIN } else { i64::MAX }),
+        amount.currency,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +239,25 @@ mod tests {
     fn display_shows_major_units() {
         assert_eq!(Money::new(-1999, eur()).to_string(), "-19.99 EUR");
         assert_eq!(Money::new(5, eur()).to_string(), "0.05 EUR");
+    }
+
+    #[test]
+    fn totals_keep_currencies_apart() {
+        let usd = Currency::new("USD").unwrap();
+        let mut t = Totals::new();
+        assert_eq!(t.to_string(), "0");
+        t.add(Money::new(1050, eur()));
+        t.add(Money::new(5, usd));
+        t.add(Money::new(-50, eur()));
+        assert_eq!(t.get(eur()), Money::new(1000, eur()));
+        assert_eq!(t.to_string(), "10.00 EUR + 0.05 USD");
+    }
+
+    #[test]
+    fn weighting_rounds_halves_away_from_zero() {
+        assert_eq!(weighted(Money::new(1001, eur()), 50).minor, 501);
+        assert_eq!(weighted(Money::new(-1001, eur()), 50).minor, -501);
+        assert_eq!(weighted(Money::new(999, eur()), 10).minor, 100);
+        assert_eq!(weighted(Money::new(i64::MAX, eur()), 100).minor, i64::MAX);
     }
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use super::cards::{CompanyCard, ContactCard, Stamp};
+use super::cards::{CompanyCard, ContactCard, OpenDeal, Stamp};
+use super::TaskLine;
 use crate::domain::details::{Address, DocumentKind, DocumentRef, Phone};
 
 fn row(out: &mut String, label: &str, value: impl fmt::Display) {
@@ -49,6 +50,33 @@ fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 
 fn stamp_line(s: &Stamp) -> String {
     format!("{} by {}", s.at.format("%Y-%m-%d %H:%M UTC"), s.by)
+}
+
+fn work_rows(out: &mut String, deals: &[OpenDeal], tasks: &[TaskLine]) {
+    rows(
+        out,
+        "open deal",
+        deals.iter().map(|d| {
+            format!(
+                "{} — {}, {} / {}, closes {}",
+                d.title, d.amount, d.pipeline, d.stage, d.expected_close
+            )
+        }),
+    );
+    rows(
+        out,
+        "open task",
+        tasks.iter().map(|t| {
+            let overdue = if t.overdue { "  OVERDUE" } else { "" };
+            format!(
+                "[{}] {}, due {} for user {}{overdue}",
+                t.task.kind,
+                t.task.title,
+                t.task.due.format("%Y-%m-%d %H:%M UTC"),
+                t.task.assignee
+            )
+        }),
+    );
 }
 
 fn common_rows(out: &mut String, emails: &[String], phones: &[Phone], addresses: &[Address]) {
@@ -109,6 +137,7 @@ impl fmt::Display for ContactCard {
             "merged from",
             self.merged_from.iter().map(|id| format!("contact {id}")),
         );
+        work_rows(&mut out, &self.open_deals, &self.open_tasks);
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));
         f.write_str(&out)
@@ -147,6 +176,7 @@ impl fmt::Display for CompanyCard {
             "document",
             self.documents.iter().map(document_line),
         );
+        work_rows(&mut out, &self.open_deals, &self.open_tasks);
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));
         f.write_str(&out)

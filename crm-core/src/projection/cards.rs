@@ -2,13 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::Projection;
+use super::{Projection, TaskLine};
 use crate::domain::details::{CompanyDetails, ConsentChannel, DocumentRef, PersonalData, Role};
 use crate::event::{Actor, Event, RecordedEvent};
-use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
+use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
+use crate::money::Money;
 
 /// When and by whom something was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,6 +75,23 @@ pub struct Representative {
     pub role: Role,
 }
 
+/// An open deal as a customer's card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenDeal {
+    /// The deal.
+    pub deal_id: DealId,
+    /// What managers call it.
+    pub title: String,
+    /// Its pipeline's name.
+    pub pipeline: String,
+    /// The stage it is in.
+    pub stage: String,
+    /// Its value.
+    pub amount: Money,
+    /// When it is expected to close.
+    pub expected_close: NaiveDate,
+}
+
 /// A person's card.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContactCard {
@@ -101,6 +119,13 @@ pub struct ContactCard {
     pub created: Stamp,
     /// Last changed when and by whom.
     pub updated: Stamp,
+    /// Open deals, soonest expected close first. Filled by
+    /// [`Views::contact_card`](super::Views::contact_card) and
+    /// [`Views::company_card`](super::Views::company_card), which join the deals projection;
+    /// empty from `CustomerCards` alone.
+    pub open_deals: Vec<OpenDeal>,
+    /// Open tasks, soonest due first; filled like `open_deals`.
+    pub open_tasks: Vec<TaskLine>,
 }
 
 /// An organization's card.
@@ -122,6 +147,13 @@ pub struct CompanyCard {
     pub created: Stamp,
     /// Last changed when and by whom.
     pub updated: Stamp,
+    /// Open deals, soonest expected close first. Filled by
+    /// [`Views::contact_card`](super::Views::contact_card) and
+    /// [`Views::company_card`](super::Views::company_card), which join the deals projection;
+    /// empty from `CustomerCards` alone.
+    pub open_deals: Vec<OpenDeal>,
+    /// Open tasks, soonest due first; filled like `open_deals`.
+    pub open_tasks: Vec<TaskLine>,
 }
 
 /// Every customer's card. Names of linked companies and representatives are joined when a
@@ -175,6 +207,8 @@ impl CustomerCards {
                 .unwrap_or_default(),
             created: r.created.clone(),
             updated: r.updated.clone(),
+            open_deals: Vec::new(),
+            open_tasks: Vec::new(),
         })
     }
 
@@ -206,6 +240,8 @@ impl CustomerCards {
             documents: r.documents.clone(),
             created: r.created.clone(),
             updated: r.updated.clone(),
+            open_deals: Vec::new(),
+            open_tasks: Vec::new(),
         })
     }
 

@@ -4,18 +4,29 @@
 //! see every committed event exactly once in position order. A full rebuild from position 0
 //! and any sequence of incremental catch-ups give the same state.
 
+mod board;
 mod card_text;
 mod cards;
+mod deals;
 mod id_set;
 mod search;
+mod tasks;
 
 use std::sync::Mutex;
 
-pub use cards::{CompanyCard, CompanyLink, ContactCard, CustomerCards, Representative, Stamp};
+use chrono::{DateTime, Utc};
+
+pub use board::{Board, BoardColumn, BoardDeal, Outcome};
+pub use cards::{
+    CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
+};
+pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
+pub use tasks::{TaskLine, TaskView, Tasks};
 
 use crate::crm::lock;
 use crate::event::RecordedEvent;
+use crate::ids::{CompanyId, ContactId, CustomerId};
 use crate::store::{EventStore, StoreError};
 
 /// A fold of the event log into queryable state.
@@ -118,6 +129,10 @@ pub struct Views {
     pub cards: CustomerCards,
     /// Name, email, phone and tax id lookup.
     pub search: SearchIndex,
+    /// Pipelines and deals with their stage history; the boards.
+    pub deals: Deals,
+    /// Tasks by assignee, customer and deal.
+    pub tasks: Tasks,
 }
 
 impl Views {
@@ -128,7 +143,47 @@ impl Views {
             search: default_country
                 .map(SearchIndex::with_default_country)
                 .unwrap_or_default(),
+            deals: Deals::default(),
+            tasks: Tasks::default(),
         }
+    }
+
+    /// A person's card with their open deals and open tasks (overdue marked as of `at`).
+    pub fn contact_card(&self, contact_id: ContactId, at: DateTime<Utc>) -> Option<ContactCard> {
+        let mut card = self.cards.contact(contact_id)?;
+        let customer = CustomerId::Contact(contact_id);
+        card.open_deals = self.open_deals(customer);
+        card.open_tasks = self.tasks.open_for_customer(customer, at);
+        Some(card)
+    }
+
+    /// An organization's card with its open deals and open tasks (overdue marked as of `at`).
+    pub fn company_card(&self, company_id: CompanyId, at: DateTime<Utc>) -> Option<CompanyCard> {
+        let mut card = self.cards.company(company_id)?;
+        let customer = CustomerId::Company(company_id);
+        card.open_deals = self.open_deals(customer);
+        card.open_tasks = self.tasks.open_for_customer(customer, at);
+        Some(card)
+    }
+
+    fn open_deals(&self, customer: CustomerId) -> Vec<OpenDeal> {
+        self.deals
+            .open_for(customer)
+            .into_iter()
+            .map(|d| {
+                let pipeline = self.deals.pipeline(d.pipeline_id);
+                OpenDeal {
+                    deal_id: d.deal_id,
+                    title: d.title.clone(),
+                    pipeline: pipeline
+                        .map_or_else(|| d.pipeline_id.to_string(), |p| p.name.clone()),
+                    stage: pipeline
+                        .map_or_else(|| d.stage_id.to_string(), |p| p.stage_name(d.stage_id)),
+                    amount: d.amount,
+                    expected_close: d.expected_close,
+                }
+            })
+            .collect()
     }
 }
 
@@ -136,5 +191,7 @@ impl Projection for Views {
     fn apply(&mut self, event: &RecordedEvent) {
         self.cards.apply(event);
         self.search.apply(event);
+        self.deals.apply(event);
+        self.tasks.apply(event);
     }
 }

@@ -1,0 +1,366 @@
+//! Every deal with its stage history, and every pipeline's stages: what the board, a deal's
+//! timeline and the pipeline reports are computed from.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::Projection;
+use crate::domain::deal::DealStatus;
+use crate::domain::details::LeadSource;
+use crate::event::{Event, RecordedEvent};
+use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
+use crate::money::Money;
+
+/// A pipeline's stage as it now stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageView {
+    /// The stage.
+    pub stage_id: StageId,
+    /// Its current name.
+    pub name: String,
+    /// Its win probability, in percent.
+    pub probability: u8,
+    /// Whether it was retired.
+    pub retired: bool,
+}
+
+/// A pipeline as it now stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PipelineView {
+    /// The pipeline.
+    pub pipeline_id: PipelineId,
+    /// Its name.
+    pub name: String,
+    /// Active stages in funnel order, then retired ones.
+    pub stages: Vec<StageView>,
+}
+
+impl PipelineView {
+    /// The stage's current name, or its id if the pipeline never had it.
+    pub fn stage_name(&self, stage_id: StageId) -> String {
+        self.stages
+            .iter()
+            .find(|s| s.stage_id == stage_id)
+            .map_or_else(|| stage_id.to_string(), |s| s.name.clone())
+    }
+
+    /// The stage's place among the active stages (retired and unknown stages: `None`).
+    pub fn rank(&self, stage_id: StageId) -> Option<usize> {
+        self.stages
+            .iter()
+            .filter(|s| !s.retired)
+            .position(|s| s.stage_id == stage_id)
+    }
+
+    fn sort(&mut self) {
+        self.stages.sort_by_key(|s| s.retired);
+    }
+}
+
+/// How a stay in a stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "to", content = "stage_id")]
+pub enum StageExit {
+    /// Moved to another stage.
+    Moved(StageId),
+    /// Won from this stage.
+    Won,
+    /// Lost from this stage.
+    Lost,
+}
+
+/// One stay of a deal in a stage: a deal that returns to a stage has two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageVisit {
+    /// The stage.
+    pub stage_id: StageId,
+    /// When the deal entered it (business time).
+    pub entered_at: DateTime<Utc>,
+    /// The deal's amount on entering.
+    pub amount: Money,
+    /// The stage's probability on entering.
+    pub probability: u8,
+    /// When and how the deal left it; `None` while it is there.
+    pub left: Option<(DateTime<Utc>, StageExit)>,
+}
+
+impl StageVisit {
+    /// How long the deal stayed, or has stayed until `at` if it is still there.
+    pub fn duration(&self, at: DateTime<Utc>) -> TimeDelta {
+        let end = self.left.map_or(at, |(left_at, _)| left_at);
+        (end - self.entered_at).max(TimeDelta::zero())
+    }
+}
+
+/// A deal as it now stands, with its whole stage history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DealRecord {
+    /// The deal.
+    pub deal_id: DealId,
+    /// Its pipeline.
+    pub pipeline_id: PipelineId,
+    /// Who it is with.
+    pub customer: CustomerId,
+    /// What managers call it.
+    pub title: String,
+    /// Its value now.
+    pub amount: Money,
+    /// When it is expected to close.
+    pub expected_close: NaiveDate,
+    /// Its manager.
+    pub owner: UserId,
+    /// Where it came from.
+    pub source: Option<LeadSource>,
+    /// Open, won or lost.
+    pub status: DealStatus,
+    /// The stage it is in, or was last in.
+    pub stage_id: StageId,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// When it was last won or lost; `None` while open.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was lost, and the manager's note, if it is lost.
+    pub lost_reason: Option<(String, Option<String>)>,
+    /// Every stay in a stage, oldest first.
+    pub visits: Vec<StageVisit>,
+}
+
+impl DealRecord {
+    /// Total time spent in each stage up to `at`, in the order the stages were first entered.
+    pub fn time_per_stage(&self, at: DateTime<Utc>) -> Vec<(StageId, TimeDelta)> {
+        let mut totals: Vec<(StageId, TimeDelta)> = Vec::new();
+        for visit in &self.visits {
+            let spent = visit.duration(at);
+            match totals.iter_mut().find(|(s, _)| *s == visit.stage_id) {
+                Some((_, total)) => *total += spent,
+                None => totals.push((visit.stage_id, spent)),
+            }
+        }
+        totals
+    }
+
+    fn leave(&mut self, at: DateTime<Utc>, exit: StageExit) {
+        if let Some(visit) = self.visits.last_mut().filter(|v| v.left.is_none()) {
+            visit.left = Some((at, exit));
+        }
+    }
+
+    fn enter(&mut self, stage_id: StageId, at: DateTime<Utc>, probability: u8) {
+        self.stage_id = stage_id;
+        self.visits.push(StageVisit {
+            stage_id,
+            entered_at: at,
+            amount: self.amount,
+            probability,
+            left: None,
+        });
+    }
+}
+
+/// Deals and pipelines, folded from the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deals {
+    pipelines: HashMap<PipelineId, PipelineView>,
+    deals: HashMap<DealId, DealRecord>,
+    by_pipeline: HashMap<PipelineId, BTreeSet<DealId>>,
+    by_customer: HashMap<CustomerId, BTreeSet<DealId>>,
+}
+
+impl Deals {
+    /// A pipeline as it now stands.
+    pub fn pipeline(&self, pipeline_id: PipelineId) -> Option<&PipelineView> {
+        self.pipelines.get(&pipeline_id)
+    }
+
+    /// Every pipeline, by name.
+    pub fn pipelines(&self) -> Vec<&PipelineView> {
+        let mut all: Vec<_> = self.pipelines.values().collect();
+        all.sort_by(|a, b| (&a.name, a.pipeline_id).cmp(&(&b.name, b.pipeline_id)));
+        all
+    }
+
+    /// A deal with its stage history.
+    pub fn deal(&self, deal_id: DealId) -> Option<&DealRecord> {
+        self.deals.get(&deal_id)
+    }
+
+    /// Every deal of a pipeline, in id order.
+    pub fn in_pipeline(&self, pipeline_id: PipelineId) -> impl Iterator<Item = &DealRecord> {
+        self.by_pipeline
+            .get(&pipeline_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.deals.get(id))
+    }
+
+    /// A customer's open deals, soonest expected close first.
+    pub fn open_for(&self, customer: CustomerId) -> Vec<&DealRecord> {
+        let mut open: Vec<_> = self
+            .by_customer
+            .get(&customer)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.deals.get(id))
+            .filter(|d| d.status == DealStatus::Open)
+            .collect();
+        open.sort_by(|a, b| (a.expected_close, a.deal_id).cmp(&(b.expected_close, b.deal_id)));
+        open
+    }
+
+    /// How many deals were ever opened.
+    pub fn len(&self) -> usize {
+        self.deals.len()
+    }
+
+    /// Whether no deal was opened.
+    pub fn is_empty(&self) -> bool {
+        self.deals.is_empty()
+    }
+
+    fn pipeline_mut(&mut self, pipeline_id: PipelineId) -> Option<&mut PipelineView> {
+        self.pipelines.get_mut(&pipeline_id)
+    }
+}
+
+impl Projection for Deals {
+    fn apply(&mut self, recorded: &RecordedEvent) {
+        let at = recorded.occurred_at;
+        match &recorded.event {
+            Event::PipelineDefined(e) => {
+                let stages = e
+                    .stages
+                    .iter()
+                    .map(|s| StageView {
+                        stage_id: s.stage_id,
+                        name: s.name.clone(),
+                        probability: s.probability,
+                        retired: false,
+                    })
+                    .collect();
+                self.pipelines.insert(
+                    e.pipeline_id,
+                    PipelineView {
+                        pipeline_id: e.pipeline_id,
+                        name: e.name.clone(),
+                        stages,
+                    },
+                );
+            }
+            Event::PipelineStageAdded(e) => {
+                if let Some(p) = self.pipeline_mut(e.pipeline_id) {
+                    let active = p.stages.iter().filter(|s| !s.retired).count();
+                    p.stages.insert(
+                        e.index.min(active),
+                        StageView {
+                            stage_id: e.stage.stage_id,
+                            name: e.stage.name.clone(),
+                            probability: e.stage.probability,
+                            retired: false,
+                        },
+                    );
+                }
+            }
+            Event::PipelineStageRenamed(e) => {
+                if let Some(p) = self.pipeline_mut(e.pipeline_id) {
+                    if let Some(s) = p.stages.iter_mut().find(|s| s.stage_id == e.stage_id) {
+                        s.name = e.name.clone();
+                    }
+                }
+            }
+            Event::PipelineStagesReordered(e) => {
+                if let Some(p) = self.pipeline_mut(e.pipeline_id) {
+                    let rank = |s: &StageView| {
+                        e.order
+                            .iter()
+                            .position(|id| *id == s.stage_id)
+                            .unwrap_or(usize::MAX)
+                    };
+                    p.stages.sort_by_key(|s| (s.retired, rank(s)));
+                }
+            }
+            Event::PipelineStageRetired(e) => {
+                if let Some(p) = self.pipeline_mut(e.pipeline_id) {
+                    if let Some(s) = p.stages.iter_mut().find(|s| s.stage_id == e.stage_id) {
+                        s.retired = true;
+                    }
+                    p.sort();
+                }
+            }
+            Event::DealOpened(e) => {
+                let mut record = DealRecord {
+                    deal_id: e.deal_id,
+                    pipeline_id: e.pipeline_id,
+                    customer: e.customer,
+                    title: e.title.clone(),
+                    amount: e.amount,
+                    expected_close: e.expected_close,
+                    owner: e.owner,
+                    source: e.source,
+                    status: DealStatus::Open,
+                    stage_id: e.stage_id,
+                    opened_at: at,
+                    closed_at: None,
+                    lost_reason: None,
+                    visits: Vec::new(),
+                };
+                record.enter(e.stage_id, at, e.probability);
+                self.deals.insert(e.deal_id, record);
+                self.by_pipeline
+                    .entry(e.pipeline_id)
+                    .or_default()
+                    .insert(e.deal_id);
+                self.by_customer
+                    .entry(e.customer)
+                    .or_default()
+                    .insert(e.deal_id);
+            }
+            Event::DealStageChanged(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.leave(at, StageExit::Moved(e.to));
+                    d.enter(e.to, at, e.probability);
+                }
+            }
+            Event::DealAmountChanged(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.amount = e.amount;
+                }
+            }
+            Event::DealOwnerChanged(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.owner = e.owner;
+                }
+            }
+            Event::DealExpectedCloseChanged(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.expected_close = e.expected_close;
+                }
+            }
+            Event::DealWon(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.leave(at, StageExit::Won);
+                    d.status = DealStatus::Won;
+                    d.closed_at = Some(at);
+                }
+            }
+            Event::DealLost(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.leave(at, StageExit::Lost);
+                    d.status = DealStatus::Lost;
+                    d.closed_at = Some(at);
+                    d.lost_reason = Some((e.reason.clone(), e.note.clone()));
+                }
+            }
+            Event::DealReopened(e) => {
+                if let Some(d) = self.deals.get_mut(&e.deal_id) {
+                    d.status = DealStatus::Open;
+                    d.closed_at = None;
+                    d.lost_reason = None;
+                    d.enter(e.stage_id, at, e.probability);
+                }
+            }
+            _ => {}
+        }
+    }
+}
