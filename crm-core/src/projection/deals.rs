@@ -205,7 +205,7 @@ impl Deals {
             .filter_map(|id| self.deals.get(id))
             .filter(|d| d.status == DealStatus::Open)
             .collect();
-        open.sort_by(|a, b| (a.expected_close, a.deal_id).cmp(&(b.expected_close, b.deal_id)));
+        open.sort_by_key(|d| (d.expected_close, d.deal_id));
         open
     }
 

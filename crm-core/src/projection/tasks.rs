@@ -96,7 +96,7 @@ impl Tasks {
             .flatten()
             .filter_map(|id| self.tasks.get(id))
             .collect();
-        all.sort_by(|a, b| (a.due, a.task_id).cmp(&(b.due, b.task_id)));
+        all.sort_by_key(|t| (t.due, t.task_id));
         all
     }
 
@@ -129,7 +129,7 @@ impl Tasks {
                 task: t.clone(),
             })
             .collect();
-        lines.sort_by(|a, b| (a.task.due, a.task.task_id).cmp(&(b.task.due, b.task.task_id)));
+        lines.sort_by_key(|l| (l.task.due, l.task.task_id));
         lines
     }
 }
