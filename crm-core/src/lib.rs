@@ -17,6 +17,7 @@ pub mod money;
 pub mod normalize;
 pub mod policy;
 pub mod projection;
+pub mod report;
 mod state_cache;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]

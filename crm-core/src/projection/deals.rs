@@ -84,6 +84,8 @@ pub struct StageVisit {
     pub probability: u8,
     /// When and how the deal left it; `None` while it is there.
     pub left: Option<(DateTime<Utc>, StageExit)>,
+    /// The deal's amount on leaving (what was won or lost, if it closed from here).
+    pub amount_on_leaving: Option<Money>,
 }
 
 impl StageVisit {
@@ -144,6 +146,7 @@ impl DealRecord {
     fn leave(&mut self, at: DateTime<Utc>, exit: StageExit) {
         if let Some(visit) = self.visits.last_mut().filter(|v| v.left.is_none()) {
             visit.left = Some((at, exit));
+            visit.amount_on_leaving = Some(self.amount);
         }
     }
 
@@ -155,6 +158,7 @@ impl DealRecord {
             amount: self.amount,
             probability,
             left: None,
+            amount_on_leaving: None,
         });
     }
 }

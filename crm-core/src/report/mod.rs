@@ -1,0 +1,10 @@
+//! Reports: pure functions from projection state and a period to typed, serializable rows.
+//!
+//! Every figure is computed from what the projections replayed from the log, so yesterday's
+//! report can be recomputed exactly. Each report documents the formula of every figure.
+
+mod period;
+pub mod pipeline;
+mod stats;
+
+pub use period::{Period, PeriodError};

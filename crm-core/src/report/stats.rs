@@ -1,0 +1,44 @@
+//! Small statistics the reports share.
+
+use chrono::TimeDelta;
+
+/// Days, with fractions, in a duration.
+pub(crate) fn days(d: TimeDelta) -> f64 {
+    d.num_seconds() as f64 / 86_400.0
+}
+
+/// The arithmetic mean; `None` for no values.
+pub(crate) fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// The median: the middle value, or the mean of the two middle values; `None` for none.
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// `part / whole`; `None` when `whole` is zero.
+pub(crate) fn ratio(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_even_and_odd_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(mean(&[1.0, 2.0]), Some(1.5));
+        assert_eq!(ratio(1, 0), None);
+    }
+}
