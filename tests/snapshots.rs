@@ -140,3 +140,32 @@ async fn person_card_after_a_merge() {
     insta::assert_snapshot!("merged", merged.to_string());
     insta::assert_json_snapshot!("survivor_json", survivor);
 }
+
+fn march() -> crm::report::Period {
+    let at = |m| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, m, 1, 0, 0, 0).unwrap();
+    crm::report::Period::new(at(3), at(4)).unwrap()
+}
+
+#[tokio::test]
+async fn pipeline_board_and_report_for_a_month() {
+    let (crm, clock) = fresh();
+    support::sales::month(&crm, &clock).await;
+    let pipeline = crm::testing::sales::pipeline_id();
+    let board = crm.query(|v| v.deals.board(pipeline)).unwrap();
+    insta::assert_snapshot!("board", board.to_string());
+    insta::assert_json_snapshot!("board_json", board);
+    let report = crm
+        .query(|v| crm::report::pipeline::PipelineReport::compute(&v.deals, pipeline, march()))
+        .unwrap();
+    insta::assert_snapshot!("pipeline_report", report.to_string());
+    insta::assert_json_snapshot!("pipeline_report_json", report);
+}
+
+#[tokio::test]
+async fn card_with_open_deals_and_tasks() {
+    let (crm, clock) = fresh();
+    support::sales::month(&crm, &clock).await;
+    let at = support::start() + chrono::TimeDelta::days(12);
+    let card = crm.query(|v| v.contact_card(contact(2), at)).unwrap();
+    insta::assert_snapshot!("card_with_work", card.to_string());
+}
