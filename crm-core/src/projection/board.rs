@@ -191,7 +191,7 @@ impl fmt::Display for Board {
             for d in &c.deals {
                 let _ = writeln!(
                     out,
-                    "  {:<32} {:>16}  closes {}",
+                    "  {:<40} {:>16}  closes {}",
                     d.title,
                     d.amount.to_string(),
                     d.expected_close
