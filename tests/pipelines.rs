@@ -316,3 +316,105 @@ fn cards_show_open_deals_and_tasks() {
     assert_eq!(card.open_tasks.len(), 3);
     assert!(card.open_tasks.iter().all(|t| t.overdue));
 }
+
+#[test]
+fn deals_and_tasks_need_known_customers_and_deals() {
+    let (crm, _clock) = fresh();
+    block_on(setup(&crm));
+    let stranger = CustomerId::Contact(contact(9));
+    let err = block_on(crm.execute(
+        &manager(),
+        open(1, stranger, 0, money(100, "EUR"), 1, (2026, 3, 20)),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("contact {} does not exist", contact(9))
+    );
+    let nowhere = CustomerId::Company(support::company(9));
+    let err = block_on(crm.execute(
+        &manager(),
+        open(1, nowhere, 0, money(100, "EUR"), 1, (2026, 3, 20)),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("company {} does not exist", support::company(9))
+    );
+    let err = block_on(crm.execute(&manager(), move_to(5, 1))).unwrap_err();
+    assert_eq!(err.to_string(), format!("deal {} does not exist", deal(5)));
+    let task = crm::domain::task::TaskCommand::Schedule(crm::domain::task::ScheduleTask {
+        task_id: crm::ids::TaskId::new(),
+        title: "Call back".into(),
+        kind: TaskKind::Call,
+        due: start(),
+        assignee: user(1),
+        customer: None,
+        deal: Some(deal(5)),
+    });
+    let err = block_on(crm.execute(&manager(), task)).unwrap_err();
+    assert_eq!(err.to_string(), format!("deal {} does not exist", deal(5)));
+}
+
+#[test]
+fn a_deal_for_a_merged_contact_is_refused() {
+    let (crm, _clock) = fresh();
+    block_on(setup(&crm));
+    block_on(crm.execute(
+        &manager(),
+        crm::domain::contact::ContactCommand::Merge {
+            contact_id: contact(2),
+            survivor: contact(1),
+        },
+    ))
+    .unwrap();
+    let err = block_on(crm.execute(
+        &manager(),
+        open(
+            1,
+            CustomerId::Contact(contact(2)),
+            0,
+            money(100, "EUR"),
+            1,
+            (2026, 3, 20),
+        ),
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("was merged into"), "{err}");
+}
+
+#[test]
+fn reassigned_completed_and_cancelled_tasks_leave_the_right_lists() {
+    use crm::domain::task::TaskCommand;
+    let (crm, _clock) = three_stages();
+    let at = start() + TimeDelta::days(10);
+    let mine = crm.query(|v| v.tasks.open_for_assignee(user(1), at));
+    let [first, second, third, ..] = mine.as_slice() else {
+        panic!("expected four tasks, got {}", mine.len())
+    };
+    let run = |command| block_on(crm.execute(&manager(), command)).unwrap();
+    run(TaskCommand::Reassign {
+        task_id: first.task.task_id,
+        assignee: user(2),
+    });
+    run(TaskCommand::Complete {
+        task_id: second.task.task_id,
+    });
+    run(TaskCommand::Cancel {
+        task_id: third.task.task_id,
+        reason: Some("the customer called first".into()),
+    });
+    let titles = |user| {
+        crm.query(|v| v.tasks.open_for_assignee(user, at))
+            .into_iter()
+            .map(|l| l.task.task_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles(user(2)), [first.task.task_id]);
+    assert_eq!(titles(user(1)).len(), 1, "only the contract is left");
+    let done = crm
+        .query(|v| v.tasks.get(second.task.task_id).cloned())
+        .unwrap();
+    assert_eq!(done.status, crm::domain::task::TaskStatus::Completed);
+    assert_eq!(crm.query(|v| v.tasks.for_deal(deal(1)).len()), 4);
+}

@@ -114,3 +114,131 @@ impl Policy for StageTasks {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::deal::events::{DealOpened, DealOwnerChanged, DealStageChanged};
+    use crate::domain::pipeline::events::PipelineDefined;
+    use crate::event::{Actor, Metadata};
+    use crate::ids::{ContactId, EventId, StreamId};
+    use crate::money::{Currency, Money};
+    use crate::testing::sales;
+    use chrono::TimeZone;
+
+    fn recorded(position: u64, event: impl Into<Event>) -> RecordedEvent {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
+        RecordedEvent {
+            id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
+            stream: StreamId::new("deal-x").unwrap(),
+            version: position,
+            position,
+            occurred_at: at,
+            recorded_at: at,
+            metadata: Metadata::by(Actor::System),
+            event: event.into(),
+        }
+    }
+
+    fn user(n: u128) -> UserId {
+        UserId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    fn deal() -> DealId {
+        DealId::from_uuid(uuid::Uuid::from_u128(9))
+    }
+
+    fn history() -> Vec<RecordedEvent> {
+        let [new, qualified, _, negotiation] = sales::stage_ids();
+        let amount = Money::new(100, Currency::new("EUR").unwrap());
+        vec![
+            recorded(
+                1,
+                PipelineDefined {
+                    pipeline_id: sales::pipeline_id(),
+                    name: "Wholesale".into(),
+                    stages: sales::stages(),
+                    lost_reasons: vec![],
+                },
+            ),
+            recorded(
+                2,
+                DealOpened {
+                    deal_id: deal(),
+                    pipeline_id: sales::pipeline_id(),
+                    stage_id: new,
+                    probability: 10,
+                    customer: CustomerId::Contact(ContactId::from_uuid(uuid::Uuid::from_u128(1))),
+                    title: "Chairs".into(),
+                    amount,
+                    expected_close: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    owner: user(1),
+                    source: None,
+                },
+            ),
+            recorded(
+                3,
+                DealOwnerChanged {
+                    deal_id: deal(),
+                    owner: user(2),
+                },
+            ),
+            recorded(
+                4,
+                DealStageChanged {
+                    deal_id: deal(),
+                    pipeline_id: sales::pipeline_id(),
+                    from: qualified,
+                    to: negotiation,
+                    probability: 80,
+                    amount,
+                },
+            ),
+        ]
+    }
+
+    fn schedules(commands: Vec<Command>) -> Vec<ScheduleTask> {
+        commands
+            .into_iter()
+            .map(|c| match c {
+                Command::Task(TaskCommand::Schedule(s)) => s,
+                other => panic!("not a schedule: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn entering_a_stage_schedules_its_actions_for_the_current_owner() {
+        let mut policy = StageTasks::new();
+        let log = history();
+        let mut reactions = Vec::new();
+        for event in &log {
+            policy.apply(event);
+            reactions.push(schedules(policy.react(event)));
+        }
+        assert!(reactions[0].is_empty() && reactions[2].is_empty());
+        assert_eq!(reactions[1].len(), 1, "New: one call");
+        assert_eq!(reactions[1][0].assignee, user(1));
+        let negotiation = &reactions[3];
+        assert_eq!(negotiation.len(), 2, "Negotiation: a call and a contract");
+        assert!(
+            negotiation.iter().all(|s| s.assignee == user(2)),
+            "the new owner"
+        );
+        assert_eq!(negotiation[0].due, log[3].occurred_at + Duration::hours(4));
+        assert_eq!(negotiation[1].title, "Prepare the contract");
+        assert_eq!(negotiation[1].kind, TaskKind::Other);
+    }
+
+    #[test]
+    fn task_ids_come_from_the_causing_event() {
+        let mut policy = StageTasks::new();
+        let log = history();
+        log.iter().for_each(|e| policy.apply(e));
+        let once = schedules(policy.react(&log[3]));
+        let twice = schedules(policy.react(&log[3]));
+        assert_eq!(once, twice);
+        assert_ne!(once[0].task_id, once[1].task_id);
+        assert_eq!(once[0].task_id, StageTasks::task_id(&log[3], 0));
+    }
+}

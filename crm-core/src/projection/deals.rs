@@ -368,3 +368,52 @@ impl Projection for Deals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn visit(stage: u128, from: u32, to: Option<u32>) -> StageVisit {
+        let day = |d| Utc.with_ymd_and_hms(2026, 5, d, 0, 0, 0).unwrap();
+        StageVisit {
+            stage_id: StageId::from_uuid(uuid::Uuid::from_u128(stage)),
+            entered_at: day(from),
+            amount: Money::new(1, crate::money::Currency::new("EUR").unwrap()),
+            probability: 10,
+            left: to.map(|t| (day(t), StageExit::Won)),
+            amount_on_leaving: None,
+        }
+    }
+
+    #[test]
+    fn time_per_stage_adds_up_returns_and_counts_an_open_stay_until_now() {
+        let record = DealRecord {
+            deal_id: DealId::from_uuid(uuid::Uuid::from_u128(1)),
+            pipeline_id: PipelineId::from_uuid(uuid::Uuid::from_u128(2)),
+            customer: CustomerId::Contact(crate::ids::ContactId::from_uuid(uuid::Uuid::nil())),
+            title: "x".into(),
+            amount: Money::new(1, crate::money::Currency::new("EUR").unwrap()),
+            expected_close: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+            owner: UserId::from_uuid(uuid::Uuid::nil()),
+            source: None,
+            status: DealStatus::Open,
+            stage_id: StageId::from_uuid(uuid::Uuid::from_u128(1)),
+            opened_at: Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap(),
+            closed_at: None,
+            lost_reason: None,
+            visits: vec![
+                visit(1, 1, Some(3)),
+                visit(2, 3, Some(4)),
+                visit(1, 4, None),
+            ],
+        };
+        let now = Utc.with_ymd_and_hms(2026, 5, 10, 0, 0, 0).unwrap();
+        let per_stage: Vec<i64> = record
+            .time_per_stage(now)
+            .iter()
+            .map(|(_, d)| d.num_days())
+            .collect();
+        assert_eq!(per_stage, [2 + 6, 1]);
+    }
+}
