@@ -184,19 +184,26 @@ fn load(c: &mut Criterion) {
     group.finish();
 }
 
-/// A whole command: load, decide, append, snapshot now and then, catch the views up. The
-/// stream grows by one event per iteration, so this is the steady state of a busy contact.
+/// A whole command: load, decide, append, snapshot now and then, catch the views up, let the
+/// policies react. The stream grows by one event per iteration, so this is the steady state of
+/// a busy contact. The same without policies shows what reacting costs.
 fn execute(c: &mut Criterion) {
     let mut group = c.benchmark_group("execute_update");
     group.throughput(Throughput::Elements(1));
-    let (crm, id) = crm_with_history(1_000, CrmOptions::default());
-    let mut n = 1_000;
-    group.bench_function("busy_contact", |b| {
-        b.iter(|| {
-            n += 1;
-            block_on(crm.execute(&Actor::System, visit(id, n))).unwrap()
+    for (name, run_policies) in [("busy_contact", true), ("busy_contact_no_policies", false)] {
+        let options = CrmOptions {
+            run_policies,
+            ..CrmOptions::default()
+        };
+        let (crm, id) = crm_with_history(1_000, options);
+        let mut n = 1_000;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                n += 1;
+                block_on(crm.execute(&Actor::System, visit(id, n))).unwrap()
+            });
         });
-    });
+    }
     group.finish();
 }
 
