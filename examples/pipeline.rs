@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use crm::clock::{ManualClock, SequentialIds};
 use crm::domain::company::CompanyCommand;
-use crm::domain::deal::{DealCommand, OpenDeal};
+use crm::domain::deal::{DealCommand, DealTerms};
 use crm::domain::details::{CompanyDetails, LeadSource};
 use crm::domain::pipeline::{ActionKind, PipelineCommand, StageDefinition};
 use crm::domain::task::TaskCommand;
@@ -155,7 +155,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_default();
             crm.execute(
                 &actor,
-                DealCommand::Open(OpenDeal {
+                DealCommand::Open(DealTerms {
                     deal_id,
                     pipeline_id,
                     stage_id: open_stages[0],

@@ -50,6 +50,22 @@ fn run(commands: Vec<crm::Command>) -> Result<Crm<MemoryStore>, TestCaseError> {
     })
 }
 
+/// The views fed `log` in batches of the sizes in `cuts` (cycled), each batch overlapping the
+/// previous one by an event: redelivery must change nothing.
+fn in_pieces(log: &[RecordedEvent], cuts: &[usize]) -> Tracked<Views> {
+    let mut pieces = Tracked::new(Views::default());
+    let mut start = 0;
+    for cut in cuts.iter().cycle() {
+        if start >= log.len() {
+            break;
+        }
+        let end = (start + cut).min(log.len());
+        pieces.apply_batch(&log[start.saturating_sub(1)..end]);
+        start = end;
+    }
+    pieces
+}
+
 fn queries() -> [&'static str; 7] {
     [
         "ana",
@@ -82,16 +98,7 @@ proptest! {
         let log: Vec<RecordedEvent> = block_on(crm.store().read_all(0, usize::MAX)).unwrap();
         let mut whole = Tracked::new(Views::default());
         whole.apply_batch(&log);
-        let mut pieces = Tracked::new(Views::default());
-        let mut start = 0;
-        for cut in cuts.iter().cycle() {
-            if start >= log.len() { break; }
-            let end = (start + cut).min(log.len());
-            // Overlapping redelivery of the previous batch must change nothing.
-            pieces.apply_batch(&log[start.saturating_sub(1)..end]);
-            start = end;
-        }
-        prop_assert_eq!(pieces, whole);
+        prop_assert_eq!(in_pieces(&log, &cuts), whole);
     }
 
     #[test]
@@ -201,14 +208,7 @@ proptest! {
         prop_assert_eq!(&rebuilt.query(|v| v.deals.board(pipeline)).unwrap(), &live);
 
         let log = block_on(crm.store().read_all(0, usize::MAX)).unwrap();
-        let mut pieces = Tracked::new(Views::default());
-        let mut start = 0;
-        for cut in cuts.iter().cycle() {
-            if start >= log.len() { break; }
-            let end = (start + cut).min(log.len());
-            pieces.apply_batch(&log[start.saturating_sub(1)..end]);
-            start = end;
-        }
+        let pieces = in_pieces(&log, &cuts);
         prop_assert_eq!(&pieces.projection.deals.board(pipeline).unwrap(), &live);
         prop_assert_eq!(&pieces.projection.tasks, &crm.query(|v| v.tasks.clone()));
 

@@ -75,7 +75,7 @@ pub mod sales {
     //! A small pipeline scenario: four deals over ten days in March 2026.
     use super::*;
     use chrono::{NaiveDate, TimeDelta};
-    use crm::domain::deal::{DealCommand, OpenDeal};
+    use crm::domain::deal::{DealCommand, DealTerms};
     use crm::ids::{CustomerId, DealId};
     use crm::money::{Currency, Money};
     use crm::testing::sales;
@@ -96,7 +96,7 @@ pub mod sales {
         owner: u128,
         closes: (i32, u32, u32),
     ) -> DealCommand {
-        DealCommand::Open(OpenDeal {
+        DealCommand::Open(DealTerms {
             deal_id: deal(n),
             pipeline_id: sales::pipeline_id(),
             stage_id: sales::stage_ids()[stage],

@@ -9,7 +9,7 @@ use proptest::sample::select;
 
 use crate::crm::Command;
 use crate::domain::contact::{ContactCommand, CreateContact};
-use crate::domain::deal::{DealCommand, OpenDeal};
+use crate::domain::deal::{DealCommand, DealTerms};
 use crate::domain::pipeline::{ActionKind, PipelineCommand, StageDefinition};
 use crate::ids::{ContactId, CustomerId, DealId, PipelineId, StageId, UserId};
 use crate::money::{Currency, Money};
@@ -97,7 +97,7 @@ pub fn deal_command() -> impl Strategy<Value = DealCommand> {
     prop_oneof![
         3 => (deal.clone(), any_stage(), select(customers()), amount(), day.clone(), select(owners.clone()))
             .prop_map(|(deal_id, stage_id, customer, amount, expected_close, owner)| {
-                DealCommand::Open(OpenDeal {
+                DealCommand::Open(DealTerms {
                     deal_id,
                     pipeline_id: pipeline_id(),
                     stage_id,

@@ -1,6 +1,7 @@
 //! What can be asked of a deal.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::details::LeadSource;
 use crate::domain::pipeline::Pipeline;
@@ -8,14 +9,15 @@ use crate::domain::Requirement;
 use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
 use crate::money::Money;
 
-/// Everything needed to open a deal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenDeal {
+/// What a deal is about: given to open it, and kept (as since changed) in the deal's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealTerms {
     /// Chosen by the caller.
     pub deal_id: DealId,
     /// The pipeline.
     pub pipeline_id: PipelineId,
-    /// The stage it starts in: an active stage of the pipeline.
+    /// The stage it starts in (an active stage of the pipeline); in the state, the stage it
+    /// is in or was closed from.
     pub stage_id: StageId,
     /// Who it is with: a known contact or company.
     pub customer: CustomerId,
@@ -36,7 +38,7 @@ pub struct OpenDeal {
 #[non_exhaustive]
 pub enum DealCommand {
     /// Open a deal.
-    Open(OpenDeal),
+    Open(DealTerms),
     /// Move an open deal to another active stage.
     MoveToStage {
         /// The deal.

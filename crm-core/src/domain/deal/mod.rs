@@ -4,17 +4,15 @@
 mod command;
 pub mod events;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use command::{DealCommand, DealDecision, OpenDeal};
+pub use command::{DealCommand, DealDecision, DealTerms};
 use events::*;
 
-use super::details::LeadSource;
 use super::pipeline::Pipeline;
 use super::{Aggregate, DomainError};
 use crate::event::Event;
-use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
+use crate::ids::{DealId, PipelineId};
 use crate::money::Money;
 use crate::normalize;
 
@@ -44,36 +42,13 @@ impl std::fmt::Display for DealStatus {
     }
 }
 
-/// What is known about an opened deal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DealFacts {
-    /// The deal.
-    pub deal_id: DealId,
-    /// Its pipeline.
-    pub pipeline_id: PipelineId,
-    /// The stage it is in, or was closed from (remembered for reopening).
-    pub stage_id: StageId,
-    /// Who it is with.
-    pub customer: CustomerId,
-    /// What managers call it.
-    pub title: String,
-    /// Its value.
-    pub amount: Money,
-    /// When it is expected to close.
-    pub expected_close: NaiveDate,
-    /// Its manager.
-    pub owner: UserId,
-    /// Where it came from.
-    pub source: Option<LeadSource>,
-}
-
 /// Everything a deal decision needs to know.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Deal {
     /// Open, won, lost, or not opened.
     pub status: DealStatus,
-    /// Set once opened.
-    pub facts: Option<DealFacts>,
+    /// Its terms as they now stand; set once opened.
+    pub facts: Option<DealTerms>,
 }
 
 impl Deal {
@@ -83,13 +58,13 @@ impl Deal {
     }
 
     /// The facts of an opened deal; the rejection otherwise.
-    pub fn require_exists(&self, deal_id: DealId) -> Result<&DealFacts, DomainError> {
+    pub fn require_exists(&self, deal_id: DealId) -> Result<&DealTerms, DomainError> {
         self.facts
             .as_ref()
             .ok_or(DomainError::DealNotFound { deal_id })
     }
 
-    fn require_open(&self, deal_id: DealId) -> Result<&DealFacts, DomainError> {
+    fn require_open(&self, deal_id: DealId) -> Result<&DealTerms, DomainError> {
         let facts = self.require_exists(deal_id)?;
         match self.status {
             DealStatus::Open => Ok(facts),
@@ -109,7 +84,15 @@ fn check_amount(amount: Money) -> Result<(), DomainError> {
     }
 }
 
-fn open(open: &OpenDeal, pipeline: &Pipeline) -> Result<Vec<Event>, DomainError> {
+/// The terms as they are recorded: the title without surrounding blanks.
+fn trimmed(terms: &DealTerms) -> DealTerms {
+    DealTerms {
+        title: terms.title.trim().to_owned(),
+        ..terms.clone()
+    }
+}
+
+fn open(open: &DealTerms, pipeline: &Pipeline) -> Result<Vec<Event>, DomainError> {
     if normalize::words(&open.title).is_empty() {
         return Err(DomainError::EmptyName { what: "deal" });
     }
@@ -142,7 +125,7 @@ impl Aggregate for Deal {
             return match &self.facts {
                 None => open(request, pipeline),
                 // Opening the same deal again is a retry, not a conflict.
-                Some(facts) if *facts == facts_of(request) => Ok(Vec::new()),
+                Some(facts) if *facts == trimmed(request) => Ok(Vec::new()),
                 Some(_) => Err(DomainError::DealAlreadyExists { deal_id }),
             };
         }
@@ -246,7 +229,7 @@ impl Aggregate for Deal {
         match event {
             Event::DealOpened(e) => {
                 self.status = DealStatus::Open;
-                self.facts = Some(DealFacts {
+                self.facts = Some(DealTerms {
                     deal_id: e.deal_id,
                     pipeline_id: e.pipeline_id,
                     stage_id: e.stage_id,
@@ -289,20 +272,6 @@ fn canonical_reason(pipeline: &Pipeline, reason: &str) -> String {
         .find(|r| normalize::fold(r) == wanted)
         .cloned()
         .unwrap_or_else(|| reason.trim().to_owned())
-}
-
-fn facts_of(open: &OpenDeal) -> DealFacts {
-    DealFacts {
-        deal_id: open.deal_id,
-        pipeline_id: open.pipeline_id,
-        stage_id: open.stage_id,
-        customer: open.customer,
-        title: open.title.trim().to_owned(),
-        amount: open.amount,
-        expected_close: open.expected_close,
-        owner: open.owner,
-        source: open.source,
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 use super::*;
+use crate::domain::details::LeadSource;
 use crate::domain::pipeline::events::{PipelineDefined, PipelineStageRetired};
-use crate::ids::ContactId;
+use crate::ids::{ContactId, CustomerId, StageId, UserId};
 use crate::money::Currency;
 use crate::testing::{given, sales};
+use chrono::NaiveDate;
 
 fn deal_id() -> DealId {
     DealId::from_uuid(uuid::Uuid::from_u128(0xdea1))
@@ -50,8 +52,8 @@ fn decision(command: DealCommand) -> DealDecision {
     }
 }
 
-fn open_request() -> OpenDeal {
-    OpenDeal {
+fn open_request() -> DealTerms {
+    DealTerms {
         deal_id: deal_id(),
         pipeline_id: sales::pipeline_id(),
         stage_id: stage(0),
