@@ -255,7 +255,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .deals
                 .pipeline(pipeline_id)
                 .ok_or("the pipeline is missing")?;
-            println!("\nStage history of \"{}\" ({}):", deal.title, deal.status);
+            println!(
+                "\nStage history of \"{}\" ({}):",
+                deal.terms.title, deal.status
+            );
             for visit in &deal.visits {
                 let hours = visit.duration(now).num_hours();
                 println!(

@@ -4,30 +4,12 @@
 
 use std::fmt::{self, Write as _};
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::deals::{DealRecord, Deals};
-use crate::domain::deal::DealStatus;
-use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
-use crate::money::{weighted, Money, Totals};
-
-/// An open deal on the board.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BoardDeal {
-    /// The deal.
-    pub deal_id: DealId,
-    /// What managers call it.
-    pub title: String,
-    /// Who it is with.
-    pub customer: CustomerId,
-    /// Its value.
-    pub amount: Money,
-    /// Its manager.
-    pub owner: UserId,
-    /// When it is expected to close.
-    pub expected_close: NaiveDate,
-}
+use super::deals::Deals;
+use crate::domain::deal::{DealStatus, DealTerms};
+use crate::ids::{PipelineId, StageId};
+use crate::money::{weighted, Totals};
 
 /// One stage's column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,7 +23,7 @@ pub struct BoardColumn {
     /// Whether the stage is retired (shown only while deals are still in it).
     pub retired: bool,
     /// The open deals in it, soonest expected close first.
-    pub deals: Vec<BoardDeal>,
+    pub deals: Vec<DealTerms>,
     /// Sum of their amounts, per currency.
     pub total: Totals,
     /// Sum of `amount × probability / 100`, each rounded to the minor unit, per currency.
@@ -89,17 +71,6 @@ impl Board {
     }
 }
 
-fn board_deal(d: &DealRecord) -> BoardDeal {
-    BoardDeal {
-        deal_id: d.deal_id,
-        title: d.title.clone(),
-        customer: d.customer,
-        amount: d.amount,
-        owner: d.owner,
-        expected_close: d.expected_close,
-    }
-}
-
 impl Deals {
     /// The board of a pipeline, from the deals as they now stand.
     pub fn board(&self, pipeline_id: PipelineId) -> Option<Board> {
@@ -123,18 +94,20 @@ impl Deals {
                 DealStatus::Won => &mut won,
                 DealStatus::Lost => &mut lost,
                 DealStatus::Open | DealStatus::Absent => {
-                    if let Some(column) = columns.iter_mut().find(|c| c.stage_id == deal.stage_id) {
-                        column.total.add(deal.amount);
+                    let terms = &deal.terms;
+                    if let Some(column) = columns.iter_mut().find(|c| c.stage_id == terms.stage_id)
+                    {
+                        column.total.add(terms.amount);
                         column
                             .weighted
-                            .add(weighted(deal.amount, column.probability));
-                        column.deals.push(board_deal(deal));
+                            .add(weighted(terms.amount, column.probability));
+                        column.deals.push(terms.clone());
                     }
                     continue;
                 }
             };
             outcome.count += 1;
-            outcome.total.add(deal.amount);
+            outcome.total.add(deal.terms.amount);
         }
         columns.retain(|c| !c.retired || !c.deals.is_empty());
         for column in &mut columns {

@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::Projection;
-use crate::domain::deal::DealStatus;
-use crate::domain::details::LeadSource;
+use crate::domain::deal::{DealStatus, DealTerms};
 use crate::event::{Event, RecordedEvent};
-use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
+use crate::ids::{CustomerId, DealId, PipelineId, StageId};
 use crate::money::Money;
 
 /// A pipeline's stage as it now stands.
@@ -99,26 +98,10 @@ impl StageVisit {
 /// A deal as it now stands, with its whole stage history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DealRecord {
-    /// The deal.
-    pub deal_id: DealId,
-    /// Its pipeline.
-    pub pipeline_id: PipelineId,
-    /// Who it is with.
-    pub customer: CustomerId,
-    /// What managers call it.
-    pub title: String,
-    /// Its value now.
-    pub amount: Money,
-    /// When it is expected to close.
-    pub expected_close: NaiveDate,
-    /// Its manager.
-    pub owner: UserId,
-    /// Where it came from.
-    pub source: Option<LeadSource>,
+    /// What it is about, as now stands (`stage_id`: the stage it is in, or was last in).
+    pub terms: DealTerms,
     /// Open, won or lost.
     pub status: DealStatus,
-    /// The stage it is in, or was last in.
-    pub stage_id: StageId,
     /// When it was opened.
     pub opened_at: DateTime<Utc>,
     /// When it was last won or lost; `None` while open.
@@ -146,16 +129,16 @@ impl DealRecord {
     fn leave(&mut self, at: DateTime<Utc>, exit: StageExit) {
         if let Some(visit) = self.visits.last_mut().filter(|v| v.left.is_none()) {
             visit.left = Some((at, exit));
-            visit.amount_on_leaving = Some(self.amount);
+            visit.amount_on_leaving = Some(self.terms.amount);
         }
     }
 
     fn enter(&mut self, stage_id: StageId, at: DateTime<Utc>, probability: u8) {
-        self.stage_id = stage_id;
+        self.terms.stage_id = stage_id;
         self.visits.push(StageVisit {
             stage_id,
             entered_at: at,
-            amount: self.amount,
+            amount: self.terms.amount,
             probability,
             left: None,
             amount_on_leaving: None,
@@ -209,7 +192,7 @@ impl Deals {
             .filter_map(|id| self.deals.get(id))
             .filter(|d| d.status == DealStatus::Open)
             .collect();
-        open.sort_by_key(|d| (d.expected_close, d.deal_id));
+        open.sort_by_key(|d| (d.terms.expected_close, d.terms.deal_id));
         open
     }
 
@@ -294,16 +277,18 @@ impl Projection for Deals {
             }
             Event::DealOpened(e) => {
                 let mut record = DealRecord {
-                    deal_id: e.deal_id,
-                    pipeline_id: e.pipeline_id,
-                    customer: e.customer,
-                    title: e.title.clone(),
-                    amount: e.amount,
-                    expected_close: e.expected_close,
-                    owner: e.owner,
-                    source: e.source,
+                    terms: DealTerms {
+                        deal_id: e.deal_id,
+                        pipeline_id: e.pipeline_id,
+                        stage_id: e.stage_id,
+                        customer: e.customer,
+                        title: e.title.clone(),
+                        amount: e.amount,
+                        expected_close: e.expected_close,
+                        owner: e.owner,
+                        source: e.source,
+                    },
                     status: DealStatus::Open,
-                    stage_id: e.stage_id,
                     opened_at: at,
                     closed_at: None,
                     lost_reason: None,
@@ -328,17 +313,17 @@ impl Projection for Deals {
             }
             Event::DealAmountChanged(e) => {
                 if let Some(d) = self.deals.get_mut(&e.deal_id) {
-                    d.amount = e.amount;
+                    d.terms.amount = e.amount;
                 }
             }
             Event::DealOwnerChanged(e) => {
                 if let Some(d) = self.deals.get_mut(&e.deal_id) {
-                    d.owner = e.owner;
+                    d.terms.owner = e.owner;
                 }
             }
             Event::DealExpectedCloseChanged(e) => {
                 if let Some(d) = self.deals.get_mut(&e.deal_id) {
-                    d.expected_close = e.expected_close;
+                    d.terms.expected_close = e.expected_close;
                 }
             }
             Event::DealWon(e) => {
@@ -372,7 +357,8 @@ impl Projection for Deals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::ids::UserId;
+    use chrono::{NaiveDate, TimeZone};
 
     fn visit(stage: u128, from: u32, to: Option<u32>) -> StageVisit {
         let day = |d| Utc.with_ymd_and_hms(2026, 5, d, 0, 0, 0).unwrap();
@@ -389,16 +375,18 @@ mod tests {
     #[test]
     fn time_per_stage_adds_up_returns_and_counts_an_open_stay_until_now() {
         let record = DealRecord {
-            deal_id: DealId::from_uuid(uuid::Uuid::from_u128(1)),
-            pipeline_id: PipelineId::from_uuid(uuid::Uuid::from_u128(2)),
-            customer: CustomerId::Contact(crate::ids::ContactId::from_uuid(uuid::Uuid::nil())),
-            title: "x".into(),
-            amount: Money::new(1, crate::money::Currency::new("EUR").unwrap()),
-            expected_close: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
-            owner: UserId::from_uuid(uuid::Uuid::nil()),
-            source: None,
+            terms: DealTerms {
+                deal_id: DealId::from_uuid(uuid::Uuid::from_u128(1)),
+                pipeline_id: PipelineId::from_uuid(uuid::Uuid::from_u128(2)),
+                stage_id: StageId::from_uuid(uuid::Uuid::from_u128(1)),
+                customer: CustomerId::Contact(crate::ids::ContactId::from_uuid(uuid::Uuid::nil())),
+                title: "x".into(),
+                amount: Money::new(1, crate::money::Currency::new("EUR").unwrap()),
+                expected_close: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                owner: UserId::from_uuid(uuid::Uuid::nil()),
+                source: None,
+            },
             status: DealStatus::Open,
-            stage_id: StageId::from_uuid(uuid::Uuid::from_u128(1)),
             opened_at: Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap(),
             closed_at: None,
             lost_reason: None,

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-pub use board::{Board, BoardColumn, BoardDeal, Outcome};
+pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{
     CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
 };
@@ -170,7 +170,8 @@ impl Views {
         self.deals
             .open_for(customer)
             .into_iter()
-            .map(|d| {
+            .map(|record| {
+                let d = &record.terms;
                 let pipeline = self.deals.pipeline(d.pipeline_id);
                 OpenDeal {
                     deal_id: d.deal_id,

@@ -193,11 +193,12 @@ impl PipelineReport {
                 }
             }
             if deal.status == DealStatus::Open {
-                let month = deal.expected_close.format("%Y-%m").to_string();
+                let terms = &deal.terms;
+                let month = terms.expected_close.format("%Y-%m").to_string();
                 let probability = pipeline
                     .stages
                     .iter()
-                    .find(|s| s.stage_id == deal.stage_id)
+                    .find(|s| s.stage_id == terms.stage_id)
                     .map_or(0, |s| s.probability);
                 let m = months.entry(month.clone()).or_insert(ForecastMonth {
                     month,
@@ -206,8 +207,8 @@ impl PipelineReport {
                     weighted: Totals::new(),
                 });
                 m.deals += 1;
-                m.total.add(deal.amount);
-                m.weighted.add(weighted(deal.amount, probability));
+                m.total.add(terms.amount);
+                m.weighted.add(weighted(terms.amount, probability));
             }
         }
         report.win_rate = ratio(report.won, report.won + report.lost);
