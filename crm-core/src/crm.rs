@@ -8,6 +8,7 @@ use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
 use crate::domain::company::{Company, CompanyCommand};
 use crate::domain::contact::{Contact, ContactCommand};
 use crate::domain::deal::{Deal, DealCommand, DealDecision};
+use crate::domain::order::{Order, OrderCommand};
 use crate::domain::pipeline::{Pipeline, PipelineCommand};
 use crate::domain::task::{Task, TaskCommand};
 use crate::domain::{Aggregate, DomainError, Requirement};
@@ -34,6 +35,8 @@ pub enum Command {
     Deal(DealCommand),
     /// A command for a task.
     Task(TaskCommand),
+    /// A command for an order.
+    Order(OrderCommand),
 }
 
 macro_rules! command_from {
@@ -52,6 +55,7 @@ command_from! {
     Pipeline(PipelineCommand),
     Deal(DealCommand),
     Task(TaskCommand),
+    Order(OrderCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -251,6 +255,7 @@ impl<S: EventStore> Crm<S> {
             Command::Contact(c) => c.requirements(),
             Command::Deal(c) => c.requirements(),
             Command::Task(c) => c.requirements(),
+            Command::Order(c) => c.requirements(),
             Command::Company(_) | Command::Pipeline(_) => Vec::new(),
         };
         for requirement in requirements {
@@ -279,6 +284,10 @@ impl<S: EventStore> Crm<S> {
             }
             Command::Task(c) => {
                 self.run::<Task>(c.task_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Order(c) => {
+                self.run::<Order>(c.order_id(), c, &metadata, occurred_at)
                     .await?
             }
         };

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::company::events::*;
 use crate::domain::contact::events::*;
 use crate::domain::deal::events::*;
+use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
 use crate::ids::{CorrelationId, EventId, StreamId, UserId};
@@ -136,6 +137,24 @@ event_types! {
     TaskCompleted = 1,
     /// A task was called off.
     TaskCancelled = 1,
+    /// An order was placed.
+    OrderPlaced = 1,
+    /// Money was received for an order.
+    PaymentReceived = 1,
+    /// Money was paid back on an order.
+    RefundIssued = 1,
+    /// One of an order's checks passed.
+    OrderCheckPassed = 1,
+    /// An order is being prepared.
+    OrderPreparationStarted = 1,
+    /// An order was handed to a carrier.
+    OrderShipped = 1,
+    /// An order reached the customer.
+    OrderDelivered = 1,
+    /// An order was cancelled.
+    OrderCancelled = 1,
+    /// Delivered goods came back.
+    OrderReturned = 1,
 }
 
 impl Serialize for Event {

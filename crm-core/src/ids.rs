@@ -187,6 +187,7 @@ stream_of! {
     PipelineId => "pipeline",
     DealId => "deal",
     TaskId => "task",
+    OrderId => "order",
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

@@ -1,6 +1,6 @@
 //! Why a command was rejected, in words a person understands, with the ids involved.
 
-use crate::ids::{CompanyId, ContactId, DealId, DocumentId, PipelineId, StageId, TaskId};
+use crate::ids::{CompanyId, ContactId, DealId, DocumentId, OrderId, PipelineId, StageId, TaskId};
 use crate::money::{Currency, Money};
 
 /// A rejected command. Nothing was written. Each variant says what to fix.
@@ -262,5 +262,105 @@ pub enum DomainError {
         task_id: TaskId,
         /// "completed" or "cancelled".
         status: String,
+    },
+    /// The order does not exist.
+    #[error("order {order_id} does not exist")]
+    OrderNotFound {
+        /// The missing order.
+        order_id: OrderId,
+    },
+    /// A different order with this id already exists.
+    #[error("order {order_id} already exists with different contents")]
+    OrderAlreadyExists {
+        /// The existing order.
+        order_id: OrderId,
+    },
+    /// The order's state does not allow this step.
+    #[error("cannot {action} order {order_id}: it is {state}")]
+    OrderNotAllowed {
+        /// The order.
+        order_id: OrderId,
+        /// What was attempted: "ship", "deliver", ...
+        action: &'static str,
+        /// The order's state in words.
+        state: String,
+    },
+    /// An amount in another currency than the order's.
+    #[error("order {order_id} is in {expected}, not {given}")]
+    OrderCurrency {
+        /// The order.
+        order_id: OrderId,
+        /// Its currency.
+        expected: Currency,
+        /// The currency given.
+        given: Currency,
+    },
+    /// A payment or refund of zero or less.
+    #[error("a payment or refund must be more than zero ({amount})")]
+    NonPositiveAmount {
+        /// The amount given.
+        amount: Money,
+    },
+    /// A payment above what is still owed.
+    #[error("order {order_id} has {outstanding} outstanding: a payment of {amount} is too much")]
+    Overpayment {
+        /// The order.
+        order_id: OrderId,
+        /// The payment.
+        amount: Money,
+        /// What is still owed.
+        outstanding: Money,
+    },
+    /// A refund above what was paid and not yet refunded.
+    #[error(
+        "cannot refund {amount} on order {order_id}: only {refundable} was paid and not refunded"
+    )]
+    RefundExceedsPaid {
+        /// The order.
+        order_id: OrderId,
+        /// The refund.
+        amount: Money,
+        /// Paid minus refunded so far.
+        refundable: Money,
+    },
+    /// An order without lines.
+    #[error("order {order_id} has no lines")]
+    EmptyOrder {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// A line that cannot be sold.
+    #[error("order line {product_id:?} is not valid: {reason}")]
+    InvalidOrderLine {
+        /// The line's product.
+        product_id: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Lines in different currencies, or amounts too large to add up.
+    #[error("the amounts of order {order_id} do not add up: {reason}")]
+    OrderAmounts {
+        /// The order.
+        order_id: OrderId,
+        /// Why.
+        reason: String,
+    },
+    /// A return of nothing.
+    #[error("a return on order {order_id} must name at least one line")]
+    EmptyReturn {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// More units returned than were delivered and not yet returned.
+    #[error("cannot take back {quantity} of {product_id:?} on order {order_id}: {returnable} can still be returned")]
+    ReturnExceedsDelivered {
+        /// The order.
+        order_id: OrderId,
+        /// The product.
+        product_id: String,
+        /// Units asked to return.
+        quantity: u32,
+        /// Units delivered and not yet returned.
+        returnable: u32,
     },
 }

@@ -8,6 +8,7 @@ pub mod contact;
 pub mod deal;
 pub mod details;
 mod error;
+pub mod order;
 pub mod pipeline;
 mod requirement;
 pub mod task;

@@ -1,0 +1,100 @@
+//! The payloads of order events. Field names are wire format: rename nothing.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::terms::{CancelReason, OrderCheck, PaymentMethod, PlaceOrder, ReturnedLine};
+use crate::ids::OrderId;
+use crate::money::Money;
+
+/// An order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPlaced {
+    /// The order as placed.
+    #[serde(flatten)]
+    pub order: PlaceOrder,
+    /// Lines plus shipping.
+    pub total: Money,
+}
+
+/// Money was received for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentReceived {
+    /// The order.
+    pub order_id: OrderId,
+    /// How much.
+    pub amount: Money,
+    /// How.
+    pub method: PaymentMethod,
+}
+
+/// Money was paid back to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundIssued {
+    /// The order.
+    pub order_id: OrderId,
+    /// How much.
+    pub amount: Money,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A check the order needs before preparation passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCheckPassed {
+    /// The order.
+    pub order_id: OrderId,
+    /// Which check.
+    pub check: OrderCheck,
+}
+
+/// The warehouse started preparing the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPreparationStarted {
+    /// The order.
+    pub order_id: OrderId,
+}
+
+/// The order was handed to a carrier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderShipped {
+    /// The order.
+    pub order_id: OrderId,
+    /// Who carries it.
+    pub carrier: String,
+    /// The carrier's tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    /// When the carrier expects to deliver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<NaiveDate>,
+}
+
+/// The customer received the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDelivered {
+    /// The order.
+    pub order_id: OrderId,
+}
+
+/// The order was cancelled before it shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCancelled {
+    /// The order.
+    pub order_id: OrderId,
+    /// Why.
+    pub reason: CancelReason,
+}
+
+/// Some delivered goods came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderReturned {
+    /// The order.
+    pub order_id: OrderId,
+    /// What came back.
+    pub lines: Vec<ReturnedLine>,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
