@@ -10,8 +10,9 @@ use crate::money::Money;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OrderCommand {
-    /// Place an order for a known customer.
-    Place(PlaceOrder),
+    /// Place an order for a known customer. Boxed: an order is far larger than any other
+    /// command.
+    Place(Box<PlaceOrder>),
     /// Record money received; never more than what is outstanding.
     ReceivePayment {
         /// The order.

@@ -181,12 +181,12 @@ impl Aggregate for Order {
         if let OrderCommand::Place(order) = command {
             return match &self.placed {
                 // Placing the same order again is a retry (an import run twice).
-                Some(placed) if placed.order == *order => Ok(Vec::new()),
+                Some(placed) if placed.order == **order => Ok(Vec::new()),
                 Some(_) => Err(DomainError::OrderAlreadyExists { order_id }),
                 None => {
                     let total = validate(order)?;
                     Ok(vec![OrderPlaced {
-                        order: order.clone(),
+                        order: (**order).clone(),
                         total,
                     }
                     .into()])

@@ -136,21 +136,22 @@ fn text(rest: &str) -> String {
 #[test]
 fn placing_computes_the_total() {
     given::<Order>([])
-        .when(OrderCommand::Place(place()))
+        .when(OrderCommand::Place(Box::new(place())))
         .then_events([placed()]);
     given::<Order>([placed()])
-        .when(OrderCommand::Place(place()))
+        .when(OrderCommand::Place(Box::new(place())))
         .then_nothing();
     let mut other = place();
     other.shipping = eur(0);
     given::<Order>([placed()])
-        .when(OrderCommand::Place(other))
+        .when(OrderCommand::Place(Box::new(other)))
         .then_error_text(&text("order ID already exists with different contents"));
 }
 
 #[test]
 fn an_order_needs_valid_lines_in_one_currency() {
-    let with = |lines: Vec<OrderLine>| OrderCommand::Place(PlaceOrder { lines, ..place() });
+    let with =
+        |lines: Vec<OrderLine>| OrderCommand::Place(Box::new(PlaceOrder { lines, ..place() }));
     given::<Order>([])
         .when(with(vec![]))
         .then_error_text(&text("order ID has no lines"));
