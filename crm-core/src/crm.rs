@@ -5,9 +5,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 
 use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
+use crate::domain::campaign::{Campaign, CampaignCommand};
 use crate::domain::company::{Company, CompanyCommand};
 use crate::domain::contact::{Contact, ContactCommand};
 use crate::domain::deal::{Deal, DealCommand, DealDecision};
+use crate::domain::feedback::{Feedback, FeedbackCommand};
+use crate::domain::interaction::{Interaction, InteractionCommand};
 use crate::domain::order::{Order, OrderCommand};
 use crate::domain::pipeline::{Pipeline, PipelineCommand};
 use crate::domain::task::{Task, TaskCommand};
@@ -37,6 +40,12 @@ pub enum Command {
     Task(TaskCommand),
     /// A command for an order.
     Order(OrderCommand),
+    /// A command for an interaction.
+    Interaction(InteractionCommand),
+    /// A command for feedback.
+    Feedback(FeedbackCommand),
+    /// A command for a campaign.
+    Campaign(CampaignCommand),
 }
 
 macro_rules! command_from {
@@ -56,6 +65,9 @@ command_from! {
     Deal(DealCommand),
     Task(TaskCommand),
     Order(OrderCommand),
+    Interaction(InteractionCommand),
+    Feedback(FeedbackCommand),
+    Campaign(CampaignCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -256,7 +268,9 @@ impl<S: EventStore> Crm<S> {
             Command::Deal(c) => c.requirements(),
             Command::Task(c) => c.requirements(),
             Command::Order(c) => c.requirements(),
-            Command::Company(_) | Command::Pipeline(_) => Vec::new(),
+            Command::Interaction(c) => c.requirements(),
+            Command::Feedback(c) => c.requirements(),
+            Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) => Vec::new(),
         };
         for requirement in requirements {
             self.check(requirement).await?;
@@ -288,6 +302,18 @@ impl<S: EventStore> Crm<S> {
             }
             Command::Order(c) => {
                 self.run::<Order>(c.order_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Interaction(c) => {
+                self.run::<Interaction>(c.interaction_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Feedback(c) => {
+                self.run::<Feedback>(c.feedback_id(), c, &metadata, occurred_at)
+                    .await?
+            }
+            Command::Campaign(c) => {
+                self.run::<Campaign>(c.campaign_id(), c, &metadata, occurred_at)
                     .await?
             }
         };
@@ -331,6 +357,10 @@ impl<S: EventStore> Crm<S> {
                 .0
                 .require_exists(id)
                 .map(|_| ())?,
+            Requirement::OrderExists(id) => self.load::<Order>(id).await?.0.require_exists(id)?,
+            Requirement::CampaignExists(id) => {
+                self.load::<Campaign>(id).await?.0.require_exists(id)?
+            }
         }
         Ok(())
     }

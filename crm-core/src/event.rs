@@ -12,9 +12,12 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::campaign::CampaignCreated;
 use crate::domain::company::events::*;
 use crate::domain::contact::events::*;
 use crate::domain::deal::events::*;
+use crate::domain::feedback::FeedbackGiven;
+use crate::domain::interaction::InteractionLogged;
 use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
@@ -155,6 +158,14 @@ event_types! {
     OrderCancelled = 1,
     /// Delivered goods came back.
     OrderReturned = 1,
+    /// A conversation with a customer was logged.
+    InteractionLogged = 1,
+    /// A customer gave feedback.
+    FeedbackGiven = 1,
+    /// A marketing campaign was set up.
+    CampaignCreated = 1,
+    /// A contact's first-touch source (and campaign) was recorded.
+    ContactSourceRecorded = 1,
 }
 
 impl Serialize for Event {

@@ -109,6 +109,19 @@ typed_id!(
     OrderId, "order"
 );
 typed_id!(
+    /// One conversation with a customer: a call, an email, a chat. Derived from the source
+    /// message's id when there is one, so logging the same message twice logs it once.
+    InteractionId, "interaction"
+);
+typed_id!(
+    /// A marketing campaign that brings in leads.
+    CampaignId, "campaign"
+);
+typed_id!(
+    /// One piece of customer feedback: a review, an NPS or CES answer.
+    FeedbackId, "feedback"
+);
+typed_id!(
     /// A document attached by reference (invoice, quote, contract).
     DocumentId, "document"
 );
@@ -188,6 +201,9 @@ stream_of! {
     DealId => "deal",
     TaskId => "task",
     OrderId => "order",
+    InteractionId => "interaction",
+    CampaignId => "campaign",
+    FeedbackId => "feedback",
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

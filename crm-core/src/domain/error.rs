@@ -1,6 +1,11 @@
 //! Why a command was rejected, in words a person understands, with the ids involved.
 
-use crate::ids::{CompanyId, ContactId, DealId, DocumentId, OrderId, PipelineId, StageId, TaskId};
+use chrono::NaiveDate;
+
+use crate::ids::{
+    CampaignId, CompanyId, ContactId, DealId, DocumentId, FeedbackId, InteractionId, OrderId,
+    PipelineId, StageId, TaskId,
+};
 use crate::money::{Currency, Money};
 
 /// A rejected command. Nothing was written. Each variant says what to fix.
@@ -237,8 +242,8 @@ pub enum DomainError {
         /// The currency asked for.
         to: Currency,
     },
-    /// A deal's amount cannot be negative.
-    #[error("a deal's amount cannot be negative ({amount})")]
+    /// Amounts (a deal, shipping, a campaign cost) cannot be negative.
+    #[error("an amount cannot be negative ({amount})")]
     NegativeAmount {
         /// The amount given.
         amount: Money,
@@ -362,5 +367,61 @@ pub enum DomainError {
         quantity: u32,
         /// Units delivered and not yet returned.
         returnable: u32,
+    },
+    /// The campaign does not exist.
+    #[error("campaign {campaign_id} does not exist")]
+    CampaignNotFound {
+        /// The missing campaign.
+        campaign_id: CampaignId,
+    },
+    /// A different campaign with this id already exists.
+    #[error("campaign {campaign_id} already exists with different details")]
+    CampaignAlreadyExists {
+        /// The existing campaign.
+        campaign_id: CampaignId,
+    },
+    /// A campaign that ends before it starts.
+    #[error("a campaign cannot end ({ends}) before it starts ({starts})")]
+    CampaignPeriod {
+        /// First day given.
+        starts: NaiveDate,
+        /// Last day given.
+        ends: NaiveDate,
+    },
+    /// A score outside its scale.
+    #[error("{what} scores from {min} to {max}, not {score}")]
+    ScoreOutOfRange {
+        /// "a review", "an NPS answer", "a CES answer".
+        what: &'static str,
+        /// The score given.
+        score: u8,
+        /// The lowest allowed.
+        min: u8,
+        /// The highest allowed.
+        max: u8,
+    },
+    /// Feedback with this id was already given, with other answers.
+    #[error("feedback {feedback_id} was already given with other answers")]
+    FeedbackAlreadyGiven {
+        /// The feedback.
+        feedback_id: FeedbackId,
+    },
+    /// An interaction with this id was already logged, with other details.
+    #[error("interaction {interaction_id} was already logged with other details")]
+    InteractionAlreadyLogged {
+        /// The interaction.
+        interaction_id: InteractionId,
+    },
+    /// An interaction without a subject.
+    #[error("interaction {interaction_id} needs a subject")]
+    EmptySubject {
+        /// The interaction.
+        interaction_id: InteractionId,
+    },
+    /// A contact's first touch is recorded once; this one differs from it.
+    #[error("contact {contact_id} already has a different first-touch source")]
+    FirstTouchAlreadyRecorded {
+        /// The contact.
+        contact_id: ContactId,
     },
 }

@@ -3,11 +3,14 @@
 //! Deciders are pure: no I/O, no clock, no randomness. Everything a decision needs arrives in
 //! the command or in the state, so the same history and command always decide the same way.
 
+pub mod campaign;
 pub mod company;
 pub mod contact;
 pub mod deal;
 pub mod details;
 mod error;
+pub mod feedback;
+pub mod interaction;
 pub mod order;
 pub mod pipeline;
 mod requirement;

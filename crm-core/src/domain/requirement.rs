@@ -7,7 +7,7 @@
 //! same instant a deal is opened for them may slip through, and the deal then shows on the
 //! survivor's card through the merge.
 
-use crate::ids::{CompanyId, ContactId, CustomerId, DealId};
+use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, DealId, OrderId};
 
 /// A condition on another aggregate that a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,4 +21,8 @@ pub enum Requirement {
     CustomerExists(CustomerId),
     /// The deal must exist.
     DealExists(DealId),
+    /// The order must exist.
+    OrderExists(OrderId),
+    /// The campaign must exist.
+    CampaignExists(CampaignId),
 }

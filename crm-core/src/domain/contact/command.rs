@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 
 use crate::domain::details::{
-    Address, ConsentChannel, DocumentRef, PersonName, PersonalData, Phone, Role,
+    Address, ConsentChannel, DocumentRef, LeadSource, PersonName, PersonalData, Phone, Role,
 };
-use crate::ids::{CompanyId, ContactId, UserId};
+use crate::ids::{CampaignId, CompanyId, ContactId, UserId};
 
 /// A command for one contact.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +70,17 @@ pub enum ContactCommand {
         /// The contact that lives on.
         survivor: ContactId,
     },
+    /// Record where the contact first came from; once.
+    RecordSource {
+        /// The contact.
+        contact_id: ContactId,
+        /// The first-touch channel.
+        source: LeadSource,
+        /// The campaign that brought them: must exist.
+        campaign: Option<CampaignId>,
+        /// Whether they arrive as a lead.
+        lead: bool,
+    },
 }
 
 impl ContactCommand {
@@ -84,7 +95,8 @@ impl ContactCommand {
             | Self::AttachDocument { contact_id, .. }
             | Self::GrantConsent { contact_id, .. }
             | Self::WithdrawConsent { contact_id, .. }
-            | Self::Merge { contact_id, .. } => *contact_id,
+            | Self::Merge { contact_id, .. }
+            | Self::RecordSource { contact_id, .. } => *contact_id,
         }
     }
 }

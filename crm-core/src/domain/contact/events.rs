@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::details::{ConsentChannel, DocumentRef, PersonalData, Role};
-use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
+use crate::domain::details::{ConsentChannel, DocumentRef, LeadSource, PersonalData, Role};
+use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, UserId};
 
 /// A person was added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,4 +128,19 @@ pub struct DocumentAttached {
     pub customer: CustomerId,
     /// The document.
     pub document: DocumentRef,
+}
+
+/// Where a contact first came from: recorded once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactSourceRecorded {
+    /// The contact.
+    pub contact_id: ContactId,
+    /// The first-touch channel.
+    pub source: LeadSource,
+    /// The campaign that brought them, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignId>,
+    /// Whether they arrived as a lead (not yet a customer).
+    #[serde(default)]
+    pub lead: bool,
 }

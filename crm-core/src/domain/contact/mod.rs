@@ -49,6 +49,9 @@ pub struct Contact {
     pub documents: Vec<DocumentRef>,
     /// Channels with marketing consent.
     pub consent: BTreeSet<ConsentChannel>,
+    /// Where they first came from, once recorded.
+    #[serde(default)]
+    pub first_touch: Option<ContactSourceRecorded>,
 }
 
 impl ContactCommand {
@@ -56,6 +59,10 @@ impl ContactCommand {
     pub fn requirements(&self) -> Vec<Requirement> {
         match self {
             Self::LinkToCompany { company_id, .. } => vec![Requirement::CompanyExists(*company_id)],
+            Self::RecordSource {
+                campaign: Some(campaign),
+                ..
+            } => vec![Requirement::CampaignExists(*campaign)],
             Self::Merge {
                 contact_id,
                 survivor,
@@ -171,7 +178,7 @@ impl Contact {
 impl Aggregate for Contact {
     type Id = ContactId;
     type Command = ContactCommand;
-    const SNAPSHOT_SCHEMA: u32 = 1;
+    const SNAPSHOT_SCHEMA: u32 = 2;
 
     fn decide(&self, command: &ContactCommand) -> Result<Vec<Event>, DomainError> {
         let contact_id = command.contact_id();
@@ -247,6 +254,24 @@ impl Aggregate for Contact {
                 survivor: *survivor,
             }
             .into()],
+            ContactCommand::RecordSource {
+                source,
+                campaign,
+                lead,
+                ..
+            } => {
+                let recorded = ContactSourceRecorded {
+                    contact_id,
+                    source: *source,
+                    campaign: *campaign,
+                    lead: *lead,
+                };
+                match &self.first_touch {
+                    None => vec![recorded.into()],
+                    Some(first) if *first == recorded => Vec::new(),
+                    Some(_) => return Err(DomainError::FirstTouchAlreadyRecorded { contact_id }),
+                }
+            }
         };
         Ok(events)
     }
@@ -287,6 +312,7 @@ impl Aggregate for Contact {
                 self.consent.remove(&e.channel);
             }
             Event::ContactMerged(e) => self.lifecycle = Lifecycle::MergedInto(e.survivor),
+            Event::ContactSourceRecorded(e) => self.first_touch = Some(e.clone()),
             _ => {}
         }
     }

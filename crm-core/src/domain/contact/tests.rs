@@ -388,3 +388,43 @@ fn evolve_folds_tags_fields_and_links() {
     assert!(state.companies.is_empty());
     assert!(state.is_active());
 }
+
+#[test]
+fn the_first_touch_is_recorded_once() {
+    use crate::domain::details::LeadSource;
+    let record = |source| ContactCommand::RecordSource {
+        contact_id: ana(),
+        source,
+        campaign: None,
+        lead: true,
+    };
+    let recorded = ContactSourceRecorded {
+        contact_id: ana(),
+        source: LeadSource::Email,
+        campaign: None,
+        lead: true,
+    };
+    given::<Contact>([created(ana())])
+        .when(record(LeadSource::Email))
+        .then_events([recorded.clone().into()]);
+    given::<Contact>([created(ana()), recorded.clone().into()])
+        .when(record(LeadSource::Email))
+        .then_nothing();
+    given::<Contact>([created(ana()), recorded.into()])
+        .when(record(LeadSource::Social))
+        .then_error_text(&format!(
+            "contact {} already has a different first-touch source",
+            ana()
+        ));
+    let campaign = crate::ids::CampaignId::from_uuid(uuid::Uuid::from_u128(8));
+    let with_campaign = ContactCommand::RecordSource {
+        contact_id: ana(),
+        source: LeadSource::PaidSearch,
+        campaign: Some(campaign),
+        lead: false,
+    };
+    assert_eq!(
+        with_campaign.requirements(),
+        [Requirement::CampaignExists(campaign)]
+    );
+}

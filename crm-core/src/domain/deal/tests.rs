@@ -141,7 +141,7 @@ fn opening_is_checked() {
     negative.amount = eur(-1);
     given::<Deal>([])
         .when(decision(DealCommand::Open(negative)))
-        .then_error_text("a deal's amount cannot be negative (-0.01 EUR)");
+        .then_error_text("an amount cannot be negative (-0.01 EUR)");
     let mut nowhere = open_request();
     nowhere.pipeline_id = PipelineId::from_uuid(uuid::Uuid::from_u128(1));
     given::<Deal>([])
@@ -240,7 +240,7 @@ fn the_amount_keeps_its_currency_and_is_not_negative() {
         ));
     given::<Deal>([opened()])
         .when(change(eur(-5)))
-        .then_error_text("a deal's amount cannot be negative (-0.05 EUR)");
+        .then_error_text("an amount cannot be negative (-0.05 EUR)");
 }
 
 #[test]

@@ -82,6 +82,14 @@ impl Order {
         self.placed.as_ref().map_or(0, |p| p.total.minor)
     }
 
+    /// Ok if the order was placed; the rejection otherwise.
+    pub fn require_exists(&self, order_id: OrderId) -> Result<(), DomainError> {
+        match self.placed {
+            Some(_) => Ok(()),
+            None => Err(DomainError::OrderNotFound { order_id }),
+        }
+    }
+
     /// Whether the payments, less refunds, cover the total.
     pub fn is_paid_in_full(&self) -> bool {
         self.placed.is_some() && self.paid - self.refunded >= self.total()
