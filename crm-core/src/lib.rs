@@ -13,6 +13,7 @@ pub mod domain;
 mod error;
 pub mod event;
 pub mod ids;
+mod lead_capture;
 pub mod money;
 pub mod normalize;
 pub mod policy;
@@ -26,3 +27,4 @@ pub mod upcast;
 
 pub use crate::crm::{Command, Crm, CrmOptions, Executed, Request};
 pub use error::Error;
+pub use lead_capture::{Captured, InboundMessage};

@@ -424,4 +424,10 @@ pub enum DomainError {
         /// The contact.
         contact_id: ContactId,
     },
+    /// An inbound message from an unknown sender that names no email or phone to reach them.
+    #[error("message {message_id:?} comes from an unknown sender and names no email address or phone number")]
+    UnknownSender {
+        /// The message's id in its source system.
+        message_id: String,
+    },
 }

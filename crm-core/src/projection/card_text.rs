@@ -3,8 +3,10 @@
 use std::fmt::{self, Write as _};
 
 use super::cards::{CompanyCard, ContactCard, OpenDeal, Stamp};
-use super::TaskLine;
+use super::{ActivitySummary, TaskLine};
 use crate::domain::details::{Address, DocumentKind, DocumentRef, Phone};
+use crate::domain::feedback::Score;
+use crate::domain::interaction::{Direction, Outcome};
 
 fn row(out: &mut String, label: &str, value: impl fmt::Display) {
     let _ = writeln!(out, "  {label:<12} {value}");
@@ -50,6 +52,119 @@ fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 
 fn stamp_line(s: &Stamp) -> String {
     format!("{} by {}", s.at.format("%Y-%m-%d %H:%M UTC"), s.by)
+}
+
+/// How many orders a card lists (the rest are in the count and the totals).
+const CARD_ORDERS: usize = 5;
+
+fn activity_rows(out: &mut String, a: &ActivitySummary) {
+    if let Some(src) = &a.source {
+        let campaign = a
+            .campaign
+            .as_ref()
+            .map(|c| format!(", campaign {c:?}"))
+            .unwrap_or_default();
+        let lead = if src.lead && a.orders.is_empty() {
+            ", still a lead"
+        } else {
+            ""
+        };
+        row(out, "source", format!("{}{campaign}{lead}", src.source));
+    }
+    if !a.orders.is_empty() {
+        let mut line = format!(
+            "{} orders, lifetime value {}",
+            a.orders.len(),
+            a.lifetime_value
+        );
+        if let (Some(first), Some(last)) = (a.first_order, a.last_order) {
+            let _ = write!(
+                line,
+                "; first {}, last {}",
+                first.format("%Y-%m-%d"),
+                last.format("%Y-%m-%d")
+            );
+        }
+        if let Some(gap) = a.average_days_between_orders {
+            let _ = write!(line, ", every {gap:.1} days on average");
+        }
+        row(out, "orders", line);
+        rows(
+            out,
+            "order",
+            a.orders.iter().take(CARD_ORDERS).map(|o| {
+                let refunded = if o.refunded.minor > 0 {
+                    format!(", refunded {}", o.refunded)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} {} {} items, {} {}, paid {}{refunded}",
+                    o.placed_at.format("%Y-%m-%d"),
+                    o.channel_name(),
+                    o.items,
+                    o.total,
+                    o.fulfillment,
+                    o.paid
+                )
+            }),
+        );
+    }
+    if let Some(last) = a.last_contact {
+        let per_channel = joined(
+            a.interactions_per_channel
+                .iter()
+                .map(|(channel, n)| format!("{channel} {n}")),
+        );
+        let total: usize = a.interactions_per_channel.values().sum();
+        row(
+            out,
+            "contacted",
+            format!(
+                "{total} times ({per_channel}); last {}",
+                last.format("%Y-%m-%d %H:%M UTC")
+            ),
+        );
+        rows(
+            out,
+            "timeline",
+            a.interactions.iter().map(|i| {
+                let arrow = match i.direction {
+                    Direction::Inbound => "in ",
+                    Direction::Outbound => "out",
+                };
+                let outcome = match i.outcome {
+                    Some(Outcome::Resolved) => " — resolved",
+                    Some(Outcome::FollowUpNeeded) => " — follow-up needed",
+                    Some(Outcome::NoAnswer) => " — no answer",
+                    None => "",
+                };
+                format!(
+                    "{} {arrow} {:<9} {}{outcome}",
+                    i.at.format("%Y-%m-%d %H:%M"),
+                    i.channel.to_string(),
+                    i.subject
+                )
+            }),
+        );
+    }
+    if let Some(f) = &a.latest_feedback {
+        let score = match f.score {
+            Score::Review { stars, .. } => format!("review {stars}/5"),
+            Score::Nps { score } => format!("NPS {score}/10"),
+            Score::Ces { score } => format!("CES {score}/7"),
+        };
+        let comment = f
+            .comment
+            .as_ref()
+            .map(|c| format!(": {c:?}"))
+            .unwrap_or_default();
+        row(
+            out,
+            "feedback",
+            format!("{score}{comment} ({})", f.at.format("%Y-%m-%d")),
+        );
+    }
 }
 
 fn work_rows(out: &mut String, deals: &[OpenDeal], tasks: &[TaskLine]) {
@@ -137,6 +252,7 @@ impl fmt::Display for ContactCard {
             "merged from",
             self.merged_from.iter().map(|id| format!("contact {id}")),
         );
+        activity_rows(&mut out, &self.activity);
         work_rows(&mut out, &self.open_deals, &self.open_tasks);
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));
@@ -176,6 +292,7 @@ impl fmt::Display for CompanyCard {
             "document",
             self.documents.iter().map(document_line),
         );
+        activity_rows(&mut out, &self.activity);
         work_rows(&mut out, &self.open_deals, &self.open_tasks);
         row(&mut out, "created", stamp_line(&self.created));
         row(&mut out, "updated", stamp_line(&self.updated));

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Projection, TaskLine};
+use super::{ActivitySummary, Projection, TaskLine};
 use crate::domain::details::{CompanyDetails, ConsentChannel, DocumentRef, PersonalData, Role};
 use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
@@ -126,6 +126,9 @@ pub struct ContactCard {
     pub open_deals: Vec<OpenDeal>,
     /// Open tasks, soonest due first; filled like `open_deals`.
     pub open_tasks: Vec<TaskLine>,
+    /// Orders, lifetime value, conversations, feedback and source; filled like `open_deals`
+    /// (the conversations: the latest `CARD_TIMELINE`).
+    pub activity: ActivitySummary,
 }
 
 /// An organization's card.
@@ -154,6 +157,9 @@ pub struct CompanyCard {
     pub open_deals: Vec<OpenDeal>,
     /// Open tasks, soonest due first; filled like `open_deals`.
     pub open_tasks: Vec<TaskLine>,
+    /// Orders, lifetime value, conversations, feedback and source; filled like `open_deals`
+    /// (the conversations: the latest `CARD_TIMELINE`).
+    pub activity: ActivitySummary,
 }
 
 /// Every customer's card. Names of linked companies and representatives are joined when a
@@ -209,6 +215,7 @@ impl CustomerCards {
             updated: r.updated.clone(),
             open_deals: Vec::new(),
             open_tasks: Vec::new(),
+            activity: ActivitySummary::default(),
         })
     }
 
@@ -242,7 +249,16 @@ impl CustomerCards {
             updated: r.updated.clone(),
             open_deals: Vec::new(),
             open_tasks: Vec::new(),
+            activity: ActivitySummary::default(),
         })
+    }
+
+    /// The contacts merged into this one.
+    pub fn merged_from(&self, contact_id: ContactId) -> Vec<ContactId> {
+        self.merged_from
+            .get(&contact_id)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// The display name of any customer.

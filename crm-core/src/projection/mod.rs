@@ -4,6 +4,7 @@
 //! see every committed event exactly once in position order. A full rebuild from position 0
 //! and any sequence of incremental catch-ups give the same state.
 
+mod activity;
 mod board;
 mod card_text;
 mod cards;
@@ -16,6 +17,9 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
+pub use activity::{
+    Activity, ActivitySummary, CustomerActivity, FeedbackView, InteractionView, OrderSummary,
+};
 pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{
     CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
@@ -133,7 +137,12 @@ pub struct Views {
     pub deals: Deals,
     /// Tasks by assignee, customer and deal.
     pub tasks: Tasks,
+    /// Orders, conversations, feedback and sources, per customer.
+    pub activity: CustomerActivity,
 }
+
+/// How many conversations a card shows; [`Views::timeline`] pages through the rest.
+pub const CARD_TIMELINE: usize = 10;
 
 impl Views {
     /// Empty views; phone searches without a prefix are read in `default_country`.
@@ -145,6 +154,7 @@ impl Views {
                 .unwrap_or_default(),
             deals: Deals::default(),
             tasks: Tasks::default(),
+            activity: CustomerActivity::default(),
         }
     }
 
@@ -154,6 +164,8 @@ impl Views {
         let customer = CustomerId::Contact(contact_id);
         card.open_deals = self.open_deals(customer);
         card.open_tasks = self.tasks.open_for_customer(customer, at);
+        card.activity = self.summary(customer);
+        card.activity.interactions.truncate(CARD_TIMELINE);
         Some(card)
     }
 
@@ -163,7 +175,38 @@ impl Views {
         let customer = CustomerId::Company(company_id);
         card.open_deals = self.open_deals(customer);
         card.open_tasks = self.tasks.open_for_customer(customer, at);
+        card.activity = self.summary(customer);
+        card.activity.interactions.truncate(CARD_TIMELINE);
         Some(card)
+    }
+
+    /// A customer's activity, with that of the contacts merged into them.
+    pub fn summary(&self, customer: CustomerId) -> ActivitySummary {
+        let mut ids = vec![customer];
+        if let CustomerId::Contact(id) = customer {
+            ids.extend(
+                self.cards
+                    .merged_from(id)
+                    .into_iter()
+                    .map(CustomerId::Contact),
+            );
+        }
+        self.activity.summary(&ids)
+    }
+
+    /// A page of a customer's conversations, newest first: page 0 is what the card shows.
+    pub fn timeline(
+        &self,
+        customer: CustomerId,
+        page: usize,
+        per_page: usize,
+    ) -> Vec<InteractionView> {
+        self.summary(customer)
+            .interactions
+            .into_iter()
+            .skip(page.saturating_mul(per_page))
+            .take(per_page)
+            .collect()
     }
 
     fn open_deals(&self, customer: CustomerId) -> Vec<OpenDeal> {
@@ -194,5 +237,6 @@ impl Projection for Views {
         self.search.apply(event);
         self.deals.apply(event);
         self.tasks.apply(event);
+        self.activity.apply(event);
     }
 }

@@ -1,0 +1,359 @@
+//! What each customer did: orders, conversations, feedback, and where they came from. The
+//! complete card, segments and lapsed customers are computed from it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::Projection;
+use crate::domain::campaign::CampaignCreated;
+use crate::domain::contact::events::ContactSourceRecorded;
+use crate::domain::feedback::Score;
+use crate::domain::interaction::{Channel, Direction, Outcome};
+use crate::domain::order::terms::SalesChannel;
+use crate::domain::order::Fulfillment;
+use crate::event::{Event, RecordedEvent};
+use crate::ids::{CampaignId, CustomerId, FeedbackId, InteractionId, OrderId, UserId};
+use crate::money::Money;
+
+/// An order as a card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderSummary {
+    /// The order.
+    pub order_id: OrderId,
+    /// Who placed it.
+    pub customer: CustomerId,
+    /// When it was placed.
+    pub placed_at: DateTime<Utc>,
+    /// Where.
+    pub channel: SalesChannel,
+    /// Lines plus shipping.
+    pub total: Money,
+    /// Payments received.
+    pub paid: Money,
+    /// Refunds issued.
+    pub refunded: Money,
+    /// Where the goods are.
+    pub fulfillment: Fulfillment,
+    /// Units ordered, over all lines.
+    pub items: u32,
+    /// Product ids ordered.
+    pub products: BTreeSet<String>,
+    /// Product categories ordered.
+    pub categories: BTreeSet<String>,
+    /// The delivery date promised.
+    pub promised_delivery: Option<NaiveDate>,
+    /// The carrier, once shipped.
+    pub carrier: Option<String>,
+    /// When it shipped.
+    pub shipped_at: Option<DateTime<Utc>>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Whether any goods came back.
+    pub returned: bool,
+}
+
+impl OrderSummary {
+    /// The channel in words.
+    pub fn channel_name(&self) -> &'static str {
+        match self.channel {
+            SalesChannel::WebShop => "web shop",
+            SalesChannel::Phone => "phone",
+            SalesChannel::Marketplace => "marketplace",
+            SalesChannel::Store => "store",
+            SalesChannel::Other => "other",
+        }
+    }
+
+    /// Paid minus refunded: what the customer has spent on it.
+    pub fn net_paid(&self) -> Money {
+        Money::new(self.paid.minor - self.refunded.minor, self.paid.currency)
+    }
+}
+
+/// A conversation on a customer's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InteractionView {
+    /// The interaction.
+    pub interaction_id: InteractionId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How.
+    pub channel: Channel,
+    /// Who started it.
+    pub direction: Direction,
+    /// The manager who handled it.
+    pub handled_by: Option<UserId>,
+    /// How long it took.
+    pub duration_seconds: Option<u32>,
+    /// What it was about.
+    pub subject: String,
+    /// What was said.
+    pub summary: Option<String>,
+    /// How it ended.
+    pub outcome: Option<Outcome>,
+}
+
+/// A piece of feedback on a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackView {
+    /// The feedback.
+    pub feedback_id: FeedbackId,
+    /// When it was given.
+    pub at: DateTime<Utc>,
+    /// What kind, and the score.
+    pub score: Score,
+    /// What they wrote.
+    pub comment: Option<String>,
+}
+
+/// One customer's activity, in the order it happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Orders, oldest first.
+    pub orders: Vec<OrderId>,
+    /// Conversations, oldest first.
+    pub interactions: Vec<InteractionView>,
+    /// Feedback, oldest first.
+    pub feedback: Vec<FeedbackView>,
+    /// Where they first came from.
+    pub source: Option<ContactSourceRecorded>,
+}
+
+/// Every customer's activity, folded from the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerActivity {
+    orders: HashMap<OrderId, OrderSummary>,
+    customers: HashMap<CustomerId, Activity>,
+    campaigns: HashMap<CampaignId, CampaignCreated>,
+}
+
+impl CustomerActivity {
+    /// A customer's own activity (not that of contacts merged into them).
+    pub fn of(&self, customer: CustomerId) -> Option<&Activity> {
+        self.customers.get(&customer)
+    }
+
+    /// An order.
+    pub fn order(&self, order_id: OrderId) -> Option<&OrderSummary> {
+        self.orders.get(&order_id)
+    }
+
+    /// A campaign.
+    pub fn campaign(&self, campaign_id: CampaignId) -> Option<&CampaignCreated> {
+        self.campaigns.get(&campaign_id)
+    }
+
+    /// Every customer with any activity.
+    pub fn customers(&self) -> impl Iterator<Item = (&CustomerId, &Activity)> {
+        self.customers.iter()
+    }
+
+    fn order_mut(&mut self, order_id: OrderId) -> Option<&mut OrderSummary> {
+        self.orders.get_mut(&order_id)
+    }
+}
+
+impl Projection for CustomerActivity {
+    fn apply(&mut self, recorded: &RecordedEvent) {
+        let at = recorded.occurred_at;
+        match &recorded.event {
+            Event::OrderPlaced(e) => {
+                let o = &e.order;
+                let zero = Money::zero(e.total.currency);
+                self.orders.insert(
+                    o.order_id,
+                    OrderSummary {
+                        order_id: o.order_id,
+                        customer: o.customer,
+                        placed_at: at,
+                        channel: o.channel,
+                        total: e.total,
+                        paid: zero,
+                        refunded: zero,
+                        fulfillment: Fulfillment::Placed,
+                        items: o.lines.iter().map(|l| l.quantity).sum(),
+                        products: o.lines.iter().map(|l| l.product_id.clone()).collect(),
+                        categories: o.lines.iter().filter_map(|l| l.category.clone()).collect(),
+                        promised_delivery: o.promised_delivery,
+                        carrier: None,
+                        shipped_at: None,
+                        delivered_at: None,
+                        returned: false,
+                    },
+                );
+                self.customers
+                    .entry(o.customer)
+                    .or_default()
+                    .orders
+                    .push(o.order_id);
+            }
+            Event::PaymentReceived(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.paid.minor = o.paid.minor.saturating_add(e.amount.minor);
+                }
+            }
+            Event::RefundIssued(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.refunded.minor = o.refunded.minor.saturating_add(e.amount.minor);
+                }
+            }
+            Event::OrderPreparationStarted(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.fulfillment = Fulfillment::InPreparation;
+                }
+            }
+            Event::OrderShipped(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.fulfillment = Fulfillment::Shipped;
+                    o.carrier = Some(e.carrier.clone());
+                    o.shipped_at = Some(at);
+                }
+            }
+            Event::OrderDelivered(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.fulfillment = Fulfillment::Delivered;
+                    o.delivered_at = Some(at);
+                }
+            }
+            Event::OrderCancelled(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.fulfillment = Fulfillment::Cancelled;
+                }
+            }
+            Event::OrderReturned(e) => {
+                if let Some(o) = self.order_mut(e.order_id) {
+                    o.returned = true;
+                }
+            }
+            Event::InteractionLogged(e) => {
+                let view = InteractionView {
+                    interaction_id: e.interaction_id,
+                    at,
+                    channel: e.channel,
+                    direction: e.direction,
+                    handled_by: e.handled_by,
+                    duration_seconds: e.duration_seconds,
+                    subject: e.subject.clone(),
+                    summary: e.summary.clone(),
+                    outcome: e.outcome,
+                };
+                let timeline = &mut self.customers.entry(e.customer).or_default().interactions;
+                // Imports may log older conversations late: keep the timeline in time order.
+                let place = timeline.partition_point(|i| i.at <= at);
+                timeline.insert(place, view);
+            }
+            Event::FeedbackGiven(e) => {
+                self.customers
+                    .entry(e.customer)
+                    .or_default()
+                    .feedback
+                    .push(FeedbackView {
+                        feedback_id: e.feedback_id,
+                        at,
+                        score: e.score,
+                        comment: e.comment.clone(),
+                    });
+            }
+            Event::ContactSourceRecorded(e) => {
+                self.customers
+                    .entry(CustomerId::Contact(e.contact_id))
+                    .or_default()
+                    .source = Some(e.clone());
+            }
+            Event::CampaignCreated(e) => {
+                self.campaigns.insert(e.campaign_id, e.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The sums a card and a segment need, over a set of activities (a customer and the contacts
+/// merged into them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActivitySummary {
+    /// Orders, newest first.
+    pub orders: Vec<OrderSummary>,
+    /// Per currency: payments received minus refunds issued, over all orders. This is the
+    /// lifetime value: what the customer has actually spent, whatever became of the goods.
+    pub lifetime_value: crate::money::Totals,
+    /// When the first order was placed.
+    pub first_order: Option<DateTime<Utc>>,
+    /// When the last order was placed.
+    pub last_order: Option<DateTime<Utc>>,
+    /// Mean days between consecutive orders (cancelled ones excluded); `None` below two.
+    pub average_days_between_orders: Option<f64>,
+    /// Conversations, newest first.
+    pub interactions: Vec<InteractionView>,
+    /// How many conversations per channel.
+    pub interactions_per_channel: BTreeMap<Channel, usize>,
+    /// The latest conversation's time.
+    pub last_contact: Option<DateTime<Utc>>,
+    /// The latest feedback.
+    pub latest_feedback: Option<FeedbackView>,
+    /// Where they first came from.
+    pub source: Option<ContactSourceRecorded>,
+    /// The first-touch campaign's name.
+    pub campaign: Option<String>,
+}
+
+impl CustomerActivity {
+    /// The summary over `customers`' activities together.
+    pub fn summary(&self, customers: &[CustomerId]) -> ActivitySummary {
+        let mut s = ActivitySummary::default();
+        for activity in customers.iter().filter_map(|c| self.customers.get(c)) {
+            s.orders.extend(
+                activity
+                    .orders
+                    .iter()
+                    .filter_map(|id| self.orders.get(id))
+                    .cloned(),
+            );
+            s.interactions.extend(activity.interactions.iter().cloned());
+            if let Some(f) = activity.feedback.last() {
+                if s.latest_feedback.as_ref().is_none_or(|l| l.at <= f.at) {
+                    s.latest_feedback = Some(f.clone());
+                }
+            }
+            if s.source.is_none() {
+                s.source.clone_from(&activity.source);
+            }
+        }
+        s.orders
+            .sort_by(|a, b| (b.placed_at, b.order_id).cmp(&(a.placed_at, a.order_id)));
+        s.interactions
+            .sort_by(|a, b| (b.at, b.interaction_id).cmp(&(a.at, a.interaction_id)));
+        for o in &s.orders {
+            s.lifetime_value.add(o.net_paid());
+        }
+        let placed: Vec<DateTime<Utc>> = s
+            .orders
+            .iter()
+            .filter(|o| o.fulfillment != Fulfillment::Cancelled)
+            .map(|o| o.placed_at)
+            .collect();
+        s.first_order = placed.last().copied();
+        s.last_order = placed.first().copied();
+        s.average_days_between_orders = average_gap_days(&placed);
+        for i in &s.interactions {
+            *s.interactions_per_channel.entry(i.channel).or_default() += 1;
+        }
+        s.last_contact = s.interactions.first().map(|i| i.at);
+        s.campaign = s
+            .source
+            .as_ref()
+            .and_then(|src| src.campaign)
+            .and_then(|c| self.campaigns.get(&c))
+            .map(|c| c.name.clone());
+        s
+    }
+}
+
+/// Mean days between consecutive instants (in any order); `None` for fewer than two.
+pub(crate) fn average_gap_days(instants: &[DateTime<Utc>]) -> Option<f64> {
+    let (first, last) = (instants.iter().min()?, instants.iter().max()?);
+    (instants.len() >= 2)
+        .then(|| (*last - *first).num_seconds() as f64 / 86_400.0 / (instants.len() - 1) as f64)
+}
