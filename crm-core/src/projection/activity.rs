@@ -322,9 +322,9 @@ impl CustomerActivity {
             }
         }
         s.orders
-            .sort_by(|a, b| (b.placed_at, b.order_id).cmp(&(a.placed_at, a.order_id)));
+            .sort_by_key(|o| std::cmp::Reverse((o.placed_at, o.order_id)));
         s.interactions
-            .sort_by(|a, b| (b.at, b.interaction_id).cmp(&(a.at, a.interaction_id)));
+            .sort_by_key(|i| std::cmp::Reverse((i.at, i.interaction_id)));
         for o in &s.orders {
             s.lifetime_value.add(o.net_paid());
         }
