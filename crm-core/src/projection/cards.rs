@@ -30,27 +30,27 @@ impl Stamp {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct ContactRecord {
-    personal: PersonalData,
-    tags: BTreeSet<String>,
-    custom_fields: BTreeMap<String, String>,
-    owner: Option<UserId>,
-    companies: BTreeMap<CompanyId, Role>,
-    documents: Vec<DocumentRef>,
-    consent: BTreeSet<ConsentChannel>,
-    merged_into: Option<ContactId>,
-    created: Stamp,
-    updated: Stamp,
+pub(crate) struct ContactRecord {
+    pub(crate) personal: PersonalData,
+    pub(crate) tags: BTreeSet<String>,
+    pub(crate) custom_fields: BTreeMap<String, String>,
+    pub(crate) owner: Option<UserId>,
+    pub(crate) companies: BTreeMap<CompanyId, Role>,
+    pub(crate) documents: Vec<DocumentRef>,
+    pub(crate) consent: BTreeSet<ConsentChannel>,
+    pub(crate) merged_into: Option<ContactId>,
+    pub(crate) created: Stamp,
+    pub(crate) updated: Stamp,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct CompanyRecord {
-    details: CompanyDetails,
-    tags: BTreeSet<String>,
-    owner: Option<UserId>,
-    documents: Vec<DocumentRef>,
-    created: Stamp,
-    updated: Stamp,
+pub(crate) struct CompanyRecord {
+    pub(crate) details: CompanyDetails,
+    pub(crate) tags: BTreeSet<String>,
+    pub(crate) owner: Option<UserId>,
+    pub(crate) documents: Vec<DocumentRef>,
+    pub(crate) created: Stamp,
+    pub(crate) updated: Stamp,
 }
 
 /// A company a contact represents.
@@ -251,6 +251,19 @@ impl CustomerCards {
             open_tasks: Vec::new(),
             activity: ActivitySummary::default(),
         })
+    }
+
+    /// Every contact not merged into another, with its record, in no particular order.
+    pub(crate) fn active_contacts(&self) -> impl Iterator<Item = (ContactId, &ContactRecord)> {
+        self.contacts
+            .iter()
+            .filter(|(_, r)| r.merged_into.is_none())
+            .map(|(id, r)| (*id, r))
+    }
+
+    /// Every company with its record, in no particular order.
+    pub(crate) fn companies(&self) -> impl Iterator<Item = (CompanyId, &CompanyRecord)> {
+        self.companies.iter().map(|(id, r)| (*id, r))
     }
 
     /// The contacts merged into this one.

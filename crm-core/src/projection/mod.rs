@@ -11,6 +11,7 @@ mod cards;
 mod deals;
 mod id_set;
 mod search;
+mod segments;
 mod tasks;
 
 use std::sync::Mutex;
@@ -26,6 +27,7 @@ pub use cards::{
 };
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
+pub use segments::{LapsedCustomer, Segment, SegmentRow};
 pub use tasks::{TaskLine, TaskView, Tasks};
 
 use crate::crm::lock;
