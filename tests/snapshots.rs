@@ -169,3 +169,22 @@ async fn card_with_open_deals_and_tasks() {
     let card = crm.query(|v| v.contact_card(contact(2), at)).unwrap();
     insta::assert_snapshot!("card_with_work", card.to_string());
 }
+
+#[tokio::test]
+async fn complete_customer_card_and_a_segment() {
+    let (crm, clock) = fresh();
+    support::shop::history(&crm, &clock).await;
+    let at = support::start() + chrono::TimeDelta::days(64);
+    let card = crm.query(|v| v.contact_card(contact(1), at)).unwrap();
+    insta::assert_snapshot!("complete_card", card.to_string());
+    insta::assert_json_snapshot!("complete_card_json", card);
+    let segment = crm::projection::Segment {
+        min_orders: Some(1),
+        bought_category: Some("chairs".into()),
+        ..Default::default()
+    };
+    let rows = crm.query(|v| v.segment(&segment, at));
+    insta::assert_json_snapshot!("segment_chair_buyers", rows);
+    let lapsed = crm.query(|v| v.lapsed(2.0, support::start() + chrono::TimeDelta::days(120)));
+    insta::assert_json_snapshot!("lapsed_at_day_120", lapsed);
+}

@@ -172,3 +172,251 @@ pub mod sales {
         }
     }
 }
+
+pub mod shop {
+    //! A small shop's first months: orders through their lifecycle, calls and emails, a review
+    //! and an NPS answer, a campaign, and a lead from an inbound email.
+    use super::*;
+    use chrono::{NaiveDate, TimeDelta};
+    use crm::domain::campaign::{CampaignCommand, CampaignCreated};
+    use crm::domain::contact::ContactCommand;
+    use crm::domain::details::{Address, ConsentChannel, LeadSource};
+    use crm::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
+    use crm::domain::interaction::{
+        Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
+    };
+    use crm::domain::order::terms::{
+        OrderCheck, OrderLine, PaymentMethod, PlaceOrder, SalesChannel,
+    };
+    use crm::domain::order::OrderCommand;
+    use crm::ids::{CampaignId, CustomerId, FeedbackId, InteractionId, OrderId};
+    use crm::money::{Currency, Money};
+    use crm::Command;
+
+    pub fn eur(minor: i64) -> Money {
+        Money::new(minor, Currency::new("EUR").unwrap())
+    }
+
+    pub fn order(n: u128) -> OrderId {
+        OrderId::from_uuid(uuid_of(4000 + n))
+    }
+
+    pub fn campaign() -> CampaignId {
+        CampaignId::from_uuid(uuid_of(5000))
+    }
+
+    pub fn madrid() -> Address {
+        Address {
+            line1: "Calle Mayor 1".into(),
+            city: "Madrid".into(),
+            postal_code: Some("28013".into()),
+            ..Address::default()
+        }
+    }
+
+    pub fn place(
+        n: u128,
+        customer: CustomerId,
+        product: &str,
+        category: &str,
+        quantity: u32,
+        unit: i64,
+    ) -> OrderCommand {
+        OrderCommand::Place(Box::new(PlaceOrder {
+            order_id: order(n),
+            customer,
+            lines: vec![OrderLine {
+                product_id: product.into(),
+                name: product.replace('-', " "),
+                category: Some(category.into()),
+                quantity,
+                unit_price: eur(unit),
+                tax: eur(unit * i64::from(quantity) * 21 / 100),
+            }],
+            shipping: eur(495),
+            shipping_address: madrid(),
+            billing_address: None,
+            channel: SalesChannel::WebShop,
+            promised_delivery: None,
+        }))
+    }
+
+    /// Everything from payment in full to delivery, for an order of `total` minor units.
+    pub fn fulfil(n: u128, total: i64) -> Vec<OrderCommand> {
+        let order_id = order(n);
+        vec![
+            OrderCommand::ReceivePayment {
+                order_id,
+                amount: eur(total),
+                method: PaymentMethod::Card,
+            },
+            OrderCommand::PassCheck {
+                order_id,
+                check: OrderCheck::CustomerData,
+            },
+            OrderCommand::PassCheck {
+                order_id,
+                check: OrderCheck::Stock,
+            },
+            OrderCommand::StartPreparation { order_id },
+            OrderCommand::Ship {
+                order_id,
+                carrier: "Correos".into(),
+                tracking_number: Some(format!("PK{n:04}")),
+                estimated_delivery: None,
+            },
+            OrderCommand::Deliver { order_id },
+        ]
+    }
+
+    fn call(n: u128, customer: CustomerId, subject: &str, outcome: Outcome) -> Command {
+        InteractionCommand::Log(InteractionLogged {
+            interaction_id: InteractionId::from_uuid(uuid_of(6000 + n)),
+            customer,
+            channel: Channel::Call,
+            direction: Direction::Outbound,
+            handled_by: Some(user(1)),
+            duration_seconds: Some(240),
+            subject: subject.into(),
+            summary: None,
+            outcome: Some(outcome),
+            source_message_id: None,
+        })
+        .into()
+    }
+
+    /// The shop's history, one step per day from `start()`:
+    /// - Lucía (contact 1, Madrid, tag vip, born 30 March, email consent) came from the
+    ///   "Spring sale" email campaign; three orders: 2 chairs (day 0, delivered), a lamp
+    ///   (day 30, delivered, 10.00 refunded), a table (day 60, cancelled before shipping);
+    ///   a call, a review of 4 stars, an NPS of 9.
+    /// - Jorge (contact 2) ordered a sofa on day 5 and a rug on day 25 (both delivered), then
+    ///   nothing: by day 120 he is lapsed.
+    /// - Acme (company 1) ordered 20 chairs on day 10 (delivered).
+    pub async fn history(crm: &Crm<MemoryStore>, clock: &ManualClock) {
+        let lucia = CustomerId::Contact(contact(1));
+        let jorge = CustomerId::Contact(contact(2));
+        let acme = CustomerId::Company(company(1));
+        let day = |d: i64| start() + TimeDelta::days(d);
+        let steps: Vec<(i64, Command)> = vec![
+            (
+                0,
+                CampaignCommand::Create(CampaignCreated {
+                    campaign_id: campaign(),
+                    name: "Spring sale".into(),
+                    channel: LeadSource::Email,
+                    starts: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                    ends: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+                    cost: eur(50_000),
+                })
+                .into(),
+            ),
+            (
+                0,
+                ContactCommand::Create(
+                    crm::domain::contact::CreateContact::new(contact(1), "Lucía", "Martín")
+                        .email("lucia@example.com")
+                        .address(madrid())
+                        .birthday(NaiveDate::from_ymd_opt(1988, 3, 30).unwrap())
+                        .tag("vip"),
+                )
+                .into(),
+            ),
+            (
+                0,
+                ContactCommand::RecordSource {
+                    contact_id: contact(1),
+                    source: LeadSource::Email,
+                    campaign: Some(campaign()),
+                    lead: false,
+                }
+                .into(),
+            ),
+            (
+                0,
+                ContactCommand::GrantConsent {
+                    contact_id: contact(1),
+                    channel: ConsentChannel::Email,
+                    evidence: Some("newsletter form".into()),
+                }
+                .into(),
+            ),
+            (0, create_contact(contact(2), "Jorge", "Pérez").into()),
+            (0, create_company(company(1), "Acme").into()),
+            (0, place(1, lucia, "chair-oak", "chairs", 2, 5_000).into()),
+        ];
+        let mut all = steps;
+        // 2 × 50.00 + 21.00 tax + 4.95 shipping = 125.95
+        all.extend(fulfil(1, 12_595).into_iter().map(|c| (1, c.into())));
+        all.push((5, place(2, jorge, "sofa-grey", "sofas", 1, 40_000).into()));
+        // 400.00 + 84.00 + 4.95 = 488.95
+        all.extend(fulfil(2, 48_895).into_iter().map(|c| (6, c.into())));
+        all.push((10, place(3, acme, "chair-oak", "chairs", 20, 4_500).into()));
+        // 900.00 + 189.00 + 4.95 = 1093.95
+        all.extend(fulfil(3, 109_395).into_iter().map(|c| (12, c.into())));
+        all.push((14, call(1, lucia, "Chairs arrived?", Outcome::Resolved)));
+        all.push((
+            15,
+            FeedbackCommand::Give(FeedbackGiven {
+                feedback_id: FeedbackId::from_uuid(uuid_of(7001)),
+                customer: lucia,
+                score: Score::Review {
+                    order_id: order(1),
+                    stars: 4,
+                },
+                comment: Some("Comfortable, slow delivery".into()),
+            })
+            .into(),
+        ));
+        all.push((25, place(4, jorge, "rug-wool", "rugs", 1, 12_000).into()));
+        // 120.00 + 25.20 + 4.95 = 150.15
+        all.extend(fulfil(4, 15_015).into_iter().map(|c| (26, c.into())));
+        all.push((
+            30,
+            place(5, lucia, "lamp-brass", "lighting", 1, 8_000).into(),
+        ));
+        // 80.00 + 16.80 + 4.95 = 101.75
+        all.extend(fulfil(5, 10_175).into_iter().map(|c| (31, c.into())));
+        all.push((
+            33,
+            OrderCommand::Refund {
+                order_id: order(5),
+                amount: eur(1_000),
+                reason: Some("scratched base".into()),
+            }
+            .into(),
+        ));
+        all.push((60, place(6, lucia, "table-oak", "tables", 1, 30_000).into()));
+        all.push((
+            61,
+            OrderCommand::Cancel {
+                order_id: order(6),
+                reason: crm::domain::order::terms::CancelReason::Customer,
+            }
+            .into(),
+        ));
+        all.push((
+            62,
+            call(
+                2,
+                lucia,
+                "Why the table was cancelled",
+                Outcome::FollowUpNeeded,
+            ),
+        ));
+        all.push((
+            63,
+            FeedbackCommand::Give(FeedbackGiven {
+                feedback_id: FeedbackId::from_uuid(uuid_of(7002)),
+                customer: lucia,
+                score: Score::Nps { score: 9 },
+                comment: None,
+            })
+            .into(),
+        ));
+        for (d, command) in all {
+            clock.set(day(d));
+            crm.execute(&manager(), command).await.unwrap();
+        }
+    }
+}

@@ -7,6 +7,7 @@ use super::{ActivitySummary, TaskLine};
 use crate::domain::details::{Address, DocumentKind, DocumentRef, Phone};
 use crate::domain::feedback::Score;
 use crate::domain::interaction::{Direction, Outcome};
+use crate::domain::order::Fulfillment;
 
 fn row(out: &mut String, label: &str, value: impl fmt::Display) {
     let _ = writeln!(out, "  {label:<12} {value}");
@@ -72,11 +73,16 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
         row(out, "source", format!("{}{campaign}{lead}", src.source));
     }
     if !a.orders.is_empty() {
-        let mut line = format!(
-            "{} orders, lifetime value {}",
-            a.orders.len(),
-            a.lifetime_value
-        );
+        let cancelled = a
+            .orders
+            .iter()
+            .filter(|o| o.fulfillment == Fulfillment::Cancelled)
+            .count();
+        let mut line = format!("{} orders", a.orders.len());
+        if cancelled > 0 {
+            let _ = write!(line, " ({cancelled} cancelled)");
+        }
+        let _ = write!(line, ", lifetime value {}", a.lifetime_value);
         if let (Some(first), Some(last)) = (a.first_order, a.last_order) {
             let _ = write!(
                 line,
@@ -98,8 +104,9 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
                 } else {
                     String::new()
                 };
+                let plural = if o.items == 1 { "" } else { "s" };
                 format!(
-                    "{} {} {} items, {} {}, paid {}{refunded}",
+                    "{} {} {} item{plural}, {} {}, paid {}{refunded}",
                     o.placed_at.format("%Y-%m-%d"),
                     o.channel_name(),
                     o.items,
