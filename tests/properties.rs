@@ -221,3 +221,47 @@ proptest! {
         prop_assert_eq!(placed.len(), open, "a deal in two columns");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if std::env::var_os("CI").is_some() { 64 } else { 256 }))]
+
+    /// Money on orders: paid minus refunded never goes negative at any point of the log and
+    /// is what the card shows; a customer's lifetime value is the sum of it over their orders;
+    /// the views are the same incrementally, in any batches and from a replay.
+    #[test]
+    fn order_money_adds_up_on_the_card(
+        commands in crm::testing::shop::order_commands(60),
+        cuts in proptest::collection::vec(1usize..6, 1..10),
+    ) {
+        use crm::ids::OrderId;
+        let crm = run(commands)?;
+        let log = block_on(crm.store().read_all(0, usize::MAX)).unwrap();
+        let mut net: std::collections::HashMap<OrderId, i64> = Default::default();
+        for e in &log {
+            match &e.event {
+                Event::PaymentReceived(p) => *net.entry(p.order_id).or_default() += p.amount.minor,
+                Event::RefundIssued(r) => {
+                    let n = net.entry(r.order_id).or_default();
+                    *n -= r.amount.minor;
+                    prop_assert!(*n >= 0, "order {} refunded more than paid at position {}", r.order_id, e.position);
+                }
+                _ => {}
+            }
+        }
+        for customer in crm::testing::shop::customers() {
+            let summary = crm.query(|v| v.summary(customer));
+            let mut sum = 0i64;
+            for order in &summary.orders {
+                let expected = net.get(&order.order_id).copied().unwrap_or(0);
+                prop_assert_eq!(order.net_paid().minor, expected);
+                sum += expected;
+            }
+            let currency = crm::money::Currency::new("EUR").unwrap();
+            prop_assert_eq!(summary.lifetime_value.get(currency).minor, sum);
+        }
+        let live = crm.query(|v| v.clone());
+        let rebuilt = block_on(Crm::open(crm.store().clone())).unwrap();
+        prop_assert_eq!(&rebuilt.query(|v| v.clone()), &live);
+        prop_assert_eq!(&in_pieces(&log, &cuts).projection, &live);
+    }
+}

@@ -5,6 +5,7 @@
 pub mod conformance;
 mod given;
 pub mod sales;
+pub mod shop;
 pub mod strategies;
 
 pub use given::{given, Given, Then};
