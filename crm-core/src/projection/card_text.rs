@@ -128,7 +128,8 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
             out,
             "contacted",
             format!(
-                "{total} times ({per_channel}); last {}",
+                "{total} time{} ({per_channel}); last {}",
+                if total == 1 { "" } else { "s" },
                 last.format("%Y-%m-%d %H:%M UTC")
             ),
         );
