@@ -204,3 +204,73 @@ fn lapsed_customers_are_silent_for_k_times_their_usual_gap() {
         ]
     );
 }
+
+#[test]
+fn a_call_from_a_known_phone_lands_on_the_card_and_the_timeline_pages() {
+    use crm::domain::contact::{ContactCommand, UpdateContact};
+    use crm::domain::details::Phone;
+    let (crm, clock) = fresh();
+    block_on(history(&crm, &clock));
+    let add_phone = UpdateContact {
+        contact_id: contact(2),
+        phones: Some(vec![Phone::new("+34 600 123 456")]),
+        ..UpdateContact::default()
+    };
+    block_on(crm.execute(&manager(), ContactCommand::Update(add_phone))).unwrap();
+    for n in 0..12 {
+        clock.advance(TimeDelta::hours(1));
+        let call = InboundMessage {
+            channel: Channel::Call,
+            from_email: None,
+            from_phone: Some("600 123 456".into()),
+            ..email_from("", &format!("call-{n}"))
+        };
+        let captured = block_on(crm.log_inbound(Request::by(manager()), call)).unwrap();
+        assert_eq!(captured.customer, CustomerId::Contact(contact(2)));
+    }
+    let jorge = CustomerId::Contact(contact(2));
+    let first = crm.query(|v| v.timeline(jorge, 0, 10));
+    let second = crm.query(|v| v.timeline(jorge, 1, 10));
+    assert_eq!((first.len(), second.len()), (10, 2));
+    assert!(
+        first[0].at > first[9].at && first[9].at > second[0].at,
+        "newest first"
+    );
+    let card = crm
+        .query(|v| v.contact_card(contact(2), clock_now(&clock)))
+        .unwrap();
+    assert_eq!(
+        card.activity.interactions.len(),
+        crm::projection::CARD_TIMELINE
+    );
+    assert_eq!(
+        card.activity.interactions_per_channel.get(&Channel::Call),
+        Some(&12)
+    );
+}
+
+fn clock_now(clock: &crm::clock::ManualClock) -> chrono::DateTime<chrono::Utc> {
+    crm::clock::Clock::now(clock)
+}
+
+#[test]
+fn a_merged_contact_s_orders_count_for_the_survivor() {
+    let (crm, clock) = fresh();
+    block_on(history(&crm, &clock));
+    block_on(crm.execute(
+        &manager(),
+        crm::domain::contact::ContactCommand::Merge {
+            contact_id: contact(2),
+            survivor: contact(1),
+        },
+    ))
+    .unwrap();
+    let survivor = crm.query(|v| v.summary(CustomerId::Contact(contact(1))));
+    assert_eq!(survivor.orders.len(), 5, "Lucía's three and Jorge's two");
+    // 217.70 + 488.95 + 150.15
+    assert_eq!(survivor.lifetime_value.to_string(), "856.80 EUR");
+    let everyone = crm.query(|v| v.segment(&Segment::default(), start()));
+    assert!(everyone
+        .iter()
+        .all(|r| r.customer != CustomerId::Contact(contact(2))));
+}
