@@ -24,10 +24,26 @@ use crate::projection::{catch_up, Tracked, Views};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
-/// Any command the CRM accepts.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Command {
+macro_rules! commands {
+    ($($(#[$doc:meta])* $variant:ident($command:ty)),* $(,)?) => {
+        /// Any command the CRM accepts.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Command {
+            $($(#[$doc])* $variant($command),)*
+        }
+
+        $(
+            impl From<$command> for Command {
+                fn from(c: $command) -> Self {
+                    Self::$variant(c)
+                }
+            }
+        )*
+    };
+}
+
+commands! {
     /// A command for a contact.
     Contact(ContactCommand),
     /// A command for a company.
@@ -45,28 +61,6 @@ pub enum Command {
     /// A command for feedback.
     Feedback(FeedbackCommand),
     /// A command for a campaign.
-    Campaign(CampaignCommand),
-}
-
-macro_rules! command_from {
-    ($($variant:ident($command:ty)),* $(,)?) => {$(
-        impl From<$command> for Command {
-            fn from(c: $command) -> Self {
-                Self::$variant(c)
-            }
-        }
-    )*};
-}
-
-command_from! {
-    Contact(ContactCommand),
-    Company(CompanyCommand),
-    Pipeline(PipelineCommand),
-    Deal(DealCommand),
-    Task(TaskCommand),
-    Order(OrderCommand),
-    Interaction(InteractionCommand),
-    Feedback(FeedbackCommand),
     Campaign(CampaignCommand),
 }
 

@@ -277,17 +277,7 @@ impl Projection for Deals {
             }
             Event::DealOpened(e) => {
                 let mut record = DealRecord {
-                    terms: DealTerms {
-                        deal_id: e.deal_id,
-                        pipeline_id: e.pipeline_id,
-                        stage_id: e.stage_id,
-                        customer: e.customer,
-                        title: e.title.clone(),
-                        amount: e.amount,
-                        expected_close: e.expected_close,
-                        owner: e.owner,
-                        source: e.source,
-                    },
+                    terms: e.terms(),
                     status: DealStatus::Open,
                     opened_at: at,
                     closed_at: None,

@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::DealTerms;
 use crate::domain::details::LeadSource;
 use crate::ids::{CustomerId, DealId, PipelineId, StageId, UserId};
 use crate::money::Money;
@@ -34,6 +35,23 @@ pub struct DealOpened {
     /// Where it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<LeadSource>,
+}
+
+impl DealOpened {
+    /// The deal's terms as opened.
+    pub fn terms(&self) -> DealTerms {
+        DealTerms {
+            deal_id: self.deal_id,
+            pipeline_id: self.pipeline_id,
+            stage_id: self.stage_id,
+            customer: self.customer,
+            title: self.title.clone(),
+            amount: self.amount,
+            expected_close: self.expected_close,
+            owner: self.owner,
+            source: self.source,
+        }
+    }
 }
 
 /// An open deal moved from one stage to another.

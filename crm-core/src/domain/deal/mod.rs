@@ -229,17 +229,7 @@ impl Aggregate for Deal {
         match event {
             Event::DealOpened(e) => {
                 self.status = DealStatus::Open;
-                self.facts = Some(DealTerms {
-                    deal_id: e.deal_id,
-                    pipeline_id: e.pipeline_id,
-                    stage_id: e.stage_id,
-                    customer: e.customer,
-                    title: e.title.clone(),
-                    amount: e.amount,
-                    expected_close: e.expected_close,
-                    owner: e.owner,
-                    source: e.source,
-                });
+                self.facts = Some(e.terms());
             }
             Event::DealReopened(e) => {
                 self.status = DealStatus::Open;
