@@ -7,4 +7,4 @@ mod period;
 pub mod pipeline;
 mod stats;
 
-pub use period::{Period, PeriodError};
+pub use period::{Bucket, Period, PeriodError, Span};
