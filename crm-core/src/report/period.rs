@@ -49,7 +49,7 @@ impl Bucket {
             Self::Week => day - Days::new(u64::from(day.weekday().num_days_from_monday())),
             Self::Month => first_of_month,
             Self::Quarter => {
-                let back = (day.month0() % 3) as u32;
+                let back = day.month0() % 3;
                 first_of_month - Months::new(back)
             }
             Self::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day),
