@@ -1,7 +1,7 @@
 //! What each customer did: orders, conversations, feedback, and where they came from. The
 //! complete card, segments and lapsed customers are computed from it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -38,10 +38,14 @@ pub struct OrderSummary {
     pub fulfillment: Fulfillment,
     /// Units ordered, over all lines.
     pub items: u32,
-    /// Product ids ordered.
-    pub products: BTreeSet<String>,
-    /// Product categories ordered.
-    pub categories: BTreeSet<String>,
+    /// What was ordered.
+    pub lines: Vec<LineSummary>,
+    /// Payments received, when and how much.
+    pub payments: Vec<(DateTime<Utc>, Money)>,
+    /// Refunds issued, when and how much.
+    pub refunds: Vec<(DateTime<Utc>, Money)>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// The delivery date promised.
     pub promised_delivery: Option<NaiveDate>,
     /// The carrier, once shipped.
@@ -70,6 +74,19 @@ impl OrderSummary {
     pub fn net_paid(&self) -> Money {
         Money::new(self.paid.minor - self.refunded.minor, self.paid.currency)
     }
+}
+
+/// One line of an order, for reports and segments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineSummary {
+    /// The product.
+    pub product_id: String,
+    /// Its category.
+    pub category: Option<String>,
+    /// Units.
+    pub quantity: u32,
+    /// `quantity × unit_price + tax`.
+    pub total: Money,
 }
 
 /// A conversation on a customer's timeline.
@@ -145,6 +162,11 @@ impl CustomerActivity {
         self.campaigns.get(&campaign_id)
     }
 
+    /// Every order, in no particular order.
+    pub fn orders(&self) -> impl Iterator<Item = &OrderSummary> {
+        self.orders.values()
+    }
+
     /// Every customer with any activity.
     pub fn customers(&self) -> impl Iterator<Item = (&CustomerId, &Activity)> {
         self.customers.iter()
@@ -174,8 +196,20 @@ impl Projection for CustomerActivity {
                         refunded: zero,
                         fulfillment: Fulfillment::Placed,
                         items: o.lines.iter().map(|l| l.quantity).sum(),
-                        products: o.lines.iter().map(|l| l.product_id.clone()).collect(),
-                        categories: o.lines.iter().filter_map(|l| l.category.clone()).collect(),
+                        lines: o
+                            .lines
+                            .iter()
+                            .map(|l| LineSummary {
+                                product_id: l.product_id.clone(),
+                                category: l.category.clone(),
+                                quantity: l.quantity,
+                                // Validated when the order was placed, so this adds up.
+                                total: l.total().unwrap_or(zero),
+                            })
+                            .collect(),
+                        payments: Vec::new(),
+                        refunds: Vec::new(),
+                        cancelled_at: None,
                         promised_delivery: o.promised_delivery,
                         carrier: None,
                         shipped_at: None,
@@ -192,11 +226,13 @@ impl Projection for CustomerActivity {
             Event::PaymentReceived(e) => {
                 if let Some(o) = self.order_mut(e.order_id) {
                     o.paid.minor = o.paid.minor.saturating_add(e.amount.minor);
+                    o.payments.push((at, e.amount));
                 }
             }
             Event::RefundIssued(e) => {
                 if let Some(o) = self.order_mut(e.order_id) {
                     o.refunded.minor = o.refunded.minor.saturating_add(e.amount.minor);
+                    o.refunds.push((at, e.amount));
                 }
             }
             Event::OrderPreparationStarted(e) => {
@@ -220,6 +256,7 @@ impl Projection for CustomerActivity {
             Event::OrderCancelled(e) => {
                 if let Some(o) = self.order_mut(e.order_id) {
                     o.fulfillment = Fulfillment::Cancelled;
+                    o.cancelled_at = Some(at);
                 }
             }
             Event::OrderReturned(e) => {

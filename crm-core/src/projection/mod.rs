@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 pub use activity::{
-    Activity, ActivitySummary, CustomerActivity, FeedbackView, InteractionView, OrderSummary,
+    Activity, ActivitySummary, CustomerActivity, FeedbackView, InteractionView, LineSummary,
+    OrderSummary,
 };
 pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{

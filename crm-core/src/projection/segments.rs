@@ -145,14 +145,18 @@ impl Segment {
             && self.max_spent.as_ref().is_none_or(|m| spent(m) <= m.minor)
             && self.min_orders.is_none_or(|n| orders >= n)
             && self.max_orders.is_none_or(|n| orders <= n)
-            && self
-                .bought_product
-                .as_ref()
-                .is_none_or(|x| a.orders.iter().any(|o| o.products.contains(x)))
-            && self.bought_category.as_ref().is_none_or(|c| {
+            && self.bought_product.as_ref().is_none_or(|x| {
                 a.orders
                     .iter()
-                    .any(|o| o.categories.iter().any(|oc| same(oc, c)))
+                    .any(|o| o.lines.iter().any(|l| l.product_id == *x))
+            })
+            && self.bought_category.as_ref().is_none_or(|c| {
+                a.orders.iter().any(|o| {
+                    o.lines
+                        .iter()
+                        .filter_map(|l| l.category.as_deref())
+                        .any(|oc| same(oc, c))
+                })
             })
             && self
                 .last_order_before
