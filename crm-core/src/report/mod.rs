@@ -5,6 +5,8 @@
 
 mod period;
 pub mod pipeline;
+pub mod render;
+pub mod sales;
 mod stats;
 
 pub use period::{Bucket, Period, PeriodError, Span};

@@ -1,0 +1,195 @@
+//! Rendering any report as an aligned text table, CSV or JSON, to a string or a file.
+//!
+//! A report lists its columns and, per row, one cell per column ([`Tabular`]); JSON is the
+//! report's own serde form, with every field typed. Money appears in tables and CSV as a
+//! decimal in major units beside its currency code, never mixed in one cell.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::money::Money;
+
+/// One cell of a table. Numbers are right-aligned in text tables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text, left-aligned.
+    Text(String),
+    /// A number already formatted, right-aligned.
+    Number(String),
+    /// Nothing to show (no data): `—` in a table, empty in CSV.
+    Empty,
+}
+
+impl Cell {
+    /// A count.
+    pub fn count(n: usize) -> Self {
+        Self::Number(n.to_string())
+    }
+
+    /// Money as a decimal in major units (the currency goes in its own column).
+    pub fn money(m: Money) -> Self {
+        let sign = if m.minor < 0 { "-" } else { "" };
+        let abs = m.minor.unsigned_abs();
+        Self::Number(format!("{sign}{}.{:02}", abs / 100, abs % 100))
+    }
+
+    /// A ratio as a percentage with one decimal.
+    pub fn percent(r: Option<f64>) -> Self {
+        r.map_or(Self::Empty, |r| Self::Number(format!("{:.1}", r * 100.0)))
+    }
+
+    /// A number with one decimal.
+    pub fn decimal(x: Option<f64>) -> Self {
+        x.map_or(Self::Empty, |x| Self::Number(format!("{x:.1}")))
+    }
+
+    /// Text.
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text(s.into())
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Text(s) | Self::Number(s) => s,
+            Self::Empty => "",
+        }
+    }
+}
+
+/// A report that can be shown as rows and columns.
+pub trait Tabular: Serialize {
+    /// A title line for text tables.
+    fn title(&self) -> String;
+    /// Column headers.
+    fn headers(&self) -> Vec<&'static str>;
+    /// One row of cells per record, each as long as `headers`.
+    fn cells(&self) -> Vec<Vec<Cell>>;
+}
+
+/// How to render a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// The report's JSON form, pretty-printed.
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = RenderError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "table" => Ok(Self::Table),
+            "csv" => Ok(Self::Csv),
+            "json" => Ok(Self::Json),
+            other => Err(RenderError::UnknownFormat(other.to_owned())),
+        }
+    }
+}
+
+/// Why a report could not be rendered or written.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Not table, csv or json.
+    #[error("unknown format {0:?}: use table, csv or json")]
+    UnknownFormat(String),
+    /// The CSV writer failed.
+    #[error("could not write CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// The JSON encoder failed.
+    #[error("could not write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The file could not be written.
+    #[error("could not write {path}: {source}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// `report` as text in `format`.
+pub fn render<R: Tabular>(report: &R, format: Format) -> Result<String, RenderError> {
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(report.headers())?;
+            for row in report.cells() {
+                writer.write_record(row.iter().map(Cell::as_str))?;
+            }
+            let bytes = writer
+                .into_inner()
+                .map_err(|e| csv::Error::from(e.into_error()))?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        Format::Table => Ok(table(report)),
+    }
+}
+
+/// Renders `report` into the file at `path`, replacing it.
+pub fn write<R: Tabular>(report: &R, format: Format, path: &Path) -> Result<(), RenderError> {
+    let text = render(report, format)?;
+    std::fs::write(path, text).map_err(|source| RenderError::File {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn table<R: Tabular>(report: &R) -> String {
+    let headers = report.headers();
+    let rows = report.cells();
+    let shown = |c: &Cell| match c {
+        Cell::Empty => "—".to_owned(),
+        other => other.as_str().to_owned(),
+    };
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(shown(cell).chars().count());
+        }
+    }
+    let mut out = format!("{}\n", report.title());
+    let line = |cells: Vec<(String, bool)>| {
+        let parts: Vec<String> = cells
+            .into_iter()
+            .zip(&widths)
+            .map(|((text, right), w)| {
+                let pad = w.saturating_sub(text.chars().count());
+                if right {
+                    format!("{}{text}", " ".repeat(pad))
+                } else {
+                    format!("{text}{}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        line(headers.iter().map(|h| (h.to_string(), false)).collect())
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+    );
+    for row in &rows {
+        let cells = row
+            .iter()
+            .map(|c| (shown(c), matches!(c, Cell::Number(_) | Cell::Empty)))
+            .collect();
+        let _ = writeln!(out, "{}", line(cells));
+    }
+    out
+}

@@ -1,0 +1,161 @@
+//! Reports against figures computed by hand from their formulas.
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
+
+mod support;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use crm::report::render::{render, Format};
+use crm::report::sales::{SalesBy, SalesReport};
+use crm::report::{Bucket, Period};
+use futures::executor::block_on;
+use support::*;
+
+fn madrid() -> Tz {
+    "Europe/Madrid".parse().unwrap()
+}
+
+/// March to May 2026, by month, in Madrid.
+fn spring() -> Period {
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    Period::days(day(3, 1), day(5, 31), madrid())
+        .unwrap()
+        .by(Bucket::Month)
+}
+
+fn sales() -> SalesReport {
+    let (crm, clock) = fresh();
+    block_on(shop::history(&crm, &clock));
+    crm.query(|v| SalesReport::compute(&v.activity, spring(), SalesBy::Bucket))
+}
+
+#[test]
+fn sales_by_month_match_the_formulas() {
+    let report = sales();
+    let row = |bucket: &str| {
+        report
+            .rows
+            .iter()
+            .chain(&report.totals)
+            .find(|r| r.bucket == bucket)
+            .unwrap()
+    };
+    let figures = |bucket: &str| {
+        let r = row(bucket);
+        (
+            r.placed,
+            r.delivered,
+            r.cancelled,
+            r.booked.minor,
+            r.gross.minor,
+            r.refunds.minor,
+            r.net.minor,
+            r.average_order_value.map(|m| m.minor),
+            r.items_per_order,
+        )
+    };
+    // March: orders 1–4 (125.95 + 488.95 + 1093.95 + 150.15), all paid and delivered;
+    // 2 + 1 + 20 + 1 = 24 units over 4 orders.
+    assert_eq!(
+        figures("2026-03"),
+        (
+            4,
+            4,
+            0,
+            185_900,
+            185_900,
+            0,
+            185_900,
+            Some(46_475),
+            Some(6.0)
+        )
+    );
+    // April: order 5 (101.75), paid and delivered, 10.00 refunded.
+    assert_eq!(
+        figures("2026-04"),
+        (
+            1,
+            1,
+            0,
+            10_175,
+            10_175,
+            1_000,
+            9_175,
+            Some(10_175),
+            Some(1.0)
+        )
+    );
+    // May: order 6 (367.95) placed and cancelled, never paid.
+    assert_eq!(
+        figures("2026-05"),
+        (1, 0, 1, 36_795, 0, 0, 0, Some(36_795), Some(1.0))
+    );
+    // The period: 2328.70 booked over 6 orders = 388.116… → 388.12; 1859.00 + 101.75 paid
+    // = 1960.75; 26 units over 6 orders.
+    assert_eq!(
+        figures("total"),
+        (
+            6,
+            5,
+            1,
+            232_870,
+            196_075,
+            1_000,
+            195_075,
+            Some(38_812),
+            Some(26.0 / 6.0)
+        )
+    );
+}
+
+#[test]
+fn an_order_just_before_midnight_utc_falls_in_madrid_s_next_month() {
+    let (crm, clock) = fresh();
+    block_on(shop::history(&crm, &clock));
+    // 31 March 22:30 UTC is 1 April 00:30 in Madrid (UTC+2 since 29 March).
+    clock.set(Utc.with_ymd_and_hms(2026, 3, 31, 22, 30, 0).unwrap());
+    let lucia = crm::ids::CustomerId::Contact(contact(1));
+    block_on(crm.execute(
+        &manager(),
+        shop::place(9, lucia, "rug-wool", "rugs", 1, 100),
+    ))
+    .unwrap();
+    let placed = |period: Period, bucket: &str| {
+        crm.query(|v| SalesReport::compute(&v.activity, period, SalesBy::Bucket))
+            .rows
+            .into_iter()
+            .find(|r| r.bucket == bucket)
+            .map_or(0, |r| r.placed)
+    };
+    assert_eq!(placed(spring(), "2026-03"), 4);
+    assert_eq!(placed(spring(), "2026-04"), 2);
+    let utc = Period::new(spring().from, spring().to)
+        .unwrap()
+        .by(Bucket::Month);
+    assert_eq!(placed(utc, "2026-03"), 5, "in UTC it is still March");
+}
+
+#[test]
+fn sales_render_as_a_table_csv_and_json() {
+    let report = sales();
+    insta::assert_snapshot!("sales_table", render(&report, Format::Table).unwrap());
+    insta::assert_snapshot!("sales_csv", render(&report, Format::Csv).unwrap());
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&report, Format::Json).unwrap()).unwrap();
+    assert_eq!(json["totals"][0]["placed"], 6);
+    assert_eq!(
+        "yaml".parse::<Format>().unwrap_err().to_string(),
+        "unknown format \"yaml\": use table, csv or json"
+    );
+}
+
+#[test]
+fn a_report_is_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sales.csv");
+    crm::report::render::write(&sales(), Format::Csv, &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("bucket,group,currency,placed"), "{text}");
+    let err = crm::report::render::write(&sales(), Format::Csv, dir.path()).unwrap_err();
+    assert!(err.to_string().starts_with("could not write "), "{err}");
+}
