@@ -265,3 +265,56 @@ proptest! {
         prop_assert_eq!(&in_pieces(&log, &cuts).projection, &live);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if std::env::var_os("CI").is_some() { 48 } else { 192 }))]
+
+    /// Sales buckets partition the period: their counts and sums are the totals. And an
+    /// order's bucket is the one its local time says, in whatever zone the period is cut.
+    #[test]
+    fn sales_buckets_add_up_and_follow_local_time(
+        commands in crm::testing::shop::order_commands(40),
+        gaps in proptest::collection::vec(0i64..(3 * 24 * 60), 40),
+        zone in proptest::sample::select(vec!["UTC", "Europe/Madrid", "America/Sao_Paulo", "Asia/Tokyo", "Pacific/Kiritimati"]),
+        bucket in proptest::sample::select(vec![crm::report::Bucket::Day, crm::report::Bucket::Week, crm::report::Bucket::Month]),
+    ) {
+        use crm::report::sales::{SalesBy, SalesReport};
+        let zone: chrono_tz::Tz = zone.parse().unwrap();
+        let (crm, clock) = fresh();
+        for (command, gap) in commands.into_iter().zip(gaps.iter().cycle()) {
+            clock.advance(chrono::TimeDelta::minutes(*gap));
+            let _ = block_on(crm.execute(&manager(), command));
+        }
+        let from = start() - chrono::TimeDelta::days(1);
+        let period = crm::report::Period::new(from, from + chrono::TimeDelta::days(150))
+            .unwrap()
+            .in_zone(zone)
+            .by(bucket);
+        let report = crm.query(|v| SalesReport::compute(&v.activity, period, SalesBy::Channel));
+        for total in &report.totals {
+            let rows: Vec<_> = report.rows.iter()
+                .filter(|r| r.group == total.group && r.currency == total.currency)
+                .collect();
+            prop_assert_eq!(rows.len(), period.spans().len());
+            prop_assert_eq!(rows.iter().map(|r| r.placed).sum::<usize>(), total.placed);
+            prop_assert_eq!(rows.iter().map(|r| r.delivered).sum::<usize>(), total.delivered);
+            prop_assert_eq!(rows.iter().map(|r| r.booked.minor).sum::<i64>(), total.booked.minor);
+            prop_assert_eq!(rows.iter().map(|r| r.gross.minor).sum::<i64>(), total.gross.minor);
+            prop_assert_eq!(rows.iter().map(|r| r.net.minor).sum::<i64>(), total.net.minor);
+        }
+        if bucket == crm::report::Bucket::Day {
+            let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
+            crm.query(|v| {
+                for order in v.activity.orders() {
+                    let local = order.placed_at.with_timezone(&zone).format("%Y-%m-%d").to_string();
+                    *expected.entry(local).or_default() += 1;
+                }
+            });
+            let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+            for r in report.rows.iter().filter(|r| r.placed > 0) {
+                *seen.entry(r.bucket.clone()).or_default() += r.placed;
+            }
+            prop_assert_eq!(seen, expected);
+        }
+    }
+}
