@@ -10,6 +10,7 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
+use super::render::{Cell, Table, Tabular};
 use super::stats::{days, mean, median, ratio};
 use super::Period;
 use crate::domain::deal::DealStatus;
@@ -322,5 +323,102 @@ impl fmt::Display for PipelineReport {
             );
         }
         f.write_str(&out)
+    }
+}
+
+fn totals_cells(t: &Totals) -> Vec<Cell> {
+    // One currency per table row would need a row per currency; a pipeline's deals are almost
+    // always in one, so the sums are shown as text ("1200.00 EUR + 50.00 USD").
+    vec![Cell::text(t.to_string())]
+}
+
+impl Tabular for PipelineReport {
+    fn tables(&self) -> Vec<Table> {
+        let summary = Table {
+            title: format!("Pipeline {}, {}", self.pipeline, self.period),
+            headers: vec![
+                "opened",
+                "won",
+                "lost",
+                "win rate %",
+                "won amount",
+                "avg cycle days",
+                "median cycle days",
+            ],
+            rows: vec![[
+                vec![
+                    Cell::count(self.opened),
+                    Cell::count(self.won),
+                    Cell::count(self.lost),
+                    Cell::percent(self.win_rate),
+                ],
+                totals_cells(&self.won_amount),
+                vec![
+                    Cell::decimal(self.average_cycle_days),
+                    Cell::decimal(self.median_cycle_days),
+                ],
+            ]
+            .concat()],
+        };
+        let stages = Table {
+            title: "Stages".into(),
+            headers: vec![
+                "stage",
+                "stays",
+                "avg days",
+                "next",
+                "entered",
+                "advanced",
+                "conversion %",
+            ],
+            rows: self
+                .time_in_stage
+                .iter()
+                .zip(&self.conversion)
+                .map(|(t, c)| {
+                    vec![
+                        Cell::text(&t.name),
+                        Cell::count(t.stays),
+                        Cell::decimal(t.average_days),
+                        Cell::text(&c.next),
+                        Cell::count(c.entered),
+                        Cell::count(c.advanced),
+                        Cell::percent(c.rate),
+                    ]
+                })
+                .collect(),
+        };
+        let reasons = Table {
+            title: "Lost reasons".into(),
+            headers: vec!["reason", "deals", "amount"],
+            rows: self
+                .lost_reasons
+                .iter()
+                .map(|r| {
+                    [
+                        vec![Cell::text(&r.reason), Cell::count(r.deals)],
+                        totals_cells(&r.amount),
+                    ]
+                    .concat()
+                })
+                .collect(),
+        };
+        let forecast = Table {
+            title: "Forecast: open deals by expected close month".into(),
+            headers: vec!["month", "deals", "total", "weighted"],
+            rows: self
+                .forecast
+                .iter()
+                .map(|m| {
+                    [
+                        vec![Cell::text(&m.month), Cell::count(m.deals)],
+                        totals_cells(&m.total),
+                        totals_cells(&m.weighted),
+                    ]
+                    .concat()
+                })
+                .collect(),
+        };
+        vec![summary, stages, reasons, forecast]
     }
 }

@@ -58,14 +58,22 @@ impl Cell {
     }
 }
 
-/// A report that can be shown as rows and columns.
-pub trait Tabular: Serialize {
-    /// A title line for text tables.
-    fn title(&self) -> String;
+/// One table of a report: a title, column headers, and rows of cells as long as the headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// What the table shows.
+    pub title: String,
     /// Column headers.
-    fn headers(&self) -> Vec<&'static str>;
-    /// One row of cells per record, each as long as `headers`.
-    fn cells(&self) -> Vec<Vec<Cell>>;
+    pub headers: Vec<&'static str>,
+    /// The rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A report that can be shown as tables: one for most reports, several for a report with
+/// sections (the fulfillment report's stages, carriers and stuck orders).
+pub trait Tabular: Serialize {
+    /// The report's tables, in reading order.
+    fn tables(&self) -> Vec<Table>;
 }
 
 /// How to render a report.
@@ -118,17 +126,31 @@ pub fn render<R: Tabular>(report: &R, format: Format) -> Result<String, RenderEr
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
         Format::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer.write_record(report.headers())?;
-            for row in report.cells() {
-                writer.write_record(row.iter().map(Cell::as_str))?;
+            // Several tables are written one after another, each with its header row, a blank
+            // line between them.
+            let mut out = String::new();
+            for (i, table) in report.tables().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                writer.write_record(&table.headers)?;
+                for row in &table.rows {
+                    writer.write_record(row.iter().map(Cell::as_str))?;
+                }
+                let bytes = writer
+                    .into_inner()
+                    .map_err(|e| csv::Error::from(e.into_error()))?;
+                out.push_str(&String::from_utf8_lossy(&bytes));
             }
-            let bytes = writer
-                .into_inner()
-                .map_err(|e| csv::Error::from(e.into_error()))?;
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+            Ok(out)
         }
-        Format::Table => Ok(table(report)),
+        Format::Table => Ok(report
+            .tables()
+            .iter()
+            .map(text_table)
+            .collect::<Vec<_>>()
+            .join("\n")),
     }
 }
 
@@ -141,50 +163,42 @@ pub fn write<R: Tabular>(report: &R, format: Format, path: &Path) -> Result<(), 
     })
 }
 
-fn table<R: Tabular>(report: &R) -> String {
-    let headers = report.headers();
-    let rows = report.cells();
+fn text_table(table: &Table) -> String {
     let shown = |c: &Cell| match c {
         Cell::Empty => "—".to_owned(),
         other => other.as_str().to_owned(),
     };
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
+    let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
+    for row in &table.rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(shown(cell).chars().count());
         }
     }
-    let mut out = format!("{}\n", report.title());
     let line = |cells: Vec<(String, bool)>| {
         let parts: Vec<String> = cells
             .into_iter()
             .zip(&widths)
             .map(|((text, right), w)| {
-                let pad = w.saturating_sub(text.chars().count());
+                let pad = " ".repeat(w.saturating_sub(text.chars().count()));
                 if right {
-                    format!("{}{text}", " ".repeat(pad))
+                    format!("{pad}{text}")
                 } else {
-                    format!("{text}{}", " ".repeat(pad))
+                    format!("{text}{pad}")
                 }
             })
             .collect();
         parts.join("  ").trim_end().to_owned()
     };
-    let _ = writeln!(
-        out,
-        "{}",
-        line(headers.iter().map(|h| (h.to_string(), false)).collect())
-    );
-    let _ = writeln!(
-        out,
-        "{}",
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  ")
-    );
-    for row in &rows {
+    let mut out = format!("{}\n", table.title);
+    let headers = table
+        .headers
+        .iter()
+        .map(|h| (h.to_string(), false))
+        .collect();
+    let _ = writeln!(out, "{}", line(headers));
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    let _ = writeln!(out, "{}", rule.join("  "));
+    for row in &table.rows {
         let cells = row
             .iter()
             .map(|c| (shown(c), matches!(c, Cell::Number(_) | Cell::Empty)))

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::render::{Cell, Tabular};
+use super::render::{Cell, Table, Tabular};
 use super::Period;
 use crate::money::{Currency, Money};
 use crate::projection::{CustomerActivity, OrderSummary};
@@ -211,29 +211,9 @@ impl SalesReport {
 }
 
 impl Tabular for SalesReport {
-    fn title(&self) -> String {
-        format!("Sales, {}", self.period)
-    }
-
-    fn headers(&self) -> Vec<&'static str> {
-        vec![
-            "bucket",
-            "group",
-            "currency",
-            "placed",
-            "delivered",
-            "cancelled",
-            "booked",
-            "gross",
-            "refunds",
-            "net",
-            "avg order",
-            "items/order",
-        ]
-    }
-
-    fn cells(&self) -> Vec<Vec<Cell>> {
-        self.rows
+    fn tables(&self) -> Vec<Table> {
+        let rows = self
+            .rows
             .iter()
             .chain(&self.totals)
             .map(|r| {
@@ -252,6 +232,24 @@ impl Tabular for SalesReport {
                     Cell::decimal(r.items_per_order),
                 ]
             })
-            .collect()
+            .collect();
+        vec![Table {
+            title: format!("Sales, {}", self.period),
+            headers: vec![
+                "bucket",
+                "group",
+                "currency",
+                "placed",
+                "delivered",
+                "cancelled",
+                "booked",
+                "gross",
+                "refunds",
+                "net",
+                "avg order",
+                "items/order",
+            ],
+            rows,
+        }]
     }
 }
