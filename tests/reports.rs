@@ -159,3 +159,77 @@ fn a_report_is_written_to_a_file() {
     let err = crm::report::render::write(&sales(), Format::Csv, dir.path()).unwrap_err();
     assert!(err.to_string().starts_with("could not write "), "{err}");
 }
+
+mod fulfillment {
+    use super::*;
+    use crm::domain::order::OrderCommand;
+    use crm::ids::CustomerId;
+    use crm::report::fulfillment::FulfillmentReport;
+
+    /// The shop's history, plus order 9 (placed day 40, promised for day 42, everything done
+    /// on day 44) and order 10 (placed day 45, paid and in preparation from day 46, no further).
+    fn report() -> FulfillmentReport {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        let day = |d| start() + chrono::TimeDelta::days(d);
+        let jorge = CustomerId::Contact(contact(2));
+        let OrderCommand::Place(mut nine) = shop::place(9, jorge, "rug-wool", "rugs", 1, 10_000)
+        else {
+            unreachable!()
+        };
+        nine.promised_delivery = Some(day(42).date_naive());
+        clock.set(day(40));
+        block_on(crm.execute(&manager(), OrderCommand::Place(nine))).unwrap();
+        // 100.00 + 21.00 + 4.95
+        for step in shop::fulfil(9, 12_595) {
+            clock.set(day(44));
+            block_on(crm.execute(&manager(), step)).unwrap();
+        }
+        clock.set(day(45));
+        block_on(crm.execute(&manager(), shop::place(10, jorge, "lamp", "lighting", 1, 1_000)))
+            .unwrap();
+        // 10.00 + 2.10 + 4.95; the first four steps: pay, both checks, start preparing.
+        for step in shop::fulfil(10, 1_705).into_iter().take(4) {
+            clock.set(day(46));
+            block_on(crm.execute(&manager(), step)).unwrap();
+        }
+        crm.query(|v| FulfillmentReport::compute(&v.activity, spring(), 7))
+    }
+
+    #[test]
+    fn stage_times_lateness_and_stuck_orders_match_the_formulas() {
+        let r = report();
+        let stages: Vec<(usize, Option<f64>, Option<f64>)> = r
+            .stages
+            .iter()
+            .map(|s| (s.orders, s.median_hours, s.p90_hours))
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                // 24, 24, 48, 24, 24, 96 and order 10's 24: median 24, p90 = 7th of 7 = 96.
+                (7, Some(24.0), Some(96.0)),
+                // Paid and shipped at the same instant, six times.
+                (6, Some(0.0), Some(0.0)),
+                (6, Some(0.0), Some(0.0)),
+                // 24, 24, 24, 24, 48, 96: median (24 + 24) / 2, p90 = 6th of 6 = 96.
+                (6, Some(24.0), Some(96.0)),
+            ]
+        );
+        assert_eq!(r.carriers.len(), 1);
+        let c = &r.carriers[0];
+        assert_eq!((c.carrier.as_str(), c.delivered, c.late), ("Correos", 1, 1));
+        assert_eq!(r.stuck.len(), 1);
+        let stuck = &r.stuck[0];
+        assert_eq!(stuck.order_id, shop::order(10));
+        // From 17 April 09:30 UTC to 31 May 22:00 UTC (Madrid's midnight): 44 days 12.5 hours.
+        assert!((stuck.days - (44.0 + 12.5 / 24.0)).abs() < 1e-9, "{}", stuck.days);
+    }
+
+    #[test]
+    fn fulfillment_renders_as_tables_and_csv() {
+        let r = report();
+        insta::assert_snapshot!("fulfillment_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("fulfillment_csv", render(&r, Format::Csv).unwrap());
+    }
+}

@@ -160,7 +160,10 @@ async fn pipeline_board_and_report_for_a_month() {
     insta::assert_snapshot!("pipeline_report", report.to_string());
     insta::assert_json_snapshot!("pipeline_report_json", report);
     use crm::report::render::{render, Format};
-    insta::assert_snapshot!("pipeline_report_table", render(&report, Format::Table).unwrap());
+    insta::assert_snapshot!(
+        "pipeline_report_table",
+        render(&report, Format::Table).unwrap()
+    );
     insta::assert_snapshot!("pipeline_report_csv", render(&report, Format::Csv).unwrap());
 }
 

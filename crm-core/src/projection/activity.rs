@@ -48,6 +48,8 @@ pub struct OrderSummary {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The delivery date promised.
     pub promised_delivery: Option<NaiveDate>,
+    /// When preparation started.
+    pub preparing_at: Option<DateTime<Utc>>,
     /// The carrier, once shipped.
     pub carrier: Option<String>,
     /// When it shipped.
@@ -68,6 +70,15 @@ impl OrderSummary {
             SalesChannel::Store => "store",
             SalesChannel::Other => "other",
         }
+    }
+
+    /// When payments first covered the total.
+    pub fn paid_in_full_at(&self) -> Option<DateTime<Utc>> {
+        let mut paid = 0i64;
+        self.payments.iter().find_map(|(at, amount)| {
+            paid = paid.saturating_add(amount.minor);
+            (paid >= self.total.minor).then_some(*at)
+        })
     }
 
     /// Paid minus refunded: what the customer has spent on it.
@@ -211,6 +222,7 @@ impl Projection for CustomerActivity {
                         refunds: Vec::new(),
                         cancelled_at: None,
                         promised_delivery: o.promised_delivery,
+                        preparing_at: None,
                         carrier: None,
                         shipped_at: None,
                         delivered_at: None,
@@ -238,6 +250,7 @@ impl Projection for CustomerActivity {
             Event::OrderPreparationStarted(e) => {
                 if let Some(o) = self.order_mut(e.order_id) {
                     o.fulfillment = Fulfillment::InPreparation;
+                    o.preparing_at = Some(at);
                 }
             }
             Event::OrderShipped(e) => {

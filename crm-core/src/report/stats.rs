@@ -24,6 +24,15 @@ pub(crate) fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
+/// The nearest-rank percentile: the value at position ⌈q·n⌉ (1-based) of the sorted values;
+/// `None` for none.
+pub(crate) fn percentile(values: &[f64], q: f64) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.max(1) - 1).copied()
+}
+
 /// `part / whole`; `None` when `whole` is zero.
 pub(crate) fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
@@ -40,5 +49,9 @@ mod tests {
         assert_eq!(median(&[]), None);
         assert_eq!(mean(&[1.0, 2.0]), Some(1.5));
         assert_eq!(ratio(1, 0), None);
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(percentile(&ten, 0.9), Some(9.0));
+        assert_eq!(percentile(&[24.0, 24.0, 48.0, 24.0, 24.0], 0.9), Some(48.0));
+        assert_eq!(percentile(&[], 0.9), None);
     }
 }
