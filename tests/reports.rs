@@ -186,8 +186,11 @@ mod fulfillment {
             block_on(crm.execute(&manager(), step)).unwrap();
         }
         clock.set(day(45));
-        block_on(crm.execute(&manager(), shop::place(10, jorge, "lamp", "lighting", 1, 1_000)))
-            .unwrap();
+        block_on(crm.execute(
+            &manager(),
+            shop::place(10, jorge, "lamp", "lighting", 1, 1_000),
+        ))
+        .unwrap();
         // 10.00 + 2.10 + 4.95; the first four steps: pay, both checks, start preparing.
         for step in shop::fulfil(10, 1_705).into_iter().take(4) {
             clock.set(day(46));
@@ -223,7 +226,11 @@ mod fulfillment {
         let stuck = &r.stuck[0];
         assert_eq!(stuck.order_id, shop::order(10));
         // From 17 April 09:30 UTC to 31 May 22:00 UTC (Madrid's midnight): 44 days 12.5 hours.
-        assert!((stuck.days - (44.0 + 12.5 / 24.0)).abs() < 1e-9, "{}", stuck.days);
+        assert!(
+            (stuck.days - (44.0 + 12.5 / 24.0)).abs() < 1e-9,
+            "{}",
+            stuck.days
+        );
     }
 
     #[test]

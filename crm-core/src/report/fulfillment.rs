@@ -159,7 +159,7 @@ impl FulfillmentReport {
                 })
             })
             .collect();
-        stuck.sort_by(|a, b| (a.since, a.order_id).cmp(&(b.since, b.order_id)));
+        stuck.sort_by_key(|s| (s.since, s.order_id));
         Self {
             period,
             stages: stage_times,
