@@ -240,3 +240,137 @@ mod fulfillment {
         insta::assert_snapshot!("fulfillment_csv", render(&r, Format::Csv).unwrap());
     }
 }
+
+mod satisfaction {
+    use super::*;
+    use crm::domain::contact::ContactCommand;
+    use crm::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
+    use crm::ids::{CustomerId, FeedbackId};
+    use crm::report::satisfaction::SatisfactionReport;
+
+    /// The shop's history (Lucía: a 4-star review on 17 March, NPS 9 on 4 May), plus Jorge's
+    /// NPS 3 on 22 March, Acme's CES 6 on 11 April and Lucía's NPS 7 on 12 April; Lucía is
+    /// owned by user 1, the others by nobody.
+    fn report() -> SatisfactionReport {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        let give = |n: u128, day: i64, customer: CustomerId, score: Score| {
+            clock.set(start() + chrono::TimeDelta::days(day));
+            let feedback = FeedbackGiven {
+                feedback_id: FeedbackId::from_uuid(uuid::Uuid::from_u128(n)),
+                customer,
+                score,
+                comment: None,
+            };
+            block_on(crm.execute(&manager(), FeedbackCommand::Give(feedback))).unwrap();
+        };
+        give(
+            1,
+            20,
+            CustomerId::Contact(contact(2)),
+            Score::Nps { score: 3 },
+        );
+        give(
+            2,
+            40,
+            CustomerId::Company(company(1)),
+            Score::Ces { score: 6 },
+        );
+        give(
+            3,
+            41,
+            CustomerId::Contact(contact(1)),
+            Score::Nps { score: 7 },
+        );
+        let assign = ContactCommand::AssignOwner {
+            contact_id: contact(1),
+            owner: Some(user(1)),
+        };
+        block_on(crm.execute(&manager(), assign)).unwrap();
+        crm.query(|v| SatisfactionReport::compute(v, spring()))
+    }
+
+    type Figures = (
+        usize,
+        Option<f64>,
+        usize,
+        usize,
+        usize,
+        usize,
+        Option<f64>,
+        usize,
+        Option<f64>,
+    );
+
+    fn figures(r: &crm::report::satisfaction::SatisfactionRow) -> Figures {
+        (
+            r.reviews,
+            r.average_stars,
+            r.nps_answers,
+            r.promoters,
+            r.passives,
+            r.detractors,
+            r.nps,
+            r.ces_answers,
+            r.average_ces,
+        )
+    }
+
+    #[test]
+    fn scores_nps_and_ces_match_the_formulas() {
+        let r = report();
+        let months: Vec<Figures> = r.by_bucket.iter().map(figures).collect();
+        assert_eq!(
+            months,
+            [
+                // March: the 4-star review; NPS 3 is a detractor: (0 − 1) × 100 / 1.
+                (1, Some(4.0), 1, 0, 0, 1, Some(-100.0), 0, None),
+                // April: NPS 7 is a passive: (0 − 0) × 100 / 1; CES 6.
+                (0, None, 1, 0, 1, 0, Some(0.0), 1, Some(6.0)),
+                // May: NPS 9 is a promoter.
+                (0, None, 1, 1, 0, 0, Some(100.0), 0, None),
+            ]
+        );
+        assert_eq!(r.by_bucket[0].stars, [0, 0, 0, 1, 0]);
+        // The period: (1 − 1) × 100 / 3.
+        assert_eq!(
+            figures(&r.total),
+            (1, Some(4.0), 3, 1, 1, 1, Some(0.0), 1, Some(6.0))
+        );
+        let managers: Vec<(String, Option<f64>)> = r
+            .by_manager
+            .iter()
+            .map(|m| (m.group.clone(), m.nps))
+            .collect();
+        assert_eq!(
+            managers,
+            [
+                // User 1 (Lucía): NPS 7 and 9: (1 − 0) × 100 / 2.
+                (user(1).to_string(), Some(50.0)),
+                ("unassigned".to_owned(), Some(-100.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn satisfaction_renders_as_tables_and_csv() {
+        let r = report();
+        insta::assert_snapshot!("satisfaction_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("satisfaction_csv", render(&r, Format::Csv).unwrap());
+    }
+}
+
+mod sales_by_channel {
+    use super::*;
+
+    #[test]
+    fn sales_by_channel_render_as_a_table_and_csv() {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        let r = crm.query(|v| {
+            SalesReport::compute(&v.activity, spring().by(Bucket::Quarter), SalesBy::Channel)
+        });
+        insta::assert_snapshot!("sales_by_channel_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("sales_by_channel_csv", render(&r, Format::Csv).unwrap());
+    }
+}

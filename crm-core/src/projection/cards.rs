@@ -274,6 +274,14 @@ impl CustomerCards {
             .unwrap_or_default()
     }
 
+    /// The manager who owns a customer.
+    pub fn owner(&self, customer: CustomerId) -> Option<UserId> {
+        match customer {
+            CustomerId::Contact(id) => self.contacts.get(&id)?.owner,
+            CustomerId::Company(id) => self.companies.get(&id)?.owner,
+        }
+    }
+
     /// The display name of any customer.
     pub fn name(&self, customer: CustomerId) -> Option<String> {
         match customer {

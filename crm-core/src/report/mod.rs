@@ -8,6 +8,7 @@ mod period;
 pub mod pipeline;
 pub mod render;
 pub mod sales;
+pub mod satisfaction;
 mod stats;
 
 pub use period::{Bucket, Period, PeriodError, Span};
