@@ -374,3 +374,61 @@ mod sales_by_channel {
         insta::assert_snapshot!("sales_by_channel_csv", render(&r, Format::Csv).unwrap());
     }
 }
+
+mod attribution {
+    use super::*;
+    use crm::report::attribution::AttributionReport;
+    use crm::{InboundMessage, Request};
+
+    /// The shop's history (Lucía first touched by email through "Spring sale", 500.00), plus a
+    /// web lead on day 50 who never orders.
+    fn report() -> AttributionReport {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        clock.set(start() + chrono::TimeDelta::days(50));
+        let form = InboundMessage {
+            message_id: "form-1".into(),
+            channel: crm::domain::interaction::Channel::WebForm,
+            from_email: Some("new@example.org".into()),
+            from_phone: None,
+            name: None,
+            subject: "Catalogue, please".into(),
+            summary: None,
+            handled_by: None,
+            outcome: None,
+            source: crm::domain::details::LeadSource::Web,
+            campaign: None,
+        };
+        block_on(crm.log_inbound(Request::by(manager()), form)).unwrap();
+        crm.query(|v| AttributionReport::compute(&v.activity, spring()))
+    }
+
+    #[test]
+    fn leads_revenue_and_roi_match_the_formulas() {
+        let r = report();
+        let row = |rows: &[crm::report::attribution::AttributionRow], name: &str| {
+            let r = rows.iter().find(|r| r.name == name).unwrap().clone();
+            (r.leads, r.converted, r.orders, r.revenue.to_string(), r.roi)
+        };
+        // Lucía: orders 1 and 5 (order 6 cancelled); 125.95 + 101.75 paid − 10.00 refunded.
+        assert_eq!(
+            row(&r.by_source, "email"),
+            (1, 1, 2, "217.70 EUR".to_owned(), None)
+        );
+        assert_eq!(row(&r.by_source, "web"), (1, 0, 0, "0".to_owned(), None));
+        // (217.70 − 500.00) / 500.00 = −0.5646
+        let (leads, converted, orders, revenue, roi) = row(&r.by_campaign, "Spring sale");
+        assert_eq!(
+            (leads, converted, orders, revenue.as_str()),
+            (1, 1, 2, "217.70 EUR")
+        );
+        assert!((roi.unwrap() - (-0.5646)).abs() < 1e-12, "{roi:?}");
+    }
+
+    #[test]
+    fn attribution_renders_as_tables_and_csv() {
+        let r = report();
+        insta::assert_snapshot!("attribution_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("attribution_csv", render(&r, Format::Csv).unwrap());
+    }
+}

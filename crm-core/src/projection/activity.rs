@@ -147,6 +147,8 @@ pub struct Activity {
     pub feedback: Vec<FeedbackView>,
     /// Where they first came from.
     pub source: Option<ContactSourceRecorded>,
+    /// When that was recorded.
+    pub source_at: Option<DateTime<Utc>>,
 }
 
 /// Every customer's activity, folded from the log.
@@ -166,6 +168,11 @@ impl CustomerActivity {
     /// An order.
     pub fn order(&self, order_id: OrderId) -> Option<&OrderSummary> {
         self.orders.get(&order_id)
+    }
+
+    /// Every campaign, in no particular order.
+    pub fn campaigns(&self) -> impl Iterator<Item = &CampaignCreated> {
+        self.campaigns.values()
     }
 
     /// A campaign.
@@ -307,10 +314,12 @@ impl Projection for CustomerActivity {
                     });
             }
             Event::ContactSourceRecorded(e) => {
-                self.customers
+                let activity = self
+                    .customers
                     .entry(CustomerId::Contact(e.contact_id))
-                    .or_default()
-                    .source = Some(e.clone());
+                    .or_default();
+                activity.source = Some(e.clone());
+                activity.source_at = Some(at);
             }
             Event::CampaignCreated(e) => {
                 self.campaigns.insert(e.campaign_id, e.clone());

@@ -1,0 +1,171 @@
+//! The attribution report: leads, customers, orders and revenue by first-touch source and by
+//! campaign, and each campaign's return on its cost.
+//!
+//! Formulas, for the contacts whose first touch (source, campaign) was recorded in the period:
+//! - `leads`: how many such contacts.
+//! - `converted`: those with at least one order placed (cancelled orders excluded) before the
+//!   period's end.
+//! - `orders`: their orders placed in the period, cancelled ones excluded.
+//! - `revenue`: their payments received minus refunds issued in the period, per currency.
+//! - `roi` (campaigns): `(revenue − cost) / cost`, in the cost's currency; none when the cost
+//!   is zero.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::render::{Cell, Table, Tabular};
+use super::Period;
+use crate::domain::order::Fulfillment;
+use crate::ids::CampaignId;
+use crate::money::{Money, Totals};
+use crate::projection::{Activity, CustomerActivity};
+
+/// One source's or campaign's results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AttributionRow {
+    /// The source (`web`, `paid search`, ...) or the campaign's name.
+    pub name: String,
+    /// Contacts first touched in the period.
+    pub leads: usize,
+    /// Of those, the ones who have ordered.
+    pub converted: usize,
+    /// Their orders placed in the period.
+    pub orders: usize,
+    /// Their payments minus refunds in the period.
+    pub revenue: Totals,
+    /// The campaign's cost.
+    pub cost: Option<Money>,
+    /// `(revenue − cost) / cost`.
+    pub roi: Option<f64>,
+}
+
+/// Attribution over a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionReport {
+    /// The period.
+    pub period: Period,
+    /// One row per first-touch source, by name.
+    pub by_source: Vec<AttributionRow>,
+    /// One row per campaign, by name (campaigns with no leads included).
+    pub by_campaign: Vec<AttributionRow>,
+}
+
+impl AttributionRow {
+    fn add(&mut self, activity: &Activity, customers: &CustomerActivity, period: &Period) {
+        self.leads += 1;
+        let orders: Vec<_> = activity
+            .orders
+            .iter()
+            .filter_map(|id| customers.order(*id))
+            .filter(|o| o.fulfillment != Fulfillment::Cancelled && o.placed_at < period.to)
+            .collect();
+        if !orders.is_empty() {
+            self.converted += 1;
+        }
+        self.orders += orders
+            .iter()
+            .filter(|o| period.contains(o.placed_at))
+            .count();
+        for order in activity.orders.iter().filter_map(|id| customers.order(*id)) {
+            for (at, amount) in &order.payments {
+                if period.contains(*at) {
+                    self.revenue.add(*amount);
+                }
+            }
+            for (at, amount) in &order.refunds {
+                if period.contains(*at) {
+                    self.revenue.add(Money::new(-amount.minor, amount.currency));
+                }
+            }
+        }
+    }
+}
+
+impl AttributionReport {
+    /// The report of the contacts first touched during `period`.
+    pub fn compute(customers: &CustomerActivity, period: Period) -> Self {
+        let mut by_source: BTreeMap<String, AttributionRow> = BTreeMap::new();
+        let mut by_campaign: BTreeMap<CampaignId, AttributionRow> = customers
+            .campaigns()
+            .map(|c| {
+                let row = AttributionRow {
+                    name: c.name.clone(),
+                    cost: Some(c.cost),
+                    ..AttributionRow::default()
+                };
+                (c.campaign_id, row)
+            })
+            .collect();
+        for (_, activity) in customers.customers() {
+            let (Some(source), Some(at)) = (&activity.source, activity.source_at) else {
+                continue;
+            };
+            if !period.contains(at) {
+                continue;
+            }
+            let name = source.source.to_string();
+            by_source
+                .entry(name.clone())
+                .or_insert_with(|| AttributionRow {
+                    name,
+                    ..AttributionRow::default()
+                })
+                .add(activity, customers, &period);
+            if let Some(row) = source.campaign.and_then(|c| by_campaign.get_mut(&c)) {
+                row.add(activity, customers, &period);
+            }
+        }
+        let mut by_campaign: Vec<AttributionRow> = by_campaign.into_values().collect();
+        for row in &mut by_campaign {
+            if let Some(cost) = row.cost.filter(|c| c.minor > 0) {
+                let revenue = row.revenue.get(cost.currency).minor;
+                row.roi = Some((revenue - cost.minor) as f64 / cost.minor as f64);
+            }
+        }
+        by_campaign.sort_by(|a, b| a.name.cmp(&b.name));
+        Self {
+            period,
+            by_source: by_source.into_values().collect(),
+            by_campaign,
+        }
+    }
+}
+
+fn cells(r: &AttributionRow) -> Vec<Cell> {
+    vec![
+        Cell::text(&r.name),
+        Cell::count(r.leads),
+        Cell::count(r.converted),
+        Cell::count(r.orders),
+        Cell::text(r.revenue.to_string()),
+        r.cost.map_or(Cell::Empty, |c| Cell::text(c.to_string())),
+        Cell::percent(r.roi),
+    ]
+}
+
+impl Tabular for AttributionReport {
+    fn tables(&self) -> Vec<Table> {
+        let headers = vec![
+            "name",
+            "leads",
+            "converted",
+            "orders",
+            "revenue",
+            "cost",
+            "roi %",
+        ];
+        vec![
+            Table {
+                title: format!("Attribution by source, {}", self.period),
+                headers: headers.clone(),
+                rows: self.by_source.iter().map(cells).collect(),
+            },
+            Table {
+                title: "Attribution by campaign".into(),
+                headers,
+                rows: self.by_campaign.iter().map(cells).collect(),
+            },
+        ]
+    }
+}
