@@ -432,3 +432,136 @@ mod attribution {
         insta::assert_snapshot!("attribution_csv", render(&r, Format::Csv).unwrap());
     }
 }
+
+mod activity {
+    use super::*;
+    use crm::domain::interaction::{
+        Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
+    };
+    use crm::domain::task::{ScheduleTask, TaskCommand, TaskKind};
+    use crm::ids::{CustomerId, InteractionId, TaskId};
+    use crm::report::activity::ActivityReport;
+
+    /// The shop's history (user 1 called Lucía on days 14 and 62), plus: Jorge emails on day
+    /// 20 (not resolved) and user 2 calls him back three hours later; Lucía chats on day 40
+    /// (resolved by user 1), next answered by the call of day 62; user 1's task due on day 10
+    /// left open; user 2's task completed on day 25.
+    fn report() -> ActivityReport {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        let at =
+            |d: i64, h: i64| start() + chrono::TimeDelta::days(d) + chrono::TimeDelta::hours(h);
+        let log = |n: u128, when, customer, channel, direction, by, outcome| {
+            clock.set(when);
+            let i = InteractionLogged {
+                interaction_id: InteractionId::from_uuid(uuid::Uuid::from_u128(n)),
+                customer,
+                channel,
+                direction,
+                handled_by: by,
+                duration_seconds: None,
+                subject: format!("conversation {n}"),
+                summary: None,
+                outcome: Some(outcome),
+                source_message_id: None,
+            };
+            block_on(crm.execute(&manager(), InteractionCommand::Log(i))).unwrap();
+        };
+        let (lucia, jorge) = (
+            CustomerId::Contact(contact(1)),
+            CustomerId::Contact(contact(2)),
+        );
+        log(
+            1,
+            at(20, 0),
+            jorge,
+            Channel::Email,
+            Direction::Inbound,
+            None,
+            Outcome::FollowUpNeeded,
+        );
+        log(
+            2,
+            at(20, 3),
+            jorge,
+            Channel::Call,
+            Direction::Outbound,
+            Some(user(2)),
+            Outcome::Resolved,
+        );
+        log(
+            3,
+            at(40, 0),
+            lucia,
+            Channel::Chat,
+            Direction::Inbound,
+            Some(user(1)),
+            Outcome::Resolved,
+        );
+        let task = |n: u128, who, due| {
+            TaskCommand::Schedule(ScheduleTask {
+                task_id: TaskId::from_uuid(uuid::Uuid::from_u128(n)),
+                title: format!("task {n}"),
+                kind: TaskKind::Call,
+                due,
+                assignee: who,
+                customer: None,
+                deal: None,
+            })
+        };
+        clock.set(at(5, 0));
+        block_on(crm.execute(&manager(), task(1, user(1), at(10, 0)))).unwrap();
+        block_on(crm.execute(&manager(), task(2, user(2), at(30, 0)))).unwrap();
+        clock.set(at(25, 0));
+        let done = TaskCommand::Complete {
+            task_id: TaskId::from_uuid(uuid::Uuid::from_u128(2)),
+        };
+        block_on(crm.execute(&manager(), done)).unwrap();
+        crm.query(|v| ActivityReport::compute(v, spring()))
+    }
+
+    #[test]
+    fn managers_response_times_and_resolution_match_the_formulas() {
+        let r = report();
+        let managers: Vec<(String, usize, usize, usize, usize)> = r
+            .managers
+            .iter()
+            .map(|m| {
+                (
+                    m.manager.clone(),
+                    m.interactions,
+                    m.calls,
+                    m.tasks_completed,
+                    m.tasks_overdue,
+                )
+            })
+            .collect();
+        assert_eq!(
+            managers,
+            [
+                // User 1: calls on days 14 and 62, the chat of day 40; the overdue task.
+                (user(1).to_string(), 3, 2, 0, 1),
+                // User 2: the call back; the completed task.
+                (user(2).to_string(), 1, 1, 1, 0),
+                // Jorge's email, handled by nobody.
+                ("unassigned".to_owned(), 1, 0, 0, 0),
+            ]
+        );
+        let resp = &r.responsiveness;
+        assert_eq!((resp.inbound, resp.answered), (2, 2));
+        // 3 hours, and 22 days minus nothing (day 40 00:00 + 09:30 to day 62 09:30) = 528 h:
+        // median (3 + 528) / 2, p90 the 2nd of 2.
+        assert_eq!(
+            (resp.median_hours, resp.p90_hours),
+            (Some(265.5), Some(528.0))
+        );
+        assert_eq!(resp.first_contact_resolution, Some(0.5));
+    }
+
+    #[test]
+    fn activity_renders_as_tables_and_csv() {
+        let r = report();
+        insta::assert_snapshot!("activity_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("activity_csv", render(&r, Format::Csv).unwrap());
+    }
+}

@@ -67,6 +67,11 @@ impl Tasks {
         self.tasks.get(&task_id)
     }
 
+    /// Every task, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &TaskView> {
+        self.tasks.values()
+    }
+
     /// How many tasks were ever scheduled.
     pub fn len(&self) -> usize {
         self.tasks.len()

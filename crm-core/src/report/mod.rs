@@ -3,6 +3,7 @@
 //! Every figure is computed from what the projections replayed from the log, so yesterday's
 //! report can be recomputed exactly. Each report documents the formula of every figure.
 
+pub mod activity;
 pub mod attribution;
 pub mod fulfillment;
 mod period;

@@ -1,0 +1,229 @@
+//! The activity report: what each manager did, how fast the shop answers, and how often the
+//! first answer settles the matter.
+//!
+//! Formulas, over the period:
+//! - Per manager: `interactions` they handled, `calls` they made (outbound calls), tasks they
+//!   `completed` in the period, and their tasks `overdue` at the period's end (open, due
+//!   before it). Conversations handled by nobody count under "unassigned".
+//! - Per manager and channel: interactions handled.
+//! - Response time: for each inbound interaction in the period, the time until the first
+//!   outbound interaction on the same card after it, in hours; `median` and nearest-rank
+//!   `p90` over those answered; `unanswered` counts those with no outbound one yet.
+//! - First-contact resolution: inbound interactions in the period whose outcome is "resolved",
+//!   divided by all inbound interactions in the period.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::render::{Cell, Table, Tabular};
+use super::stats::{median, percentile, ratio};
+use super::Period;
+use crate::domain::interaction::{Channel, Direction, Outcome};
+use crate::domain::task::TaskStatus;
+use crate::ids::UserId;
+use crate::projection::Views;
+
+/// One manager's activity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ManagerActivity {
+    /// The manager's id, or `unassigned`.
+    pub manager: String,
+    /// Interactions handled.
+    pub interactions: usize,
+    /// Outbound calls made.
+    pub calls: usize,
+    /// Tasks completed in the period.
+    pub tasks_completed: usize,
+    /// Tasks open and past due at the period's end.
+    pub tasks_overdue: usize,
+    /// Interactions handled, per channel.
+    pub per_channel: BTreeMap<Channel, usize>,
+}
+
+/// How the shop answered inbound messages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Responsiveness {
+    /// Inbound interactions in the period.
+    pub inbound: usize,
+    /// Of those, answered by an outbound interaction on the same card.
+    pub answered: usize,
+    /// Median hours to the answer.
+    pub median_hours: Option<f64>,
+    /// 90th percentile hours (nearest rank).
+    pub p90_hours: Option<f64>,
+    /// Resolved inbound / all inbound.
+    pub first_contact_resolution: Option<f64>,
+}
+
+/// Activity over a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActivityReport {
+    /// The period.
+    pub period: Period,
+    /// Per manager, by id (`unassigned` last).
+    pub managers: Vec<ManagerActivity>,
+    /// Answering inbound messages.
+    pub responsiveness: Responsiveness,
+}
+
+fn name(user: Option<UserId>) -> (bool, String) {
+    (
+        user.is_none(),
+        user.map_or_else(|| "unassigned".to_owned(), |u| u.to_string()),
+    )
+}
+
+impl ActivityReport {
+    /// The report over `period`.
+    pub fn compute(views: &Views, period: Period) -> Self {
+        let mut rows: BTreeMap<(bool, String), ManagerActivity> = BTreeMap::new();
+        let mut row = |user: Option<UserId>| -> (bool, String) {
+            let key = name(user);
+            rows.entry(key.clone()).or_insert_with(|| ManagerActivity {
+                manager: key.1.clone(),
+                ..ManagerActivity::default()
+            });
+            key
+        };
+        let mut keys_and_changes: Vec<((bool, String), Change)> = Vec::new();
+        let (mut inbound, mut resolved) = (0, 0);
+        let mut waits = Vec::new();
+        for (_, activity) in views.activity.customers() {
+            let timeline = &activity.interactions;
+            for (i, interaction) in timeline.iter().enumerate() {
+                if !period.contains(interaction.at) {
+                    continue;
+                }
+                let key = row(interaction.handled_by);
+                keys_and_changes.push((key.clone(), Change::Handled(interaction.channel)));
+                if interaction.direction == Direction::Outbound
+                    && interaction.channel == Channel::Call
+                {
+                    keys_and_changes.push((key, Change::Called));
+                }
+                if interaction.direction == Direction::Inbound {
+                    inbound += 1;
+                    if interaction.outcome == Some(Outcome::Resolved) {
+                        resolved += 1;
+                    }
+                    // The timeline is in time order: the answer is the next outbound one.
+                    if let Some(answer) = timeline[i + 1..]
+                        .iter()
+                        .find(|a| a.direction == Direction::Outbound)
+                    {
+                        waits.push((answer.at - interaction.at).num_seconds() as f64 / 3600.0);
+                    }
+                }
+            }
+        }
+        for task in views.tasks.all() {
+            let key = row(Some(task.assignee));
+            match task.status {
+                TaskStatus::Completed if task.closed_at.is_some_and(|t| period.contains(t)) => {
+                    keys_and_changes.push((key, Change::Completed));
+                }
+                TaskStatus::Open if task.due < period.to => {
+                    keys_and_changes.push((key, Change::Overdue));
+                }
+                _ => {}
+            }
+        }
+        for (key, change) in keys_and_changes {
+            if let Some(m) = rows.get_mut(&key) {
+                match change {
+                    Change::Handled(channel) => {
+                        m.interactions += 1;
+                        *m.per_channel.entry(channel).or_default() += 1;
+                    }
+                    Change::Called => m.calls += 1,
+                    Change::Completed => m.tasks_completed += 1,
+                    Change::Overdue => m.tasks_overdue += 1,
+                }
+            }
+        }
+        Self {
+            period,
+            managers: rows.into_values().collect(),
+            responsiveness: Responsiveness {
+                inbound,
+                answered: waits.len(),
+                median_hours: median(&waits),
+                p90_hours: percentile(&waits, 0.9),
+                first_contact_resolution: ratio(resolved, inbound),
+            },
+        }
+    }
+}
+
+enum Change {
+    Handled(Channel),
+    Called,
+    Completed,
+    Overdue,
+}
+
+impl Tabular for ActivityReport {
+    fn tables(&self) -> Vec<Table> {
+        let r = &self.responsiveness;
+        vec![
+            Table {
+                title: format!("Activity per manager, {}", self.period),
+                headers: vec![
+                    "manager",
+                    "interactions",
+                    "calls made",
+                    "tasks completed",
+                    "tasks overdue",
+                ],
+                rows: self
+                    .managers
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            Cell::text(&m.manager),
+                            Cell::count(m.interactions),
+                            Cell::count(m.calls),
+                            Cell::count(m.tasks_completed),
+                            Cell::count(m.tasks_overdue),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
+                title: "Interactions per manager and channel".into(),
+                headers: vec!["manager", "channel", "interactions"],
+                rows: self
+                    .managers
+                    .iter()
+                    .flat_map(|m| {
+                        m.per_channel.iter().map(|(channel, n)| {
+                            vec![
+                                Cell::text(&m.manager),
+                                Cell::text(channel.to_string()),
+                                Cell::count(*n),
+                            ]
+                        })
+                    })
+                    .collect(),
+            },
+            Table {
+                title: "Answering inbound messages".into(),
+                headers: vec![
+                    "inbound",
+                    "answered",
+                    "median hours",
+                    "p90 hours",
+                    "first-contact resolution %",
+                ],
+                rows: vec![vec![
+                    Cell::count(r.inbound),
+                    Cell::count(r.answered),
+                    Cell::decimal(r.median_hours),
+                    Cell::decimal(r.p90_hours),
+                    Cell::percent(r.first_contact_resolution),
+                ]],
+            },
+        ]
+    }
+}
