@@ -565,3 +565,62 @@ mod activity {
         insta::assert_snapshot!("activity_csv", render(&r, Format::Csv).unwrap());
     }
 }
+
+mod customers {
+    use super::*;
+    use crm::report::customers::CustomersReport;
+
+    fn report() -> CustomersReport {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        crm.query(|v| CustomersReport::compute(v, spring(), 2.0))
+    }
+
+    #[test]
+    fn new_active_churn_value_rfm_and_lapsed_match_the_formulas() {
+        let r = report();
+        let buckets: Vec<(usize, usize, Option<f64>)> = r
+            .buckets
+            .iter()
+            .map(|b| (b.new, b.active, b.churn))
+            .collect();
+        // March: Lucía, Jorge and Acme order for the first time. April: only Lucía, so two of
+        // March's three churn. May: Lucía's order is cancelled, so nobody is active.
+        assert_eq!(
+            buckets,
+            [(3, 3, None), (0, 1, Some(2.0 / 3.0)), (0, 0, Some(1.0))]
+        );
+        // Lucía and Jorge ordered twice, Acme once.
+        assert_eq!(r.repeat_rate, Some(2.0 / 3.0));
+        // 217.70, 639.10, 1093.95 by nearest rank.
+        assert_eq!(r.lifetime_value.len(), 1);
+        assert_eq!(
+            r.lifetime_value[0].edges,
+            [21_770, 21_770, 63_910, 63_910, 109_395, 109_395]
+        );
+        let rfm: Vec<(&str, [u8; 3], &str)> = r
+            .rfm
+            .iter()
+            .map(|c| (c.name.as_str(), c.scores, c.segment))
+            .collect();
+        assert_eq!(
+            rfm,
+            [
+                // Most recent (2 of 3 below her: 1 + ⌊10/3⌋ = 4), two orders, least value.
+                ("Lucía Martín", [4, 2, 1], "Needs attention"),
+                ("Acme", [1, 1, 4], "Lost"),
+                ("Jorge Pérez", [2, 2, 2], "Lost"),
+            ]
+        );
+        let lapsed: Vec<&str> = r.lapsed.iter().map(|l| l.name.as_str()).collect();
+        // At 31 May 22:00 UTC: Jorge 65.5 days / 20 = 3.3 gaps; Lucía 60.5 / 30 = 2.02.
+        assert_eq!(lapsed, ["Jorge Pérez", "Lucía Martín"]);
+    }
+
+    #[test]
+    fn customers_render_as_tables_and_csv() {
+        let r = report();
+        insta::assert_snapshot!("customers_table", render(&r, Format::Table).unwrap());
+        insta::assert_snapshot!("customers_csv", render(&r, Format::Csv).unwrap());
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod attribution;
+pub mod customers;
 pub mod fulfillment;
 mod period;
 pub mod pipeline;
