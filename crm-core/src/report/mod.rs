@@ -5,6 +5,8 @@
 
 pub mod activity;
 pub mod attribution;
+#[cfg(feature = "charts")]
+pub mod charts;
 pub mod customers;
 pub mod fulfillment;
 mod period;
