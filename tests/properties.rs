@@ -291,6 +291,16 @@ proptest! {
             .in_zone(zone)
             .by(bucket);
         let report = crm.query(|v| SalesReport::compute(&v.activity, period, SalesBy::Channel));
+        let rebuilt = block_on(Crm::open(crm.store().clone())).unwrap();
+        prop_assert_eq!(
+            &rebuilt.query(|v| SalesReport::compute(&v.activity, period, SalesBy::Channel)),
+            &report,
+            "the report after a full replay differs"
+        );
+        let customers = |c: &Crm<crm::MemoryStore>| {
+            c.query(|v| crm::report::customers::CustomersReport::compute(v, period, 2.0))
+        };
+        prop_assert_eq!(customers(&rebuilt), customers(&crm));
         for total in &report.totals {
             let rows: Vec<_> = report.rows.iter()
                 .filter(|r| r.group == total.group && r.currency == total.currency)
