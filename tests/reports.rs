@@ -624,3 +624,38 @@ mod customers {
         insta::assert_snapshot!("customers_csv", render(&r, Format::Csv).unwrap());
     }
 }
+
+mod sales_by_category {
+    use super::*;
+
+    #[test]
+    fn categories_get_their_lines_and_their_share_of_the_money() {
+        let (crm, clock) = fresh();
+        block_on(shop::history(&crm, &clock));
+        let r = crm.query(|v| {
+            SalesReport::compute(&v.activity, spring().by(Bucket::Quarter), SalesBy::Category)
+        });
+        let row = |bucket: &str, group: &str| {
+            let r = r
+                .rows
+                .iter()
+                .find(|r| r.bucket == bucket && r.group == group)
+                .unwrap();
+            (
+                r.placed,
+                r.items,
+                r.booked.minor,
+                r.gross.minor,
+                r.refunds.minor,
+                r.cancelled,
+            )
+        };
+        // Chairs: Lucía's 2 (100.00 + 21.00 tax) and Acme's 20 (900.00 + 189.00); each order
+        // has only chairs, so all its payment (shipping included) goes with them.
+        assert_eq!(row("2026-Q1", "chairs"), (2, 22, 121_000, 121_990, 0, 0));
+        assert_eq!(row("2026-Q1", "sofas"), (1, 1, 48_400, 48_895, 0, 0));
+        assert_eq!(row("2026-Q2", "lighting"), (1, 1, 9_680, 10_175, 1_000, 0));
+        assert_eq!(row("2026-Q2", "tables"), (1, 1, 36_300, 0, 0, 1));
+        insta::assert_snapshot!("sales_by_category_csv", render(&r, Format::Csv).unwrap());
+    }
+}

@@ -11,10 +11,12 @@
 //!   zero); none when nothing was placed.
 //! - `items_per_order`: units in the orders placed in the bucket, divided by `placed`.
 //!
+//! By category, see [`SalesBy::Category`] for how an order's money is split.
+//!
 //! Money is counted when it moves, so a past bucket's figures never change, and the buckets'
 //! counts and sums add up to the period's total row.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -31,6 +33,12 @@ pub enum SalesBy {
     Bucket,
     /// One row per bucket, sales channel and currency.
     Channel,
+    /// One row per bucket, product category and currency. An order counts in every category
+    /// it has lines in; `booked` and `items` are those lines' value and units (shipping
+    /// excluded); payments and refunds are split across the order's categories in proportion
+    /// to their lines' value, rounded down to the minor unit, so a category's cash can fall
+    /// short of the whole by a few minor units.
+    Category,
 }
 
 /// Sales of one group, in one bucket and currency.
@@ -38,7 +46,7 @@ pub enum SalesBy {
 pub struct SalesRow {
     /// The bucket's label, or `total`.
     pub bucket: String,
-    /// The channel, or `all`.
+    /// The channel or category, or `all`.
     pub group: String,
     /// The currency of every amount in the row.
     pub currency: Currency,
@@ -60,8 +68,8 @@ pub struct SalesRow {
     pub average_order_value: Option<Money>,
     /// Units per order placed.
     pub items_per_order: Option<f64>,
-    #[serde(skip)]
-    items: u64,
+    /// Units in the orders placed.
+    pub items: u64,
 }
 
 impl SalesRow {
@@ -139,10 +147,57 @@ fn cell<'a>(
         .or_insert_with(|| SalesRow::empty(label, group, currency))
 }
 
-fn group_of(order: &OrderSummary, by: SalesBy) -> String {
+/// An order's share in one group: the group, the order's value and units in it, and the
+/// fraction (`numerator / denominator`) of its payments and refunds that go with them.
+struct Share {
+    group: String,
+    booked: i64,
+    items: u64,
+    numerator: i128,
+    denominator: i128,
+}
+
+impl Share {
+    /// `minor × numerator / denominator`, rounded down.
+    fn of(&self, minor: i64) -> i64 {
+        let part = i128::from(minor) * self.numerator / self.denominator.max(1);
+        i64::try_from(part).unwrap_or(0)
+    }
+}
+
+fn shares(order: &OrderSummary, by: SalesBy) -> Vec<Share> {
+    let whole = |group: String| Share {
+        group,
+        booked: order.total.minor,
+        items: u64::from(order.items),
+        numerator: 1,
+        denominator: 1,
+    };
     match by {
-        SalesBy::Bucket => "all".to_owned(),
-        SalesBy::Channel => order.channel_name().to_owned(),
+        SalesBy::Bucket => vec![whole("all".to_owned())],
+        SalesBy::Channel => vec![whole(order.channel_name().to_owned())],
+        SalesBy::Category => {
+            let lines_total: i128 = order.lines.iter().map(|l| i128::from(l.total.minor)).sum();
+            let mut per: BTreeMap<String, (i64, u64)> = BTreeMap::new();
+            for line in &order.lines {
+                let name = line
+                    .category
+                    .clone()
+                    .unwrap_or_else(|| "uncategorized".into());
+                let entry = per.entry(name).or_default();
+                entry.0 = entry.0.saturating_add(line.total.minor);
+                entry.1 += u64::from(line.quantity);
+            }
+            per.into_iter()
+                .map(|(group, (value, items))| Share {
+                    group,
+                    booked: value,
+                    items,
+                    numerator: i128::from(value),
+                    denominator: lines_total,
+                })
+                .collect()
+        }
     }
 }
 
@@ -153,28 +208,33 @@ impl SalesReport {
         let mut keys: BTreeSet<(String, Currency)> = BTreeSet::new();
         let mut cells: HashMap<(String, String, Currency), SalesRow> = HashMap::new();
         for order in activity.orders() {
-            let (group, currency) = (group_of(order, by), order.total.currency);
-            keys.insert((group.clone(), currency));
-            if let Some(label) = period.label_of(order.placed_at) {
-                let r = cell(&mut cells, &label, &group, currency);
-                r.placed += 1;
-                r.booked.minor += order.total.minor;
-                r.items += u64::from(order.items);
-            }
-            if let Some(label) = order.delivered_at.and_then(|t| period.label_of(t)) {
-                cell(&mut cells, &label, &group, currency).delivered += 1;
-            }
-            if let Some(label) = order.cancelled_at.and_then(|t| period.label_of(t)) {
-                cell(&mut cells, &label, &group, currency).cancelled += 1;
-            }
-            for (t, amount) in &order.payments {
-                if let Some(label) = period.label_of(*t) {
-                    cell(&mut cells, &label, &group, currency).gross.minor += amount.minor;
+            let currency = order.total.currency;
+            for share in shares(order, by) {
+                let group = &share.group;
+                keys.insert((group.clone(), currency));
+                if let Some(label) = period.label_of(order.placed_at) {
+                    let r = cell(&mut cells, &label, group, currency);
+                    r.placed += 1;
+                    r.booked.minor += share.booked;
+                    r.items += share.items;
                 }
-            }
-            for (t, amount) in &order.refunds {
-                if let Some(label) = period.label_of(*t) {
-                    cell(&mut cells, &label, &group, currency).refunds.minor += amount.minor;
+                if let Some(label) = order.delivered_at.and_then(|t| period.label_of(t)) {
+                    cell(&mut cells, &label, group, currency).delivered += 1;
+                }
+                if let Some(label) = order.cancelled_at.and_then(|t| period.label_of(t)) {
+                    cell(&mut cells, &label, group, currency).cancelled += 1;
+                }
+                for (t, amount) in &order.payments {
+                    if let Some(label) = period.label_of(*t) {
+                        cell(&mut cells, &label, group, currency).gross.minor +=
+                            share.of(amount.minor);
+                    }
+                }
+                for (t, amount) in &order.refunds {
+                    if let Some(label) = period.label_of(*t) {
+                        cell(&mut cells, &label, group, currency).refunds.minor +=
+                            share.of(amount.minor);
+                    }
                 }
             }
         }
