@@ -14,6 +14,7 @@ mod error;
 pub mod event;
 pub mod ids;
 mod lead_capture;
+pub mod log;
 pub mod money;
 pub mod normalize;
 pub mod policy;

@@ -1,0 +1,176 @@
+//! The JSONL interchange format: export, import, resuming after a bad line, idempotency.
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
+
+mod support;
+
+use crm::log::{export, import, ImportError, ImportOptions, LogLine};
+use crm::store::EventStore;
+use crm::MemoryStore;
+use futures::executor::block_on;
+use support::*;
+
+/// The shop's history as JSONL.
+fn shop_log() -> (String, usize) {
+    let (crm, clock) = fresh();
+    block_on(shop::history(&crm, &clock));
+    let mut out = Vec::new();
+    let n = block_on(export(crm.store(), &mut out, 0, 7)).unwrap();
+    (String::from_utf8(out).unwrap(), n as usize)
+}
+
+fn lines_of(store: &MemoryStore) -> Vec<LogLine> {
+    let mut out = Vec::new();
+    block_on(export(store, &mut out, 0, 100)).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut line: LogLine = serde_json::from_str(l).unwrap();
+            line.recorded_at = None; // the importing store's own time
+            line
+        })
+        .collect()
+}
+
+fn import_all(
+    store: &MemoryStore,
+    text: &str,
+    options: ImportOptions,
+) -> Result<crm::log::ImportReport, ImportError> {
+    block_on(import(store, text.as_bytes(), options, |_| {}, |_| {}))
+}
+
+#[test]
+fn export_then_import_gives_the_same_log() {
+    let (text, n) = shop_log();
+    let source = MemoryStore::new();
+    import_all(&source, &text, ImportOptions::default()).unwrap();
+    let copy = MemoryStore::new();
+    let report = import_all(
+        &copy,
+        &text,
+        ImportOptions {
+            batch: 3,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (report.lines, report.imported, report.already_present),
+        (n as u64, n as u64, 0)
+    );
+    assert_eq!(lines_of(&copy), lines_of(&source));
+    assert_eq!(lines_of(&copy).len(), n);
+}
+
+#[test]
+fn importing_the_same_file_twice_changes_nothing() {
+    let (text, n) = shop_log();
+    let store = MemoryStore::new();
+    import_all(&store, &text, ImportOptions::default()).unwrap();
+    let again = import_all(
+        &store,
+        &text,
+        ImportOptions {
+            batch: 5,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((again.imported, again.already_present), (0, n as u64));
+    assert_eq!(block_on(store.head_position()).unwrap(), n as u64);
+}
+
+#[test]
+fn a_bad_line_stops_the_import_there_and_the_fixed_file_completes_it() {
+    let (text, n) = shop_log();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let good = lines[20].to_owned();
+    lines[20] = r#"{"id": "not a uuid"}"#;
+    let broken = lines.join("\n");
+    let store = MemoryStore::new();
+    let err = import_all(
+        &store,
+        &broken,
+        ImportOptions {
+            batch: 4,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap_err();
+    let ImportError::Invalid { line, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(*line, 21);
+    assert!(err.to_string().starts_with("line 21: "), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Everything before line 21 is imported"),
+        "{err}"
+    );
+    assert_eq!(
+        block_on(store.head_position()).unwrap(),
+        20,
+        "the 20 lines before it"
+    );
+    lines[20] = &good;
+    let fixed = lines.join("\n");
+    let report = import_all(
+        &store,
+        &fixed,
+        ImportOptions {
+            batch: 3,
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (report.imported, report.already_present),
+        (n as u64 - 20, 20)
+    );
+    assert_eq!(
+        block_on(store.head_position()).unwrap(),
+        n as u64,
+        "no duplicates"
+    );
+}
+
+#[test]
+fn skip_invalid_sets_lines_aside_and_goes_on() {
+    let (text, n) = shop_log();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.insert(5, "this is not json".into());
+    // A line whose stream version leaves a gap: version 99 of the first event's stream.
+    let mut gap: LogLine = serde_json::from_str(&lines[0]).unwrap();
+    gap.version = 99;
+    gap.id = crm::ids::EventId::new();
+    lines.push(serde_json::to_string(&gap).unwrap());
+    let store = MemoryStore::new();
+    let mut rejected = Vec::new();
+    let report = block_on(import(
+        &store,
+        lines.join("\n").as_bytes(),
+        ImportOptions {
+            batch: 10,
+            skip_invalid: true,
+        },
+        |r| rejected.push((r.line, r.reason.to_owned())),
+        |_| {},
+    ))
+    .unwrap();
+    assert_eq!((report.imported, report.rejected), (n as u64, 2));
+    assert_eq!(rejected[0].0, 6);
+    assert!(
+        rejected[0].1.contains("expected ident"),
+        "{}",
+        rejected[0].1
+    );
+    assert_eq!(rejected[1].0, n as u64 + 2);
+    assert!(
+        rejected[1]
+            .1
+            .contains("so the next event must have version"),
+        "{}",
+        rejected[1].1
+    );
+}
