@@ -1,0 +1,35 @@
+//! `crm card`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crm::ids::CustomerId;
+
+use super::{open_crm, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A name, email address, phone number or tax id.
+    query: String,
+}
+
+pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
+    let crm = open_crm(dir).await?;
+    let now = chrono::Utc::now();
+    let cards: Vec<String> = crm.query(|v| {
+        v.search
+            .find(&args.query)
+            .into_iter()
+            .filter_map(|hit| match hit.customer {
+                CustomerId::Contact(id) => v.contact_card(id, now).map(|c| c.to_string()),
+                CustomerId::Company(id) => v.company_card(id, now).map(|c| c.to_string()),
+            })
+            .collect()
+    });
+    if cards.is_empty() {
+        eprintln!("crm: no customer matches {:?}", args.query);
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("{}", cards.join("\n"));
+    Ok(ExitCode::SUCCESS)
+}

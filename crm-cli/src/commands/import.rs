@@ -1,0 +1,80 @@
+//! `crm import`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crm::log::{import, ImportOptions};
+
+use super::{open, Failure};
+use crate::progress;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The JSONL file, or - for standard input.
+    file: PathBuf,
+    /// Write lines that cannot be imported to this file and go on, instead of stopping.
+    #[arg(long, value_name = "FILE")]
+    skip_invalid: Option<PathBuf>,
+    /// Events per append.
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
+}
+
+pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
+    let store = open(dir)?;
+    let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        let file = File::open(&args.file)
+            .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+        Box::new(BufReader::new(file))
+    };
+    let mut rejects = match &args.skip_invalid {
+        Some(path) => {
+            Some(File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let mut write_error = None;
+    let bar = progress::events("importing");
+    let started = Instant::now();
+    let options = ImportOptions {
+        batch: args.batch,
+        skip_invalid: rejects.is_some(),
+    };
+    let result = import(
+        &store,
+        input,
+        options,
+        |rejected| {
+            if let Some(file) = rejects.as_mut() {
+                if let Err(e) = writeln!(file, "{}", rejected.text) {
+                    write_error.get_or_insert(e);
+                }
+            }
+            eprintln!("line {}: set aside: {}", rejected.line, rejected.reason);
+        },
+        |report| bar.set_position(report.imported + report.already_present),
+    )
+    .await;
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(format!("could not write the rejected lines: {e}").into());
+    }
+    let report = result?;
+    store.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "imported {} events ({} already present, {} lines set aside) from {} lines in {:.1} s: {:.0} events/s",
+        report.imported,
+        report.already_present,
+        report.rejected,
+        report.lines,
+        seconds,
+        (report.imported + report.already_present) as f64 / seconds.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,62 @@
+//! `crm`: the command line of the crm library, on the durable sled store.
+//!
+//! Exit status: 0 when the command did what it was asked, 1 when it could not (a bad line in an
+//! import, a fault found by `verify`, a store that cannot be opened), 2 for a wrong command
+//! line (from clap).
+
+mod commands;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// An event-sourced CRM for online shops: import and export event logs, rebuild projections,
+/// print reports and customer cards, check the store.
+#[derive(Debug, Parser)]
+#[command(name = "crm", version, propagate_version = true)]
+struct Cli {
+    /// The store's directory (created if missing).
+    #[arg(long, global = true, env = "CRM_STORE", default_value = "crm-data")]
+    store: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import a JSONL event log (a file, or - for standard input).
+    Import(commands::import::Args),
+    /// Write the store's log as JSONL to standard output.
+    Export(commands::export::Args),
+    /// Rebuild every projection from the start of the log, and say how fast.
+    Replay,
+    /// Print a report.
+    Report(commands::report::Args),
+    /// Find a customer by name, email, phone or tax id and print the card.
+    Card(commands::card::Args),
+    /// Check the store's integrity; exits with 1 on any fault.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = futures::executor::block_on(async {
+        match cli.command {
+            Command::Import(args) => commands::import::run(&cli.store, args).await,
+            Command::Export(args) => commands::export::run(&cli.store, args).await,
+            Command::Replay => commands::replay::run(&cli.store).await,
+            Command::Report(args) => commands::report::run(&cli.store, args).await,
+            Command::Card(args) => commands::card::run(&cli.store, args).await,
+            Command::Verify => commands::verify::run(&cli.store),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("crm: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

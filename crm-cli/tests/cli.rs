@@ -1,0 +1,215 @@
+//! The `crm` binary, run as a shell user would.
+#![allow(clippy::unwrap_used)] // A test that meets an error should fail loudly.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crm::domain::company::CompanyCommand;
+use crm::domain::contact::{ContactCommand, CreateContact};
+use crm::domain::details::CompanyDetails;
+use crm::event::Actor;
+use crm::ids::{CompanyId, ContactId};
+use crm::{Crm, MemoryStore};
+
+fn crm(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crm"))
+        .env_remove("CRM_STORE")
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A small log: 12 contacts and a company, as JSONL lines.
+fn sample_log() -> Vec<String> {
+    futures::executor::block_on(async {
+        let crm = Crm::new(MemoryStore::new());
+        let actor = Actor::System;
+        for n in 0..12u128 {
+            let id = ContactId::from_uuid(uuid::Uuid::from_u128(n + 1));
+            let create = CreateContact::new(id, "Cliente", &format!("Número {n}"))
+                .email(&format!("c{n}@example.com"));
+            crm.execute(&actor, ContactCommand::Create(create))
+                .await
+                .unwrap();
+        }
+        let acme = CompanyCommand::Create {
+            company_id: CompanyId::from_uuid(uuid::Uuid::from_u128(99)),
+            details: CompanyDetails {
+                name: "Acme".into(),
+                ..CompanyDetails::default()
+            },
+            tags: Default::default(),
+            owner: None,
+        };
+        crm.execute(&actor, acme).await.unwrap();
+        let mut out = Vec::new();
+        crm::log::export(crm.store(), &mut out, 1, 100)
+            .await
+            .unwrap();
+        text(&out).lines().map(str::to_owned).collect()
+    })
+}
+
+fn write(dir: &Path, name: &str, lines: &[String]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn exported(store: &Path) -> Vec<serde_json::Value> {
+    let out = crm(store, &["export"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("recorded_at");
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn help_is_there_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = crm(dir.path(), &["--help"]);
+    assert!(help.status.success());
+    insta::assert_snapshot!("help", text(&help.stdout));
+    for command in ["import", "export", "replay", "report", "card", "verify"] {
+        let out = crm(dir.path(), &[command, "--help"]);
+        assert!(out.status.success(), "{command}");
+        insta::assert_snapshot!(format!("help_{command}"), text(&out.stdout));
+    }
+    let wrong = crm(dir.path(), &["frobnicate"]);
+    assert_eq!(wrong.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_line_stops_the_import_and_the_fixed_file_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut lines = sample_log();
+    let good = lines[6].clone();
+    lines[6] = "{ broken".into();
+    let file = write(dir.path(), "log.jsonl", &lines);
+    let out = crm(&store, &["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("crm: line 7: "), "{err}");
+    assert!(
+        err.contains("Everything before line 7 is imported"),
+        "{err}"
+    );
+    assert_eq!(exported(&store).len(), 6);
+    lines[6] = good;
+    let file = write(dir.path(), "log.jsonl", &lines);
+    let out = crm(&store, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .starts_with("imported 7 events (6 already present, 0 lines set aside) from 13 lines"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(exported(&store).len(), 13, "no duplicates");
+    let verify = crm(&store, &["verify"]);
+    assert!(verify.status.success());
+    assert_eq!(
+        text(&verify.stdout).trim(),
+        "13 events in 13 streams: no faults"
+    );
+}
+
+#[test]
+fn skip_invalid_writes_the_rejected_lines_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut lines = sample_log();
+    lines.insert(3, "not json".into());
+    let file = write(dir.path(), "log.jsonl", &lines);
+    let rejects = dir.path().join("rejected.jsonl");
+    let out = crm(
+        &store,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--skip-invalid",
+            rejects.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("line 4: set aside: "),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), "not json\n");
+    assert_eq!(exported(&store).len(), 13);
+}
+
+#[test]
+fn export_then_import_into_an_empty_store_gives_the_same_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("a"), dir.path().join("b"));
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    assert!(crm(&first, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+    let out = crm(&first, &["export"]);
+    let copy = dir.path().join("copy.jsonl");
+    std::fs::write(&copy, &out.stdout).unwrap();
+    assert!(crm(&second, &["import", copy.to_str().unwrap()])
+        .status
+        .success());
+    assert_eq!(exported(&second), exported(&first));
+}
+
+#[test]
+fn card_and_report_read_the_imported_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    assert!(crm(&store, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+    let card = crm(&store, &["card", "c3@example.com"]);
+    assert!(card.status.success(), "{}", text(&card.stderr));
+    assert!(
+        text(&card.stdout).starts_with("Cliente Número 3"),
+        "{}",
+        text(&card.stdout)
+    );
+    let missing = crm(&store, &["card", "nobody@example.com"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let report = crm(
+        &store,
+        &[
+            "report",
+            "sales",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    assert!(
+        text(&report.stdout).starts_with("bucket,group,currency"),
+        "{}",
+        text(&report.stdout)
+    );
+    let replay = crm(&store, &["replay"]);
+    assert!(
+        text(&replay.stdout).starts_with("replayed 13 events into 13 cards"),
+        "{}",
+        text(&replay.stdout)
+    );
+}
