@@ -26,6 +26,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a small online shop's summer into the store (from a seed), then print a customer
+    /// card, the pipeline board and monthly sales, and how fast it wrote and replayed.
+    Demo(commands::demo::Args),
     /// Import a JSONL event log (a file, or - for standard input).
     Import(commands::import::Args),
     /// Write the store's log as JSONL to standard output.
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = futures::executor::block_on(async {
         match cli.command {
+            Command::Demo(args) => commands::demo::run(&cli.store, args).await,
             Command::Import(args) => commands::import::run(&cli.store, args).await,
             Command::Export(args) => commands::export::run(&cli.store, args).await,
             Command::Replay => commands::replay::run(&cli.store).await,

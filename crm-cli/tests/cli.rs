@@ -81,7 +81,9 @@ fn help_is_there_for_every_command() {
     let help = crm(dir.path(), &["--help"]);
     assert!(help.status.success());
     insta::assert_snapshot!("help", text(&help.stdout));
-    for command in ["import", "export", "replay", "report", "card", "verify"] {
+    for command in [
+        "demo", "import", "export", "replay", "report", "card", "verify",
+    ] {
         let out = crm(dir.path(), &[command, "--help"]);
         assert!(out.status.success(), "{command}");
         insta::assert_snapshot!(format!("help_{command}"), text(&out.stdout));
@@ -212,4 +214,25 @@ fn card_and_report_read_the_imported_store() {
         "{}",
         text(&replay.stdout)
     );
+}
+
+#[test]
+fn the_demo_writes_a_shop_and_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = crm(&store, &["demo", "--seed", "7", "--customers", "12"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let (report, timings): (Vec<&str>, Vec<&str>) =
+        stdout.lines().partition(|l| !l.contains("events/s"));
+    assert!(timings[0].starts_with("wrote "), "{stdout}");
+    assert!(timings[1].starts_with("replayed "), "{stdout}");
+    insta::assert_snapshot!("demo_seed_7", report.join("\n"));
+    let again = crm(&store, &["demo", "--seed", "7", "--customers", "12"]);
+    assert!(
+        text(&again.stdout).starts_with("The store in "),
+        "{}",
+        text(&again.stdout)
+    );
+    assert!(crm(&store, &["verify"]).status.success());
 }
