@@ -285,6 +285,7 @@ async fn main() -> Result<(), Failure> {
                 OrderCommand::Cancel {
                     order_id,
                     reason: CancelReason::Customer,
+                    note: Some("changed their mind before packing".into()),
                 },
             )
             .await?;

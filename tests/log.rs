@@ -174,3 +174,52 @@ fn skip_invalid_sets_lines_aside_and_goes_on() {
         rejected[1].1
     );
 }
+
+/// A log written before `OrderCancelled` v2: one cancellation with a reason outside the list
+/// (`{"other": "…"}`), one with a listed reason.
+const V1_LOG: &str = include_str!("fixtures/log-v1-order-cancelled.jsonl");
+
+#[test]
+fn a_log_in_an_older_schema_version_loads_and_replays_to_the_right_state() {
+    use crm::domain::order::terms::CancelReason;
+    use crm::domain::order::{Fulfillment, Order};
+    use crm::event::Event;
+    assert!(V1_LOG.contains(r#""type":"OrderCancelled","v":1"#));
+    let store = MemoryStore::new();
+    let report = import_all(&store, V1_LOG, ImportOptions::default()).unwrap();
+    assert_eq!(report.imported, 5);
+    let cancelled: Vec<(CancelReason, Option<String>)> = block_on(store.read_all(0, 100))
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::OrderCancelled(c) => Some((c.reason, c.note)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        cancelled,
+        [
+            (
+                CancelReason::Other,
+                Some("the address does not exist".to_owned())
+            ),
+            (CancelReason::Customer, None),
+        ]
+    );
+    // Replayed through the aggregate and the projections, both orders are cancelled.
+    let crm = block_on(crm::Crm::open(store)).unwrap();
+    for n in [1, 2] {
+        let (order, _) = block_on(crm.load::<Order>(shop::order(n))).unwrap();
+        assert_eq!(order.fulfillment, Fulfillment::Cancelled);
+        let summary = crm
+            .query(|v| v.activity.order(shop::order(n)).cloned())
+            .unwrap();
+        assert_eq!(summary.fulfillment, Fulfillment::Cancelled);
+    }
+    // Exported again, the log is in the current version.
+    let mut out = Vec::new();
+    block_on(export(crm.store(), &mut out, 0, 100)).unwrap();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains(r#""type":"OrderCancelled","v":2"#));
+}

@@ -155,7 +155,7 @@ event_types! {
     /// An order reached the customer.
     OrderDelivered = 1,
     /// An order was cancelled.
-    OrderCancelled = 1,
+    OrderCancelled = 2,
     /// Delivered goods came back.
     OrderReturned = 1,
     /// A conversation with a customer was logged.

@@ -18,8 +18,31 @@ pub struct Upcaster {
     pub apply: fn(Value) -> Result<Value, String>,
 }
 
-/// Every upcaster this release knows. Empty while every event type is still at v1.
-pub const UPCASTERS: &[Upcaster] = &[];
+/// Every upcaster this release knows.
+pub const UPCASTERS: &[Upcaster] = &[Upcaster {
+    event_type: "OrderCancelled",
+    from_version: 1,
+    apply: order_cancelled_v1,
+}];
+
+/// `OrderCancelled` v1 → v2: a reason outside the list was `{"other": "text"}`; it becomes
+/// `"other"` with the text as the note. Listed reasons pass through unchanged.
+fn order_cancelled_v1(mut data: Value) -> Result<Value, String> {
+    let obj = data.as_object_mut().ok_or("payload is not an object")?;
+    let reason = obj.remove("reason").ok_or("missing reason")?;
+    let (reason, note) = match reason {
+        Value::Object(mut other) => match other.remove("other") {
+            Some(text) => (Value::from("other"), Some(text)),
+            None => return Err("reason is an object without \"other\"".into()),
+        },
+        listed => (listed, None),
+    };
+    obj.insert("reason".into(), reason);
+    if let Some(note) = note {
+        obj.insert("note".into(), note);
+    }
+    Ok(data)
+}
 
 /// Upgrades `data` from version `from` to `to` of `event_type`, one step at a time.
 pub fn upcast(event_type: &str, from: u32, to: u32, data: Value) -> Result<Value, String> {

@@ -392,6 +392,7 @@ pub mod shop {
             OrderCommand::Cancel {
                 order_id: order(6),
                 reason: crm::domain::order::terms::CancelReason::Customer,
+                note: None,
             }
             .into(),
         ));

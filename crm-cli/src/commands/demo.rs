@@ -161,7 +161,11 @@ impl Shop<'_> {
                 .run(
                     at + Duration::hours(2),
                     owner,
-                    OrderCommand::Cancel { order_id, reason },
+                    OrderCommand::Cancel {
+                        order_id,
+                        reason,
+                        note: None,
+                    },
                 )
                 .await;
         }

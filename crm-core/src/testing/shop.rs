@@ -80,7 +80,7 @@ pub fn order_command() -> impl Strategy<Value = OrderCommand> {
             order_id, carrier: "CTT".into(), tracking_number: None, estimated_delivery: None,
         }),
         2 => order.clone().prop_map(|order_id| OrderCommand::Deliver { order_id }),
-        1 => order.clone().prop_map(|order_id| OrderCommand::Cancel { order_id, reason: CancelReason::Staff }),
+        1 => order.clone().prop_map(|order_id| OrderCommand::Cancel { order_id, reason: CancelReason::Staff, note: None }),
         1 => (order, select(products()), 0u32..3).prop_map(|(order_id, product, quantity)| OrderCommand::Return {
             order_id,
             lines: vec![ReturnedLine { product_id: product.into(), quantity }],

@@ -65,6 +65,8 @@ pub enum OrderCommand {
         order_id: OrderId,
         /// Why.
         reason: CancelReason,
+        /// Free text.
+        note: Option<String>,
     },
     /// Take back delivered goods (refund them with `Refund`).
     Return {

@@ -79,12 +79,18 @@ pub struct OrderDelivered {
 }
 
 /// The order was cancelled before it shipped.
+///
+/// Schema v2. In v1 a reason outside the list was `{"other": "text"}`; v2 has a plain
+/// `"other"` and every reason may carry a `note` (the upcaster moves v1's text there).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderCancelled {
     /// The order.
     pub order_id: OrderId,
     /// Why.
     pub reason: CancelReason,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Some delivered goods came back.

@@ -294,11 +294,16 @@ impl Aggregate for Order {
                 Fulfillment::Shipped => vec![OrderDelivered { order_id }.into()],
                 _ => return Err(self.not_allowed(order_id, "deliver")),
             },
-            OrderCommand::Cancel { reason, .. } => match stage {
+            OrderCommand::Cancel { reason, note, .. } => match stage {
                 Fulfillment::Placed | Fulfillment::InPreparation => {
                     vec![OrderCancelled {
                         order_id,
                         reason: reason.clone(),
+                        note: note
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|n| !n.is_empty())
+                            .map(str::to_owned),
                     }
                     .into()]
                 }

@@ -90,8 +90,8 @@ pub enum CancelReason {
     Inventory,
     /// A staff decision.
     Staff,
-    /// Anything else, described.
-    Other(String),
+    /// Anything else (say what in the cancellation's note).
+    Other,
 }
 
 /// A check that must pass before an order is prepared. Payment in full is the third, derived

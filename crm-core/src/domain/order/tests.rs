@@ -115,6 +115,7 @@ fn cancelled() -> Vec<Event> {
         OrderCancelled {
             order_id: id(),
             reason: CancelReason::Customer,
+            note: None,
         }
         .into(),
     ]
@@ -317,12 +318,14 @@ fn only_an_unshipped_order_can_be_cancelled() {
     let cancel = || OrderCommand::Cancel {
         order_id: id(),
         reason: CancelReason::Inventory,
+        note: Some(" supplier out of stock ".into()),
     };
     given::<Order>(preparing())
         .when(cancel())
         .then_events([OrderCancelled {
             order_id: id(),
             reason: CancelReason::Inventory,
+            note: Some("supplier out of stock".into()),
         }
         .into()]);
     given::<Order>(shipped())
