@@ -223,3 +223,26 @@ fn a_log_in_an_older_schema_version_loads_and_replays_to_the_right_state() {
         .unwrap()
         .contains(r#""type":"OrderCancelled","v":2"#));
 }
+
+#[test]
+fn the_documented_example_of_every_event_type_parses() {
+    let doc = include_str!("../docs/event-log.md");
+    let block = doc
+        .split("## One example line of every event type")
+        .nth(1)
+        .and_then(|rest| rest.split("```jsonl\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the examples section of docs/event-log.md");
+    let mut documented = std::collections::BTreeSet::new();
+    for (n, line) in block.lines().enumerate() {
+        let parsed: LogLine = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("example {} does not parse: {e}\n{line}", n + 1));
+        documented.insert((parsed.event.type_name(), parsed.event.schema_version()));
+    }
+    for (name, v) in crm::event::Event::TYPES {
+        assert!(
+            documented.contains(&(*name, *v)),
+            "docs/event-log.md has no example of {name} v{v}"
+        );
+    }
+}
