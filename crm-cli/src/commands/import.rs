@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use crm::log::{import, ImportOptions};
 
-use super::{open, Failure};
+use crm::{Durability, SledOptions, SledStore};
+
+use super::Failure;
 use crate::progress;
 
 #[derive(Debug, clap::Args)]
@@ -24,7 +26,15 @@ pub struct Args {
 }
 
 pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
-    let store = open(dir)?;
+    // Buffered while importing, one flush at the end: every batch is still atomic, and if the
+    // process dies, importing the file again resumes where the store stopped.
+    let options = SledOptions {
+        durability: Durability::Buffered {
+            flush_every_ms: 1000,
+        },
+        ..SledOptions::default()
+    };
+    let store = SledStore::open_with(dir, options)?;
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {

@@ -104,10 +104,12 @@ struct Customer {
 /// Scores 1–5 by quintile of `values`, higher values better; ties share a score.
 fn quintiles(values: &[f64]) -> Vec<u8> {
     let n = values.len();
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
     values
         .iter()
         .map(|v| {
-            let below = values.iter().filter(|w| *w < v).count();
+            let below = sorted.partition_point(|w| w < v);
             1 + (5 * below / n.max(1)) as u8
         })
         .collect()
