@@ -329,6 +329,13 @@ pub(crate) fn validate_company(details: &CompanyDetails) -> Result<(), DomainErr
     validate_contact_points(&details.emails, &details.phones, details.tax_id.as_deref())
 }
 
+/// Free text as it is recorded: trimmed, and absent when blank.
+pub(crate) fn free_text(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
 /// Where a customer or a deal came from: the first touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

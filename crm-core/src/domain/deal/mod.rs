@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub use command::{DealCommand, DealDecision, DealTerms};
 use events::*;
 
+use super::details::free_text;
 use super::pipeline::Pipeline;
 use super::{Aggregate, DomainError};
 use crate::event::Event;
@@ -213,11 +214,7 @@ impl Aggregate for Deal {
                     stage_id: facts.stage_id,
                     amount: facts.amount,
                     reason: canonical_reason(pipeline, reason),
-                    note: note
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_owned),
+                    note: free_text(note.as_deref()),
                 }
                 .into()]
             }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::details::free_text;
 use super::{Aggregate, DomainError, Requirement};
 use crate::event::Event;
 use crate::ids::{CustomerId, FeedbackId, OrderId};
@@ -107,12 +108,7 @@ impl Aggregate for Feedback {
     fn decide(&self, command: &FeedbackCommand) -> Result<Vec<Event>, DomainError> {
         let FeedbackCommand::Give(f) = command;
         let wanted = FeedbackGiven {
-            comment: f
-                .comment
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned),
+            comment: free_text(f.comment.as_deref()),
             ..f.clone()
         };
         match &self.given {

@@ -18,6 +18,7 @@ pub use command::OrderCommand;
 use events::*;
 use terms::*;
 
+use super::details::free_text;
 use super::{Aggregate, DomainError, Requirement};
 use crate::event::Event;
 use crate::ids::OrderId;
@@ -299,11 +300,7 @@ impl Aggregate for Order {
                     vec![OrderCancelled {
                         order_id,
                         reason: reason.clone(),
-                        note: note
-                            .as_deref()
-                            .map(str::trim)
-                            .filter(|n| !n.is_empty())
-                            .map(str::to_owned),
+                        note: free_text(note.as_deref()),
                     }
                     .into()]
                 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use events::*;
 
+use super::details::free_text;
 use super::{Aggregate, DomainError, Requirement};
 use crate::event::Event;
 use crate::ids::{CustomerId, DealId, TaskId, UserId};
@@ -222,11 +223,7 @@ impl Aggregate for Task {
             TaskCommand::Complete { .. } => vec![TaskCompleted { task_id }.into()],
             TaskCommand::Cancel { reason, .. } => vec![TaskCancelled {
                 task_id,
-                reason: reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_owned),
+                reason: free_text(reason.as_deref()),
             }
             .into()],
         };
