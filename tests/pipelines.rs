@@ -274,6 +274,31 @@ fn the_pipeline_report_matches_the_hand_computed_figures() {
         (r.lost_reasons[0].reason.as_str(), r.lost_reasons[0].deals),
         ("Price", 1)
     );
+    let counts = |rows: &[crm::report::pipeline::DealCounts]| {
+        rows.iter()
+            .map(|c| {
+                (
+                    c.group.clone(),
+                    c.opened,
+                    c.won,
+                    c.lost,
+                    c.won_amount.to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        counts(&r.by_bucket),
+        [("2026-03".to_owned(), 4, 1, 1, "1000.00 EUR".to_owned())]
+    );
+    assert_eq!(
+        counts(&r.by_owner),
+        [
+            // User 1 owns deals 1 (won) and 3; user 2 owns deals 2 (lost) and 4.
+            (user(1).to_string(), 2, 1, 0, "1000.00 EUR".to_owned()),
+            (user(2).to_string(), 2, 0, 1, "0".to_owned()),
+        ]
+    );
     let forecast: Vec<(&str, usize, String)> = r
         .forecast
         .iter()

@@ -400,7 +400,17 @@ mod attribution {
             campaign: None,
         };
         block_on(crm.log_inbound(Request::by(manager()), form)).unwrap();
-        crm.query(|v| AttributionReport::compute(&v.activity, spring()))
+        // Lucía also buys for her office: a deal of 2500.00 EUR, won on day 55.
+        let lucia = crm::ids::CustomerId::Contact(contact(1));
+        block_on(crm.execute(&manager(), crm::testing::sales::define_pipeline())).unwrap();
+        let open = support::sales::open(1, lucia, 0, shop::eur(250_000), 1, (2026, 5, 31));
+        block_on(crm.execute(&manager(), open)).unwrap();
+        clock.set(start() + chrono::TimeDelta::days(55));
+        let win = crm::domain::deal::DealCommand::Win {
+            deal_id: support::sales::deal(1),
+        };
+        block_on(crm.execute(&manager(), win)).unwrap();
+        crm.query(|v| AttributionReport::compute(&v.activity, &v.deals, spring()))
     }
 
     #[test]
@@ -416,6 +426,13 @@ mod attribution {
             (1, 1, 2, "217.70 EUR".to_owned(), None)
         );
         assert_eq!(row(&r.by_source, "web"), (1, 0, 0, "0".to_owned(), None));
+        let deals = |name: &str| {
+            let r = r.by_source.iter().find(|r| r.name == name).unwrap();
+            (r.deals_won, r.won_value.to_string(), r.win_rate)
+        };
+        // One lead of one won a deal: 1 / 1; the web lead none: 0 / 1.
+        assert_eq!(deals("email"), (1, "2500.00 EUR".to_owned(), Some(1.0)));
+        assert_eq!(deals("web"), (0, "0".to_owned(), Some(0.0)));
         // (217.70 − 500.00) / 500.00 = −0.5646
         let (leads, converted, orders, revenue, roi) = row(&r.by_campaign, "Spring sale");
         assert_eq!(

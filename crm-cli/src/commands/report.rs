@@ -95,7 +95,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
                 args.format,
             ),
             Family::Attribution => shown(
-                &report::attribution::AttributionReport::compute(&v.activity, period),
+                &report::attribution::AttributionReport::compute(&v.activity, &v.deals, period),
                 args.format,
             ),
         }

@@ -182,6 +182,15 @@ impl Deals {
             .filter_map(|id| self.deals.get(id))
     }
 
+    /// Every deal of a customer, open or closed, in id order.
+    pub fn for_customer(&self, customer: CustomerId) -> impl Iterator<Item = &DealRecord> {
+        self.by_customer
+            .get(&customer)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.deals.get(id))
+    }
+
     /// A customer's open deals, soonest expected close first.
     pub fn open_for(&self, customer: CustomerId) -> Vec<&DealRecord> {
         let mut open: Vec<_> = self

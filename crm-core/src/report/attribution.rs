@@ -7,6 +7,8 @@
 //!   period's end.
 //! - `orders`: their orders placed in the period, cancelled ones excluded.
 //! - `revenue`: their payments received minus refunds issued in the period, per currency.
+//! - `deals_won`: their deals won in the period (each win counts); `won_value` the amounts
+//!   won; `win_rate = contacts with a deal won in the period / leads`.
 //! - `roi` (campaigns): `(revenue − cost) / cost`, in the cost's currency; none when the cost
 //!   is zero.
 
@@ -15,11 +17,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::render::{Cell, Table, Tabular};
+use super::stats::ratio;
 use super::Period;
 use crate::domain::order::Fulfillment;
 use crate::ids::CampaignId;
+use crate::ids::CustomerId;
 use crate::money::{Money, Totals};
-use crate::projection::{Activity, CustomerActivity};
+use crate::projection::{Activity, CustomerActivity, Deals, StageExit};
 
 /// One source's or campaign's results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -34,6 +38,14 @@ pub struct AttributionRow {
     pub orders: usize,
     /// Their payments minus refunds in the period.
     pub revenue: Totals,
+    /// Their deals won in the period.
+    pub deals_won: usize,
+    /// The amounts of those deals.
+    pub won_value: Totals,
+    /// Leads with a deal won in the period, over leads.
+    pub win_rate: Option<f64>,
+    #[serde(skip)]
+    winners: usize,
     /// The campaign's cost.
     pub cost: Option<Money>,
     /// `(revenue − cost) / cost`.
@@ -52,8 +64,29 @@ pub struct AttributionReport {
 }
 
 impl AttributionRow {
-    fn add(&mut self, activity: &Activity, customers: &CustomerActivity, period: &Period) {
+    fn add(
+        &mut self,
+        customer: CustomerId,
+        activity: &Activity,
+        customers: &CustomerActivity,
+        deals: &Deals,
+        period: &Period,
+    ) {
         self.leads += 1;
+        let mut won_any = false;
+        for deal in deals.for_customer(customer) {
+            for visit in &deal.visits {
+                if let Some((at, StageExit::Won)) = visit.left {
+                    if period.contains(at) {
+                        self.deals_won += 1;
+                        self.won_value
+                            .add(visit.amount_on_leaving.unwrap_or(visit.amount));
+                        won_any = true;
+                    }
+                }
+            }
+        }
+        self.winners += usize::from(won_any);
         let orders: Vec<_> = activity
             .orders
             .iter()
@@ -84,7 +117,7 @@ impl AttributionRow {
 
 impl AttributionReport {
     /// The report of the contacts first touched during `period`.
-    pub fn compute(customers: &CustomerActivity, period: Period) -> Self {
+    pub fn compute(customers: &CustomerActivity, deals: &Deals, period: Period) -> Self {
         let mut by_source: BTreeMap<String, AttributionRow> = BTreeMap::new();
         let mut by_campaign: BTreeMap<CampaignId, AttributionRow> = customers
             .campaigns()
@@ -97,7 +130,7 @@ impl AttributionReport {
                 (c.campaign_id, row)
             })
             .collect();
-        for (_, activity) in customers.customers() {
+        for (customer, activity) in customers.customers() {
             let (Some(source), Some(at)) = (&activity.source, activity.source_at) else {
                 continue;
             };
@@ -111,12 +144,16 @@ impl AttributionReport {
                     name,
                     ..AttributionRow::default()
                 })
-                .add(activity, customers, &period);
+                .add(*customer, activity, customers, deals, &period);
             if let Some(row) = source.campaign.and_then(|c| by_campaign.get_mut(&c)) {
-                row.add(activity, customers, &period);
+                row.add(*customer, activity, customers, deals, &period);
             }
         }
         let mut by_campaign: Vec<AttributionRow> = by_campaign.into_values().collect();
+        let mut by_source: Vec<AttributionRow> = by_source.into_values().collect();
+        for row in by_source.iter_mut().chain(by_campaign.iter_mut()) {
+            row.win_rate = ratio(row.winners, row.leads);
+        }
         for row in &mut by_campaign {
             if let Some(cost) = row.cost.filter(|c| c.minor > 0) {
                 let revenue = row.revenue.get(cost.currency).minor;
@@ -126,7 +163,7 @@ impl AttributionReport {
         by_campaign.sort_by(|a, b| a.name.cmp(&b.name));
         Self {
             period,
-            by_source: by_source.into_values().collect(),
+            by_source,
             by_campaign,
         }
     }
@@ -139,6 +176,9 @@ fn cells(r: &AttributionRow) -> Vec<Cell> {
         Cell::count(r.converted),
         Cell::count(r.orders),
         Cell::text(r.revenue.to_string()),
+        Cell::count(r.deals_won),
+        Cell::text(r.won_value.to_string()),
+        Cell::percent(r.win_rate),
         r.cost.map_or(Cell::Empty, |c| Cell::text(c.to_string())),
         Cell::percent(r.roi),
     ]
@@ -152,6 +192,9 @@ impl Tabular for AttributionReport {
             "converted",
             "orders",
             "revenue",
+            "deals won",
+            "won value",
+            "win rate %",
             "cost",
             "roi %",
         ];

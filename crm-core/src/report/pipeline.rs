@@ -73,7 +73,25 @@ pub struct ForecastMonth {
     pub weighted: Totals,
 }
 
+/// Deals opened, won and lost in one bucket, or by one owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DealCounts {
+    /// The bucket's label, or the owner's id.
+    pub group: String,
+    /// Deals opened.
+    pub opened: usize,
+    /// Deals won (each win counts).
+    pub won: usize,
+    /// Deals lost.
+    pub lost: usize,
+    /// Amounts won, per currency.
+    pub won_amount: Totals,
+}
+
 /// How a pipeline's deals flowed during a period.
+///
+/// `by_bucket` and `by_owner` count each opening, win and loss in the bucket it happened in
+/// (a deal won, reopened and won again counts twice), the owner being the deal's owner now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PipelineReport {
     /// The pipeline.
@@ -104,6 +122,10 @@ pub struct PipelineReport {
     pub lost_reasons: Vec<LostReason>,
     /// Open deals now, by expected close month, earliest first.
     pub forecast: Vec<ForecastMonth>,
+    /// Opened, won and lost per bucket of the period, in order.
+    pub by_bucket: Vec<DealCounts>,
+    /// Opened, won and lost per deal owner (the owner now), by id.
+    pub by_owner: Vec<DealCounts>,
 }
 
 /// Whether the deal, after entering stage rank `rank` at `visit`, reached a later active stage
@@ -142,7 +164,17 @@ impl PipelineReport {
             conversion: Vec::new(),
             lost_reasons: Vec::new(),
             forecast: Vec::new(),
+            by_bucket: period
+                .spans()
+                .into_iter()
+                .map(|span| DealCounts {
+                    group: span.label,
+                    ..DealCounts::default()
+                })
+                .collect(),
+            by_owner: Vec::new(),
         };
+
         let mut cycles = Vec::new();
         let mut stays: BTreeMap<StageId, Vec<f64>> = BTreeMap::new();
         let mut entered = vec![0usize; active.len()];
@@ -245,8 +277,60 @@ impl PipelineReport {
         lost_reasons.sort_by(|a, b| b.deals.cmp(&a.deals).then_with(|| a.reason.cmp(&b.reason)));
         report.lost_reasons = lost_reasons;
         report.forecast = months.into_values().collect();
+        report.by_owner = count_deals(deals, pipeline_id, &period, &mut report.by_bucket);
         Some(report)
     }
+}
+
+/// Tallies opened, won and lost into `buckets` (by the bucket each happened in) and returns
+/// the same per owner.
+fn count_deals(
+    deals: &Deals,
+    pipeline_id: PipelineId,
+    period: &Period,
+    buckets: &mut [DealCounts],
+) -> Vec<DealCounts> {
+    let mut owners: BTreeMap<String, DealCounts> = BTreeMap::new();
+    for deal in deals.in_pipeline(pipeline_id) {
+        let owner = deal.terms.owner.to_string();
+        let mut moments = vec![(deal.opened_at, Step::Opened)];
+        for visit in &deal.visits {
+            let amount = visit.amount_on_leaving.unwrap_or(visit.amount);
+            match visit.left {
+                Some((at, StageExit::Won)) => moments.push((at, Step::Won(amount))),
+                Some((at, StageExit::Lost)) => moments.push((at, Step::Lost)),
+                _ => {}
+            }
+        }
+        for (at, step) in moments {
+            let Some(label) = period.label_of(at) else {
+                continue;
+            };
+            let by_owner = owners.entry(owner.clone()).or_insert_with(|| DealCounts {
+                group: owner.clone(),
+                ..DealCounts::default()
+            });
+            let by_bucket = buckets.iter_mut().find(|b| b.group == label);
+            for row in std::iter::once(by_owner).chain(by_bucket) {
+                match step {
+                    Step::Opened => row.opened += 1,
+                    Step::Won(amount) => {
+                        row.won += 1;
+                        row.won_amount.add(amount);
+                    }
+                    Step::Lost => row.lost += 1,
+                }
+            }
+        }
+    }
+    owners.into_values().collect()
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Opened,
+    Won(crate::money::Money),
+    Lost,
 }
 
 /// The reason of the loss that ended visit `i`. Only the latest loss's reason is kept on the
@@ -419,6 +503,32 @@ impl Tabular for PipelineReport {
                 })
                 .collect(),
         };
-        vec![summary, stages, reasons, forecast]
+        let counts = |title: &str, first: &'static str, rows: &[DealCounts]| Table {
+            title: title.to_owned(),
+            headers: vec![first, "opened", "won", "lost", "won amount"],
+            rows: rows
+                .iter()
+                .map(|c| {
+                    [
+                        vec![
+                            Cell::text(&c.group),
+                            Cell::count(c.opened),
+                            Cell::count(c.won),
+                            Cell::count(c.lost),
+                        ],
+                        totals_cells(&c.won_amount),
+                    ]
+                    .concat()
+                })
+                .collect(),
+        };
+        vec![
+            summary,
+            counts("Deals per bucket", "bucket", &self.by_bucket),
+            counts("Deals per owner", "owner", &self.by_owner),
+            stages,
+            reasons,
+            forecast,
+        ]
     }
 }
