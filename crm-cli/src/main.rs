@@ -4,8 +4,30 @@
 //! import, a fault found by `verify`, a store that cannot be opened), 2 for a wrong command
 //! line (from clap).
 
+/// `println!` for command output: a reader that goes away (`crm export | head`) ends the
+/// program quietly, with the status a shell gives a process killed by SIGPIPE, instead of a
+/// panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::print_line(&format!($($arg)*))
+    };
+}
+
 mod commands;
 mod progress;
+
+/// Writes `text` and a newline to standard output; see `say!`.
+pub(crate) fn print_line(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("crm: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
 
 use std::path::PathBuf;
 use std::process::ExitCode;

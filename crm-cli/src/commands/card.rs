@@ -30,6 +30,6 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
         eprintln!("crm: no customer matches {:?}", args.query);
         return Ok(ExitCode::FAILURE);
     }
-    println!("{}", cards.join("\n"));
+    say!("{}", cards.join("\n"));
     Ok(ExitCode::SUCCESS)
 }

@@ -431,7 +431,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
         let seconds = started.elapsed().as_secs_f64();
         timing.push(format!("wrote {events} events ({commands} commands, then an fsync) in {seconds:.2} s: {:.0} events/s", events as f64 / seconds.max(1e-9)));
     } else {
-        println!(
+        say!(
             "The store in {} already holds the demo; reading it back.\n",
             dir.display()
         );
@@ -477,9 +477,9 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
             render(&sales, Format::Table)?
         ))
     })?;
-    println!("{text}");
+    say!("{text}");
     for line in timing {
-        println!("{line}");
+        say!("{line}");
     }
     Ok(ExitCode::SUCCESS)
 }

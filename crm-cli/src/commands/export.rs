@@ -17,7 +17,29 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
     let store = open(dir)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    crm::log::export(&store, &mut out, args.from, 1024).await?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    let written = crm::log::export(&store, &mut out, args.from, 1024)
+        .await
+        .and_then(|_| {
+            out.flush()
+                .map_err(|e| crm::store::StoreError::Backend(Box::new(e)))
+        });
+    match written {
+        Err(crm::store::StoreError::Backend(e)) if broken_pipe(e.as_ref()) => {
+            // The reader went away (`crm export | head`): stop quietly, as SIGPIPE would.
+            Ok(ExitCode::from(141))
+        }
+        other => other.map(|()| ExitCode::SUCCESS).map_err(Into::into),
+    }
+}
+
+/// Whether writing failed because the reader went away.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let kind = e
+        .downcast_ref::<std::io::Error>()
+        .map(std::io::Error::kind)
+        .or_else(|| {
+            e.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        });
+    kind == Some(std::io::ErrorKind::BrokenPipe)
 }

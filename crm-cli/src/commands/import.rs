@@ -77,7 +77,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
     let report = result?;
     store.flush()?;
     let seconds = started.elapsed().as_secs_f64();
-    println!(
+    say!(
         "imported {} events ({} already present, {} lines set aside) from {} lines in {:.1} s: {:.0} events/s",
         report.imported,
         report.already_present,

@@ -31,7 +31,7 @@ pub async fn run(dir: &Path) -> Result<ExitCode, Failure> {
     }
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    println!(
+    say!(
         "replayed {count} events into {} cards, {} deals, {} tasks in {seconds:.1} s: {:.0} events/s",
         views.cards.len(),
         views.deals.len(),

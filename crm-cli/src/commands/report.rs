@@ -100,6 +100,6 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
             ),
         }
     })?;
-    print!("{text}");
+    say!("{}", text.trim_end_matches('\n'));
     Ok(ExitCode::SUCCESS)
 }

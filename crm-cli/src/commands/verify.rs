@@ -7,7 +7,7 @@ use super::{open, Failure};
 
 pub fn run(dir: &Path) -> Result<ExitCode, Failure> {
     let report = open(dir)?.verify()?;
-    println!("{report}");
+    say!("{report}");
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
