@@ -17,9 +17,7 @@ use crm::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
 use crm::domain::interaction::{
     Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
 };
-use crm::domain::order::terms::{
-    CancelReason, OrderCheck, OrderLine, PaymentMethod, PlaceOrder, SalesChannel,
-};
+use crm::domain::order::terms::{CancelReason, OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
 use crm::domain::order::OrderCommand;
 use crm::event::Actor;
 use crm::ids::{ContactId, CustomerId, FeedbackId, InteractionId, OrderId, UserId};
@@ -93,28 +91,14 @@ impl Day<'_> {
         order_id: OrderId,
         total: Money,
     ) -> Result<(), Failure> {
-        let steps: Vec<OrderCommand> = vec![
-            OrderCommand::ReceivePayment {
-                order_id,
-                amount: total,
-                method: PaymentMethod::Card,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::CustomerData,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::Stock,
-            },
-            OrderCommand::StartPreparation { order_id },
-            OrderCommand::Ship {
-                order_id,
-                carrier: "Correos Express".into(),
-                tracking_number: Some(format!("CE{}", &order_id.to_string()[..8])),
-                estimated_delivery: Some(when.date_naive() + TimeDelta::days(1)),
-            },
-        ];
+        let mut steps =
+            OrderCommand::pay_and_prepare(order_id, total, PaymentMethod::Card).to_vec();
+        steps.push(OrderCommand::Ship {
+            order_id,
+            carrier: "Correos Express".into(),
+            tracking_number: Some(format!("CE{}", &order_id.to_string()[..8])),
+            estimated_delivery: Some(when.date_naive() + TimeDelta::days(1)),
+        });
         for (hour, step) in steps.into_iter().enumerate() {
             self.at(when + TimeDelta::hours(hour as i64), step).await?;
         }

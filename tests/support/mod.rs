@@ -185,9 +185,7 @@ pub mod shop {
     use crm::domain::interaction::{
         Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
     };
-    use crm::domain::order::terms::{
-        OrderCheck, OrderLine, PaymentMethod, PlaceOrder, SalesChannel,
-    };
+    use crm::domain::order::terms::{OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
     use crm::domain::order::OrderCommand;
     use crm::ids::{CampaignId, CustomerId, FeedbackId, InteractionId, OrderId};
     use crm::money::{Currency, Money};
@@ -244,29 +242,16 @@ pub mod shop {
     /// Everything from payment in full to delivery, for an order of `total` minor units.
     pub fn fulfil(n: u128, total: i64) -> Vec<OrderCommand> {
         let order_id = order(n);
-        vec![
-            OrderCommand::ReceivePayment {
-                order_id,
-                amount: eur(total),
-                method: PaymentMethod::Card,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::CustomerData,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::Stock,
-            },
-            OrderCommand::StartPreparation { order_id },
-            OrderCommand::Ship {
-                order_id,
-                carrier: "Correos".into(),
-                tracking_number: Some(format!("PK{n:04}")),
-                estimated_delivery: None,
-            },
-            OrderCommand::Deliver { order_id },
-        ]
+        let mut steps =
+            OrderCommand::pay_and_prepare(order_id, eur(total), PaymentMethod::Card).to_vec();
+        steps.push(OrderCommand::Ship {
+            order_id,
+            carrier: "Correos".into(),
+            tracking_number: Some(format!("PK{n:04}")),
+            estimated_delivery: None,
+        });
+        steps.push(OrderCommand::Deliver { order_id });
+        steps
     }
 
     fn call(n: u128, customer: CustomerId, subject: &str, outcome: Outcome) -> Command {

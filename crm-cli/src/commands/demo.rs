@@ -17,9 +17,7 @@ use crm::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
 use crm::domain::interaction::{
     Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
 };
-use crm::domain::order::terms::{
-    CancelReason, OrderCheck, OrderLine, PaymentMethod, PlaceOrder, SalesChannel,
-};
+use crm::domain::order::terms::{CancelReason, OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
 use crm::domain::order::OrderCommand;
 use crm::domain::pipeline::{ActionKind, PipelineCommand, StageDefinition};
 use crm::event::Actor;
@@ -170,22 +168,7 @@ impl Shop<'_> {
                 .await;
         }
         let paid = at + Duration::hours(1 + self.dice.roll(30) as i64);
-        let steps = [
-            OrderCommand::ReceivePayment {
-                order_id,
-                amount: total,
-                method: PaymentMethod::Card,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::CustomerData,
-            },
-            OrderCommand::PassCheck {
-                order_id,
-                check: OrderCheck::Stock,
-            },
-            OrderCommand::StartPreparation { order_id },
-        ];
+        let steps = OrderCommand::pay_and_prepare(order_id, total, PaymentMethod::Card);
         for step in steps {
             self.run(paid, owner, step).await?;
         }

@@ -266,6 +266,19 @@ impl CustomerCards {
         self.companies.iter().map(|(id, r)| (*id, r))
     }
 
+    /// The customer whose card `customer`'s activity counts on: the contact it was merged
+    /// into, or itself.
+    pub fn survivor(&self, customer: CustomerId) -> CustomerId {
+        match customer {
+            CustomerId::Contact(id) => self
+                .contacts
+                .get(&id)
+                .and_then(|c| c.merged_into)
+                .map_or(customer, CustomerId::Contact),
+            company => company,
+        }
+    }
+
     /// The contacts merged into this one.
     pub fn merged_from(&self, contact_id: ContactId) -> Vec<ContactId> {
         self.merged_from

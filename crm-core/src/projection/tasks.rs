@@ -105,24 +105,6 @@ impl Tasks {
         all
     }
 
-    /// Every user with open tasks.
-    pub fn assignees(&self) -> Vec<UserId> {
-        let mut users: Vec<UserId> = self
-            .by_assignee
-            .iter()
-            .filter(|(_, ids)| {
-                ids.iter().any(|id| {
-                    self.tasks
-                        .get(id)
-                        .is_some_and(|t| t.status == TaskStatus::Open)
-                })
-            })
-            .map(|(user, _)| *user)
-            .collect();
-        users.sort_unstable();
-        users
-    }
-
     fn open_lines(&self, ids: Option<&BTreeSet<TaskId>>, at: DateTime<Utc>) -> Vec<TaskLine> {
         let mut lines: Vec<TaskLine> = ids
             .into_iter()

@@ -132,14 +132,7 @@ impl CustomersReport {
         let survivors: BTreeSet<CustomerId> = views
             .activity
             .customers()
-            .map(|(c, _)| match c {
-                CustomerId::Contact(id) => views
-                    .cards
-                    .contact(*id)
-                    .and_then(|card| card.merged_into)
-                    .map_or(*c, CustomerId::Contact),
-                company => *company,
-            })
+            .map(|(c, _)| views.cards.survivor(*c))
             .collect();
         let customers: Vec<Customer> = survivors
             .into_iter()

@@ -16,7 +16,6 @@ use serde::Serialize;
 use super::render::{Cell, Table, Tabular};
 use super::Period;
 use crate::domain::feedback::Score;
-use crate::ids::CustomerId;
 use crate::projection::Views;
 
 /// Feedback of one group.
@@ -139,7 +138,7 @@ impl SatisfactionReport {
         let mut by_manager: BTreeMap<(bool, String), SatisfactionRow> = BTreeMap::new();
         let mut total = SatisfactionRow::named("total");
         for (customer, activity) in views.activity.customers() {
-            let owner = views.cards.owner(survivor(views, *customer));
+            let owner = views.cards.owner(views.cards.survivor(*customer));
             let manager = owner.map_or_else(|| "unassigned".to_owned(), |u| u.to_string());
             for feedback in &activity.feedback {
                 let Some(label) = period.label_of(feedback.at) else {
@@ -167,18 +166,6 @@ impl SatisfactionReport {
             by_manager,
             total,
         }
-    }
-}
-
-/// The contact a merged contact's feedback counts under.
-fn survivor(views: &Views, customer: CustomerId) -> CustomerId {
-    match customer {
-        CustomerId::Contact(id) => views
-            .cards
-            .contact(id)
-            .and_then(|c| c.merged_into)
-            .map_or(customer, CustomerId::Contact),
-        company => company,
     }
 }
 

@@ -80,6 +80,31 @@ pub enum OrderCommand {
 }
 
 impl OrderCommand {
+    /// The usual way from placed to packed: payment of `amount`, both checks passed, and
+    /// preparation started — in that order.
+    pub fn pay_and_prepare(
+        order_id: OrderId,
+        amount: Money,
+        method: PaymentMethod,
+    ) -> [OrderCommand; 4] {
+        [
+            Self::ReceivePayment {
+                order_id,
+                amount,
+                method,
+            },
+            Self::PassCheck {
+                order_id,
+                check: OrderCheck::CustomerData,
+            },
+            Self::PassCheck {
+                order_id,
+                check: OrderCheck::Stock,
+            },
+            Self::StartPreparation { order_id },
+        ]
+    }
+
     /// The order whose stream this command writes to.
     pub fn order_id(&self) -> OrderId {
         match self {
