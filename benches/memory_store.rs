@@ -25,7 +25,7 @@ const BATCH: u64 = 100;
 fn batches() -> Vec<(StreamId, Vec<NewEvent>)> {
     (0..EVENTS / BATCH)
         .map(|b| {
-            let stream = StreamId::new(format!("bench-{b}")).unwrap();
+            let stream = crm_core::testing::stream(format!("bench-{b}"));
             (
                 stream,
                 (b * BATCH..(b + 1) * BATCH).map(contact_created).collect(),

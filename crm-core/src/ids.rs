@@ -138,22 +138,123 @@ typed_id!(
     CorrelationId, "correlation"
 );
 
+/// The kind of aggregate a stream holds: the part of a stream id before the UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Category {
+    /// `contact-<uuid>`.
+    Contact,
+    /// `company-<uuid>`.
+    Company,
+    /// `pipeline-<uuid>`.
+    Pipeline,
+    /// `deal-<uuid>`.
+    Deal,
+    /// `task-<uuid>`.
+    Task,
+    /// `order-<uuid>`.
+    Order,
+    /// `interaction-<uuid>`.
+    Interaction,
+    /// `campaign-<uuid>`.
+    Campaign,
+    /// `feedback-<uuid>`.
+    Feedback,
+}
+
+impl Category {
+    /// Every category, in declaration order.
+    pub const ALL: [Category; 9] = [
+        Self::Contact,
+        Self::Company,
+        Self::Pipeline,
+        Self::Deal,
+        Self::Task,
+        Self::Order,
+        Self::Interaction,
+        Self::Campaign,
+        Self::Feedback,
+    ];
+
+    /// The name as it appears in stream ids.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Company => "company",
+            Self::Pipeline => "pipeline",
+            Self::Deal => "deal",
+            Self::Task => "task",
+            Self::Order => "order",
+            Self::Interaction => "interaction",
+            Self::Campaign => "campaign",
+            Self::Feedback => "feedback",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The name of one event stream: one stream per aggregate instance, `contact-<uuid>`.
 ///
-/// Stream ids are plain strings so that stores can key on them directly; the typed
-/// constructors (`StreamId::from(contact_id)`) keep the naming scheme in one place.
+/// A stream id is always `<category>-<uuid>`: a known [`Category`] and a UUID in its canonical
+/// lowercase hyphenated form, so one aggregate has exactly one stream name and no stored name
+/// can hold a control character, a newline or a megabyte of text. Every way in checks this
+/// — [`StreamId::new`], deserialization, the typed conversions — so a store can never be
+/// handed a name it could not read back.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct StreamId(String);
 
+/// The longest stream id: the longest category, a dash and a UUID.
+pub const MAX_STREAM_ID_LEN: usize = 48;
+
 impl StreamId {
-    /// A stream id from its textual form. Any non-empty string is a valid stream id.
+    /// A stream id from its textual form, `<category>-<uuid>`.
     pub fn new(name: impl Into<String>) -> Result<Self, InvalidStreamId> {
         let name = name.into();
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(InvalidStreamId(name));
+        match Self::check(&name) {
+            Ok(()) => Ok(Self(name)),
+            Err(reason) => Err(InvalidStreamId {
+                name: shorten(&name),
+                reason,
+            }),
         }
-        Ok(Self(name))
+    }
+
+    /// The stream of aggregate `id` in `category`.
+    pub fn of(category: Category, id: Uuid) -> Self {
+        Self(format!("{category}-{}", id.hyphenated()))
+    }
+
+    fn check(name: &str) -> Result<(), &'static str> {
+        if name.is_empty() {
+            return Err("it is empty");
+        }
+        if name.len() > MAX_STREAM_ID_LEN {
+            return Err("it is longer than any `<category>-<uuid>`");
+        }
+        if name.chars().any(char::is_control) {
+            return Err("it contains a control character");
+        }
+        let (category, id) = name
+            .split_once('-')
+            .ok_or("it is not `<category>-<uuid>`")?;
+        Category::parse(category).ok_or("its category is not one this release knows")?;
+        let uuid = Uuid::try_parse(id).map_err(|_| "its id is not a UUID")?;
+        let mut canonical = Uuid::encode_buffer();
+        if &*uuid.hyphenated().encode_lower(&mut canonical) != id {
+            return Err("its UUID is not in lowercase hyphenated form");
+        }
+        Ok(())
     }
 
     /// The textual form, as stored.
@@ -161,16 +262,66 @@ impl StreamId {
         &self.0
     }
 
-    /// The part before the first `-`: the aggregate kind (`contact`, `company`, ...).
-    pub fn category(&self) -> &str {
-        self.0.split_once('-').map_or(self.0.as_str(), |(c, _)| c)
+    /// The aggregate kind (`contact`, `company`, ...).
+    pub fn category(&self) -> Category {
+        self.0
+            .split_once('-')
+            .and_then(|(c, _)| Category::parse(c))
+            // Checked on construction; never taken.
+            .unwrap_or(Category::Contact)
+    }
+
+    /// The aggregate's id: the UUID after the category.
+    pub fn uuid(&self) -> Uuid {
+        self.0
+            .split_once('-')
+            .and_then(|(_, id)| Uuid::try_parse(id).ok())
+            // Checked on construction; never taken.
+            .unwrap_or_default()
     }
 }
 
-/// A stream name that is empty or contains control characters.
+/// At most this much of a refused value is repeated in an error message.
+const QUOTED: usize = 64;
+
+/// `text` cut to [`QUOTED`] characters, marked when cut: a 100 KB bad value is not repeated
+/// in full in an error message.
+pub(crate) fn shorten(text: &str) -> String {
+    match text.char_indices().nth(QUOTED) {
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+/// A stream name that is not `<category>-<uuid>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid stream id {0:?}: must be non-empty and free of control characters")]
-pub struct InvalidStreamId(pub String);
+#[error("invalid stream id {name:?}: {reason}; a stream id is `<category>-<uuid>`, such as `contact-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d`")]
+pub struct InvalidStreamId {
+    /// The refused name (shortened when long).
+    pub name: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl TryFrom<String> for StreamId {
+    type Error = InvalidStreamId;
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Self::new(name)
+    }
+}
+
+impl From<StreamId> for String {
+    fn from(stream: StreamId) -> Self {
+        stream.0
+    }
+}
+
+impl FromStr for StreamId {
+    type Err = InvalidStreamId;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
 
 impl fmt::Display for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -185,25 +336,25 @@ impl fmt::Debug for StreamId {
 }
 
 macro_rules! stream_of {
-    ($($id:ident => $category:literal),* $(,)?) => {$(
+    ($($id:ident => $category:ident),* $(,)?) => {$(
         impl From<$id> for StreamId {
             fn from(id: $id) -> Self {
-                Self(format!(concat!($category, "-{}"), id))
+                Self::of(Category::$category, id.0)
             }
         }
     )*};
 }
 
 stream_of! {
-    ContactId => "contact",
-    CompanyId => "company",
-    PipelineId => "pipeline",
-    DealId => "deal",
-    TaskId => "task",
-    OrderId => "order",
-    InteractionId => "interaction",
-    CampaignId => "campaign",
-    FeedbackId => "feedback",
+    ContactId => Contact,
+    CompanyId => Company,
+    PipelineId => Pipeline,
+    DealId => Deal,
+    TaskId => Task,
+    OrderId => Order,
+    InteractionId => Interaction,
+    CampaignId => Campaign,
+    FeedbackId => Feedback,
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.
@@ -257,13 +408,40 @@ mod tests {
             stream.as_str(),
             "contact-00000000-0000-0000-0000-000000000000"
         );
-        assert_eq!(stream.category(), "contact");
+        assert_eq!(stream.category(), Category::Contact);
+        assert_eq!(stream.uuid(), Uuid::nil());
     }
 
     #[test]
-    fn empty_stream_ids_are_rejected() {
-        assert!(StreamId::new("").is_err());
-        assert!(StreamId::new("a\nb").is_err());
+    fn only_category_dash_canonical_uuid_is_a_stream_id() {
+        let good = "deal-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d";
+        assert!(StreamId::new(good).is_ok());
+        for bad in [
+            "",
+            "a\nb",
+            "contact-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d\u{1}",
+            "contact-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9\0",
+            "robot-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d",
+            "contact-7",
+            "contact-0190C7A4-2F3E-7B4C-9D1A-3E5F6A7B8C9D",
+            "contact-0190c7a42f3e7b4c9d1a3e5f6a7b8c9d",
+            "contact",
+        ] {
+            assert!(StreamId::new(bad).is_err(), "{bad:?} was accepted");
+        }
+        let long = "contact-".to_owned() + &"x".repeat(100_000);
+        let err = StreamId::new(long).unwrap_err();
+        assert!(err.to_string().len() < 400, "{err}");
+    }
+
+    #[test]
+    fn stream_ids_are_checked_when_deserialized() {
+        let ok: Result<StreamId, _> =
+            serde_json::from_str("\"task-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d\"");
+        assert!(ok.is_ok());
+        let bad: Result<StreamId, _> =
+            serde_json::from_str("\"contact-0190c7a4-2f3e-7b4c-9d1a-3e5f6a7b8c9d\\u0001\"");
+        assert!(bad.is_err());
     }
 
     #[test]

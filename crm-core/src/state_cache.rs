@@ -71,7 +71,7 @@ mod tests {
     use crate::domain::contact::Contact;
 
     fn stream(n: u32) -> StreamId {
-        StreamId::new(format!("contact-{n}")).unwrap()
+        crate::testing::stream(n)
     }
 
     #[test]

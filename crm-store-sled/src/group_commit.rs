@@ -189,7 +189,6 @@ impl Drop for GroupCommit {
 mod tests {
     use super::*;
     use crm_core::event::NewEvent;
-    use crm_core::ids::StreamId;
     use crm_core::store::ExpectedVersion;
     use crm_core::testing::conformance::sample_event;
     use std::sync::atomic::AtomicUsize;
@@ -200,7 +199,7 @@ mod tests {
     }
 
     fn append(stream: &str, expected: ExpectedVersion, event: &NewEvent) -> Append {
-        let stream = StreamId::new(stream).unwrap();
+        let stream = crm_core::testing::stream(stream);
         Append::prepare(&stream, expected, vec![event.clone()], chrono::Utc::now()).unwrap()
     }
 

@@ -105,18 +105,18 @@ mod tests {
     fn keys_round_trip_and_sort_numerically() {
         assert!(event(2) < event(10));
         assert_eq!(position_of(&event(77)), Some(77));
-        let stream = StreamId::new("contact-1").unwrap();
+        let stream = crm_core::testing::stream(1);
         let key = stream_entry(&stream, 300);
-        assert_eq!(parse_stream_entry(&key), Some(("contact-1", 300)));
+        assert_eq!(parse_stream_entry(&key), Some((stream.as_str(), 300)));
         assert!(stream_entry(&stream, 9) < stream_entry(&stream, 10));
         let value = id_entry(5, 6, &stream);
-        assert_eq!(parse_id_entry(&value), Some((5, 6, "contact-1")));
+        assert_eq!(parse_id_entry(&value), Some((5, 6, stream.as_str())));
     }
 
     #[test]
     fn one_stream_prefix_never_covers_another() {
-        let a = stream_prefix(&StreamId::new("contact-1").unwrap());
-        let b = stream_entry(&StreamId::new("contact-12").unwrap(), 1);
+        let a = stream_prefix(&crm_core::testing::stream(1));
+        let b = stream_entry(&crm_core::testing::stream(12), 1);
         assert!(!b.starts_with(&a));
     }
 

@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn a_record_round_trips() {
         let new = sample_event(7);
-        let stream = StreamId::new("contact-7").unwrap();
+        let stream = crm_core::testing::stream(7);
         let at = DateTime::from_timestamp(1_800_000_000, 123_000).unwrap();
         let record = encode(&stream, 3, at, &encode_body(&new).unwrap());
         let back = decode(42, &record).unwrap();
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn damage_is_described_not_panicked_on() {
-        let record = encode(&StreamId::new("s").unwrap(), 1, Utc::now(), b"{}");
+        let record = encode(&crm_core::testing::stream("s"), 1, Utc::now(), b"{}");
         assert!(decode(1, &[]).unwrap_err().contains("empty"));
         assert!(decode(1, &[9]).unwrap_err().contains("format 9"));
         assert!(decode(1, &record[..10]).unwrap_err().contains("truncated"));

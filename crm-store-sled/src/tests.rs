@@ -8,7 +8,7 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
 }
 
 fn stream(name: &str) -> StreamId {
-    StreamId::new(name).unwrap()
+    crm_core::testing::stream(name)
 }
 
 fn filled(dir: &Path) -> SledStore {
@@ -133,11 +133,17 @@ fn verify_finds_broken_indexes_and_gaps() {
     let text = report.to_string();
     assert_eq!(report.events, 5);
     assert!(
-        text.contains("stream b version 1: the index does not point at position 3"),
+        text.contains(&format!(
+            "stream {} version 1: the index does not point at position 3",
+            stream("b")
+        )),
         "{text}"
     );
     assert!(
-        text.contains("stream b version 9: points at position 100, which holds no event"),
+        text.contains(&format!(
+            "stream {} version 9: points at position 100, which holds no event",
+            stream("b")
+        )),
         "{text}"
     );
     assert!(
@@ -148,7 +154,10 @@ fn verify_finds_broken_indexes_and_gaps() {
         "{text}"
     );
     assert!(
-        text.contains("stream a version 4: points at position 6, which holds no event"),
+        text.contains(&format!(
+            "stream {} version 4: points at position 6, which holds no event",
+            stream("a")
+        )),
         "{text}"
     );
     assert!(

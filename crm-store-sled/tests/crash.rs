@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crm_core::event::NewEvent;
-use crm_core::ids::{EventId, StreamId};
+use crm_core::ids::{ContactId, EventId, StreamId};
 use crm_core::store::{EventStore, ExpectedVersion};
 use crm_core::testing::conformance::sample_event;
 use crm_store_sled::SledStore;
@@ -26,7 +26,7 @@ fn batch_size(n: u64) -> u64 {
 }
 
 fn stream(n: u64) -> StreamId {
-    StreamId::new(format!("crash-{n}")).unwrap()
+    StreamId::from(ContactId::from_uuid(uuid::Uuid::from_u128(u128::from(n))))
 }
 
 fn event_id(n: u64, i: u64) -> EventId {
@@ -115,18 +115,18 @@ fn acknowledged_batches_survive_sigkill() {
                 "after kill {round}: acknowledged batch {n} is not intact"
             );
         }
-        let mut per_stream: BTreeMap<String, u64> = BTreeMap::new();
+        let mut per_stream: BTreeMap<u64, u64> = BTreeMap::new();
         let mut from = 1;
         loop {
             let page = block_on(store.read_all(from, 1000)).unwrap();
             let Some(last) = page.last() else { break };
             from = last.position + 1;
             for event in &page {
-                *per_stream.entry(event.stream.to_string()).or_default() += 1;
+                let n = u64::try_from(event.stream.uuid().as_u128()).unwrap();
+                *per_stream.entry(n).or_default() += 1;
             }
         }
-        for (name, count) in per_stream {
-            let n: u64 = name.trim_start_matches("crash-").parse().unwrap();
+        for (n, count) in per_stream {
             assert_eq!(
                 count,
                 batch_size(n),

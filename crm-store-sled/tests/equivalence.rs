@@ -69,7 +69,7 @@ proptest! {
             clock.advance(chrono::TimeDelta::seconds(1));
             let (stream, expected, events) = match op {
                 Op::Append { stream, expected, size } => {
-                    let stream = StreamId::new(format!("s-{stream}")).unwrap();
+                    let stream = crm_core::testing::stream(stream);
                     let events = (0..u64::from(size)).map(|i| sample_event(n as u64 * 10 + i)).collect();
                     (stream, expected, events)
                 }

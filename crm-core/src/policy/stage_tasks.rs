@@ -121,7 +121,7 @@ mod tests {
     use crate::domain::deal::events::{DealOpened, DealOwnerChanged, DealStageChanged};
     use crate::domain::pipeline::events::PipelineDefined;
     use crate::event::{Actor, Metadata};
-    use crate::ids::{ContactId, EventId, StreamId};
+    use crate::ids::{ContactId, EventId};
     use crate::money::{Currency, Money};
     use crate::testing::sales;
     use chrono::TimeZone;
@@ -130,7 +130,7 @@ mod tests {
         let at = chrono::Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
         RecordedEvent {
             id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
-            stream: StreamId::new("deal-x").unwrap(),
+            stream: crate::testing::stream("deal-x"),
             version: position,
             position,
             occurred_at: at,

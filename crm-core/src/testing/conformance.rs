@@ -38,7 +38,7 @@ pub async fn run_all<S: EventStore>(mut new_store: impl FnMut() -> S) {
 }
 
 fn stream(name: &str) -> StreamId {
-    StreamId::new(format!("conformance-{name}")).unwrap_or_else(|e| panic!("{e}"))
+    super::stream(format!("conformance-{name}"))
 }
 
 fn at(second: i64) -> DateTime<Utc> {

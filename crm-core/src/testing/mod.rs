@@ -9,3 +9,11 @@ pub mod shop;
 pub mod strategies;
 
 pub use given::{given, Given, Then};
+
+use crate::ids::{ContactId, StreamId};
+
+/// A contact stream named after `name` (the same name always gives the same stream), for
+/// tests and benchmarks that need many distinct, valid streams.
+pub fn stream(name: impl std::fmt::Display) -> StreamId {
+    StreamId::from(ContactId::derived("test", &name.to_string()))
+}
