@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use crm::event::{NewEvent, RecordedEvent};
-use crm::ids::{EventId, StreamId};
+use crm::ids::EventId;
 use crm::projection::{CustomerCards, Projection};
 use crm::store::{EventStore, ExpectedVersion};
 use crm::{Durability, SledOptions, SledStore};
-use crm_core::testing::stream;
+use crm_core::testing::stream as named_stream;
 use fixtures::{at, contact_created, for_each_page};
 use futures::executor::block_on;
 
@@ -55,7 +55,7 @@ fn fresh_batch(counter: &AtomicU64, size: u64) -> Vec<NewEvent> {
 fn raw_value(event: &NewEvent, position: u64) -> Vec<u8> {
     serde_json::to_vec(&RecordedEvent {
         id: event.id,
-        stream: stream("raw"),
+        stream: named_stream("raw"),
         version: position,
         position,
         occurred_at: event.occurred_at,
@@ -81,7 +81,7 @@ fn append(c: &mut Criterion) {
                     || fresh_batch(&counter, size),
                     |events| {
                         stream += 1;
-                        let s = stream(format!("s-{stream}"));
+                        let s = named_stream(format!("s-{stream}"));
                         block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap()
                     },
                     criterion::BatchSize::SmallInput,
@@ -129,7 +129,7 @@ fn concurrent_durable(
     std::thread::scope(|scope| {
         for _ in 0..writers {
             scope.spawn(|| {
-                let s = stream(format!("w-{}", counter.fetch_add(1, Ordering::Relaxed)));
+                let s = named_stream(format!("w-{}", counter.fetch_add(1, Ordering::Relaxed)));
                 for v in 0..per_writer {
                     let events = fresh_batch(counter, 1);
                     block_on(store.append(&s, ExpectedVersion::Exact(v), events)).unwrap();
@@ -203,7 +203,7 @@ fn replay(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir, buffered());
     for b in 0..REPLAYED / 100 {
-        let s = stream(format!("r-{b}"));
+        let s = named_stream(format!("r-{b}"));
         let events: Vec<NewEvent> = (b * 100..(b + 1) * 100).map(contact_created).collect();
         block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap();
     }
