@@ -153,6 +153,7 @@ fn skip_invalid_sets_lines_aside_and_goes_on() {
         ImportOptions {
             batch: 10,
             skip_invalid: true,
+            ..ImportOptions::default()
         },
         |r| rejected.push((r.line, r.reason.to_owned())),
         |_| {},

@@ -449,6 +449,11 @@ impl<S: EventStore> Crm<S> {
         for _ in 0..attempts {
             let (mut state, version) = self.load::<A>(id).await?;
             let events = state.decide(command)?;
+            // The same check an imported line meets: a decider can never write what an
+            // import would refuse.
+            for event in &events {
+                crate::validate::check(&stream, occurred_at, event)?;
+            }
             if events.is_empty() {
                 return Ok(Executed {
                     stream,

@@ -263,7 +263,7 @@ impl<'de> Visitor<'de> for EventVisitor {
 
 /// Who or what caused a change: a person, or a source such as an import or an automation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Actor {
     /// A person using the CRM.
@@ -304,6 +304,7 @@ impl fmt::Display for Actor {
 
 /// Who caused an event and what it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Metadata {
     /// Who or what made the change.
     pub actor: Actor,

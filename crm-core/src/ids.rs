@@ -284,10 +284,15 @@ impl StreamId {
 /// At most this much of a refused value is repeated in an error message.
 const QUOTED: usize = 64;
 
-/// `text` cut to [`QUOTED`] characters, marked when cut: a 100 KB bad value is not repeated
-/// in full in an error message.
+/// `text` cut to 64 characters, marked when cut: a 100 KB bad value is not repeated in full in
+/// an error message.
 pub(crate) fn shorten(text: &str) -> String {
-    match text.char_indices().nth(QUOTED) {
+    shorten_to(text, QUOTED)
+}
+
+/// `text` cut to `max` characters, marked when cut.
+pub(crate) fn shorten_to(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
         Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
         None => text.to_owned(),
     }

@@ -25,6 +25,7 @@ pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod upcast;
+pub mod validate;
 
 pub use crate::crm::{Command, Crm, CrmOptions, Executed, Request};
 pub use error::Error;

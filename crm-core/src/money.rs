@@ -30,6 +30,11 @@ impl Currency {
         ]))
     }
 
+    /// Whether ISO 4217 lists this code (as a current currency, a fund or a precious metal).
+    pub fn is_iso(&self) -> bool {
+        ISO_4217.split(' ').any(|code| code.as_bytes() == self.0)
+    }
+
     /// The three-letter code.
     pub fn code(&self) -> &str {
         // Constructed from ASCII letters only, so this never falls back.
@@ -69,8 +74,19 @@ impl fmt::Debug for Currency {
     }
 }
 
+/// The codes of ISO 4217's list one (current currencies and funds), space-separated.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND \
+BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF \
+DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR \
+IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA \
+MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR \
+PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB \
+TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU \
+XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG ZWL";
+
 /// An amount of money in minor units (cents for EUR, centavos for BRL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Money {
     /// Minor units; negative for refunds and credits.
     pub minor: i64,

@@ -54,6 +54,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
     let options = ImportOptions {
         batch: args.batch,
         skip_invalid: rejects.is_some(),
+        ..ImportOptions::default()
     };
     let result = import(
         &store,
@@ -61,7 +62,10 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
         options,
         |rejected| {
             if let Some(file) = rejects.as_mut() {
-                if let Err(e) = writeln!(file, "{}", rejected.text) {
+                if let Err(e) = file
+                    .write_all(rejected.bytes)
+                    .and_then(|()| file.write_all(b"\n"))
+                {
                     write_error.get_or_insert(e);
                 }
             }
@@ -74,8 +78,9 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
     if let Some(e) = write_error {
         return Err(format!("could not write the rejected lines: {e}").into());
     }
-    let report = result?;
+    // Flushed whatever happened: every line before a bad one is committed, and stays so.
     store.flush()?;
+    let report = result?;
     let seconds = started.elapsed().as_secs_f64();
     say!(
         "imported {} events ({} already present, {} lines set aside) from {} lines in {:.1} s: {:.0} events/s",

@@ -12,6 +12,7 @@ use crate::normalize::{self, Country};
 
 /// A person's name. Together the parts must hold at least one letter or digit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PersonName {
     /// Given (first) name.
     pub given: String,
@@ -38,6 +39,7 @@ impl PersonName {
 
 /// A phone number as typed, with the country that national-format numbers belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Phone {
     /// As typed: "+34 600-12-34-56".
     pub number: String,
@@ -66,6 +68,7 @@ impl Phone {
 
 /// A postal address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Address {
     /// Street and number.
     pub line1: String,
@@ -88,6 +91,7 @@ pub struct Address {
 /// A person's personal data, kept apart from the rest of a contact's history so that erasure
 /// can later make exactly this unreadable.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PersonalData {
     /// Name.
     pub name: PersonName,
@@ -124,6 +128,7 @@ pub enum DocumentKind {
 
 /// A document kept elsewhere (a file store, an ERP), referenced from a customer card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentRef {
     /// Chosen by the caller; attaching the same id twice is a no-op.
     pub document_id: DocumentId,
@@ -298,6 +303,7 @@ pub(crate) fn field_diff(
 
 /// What identifies and reaches an organization.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyDetails {
     /// The name people use.
     pub name: String,

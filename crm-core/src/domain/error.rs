@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::ids::{
     CampaignId, CompanyId, ContactId, DealId, DocumentId, FeedbackId, InteractionId, OrderId,
-    PipelineId, StageId, TaskId,
+    PipelineId, StageId, StreamId, TaskId,
 };
 use crate::money::{Currency, Money};
 
@@ -429,5 +429,34 @@ pub enum DomainError {
     UnknownSender {
         /// The message's id in its source system.
         message_id: String,
+    },
+    /// An event was meant for another stream than its aggregate's: a `ContactCreated` in a
+    /// deal's stream, or in another contact's. No command produces this; an import can.
+    #[error("a {event_type} event belongs in stream {expected}, not in {stream}")]
+    WrongStream {
+        /// The event's type.
+        event_type: &'static str,
+        /// Where it was to be written.
+        stream: StreamId,
+        /// Its aggregate's stream.
+        expected: StreamId,
+    },
+    /// An amount in a currency that ISO 4217 does not list.
+    #[error("{field} is in {currency}, which is not an ISO 4217 currency")]
+    UnknownCurrency {
+        /// Which field.
+        field: &'static str,
+        /// The code given.
+        currency: Currency,
+    },
+    /// A value outside the range the CRM accepts (see `crate::validate` for each bound).
+    #[error("{field} is {value}: {rule}")]
+    OutOfBounds {
+        /// Which field.
+        field: &'static str,
+        /// The value given (shortened when long).
+        value: String,
+        /// The rule it breaks.
+        rule: &'static str,
     },
 }

@@ -5,7 +5,17 @@ use std::io::BufRead;
 use serde::Serialize;
 
 use super::LogLine;
+use crate::event::RecordedEvent;
+use crate::ids::shorten_to;
 use crate::store::{EventStore, ExpectedVersion, StoreError};
+use crate::validate;
+
+/// The longest line [`ImportOptions::default`] reads: 16 MiB. A longer line is refused by its
+/// number without being read into memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// At most this much of a reason is repeated in a message: a 100 KB bad value is not.
+const MAX_REASON_CHARS: usize = 400;
 
 /// How to import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +25,8 @@ pub struct ImportOptions {
     /// Set aside lines that cannot be imported (through the `reject` callback) and go on,
     /// instead of stopping at the first.
     pub skip_invalid: bool,
+    /// The longest line read, in bytes, not counting its line break.
+    pub max_line_bytes: usize,
 }
 
 impl Default for ImportOptions {
@@ -22,6 +34,7 @@ impl Default for ImportOptions {
         Self {
             batch: 1000,
             skip_invalid: false,
+            max_line_bytes: MAX_LINE_BYTES,
         }
     }
 }
@@ -39,13 +52,14 @@ pub struct ImportReport {
     pub rejected: u64,
 }
 
-/// A line set aside: its number, its text, and why.
+/// A line set aside: its number, its bytes, and why.
 #[derive(Debug, Clone, Copy)]
 pub struct Rejected<'a> {
     /// 1-based line number.
     pub line: u64,
-    /// The line as read.
-    pub text: &'a str,
+    /// The line as read, without its line break: possibly not UTF-8, and empty for a line
+    /// longer than [`ImportOptions::max_line_bytes`], which is not kept.
+    pub bytes: &'a [u8],
     /// Why it was not imported.
     pub reason: &'a str,
 }
@@ -83,7 +97,7 @@ pub enum ImportError {
 
 struct Pending {
     line: u64,
-    text: String,
+    bytes: Vec<u8>,
     event: LogLine,
 }
 
@@ -104,12 +118,13 @@ where
     F: FnMut(Rejected<'_>),
     P: FnMut(&ImportReport),
 {
-    fn invalid(&mut self, line: u64, text: &str, reason: String) -> Result<(), ImportError> {
+    fn invalid(&mut self, line: u64, bytes: &[u8], reason: String) -> Result<(), ImportError> {
+        let reason = shorten_to(&reason, MAX_REASON_CHARS);
         if self.options.skip_invalid {
             self.report.rejected += 1;
             (self.reject)(Rejected {
                 line,
-                text,
+                bytes,
                 reason: &reason,
             });
             Ok(())
@@ -138,7 +153,7 @@ where
                     } else {
                         format!("follows line {line}, which could not be imported")
                     };
-                    self.invalid(p.line, &p.text, why)?;
+                    self.invalid(p.line, &p.bytes, why)?;
                 }
             }
             Err(Err(e)) => return Err(e),
@@ -193,6 +208,15 @@ where
                         ),
                     )));
                 }
+                if let Some(field) = differs(s, &p.event) {
+                    return Err(Ok(Bad(
+                        p.line,
+                        format!(
+                            "conflict: stream {stream} already holds event {} at version {} with another {field}; the store keeps what it holds",
+                            s.id, s.version
+                        ),
+                    )));
+                }
             }
             self.report.already_present += overlap as u64;
         }
@@ -222,6 +246,19 @@ where
     }
 }
 
+/// Which part of an imported line differs from the event stored with its id at its place.
+fn differs(stored: &RecordedEvent, line: &LogLine) -> Option<&'static str> {
+    if stored.event != line.event {
+        Some("payload")
+    } else if stored.occurred_at != line.occurred_at {
+        Some("occurred_at")
+    } else if stored.metadata != line.metadata {
+        Some("metadata")
+    } else {
+        None
+    }
+}
+
 fn continues(batch: &[Pending], next: &LogLine, limit: usize) -> bool {
     batch.last().is_some_and(|last: &Pending| {
         last.event.stream == next.stream
@@ -230,13 +267,82 @@ fn continues(batch: &[Pending], next: &LogLine, limit: usize) -> bool {
     })
 }
 
+/// What one read found.
+enum Read {
+    /// The end of the input.
+    End,
+    /// A line, now in the buffer without its line break.
+    Line,
+    /// A line of this many bytes, longer than the limit: skipped, not kept.
+    TooLong(usize),
+}
+
+/// Reads one line into `buf`, holding at most `max` bytes of it in memory.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Read> {
+    buf.clear();
+    let mut length = 0usize;
+    let mut seen_any = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        seen_any = true;
+        let (chunk, ends) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], true),
+            None => (available, false),
+        };
+        length = length.saturating_add(chunk.len());
+        if length <= max {
+            buf.extend_from_slice(chunk);
+        }
+        let used = chunk.len() + usize::from(ends);
+        input.consume(used);
+        if ends {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(match (seen_any, length > max) {
+        (false, _) => Read::End,
+        (true, false) => Read::Line,
+        (true, true) => Read::TooLong(length),
+    })
+}
+
+/// The event a line holds, checked as a command's events are: its stream, its bounds.
+fn parse(bytes: &[u8]) -> Result<LogLine, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the line is not UTF-8 (the bytes at {} are not a character)",
+            e.valid_up_to() + 1
+        )
+    })?;
+    let event: LogLine = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if event.version == 0 {
+        return Err("version: versions start at 1".to_owned());
+    }
+    validate::check(&event.stream, event.occurred_at, &event.event).map_err(|e| e.to_string())?;
+    Ok(event)
+}
+
 /// Imports the JSONL log read from `input` into `store`.
 ///
 /// Consecutive lines of one stream are appended together, up to `options.batch` at a time.
-/// Lines the store already holds at the same place are counted as `already_present` and not
-/// written again. A line that cannot be imported stops the import with [`ImportError::Invalid`]
-/// — everything before it committed — or, with `skip_invalid`, is passed to `reject` (with the
-/// rest of its batch) and the import goes on. `progress` is called after each batch.
+/// Each line is checked as a command's events are ([`crate::validate::check`]): an event in
+/// another aggregate's stream, an amount out of range, an unknown field is refused. Lines the
+/// store already holds at the same place are counted as `already_present` and not written
+/// again; a line with a stored event's id and place but other content is a conflict. A line
+/// that cannot be imported — including one that is not UTF-8 or is longer than
+/// `options.max_line_bytes` — stops the import with [`ImportError::Invalid`], everything
+/// before it committed, or, with `skip_invalid`, is passed to `reject` (with the rest of its
+/// batch) and the import goes on. `progress` is called after each batch.
 pub async fn import<S, R>(
     store: &S,
     mut input: R,
@@ -259,28 +365,28 @@ where
         progress,
     };
     let mut batch: Vec<Pending> = Vec::new();
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     let mut line = 0u64;
     loop {
-        text.clear();
         line += 1;
-        let read = input
-            .read_line(&mut text)
-            .map_err(|source| ImportError::Read { line, source })?;
-        if read == 0 {
-            break;
-        }
-        let trimmed = text.trim_end_matches(['\n', '\r']);
-        if trimmed.trim().is_empty() {
-            continue;
-        }
+        let read = match read_line(&mut input, &mut bytes, options.max_line_bytes) {
+            Ok(read) => read,
+            Err(source) => {
+                // What was read before the failure is committed before it is reported.
+                importer.flush(&mut batch).await?;
+                return Err(ImportError::Read { line, source });
+            }
+        };
+        let parsed = match read {
+            Read::End => break,
+            Read::TooLong(length) => Err(format!(
+                "the line is {length} bytes long, over the limit of {} bytes",
+                options.max_line_bytes
+            )),
+            Read::Line if bytes.iter().all(u8::is_ascii_whitespace) => continue,
+            Read::Line => parse(&bytes),
+        };
         importer.report.lines += 1;
-        let parsed = serde_json::from_str::<LogLine>(trimmed)
-            .map_err(|e| e.to_string())
-            .and_then(|event| match event.version {
-                0 => Err("versions start at 1".to_owned()),
-                _ => Ok(event),
-            });
         match parsed {
             Ok(event) => {
                 if !continues(&batch, &event, importer.options.batch) {
@@ -288,14 +394,14 @@ where
                 }
                 batch.push(Pending {
                     line,
-                    text: trimmed.to_owned(),
+                    bytes: std::mem::take(&mut bytes),
                     event,
                 });
             }
             Err(reason) => {
                 // Lines before this one are committed before it is reported.
                 importer.flush(&mut batch).await?;
-                importer.invalid(line, trimmed, reason)?;
+                importer.invalid(line, &bytes, reason)?;
             }
         }
     }

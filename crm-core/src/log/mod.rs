@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use export::export;
-pub use import::{import, ImportError, ImportOptions, ImportReport, Rejected};
+pub use import::{import, ImportError, ImportOptions, ImportReport, Rejected, MAX_LINE_BYTES};
 
 use crate::event::{Event, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{EventId, StreamId};

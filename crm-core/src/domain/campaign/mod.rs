@@ -13,6 +13,7 @@ use crate::normalize;
 
 /// A campaign was set up. Field names are wire format: rename nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignCreated {
     /// The campaign.
     pub campaign_id: CampaignId,

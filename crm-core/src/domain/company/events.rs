@@ -9,6 +9,7 @@ use crate::ids::{CompanyId, UserId};
 
 /// An organization was added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyCreated {
     /// The new company.
     pub company_id: CompanyId,
@@ -24,6 +25,7 @@ pub struct CompanyCreated {
 
 /// The company's details as they now stand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyDetailsChanged {
     /// The company.
     pub company_id: CompanyId,
@@ -33,6 +35,7 @@ pub struct CompanyDetailsChanged {
 
 /// Tags added and removed; only effective changes are recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyTagsChanged {
     /// The company.
     pub company_id: CompanyId,
@@ -46,6 +49,7 @@ pub struct CompanyTagsChanged {
 
 /// The owning manager changed; `None` means unassigned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompanyOwnerAssigned {
     /// The company.
     pub company_id: CompanyId,

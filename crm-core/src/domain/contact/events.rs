@@ -9,6 +9,7 @@ use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, UserId};
 
 /// A person was added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactCreated {
     /// The new contact.
     pub contact_id: ContactId,
@@ -28,6 +29,7 @@ pub struct ContactCreated {
 /// The whole personal data after a change (not a diff), so that each event's personal data
 /// can be encrypted and shredded as one unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactPersonalDataChanged {
     /// The contact.
     pub contact_id: ContactId,
@@ -37,6 +39,7 @@ pub struct ContactPersonalDataChanged {
 
 /// Tags added and removed; only effective changes are recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactTagsChanged {
     /// The contact.
     pub contact_id: ContactId,
@@ -50,6 +53,7 @@ pub struct ContactTagsChanged {
 
 /// Custom fields set and removed; only effective changes are recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactCustomFieldsChanged {
     /// The contact.
     pub contact_id: ContactId,
@@ -63,6 +67,7 @@ pub struct ContactCustomFieldsChanged {
 
 /// The owning manager changed; `None` means unassigned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactOwnerAssigned {
     /// The contact.
     pub contact_id: ContactId,
@@ -72,6 +77,7 @@ pub struct ContactOwnerAssigned {
 
 /// The contact represents the company in a role (a new link, or a changed role).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactLinkedToCompany {
     /// The representative.
     pub contact_id: ContactId,
@@ -83,6 +89,7 @@ pub struct ContactLinkedToCompany {
 
 /// The contact no longer represents the company.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactUnlinkedFromCompany {
     /// The former representative.
     pub contact_id: ContactId,
@@ -92,6 +99,7 @@ pub struct ContactUnlinkedFromCompany {
 
 /// Marketing consent given on a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MarketingConsentGranted {
     /// The contact.
     pub contact_id: ContactId,
@@ -104,6 +112,7 @@ pub struct MarketingConsentGranted {
 
 /// Marketing consent withdrawn on a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MarketingConsentWithdrawn {
     /// The contact.
     pub contact_id: ContactId,
@@ -114,6 +123,7 @@ pub struct MarketingConsentWithdrawn {
 /// A duplicate contact was merged into the surviving one. The duplicate's stream ends here;
 /// its card points to the survivor, and searches for it find the survivor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactMerged {
     /// The duplicate.
     pub contact_id: ContactId,
@@ -123,6 +133,7 @@ pub struct ContactMerged {
 
 /// A document was attached to a customer by reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentAttached {
     /// The contact or company.
     pub customer: CustomerId,
@@ -132,6 +143,7 @@ pub struct DocumentAttached {
 
 /// Where a contact first came from: recorded once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactSourceRecorded {
     /// The contact.
     pub contact_id: ContactId,

@@ -13,6 +13,7 @@ use crate::money::Money;
 
 /// A deal was opened in a pipeline's stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealOpened {
     /// The new deal.
     pub deal_id: DealId,
@@ -56,6 +57,7 @@ impl DealOpened {
 
 /// An open deal moved from one stage to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealStageChanged {
     /// The deal.
     pub deal_id: DealId,
@@ -73,6 +75,7 @@ pub struct DealStageChanged {
 
 /// An open deal's amount changed (same currency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealAmountChanged {
     /// The deal.
     pub deal_id: DealId,
@@ -82,6 +85,7 @@ pub struct DealAmountChanged {
 
 /// An open deal was given to another manager.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealOwnerChanged {
     /// The deal.
     pub deal_id: DealId,
@@ -91,6 +95,7 @@ pub struct DealOwnerChanged {
 
 /// An open deal's expected close date changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealExpectedCloseChanged {
     /// The deal.
     pub deal_id: DealId,
@@ -100,6 +105,7 @@ pub struct DealExpectedCloseChanged {
 
 /// A deal was won.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealWon {
     /// The deal.
     pub deal_id: DealId,
@@ -113,6 +119,7 @@ pub struct DealWon {
 
 /// A deal was lost, for one of the pipeline's reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealLost {
     /// The deal.
     pub deal_id: DealId,
@@ -131,6 +138,7 @@ pub struct DealLost {
 
 /// A won or lost deal was reopened into a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DealReopened {
     /// The deal.
     pub deal_id: DealId,

@@ -11,7 +11,7 @@ use crate::ids::{CustomerId, FeedbackId, OrderId};
 
 /// What kind of answer, with its score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum Score {
     /// A review of an order, 1 (worst) to 5 stars.
     Review {
@@ -33,7 +33,7 @@ pub enum Score {
 }
 
 impl Score {
-    fn check(&self) -> Result<(), DomainError> {
+    pub(crate) fn check(&self) -> Result<(), DomainError> {
         let (value, range, what) = match *self {
             Self::Review { stars, .. } => (stars, 1..=5, "a review"),
             Self::Nps { score } => (score, 0..=10, "an NPS answer"),
@@ -54,6 +54,7 @@ impl Score {
 
 /// A customer gave feedback. Field names are wire format: rename nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeedbackGiven {
     /// The feedback (derived from the survey's answer id on import).
     pub feedback_id: FeedbackId,

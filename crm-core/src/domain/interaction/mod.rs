@@ -70,6 +70,7 @@ pub enum Outcome {
 
 /// A conversation was logged (at the event's `occurred_at`). Field names are wire format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InteractionLogged {
     /// The interaction.
     pub interaction_id: InteractionId,

@@ -3,12 +3,16 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::terms::{CancelReason, OrderCheck, PaymentMethod, PlaceOrder, ReturnedLine};
-use crate::ids::OrderId;
+use super::terms::{
+    CancelReason, OrderCheck, OrderLine, PaymentMethod, PlaceOrder, ReturnedLine, SalesChannel,
+};
+use crate::domain::details::Address;
+use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 
 /// An order was placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "OrderPlacedWire")]
 pub struct OrderPlaced {
     /// The order as placed.
     #[serde(flatten)]
@@ -17,8 +21,45 @@ pub struct OrderPlaced {
     pub total: Money,
 }
 
+/// How `OrderPlaced` is read: serde cannot refuse unknown fields next to a flattened
+/// struct, so the fields are spelled out once more here, where unknown ones are an error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderPlacedWire {
+    order_id: OrderId,
+    customer: CustomerId,
+    lines: Vec<OrderLine>,
+    shipping: Money,
+    shipping_address: Address,
+    #[serde(default)]
+    billing_address: Option<Address>,
+    channel: SalesChannel,
+    #[serde(default)]
+    promised_delivery: Option<NaiveDate>,
+    total: Money,
+}
+
+impl From<OrderPlacedWire> for OrderPlaced {
+    fn from(w: OrderPlacedWire) -> Self {
+        Self {
+            order: PlaceOrder {
+                order_id: w.order_id,
+                customer: w.customer,
+                lines: w.lines,
+                shipping: w.shipping,
+                shipping_address: w.shipping_address,
+                billing_address: w.billing_address,
+                channel: w.channel,
+                promised_delivery: w.promised_delivery,
+            },
+            total: w.total,
+        }
+    }
+}
+
 /// Money was received for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PaymentReceived {
     /// The order.
     pub order_id: OrderId,
@@ -30,6 +71,7 @@ pub struct PaymentReceived {
 
 /// Money was paid back to the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RefundIssued {
     /// The order.
     pub order_id: OrderId,
@@ -42,6 +84,7 @@ pub struct RefundIssued {
 
 /// A check the order needs before preparation passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderCheckPassed {
     /// The order.
     pub order_id: OrderId,
@@ -51,6 +94,7 @@ pub struct OrderCheckPassed {
 
 /// The warehouse started preparing the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderPreparationStarted {
     /// The order.
     pub order_id: OrderId,
@@ -58,6 +102,7 @@ pub struct OrderPreparationStarted {
 
 /// The order was handed to a carrier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderShipped {
     /// The order.
     pub order_id: OrderId,
@@ -73,6 +118,7 @@ pub struct OrderShipped {
 
 /// The customer received the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderDelivered {
     /// The order.
     pub order_id: OrderId,
@@ -83,6 +129,7 @@ pub struct OrderDelivered {
 /// Schema v2. In v1 a reason outside the list was `{"other": "text"}`; v2 has a plain
 /// `"other"` and every reason may carry a `note` (the upcaster moves v1's text there).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderCancelled {
     /// The order.
     pub order_id: OrderId,
@@ -95,6 +142,7 @@ pub struct OrderCancelled {
 
 /// Some delivered goods came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderReturned {
     /// The order.
     pub order_id: OrderId,

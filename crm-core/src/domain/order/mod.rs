@@ -146,40 +146,6 @@ impl Order {
     }
 }
 
-fn validate(order: &PlaceOrder) -> Result<Money, DomainError> {
-    let order_id = order.order_id;
-    if order.lines.is_empty() {
-        return Err(DomainError::EmptyOrder { order_id });
-    }
-    for line in &order.lines {
-        let invalid = |reason: &'static str| DomainError::InvalidOrderLine {
-            product_id: line.product_id.clone(),
-            reason,
-        };
-        if line.product_id.trim().is_empty() {
-            return Err(invalid("it has no product id"));
-        }
-        if normalize::words(&line.name).is_empty() {
-            return Err(invalid("it has no product name"));
-        }
-        if line.quantity == 0 {
-            return Err(invalid("its quantity is zero"));
-        }
-        if line.unit_price.minor < 0 || line.tax.minor < 0 {
-            return Err(invalid("its price or tax is negative"));
-        }
-    }
-    if order.shipping.minor < 0 {
-        return Err(DomainError::NegativeAmount {
-            amount: order.shipping,
-        });
-    }
-    order.total().map_err(|e| DomainError::OrderAmounts {
-        order_id,
-        reason: e.to_string(),
-    })
-}
-
 impl Aggregate for Order {
     type Id = OrderId;
     type Command = OrderCommand;
@@ -193,7 +159,7 @@ impl Aggregate for Order {
                 Some(placed) if placed.order == **order => Ok(Vec::new()),
                 Some(_) => Err(DomainError::OrderAlreadyExists { order_id }),
                 None => {
-                    let total = validate(order)?;
+                    let total = crate::validate::place_order(order)?;
                     Ok(vec![OrderPlaced {
                         order: (**order).clone(),
                         total,

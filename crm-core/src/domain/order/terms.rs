@@ -10,6 +10,7 @@ use crate::money::{Currency, Money, MoneyError};
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderLine {
     /// The shop's product id (SKU).
     pub product_id: String,
@@ -107,6 +108,7 @@ pub enum OrderCheck {
 
 /// A returned quantity of one product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReturnedLine {
     /// The product.
     pub product_id: String,

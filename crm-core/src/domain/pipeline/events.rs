@@ -7,6 +7,7 @@ use crate::ids::{PipelineId, StageId};
 
 /// A pipeline was defined with its first stages and the reasons a deal can be lost for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PipelineDefined {
     /// The new pipeline.
     pub pipeline_id: PipelineId,
@@ -21,6 +22,7 @@ pub struct PipelineDefined {
 
 /// A stage was added at `index` in the order of active stages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PipelineStageAdded {
     /// The pipeline.
     pub pipeline_id: PipelineId,
@@ -32,6 +34,7 @@ pub struct PipelineStageAdded {
 
 /// A stage was renamed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PipelineStageRenamed {
     /// The pipeline.
     pub pipeline_id: PipelineId,
@@ -43,6 +46,7 @@ pub struct PipelineStageRenamed {
 
 /// The active stages were put in a new order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PipelineStagesReordered {
     /// The pipeline.
     pub pipeline_id: PipelineId,
@@ -52,6 +56,7 @@ pub struct PipelineStagesReordered {
 
 /// A stage was retired: no deal can enter it any more; its history stays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PipelineStageRetired {
     /// The pipeline.
     pub pipeline_id: PipelineId,

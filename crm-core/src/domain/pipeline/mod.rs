@@ -47,6 +47,7 @@ impl ActionKind {
 
 /// One next action of a stage, due some hours after a deal enters the stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NextAction {
     /// What to do.
     pub kind: ActionKind,
@@ -63,6 +64,7 @@ impl NextAction {
 
 /// A stage as defined: wire format of pipeline events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StageDefinition {
     /// Chosen by the caller; stable across renames and reorders.
     pub stage_id: StageId,

@@ -8,6 +8,7 @@ use crate::ids::{CustomerId, DealId, TaskId, UserId};
 
 /// A task was put on someone's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskScheduled {
     /// The new task.
     pub task_id: TaskId,
@@ -29,6 +30,7 @@ pub struct TaskScheduled {
 
 /// An open task was given to someone else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskReassigned {
     /// The task.
     pub task_id: TaskId,
@@ -38,6 +40,7 @@ pub struct TaskReassigned {
 
 /// An open task got a new due time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskRescheduled {
     /// The task.
     pub task_id: TaskId,
@@ -47,6 +50,7 @@ pub struct TaskRescheduled {
 
 /// A task was done (at the event's `occurred_at`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskCompleted {
     /// The task.
     pub task_id: TaskId,
@@ -54,6 +58,7 @@ pub struct TaskCompleted {
 
 /// A task was called off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskCancelled {
     /// The task.
     pub task_id: TaskId,

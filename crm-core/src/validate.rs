@@ -1,0 +1,349 @@
+//! What every event must satisfy, wherever it comes from: the one check that commands, the
+//! JSONL import and the stores all apply, so the rules a decider enforces and the rules an
+//! imported line meets can never drift apart.
+//!
+//! These are the structural rules — an event belongs to its stream, amounts and quantities
+//! are in range and of the right sign, an order is in one ISO currency and its total adds
+//! up, dates are real and within [`EARLIEST`]..[`LATEST`]. Rules that need the aggregate's
+//! state (a payment never over what is outstanding) stay in the deciders.
+//!
+//! The bounds are far above anything a shop produces and far below what would overflow a
+//! sum: a report adding up a million orders of [`MAX_MINOR`] each still fits in an `i64`.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::domain::order::terms::{OrderLine, PlaceOrder};
+use crate::domain::pipeline::StageDefinition;
+use crate::domain::DomainError;
+use crate::event::Event;
+use crate::ids::{CustomerId, StreamId};
+use crate::money::Money;
+
+/// The largest amount, in minor units, of any one price, payment or total: 10¹³ (a hundred
+/// billion euros).
+pub const MAX_MINOR: i64 = 10_000_000_000_000;
+/// The most units of one product in one order line or return.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+/// The most lines in one order.
+pub const MAX_LINES: usize = 10_000;
+/// The longest delay of a stage's next action: ten years.
+pub const MAX_DUE_IN_HOURS: u32 = 24 * 366 * 10;
+/// The longest interaction: one week.
+pub const MAX_DURATION_SECONDS: u32 = 7 * 24 * 3600;
+/// The earliest year of any date or time: no shop's history starts before it.
+pub const EARLIEST: i32 = 1900;
+/// The latest year of any date or time.
+pub const LATEST: i32 = 2200;
+
+/// The stream an event belongs to: its aggregate's.
+pub fn stream_of(event: &Event) -> StreamId {
+    use Event::*;
+    match event {
+        ContactCreated(e) => e.contact_id.into(),
+        ContactPersonalDataChanged(e) => e.contact_id.into(),
+        ContactTagsChanged(e) => e.contact_id.into(),
+        ContactCustomFieldsChanged(e) => e.contact_id.into(),
+        ContactOwnerAssigned(e) => e.contact_id.into(),
+        ContactLinkedToCompany(e) => e.contact_id.into(),
+        ContactUnlinkedFromCompany(e) => e.contact_id.into(),
+        MarketingConsentGranted(e) => e.contact_id.into(),
+        MarketingConsentWithdrawn(e) => e.contact_id.into(),
+        ContactMerged(e) => e.contact_id.into(),
+        ContactSourceRecorded(e) => e.contact_id.into(),
+        DocumentAttached(e) => match e.customer {
+            CustomerId::Contact(id) => id.into(),
+            CustomerId::Company(id) => id.into(),
+        },
+        CompanyCreated(e) => e.company_id.into(),
+        CompanyDetailsChanged(e) => e.company_id.into(),
+        CompanyTagsChanged(e) => e.company_id.into(),
+        CompanyOwnerAssigned(e) => e.company_id.into(),
+        PipelineDefined(e) => e.pipeline_id.into(),
+        PipelineStageAdded(e) => e.pipeline_id.into(),
+        PipelineStageRenamed(e) => e.pipeline_id.into(),
+        PipelineStagesReordered(e) => e.pipeline_id.into(),
+        PipelineStageRetired(e) => e.pipeline_id.into(),
+        DealOpened(e) => e.deal_id.into(),
+        DealStageChanged(e) => e.deal_id.into(),
+        DealAmountChanged(e) => e.deal_id.into(),
+        DealOwnerChanged(e) => e.deal_id.into(),
+        DealExpectedCloseChanged(e) => e.deal_id.into(),
+        DealWon(e) => e.deal_id.into(),
+        DealLost(e) => e.deal_id.into(),
+        DealReopened(e) => e.deal_id.into(),
+        TaskScheduled(e) => e.task_id.into(),
+        TaskReassigned(e) => e.task_id.into(),
+        TaskRescheduled(e) => e.task_id.into(),
+        TaskCompleted(e) => e.task_id.into(),
+        TaskCancelled(e) => e.task_id.into(),
+        OrderPlaced(e) => e.order.order_id.into(),
+        PaymentReceived(e) => e.order_id.into(),
+        RefundIssued(e) => e.order_id.into(),
+        OrderCheckPassed(e) => e.order_id.into(),
+        OrderPreparationStarted(e) => e.order_id.into(),
+        OrderShipped(e) => e.order_id.into(),
+        OrderDelivered(e) => e.order_id.into(),
+        OrderCancelled(e) => e.order_id.into(),
+        OrderReturned(e) => e.order_id.into(),
+        InteractionLogged(e) => e.interaction_id.into(),
+        FeedbackGiven(e) => e.feedback_id.into(),
+        CampaignCreated(e) => e.campaign_id.into(),
+    }
+}
+
+/// Checks `event`, recorded at `occurred_at`, for a place in `stream`: the one door check.
+pub fn check(
+    stream: &StreamId,
+    occurred_at: DateTime<Utc>,
+    event: &Event,
+) -> Result<(), DomainError> {
+    let home = stream_of(event);
+    if home != *stream {
+        return Err(DomainError::WrongStream {
+            event_type: event.type_name(),
+            stream: stream.clone(),
+            expected: home,
+        });
+    }
+    instant("occurred_at", occurred_at)?;
+    validate(event)
+}
+
+/// The structural rules of one event's payload.
+pub fn validate(event: &Event) -> Result<(), DomainError> {
+    use Event::*;
+    match event {
+        ContactCreated(e) => optional_date("personal.birthday", e.personal.birthday),
+        ContactPersonalDataChanged(e) => optional_date("personal.birthday", e.personal.birthday),
+        PipelineDefined(e) => e.stages.iter().try_for_each(stage),
+        PipelineStageAdded(e) => stage(&e.stage),
+        DealOpened(e) => {
+            probability("probability", e.probability)?;
+            amount("amount", e.amount, Sign::NonNegative)?;
+            date("expected_close", e.expected_close)
+        }
+        DealStageChanged(e) => {
+            probability("probability", e.probability)?;
+            amount("amount", e.amount, Sign::NonNegative)
+        }
+        DealAmountChanged(e) => amount("amount", e.amount, Sign::NonNegative),
+        DealExpectedCloseChanged(e) => date("expected_close", e.expected_close),
+        DealWon(e) => amount("amount", e.amount, Sign::NonNegative),
+        DealLost(e) => amount("amount", e.amount, Sign::NonNegative),
+        DealReopened(e) => probability("probability", e.probability),
+        TaskScheduled(e) => instant("due", e.due),
+        TaskRescheduled(e) => instant("due", e.due),
+        OrderPlaced(e) => {
+            let total = place_order(&e.order)?;
+            if total != e.total {
+                return Err(DomainError::OrderAmounts {
+                    order_id: e.order.order_id,
+                    reason: format!(
+                        "its total is {}, but its lines and shipping add up to {total}",
+                        e.total
+                    ),
+                });
+            }
+            Ok(())
+        }
+        PaymentReceived(e) => amount("amount", e.amount, Sign::Positive),
+        RefundIssued(e) => amount("amount", e.amount, Sign::Positive),
+        OrderShipped(e) => optional_date("estimated_delivery", e.estimated_delivery),
+        OrderReturned(e) => e
+            .lines
+            .iter()
+            .try_for_each(|line| quantity("lines.quantity", line.quantity)),
+        InteractionLogged(e) => match e.duration_seconds {
+            Some(seconds) if seconds > MAX_DURATION_SECONDS => Err(out_of_bounds(
+                "duration_seconds",
+                seconds,
+                "an interaction lasts at most a week",
+            )),
+            _ => Ok(()),
+        },
+        FeedbackGiven(e) => e.score.check(),
+        CampaignCreated(e) => {
+            date("starts", e.starts)?;
+            date("ends", e.ends)?;
+            amount("cost", e.cost, Sign::NonNegative)?;
+            if e.ends < e.starts {
+                return Err(DomainError::CampaignPeriod {
+                    starts: e.starts,
+                    ends: e.ends,
+                });
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The rules of an order as placed; its total when they hold.
+pub fn place_order(order: &PlaceOrder) -> Result<Money, DomainError> {
+    let order_id = order.order_id;
+    let Some(first) = order.lines.first() else {
+        return Err(DomainError::EmptyOrder { order_id });
+    };
+    if order.lines.len() > MAX_LINES {
+        return Err(out_of_bounds(
+            "lines",
+            order.lines.len(),
+            "an order has at most 10000 lines",
+        ));
+    }
+    let currency = first.unit_price.currency;
+    for line in &order.lines {
+        order_line(line)?;
+        for money in [line.unit_price, line.tax] {
+            if money.currency != currency {
+                return Err(DomainError::OrderCurrency {
+                    order_id,
+                    expected: currency,
+                    given: money.currency,
+                });
+            }
+        }
+    }
+    amount("shipping", order.shipping, Sign::NonNegative)?;
+    if order.shipping.currency != currency {
+        return Err(DomainError::OrderCurrency {
+            order_id,
+            expected: currency,
+            given: order.shipping.currency,
+        });
+    }
+    optional_date("promised_delivery", order.promised_delivery)?;
+    let total = order.total().map_err(|e| DomainError::OrderAmounts {
+        order_id,
+        reason: e.to_string(),
+    })?;
+    amount("total", total, Sign::NonNegative)?;
+    Ok(total)
+}
+
+fn order_line(line: &OrderLine) -> Result<(), DomainError> {
+    let invalid = |reason: &'static str| DomainError::InvalidOrderLine {
+        product_id: crate::ids::shorten(&line.product_id),
+        reason,
+    };
+    if line.product_id.trim().is_empty() {
+        return Err(invalid("it has no product id"));
+    }
+    if crate::normalize::words(&line.name).is_empty() {
+        return Err(invalid("it has no product name"));
+    }
+    if line.quantity == 0 {
+        return Err(invalid("its quantity is zero"));
+    }
+    if line.unit_price.minor < 0 || line.tax.minor < 0 {
+        return Err(invalid("its price or tax is negative"));
+    }
+    quantity("lines.quantity", line.quantity)?;
+    amount("lines.unit_price", line.unit_price, Sign::NonNegative)?;
+    amount("lines.tax", line.tax, Sign::NonNegative)
+}
+
+fn stage(stage: &StageDefinition) -> Result<(), DomainError> {
+    probability("stage.probability", stage.probability)?;
+    match stage
+        .actions
+        .iter()
+        .find(|a| a.due_in_hours > MAX_DUE_IN_HOURS)
+    {
+        Some(action) => Err(out_of_bounds(
+            "stage.actions.due_in_hours",
+            action.due_in_hours,
+            "a next action is due at most ten years after a deal enters its stage",
+        )),
+        None => Ok(()),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Sign {
+    Positive,
+    NonNegative,
+}
+
+fn amount(field: &'static str, money: Money, sign: Sign) -> Result<(), DomainError> {
+    if !money.currency.is_iso() {
+        return Err(DomainError::UnknownCurrency {
+            field,
+            currency: money.currency,
+        });
+    }
+    match sign {
+        Sign::Positive if money.minor <= 0 => {
+            return Err(DomainError::NonPositiveAmount { amount: money })
+        }
+        Sign::NonNegative if money.minor < 0 => {
+            return Err(DomainError::NegativeAmount { amount: money })
+        }
+        _ => {}
+    }
+    if money.minor > MAX_MINOR {
+        return Err(out_of_bounds(
+            field,
+            money,
+            "no single amount is over 100000000000.00",
+        ));
+    }
+    Ok(())
+}
+
+fn quantity(field: &'static str, quantity: u32) -> Result<(), DomainError> {
+    if quantity == 0 || quantity > MAX_QUANTITY {
+        return Err(out_of_bounds(
+            field,
+            quantity,
+            "a quantity is 1 to 1000000 units",
+        ));
+    }
+    Ok(())
+}
+
+fn probability(field: &'static str, probability: u8) -> Result<(), DomainError> {
+    if probability > 100 {
+        return Err(out_of_bounds(
+            field,
+            probability,
+            "a probability is 0 to 100 %",
+        ));
+    }
+    Ok(())
+}
+
+fn date(field: &'static str, date: NaiveDate) -> Result<(), DomainError> {
+    if (EARLIEST..=LATEST).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(out_of_bounds(
+            field,
+            date,
+            "dates lie in the years 1900 to 2200",
+        ))
+    }
+}
+
+fn optional_date(field: &'static str, value: Option<NaiveDate>) -> Result<(), DomainError> {
+    value.map_or(Ok(()), |d| date(field, d))
+}
+
+fn instant(field: &'static str, at: DateTime<Utc>) -> Result<(), DomainError> {
+    date(field, at.date_naive())
+}
+
+fn out_of_bounds(
+    field: &'static str,
+    value: impl std::fmt::Display,
+    rule: &'static str,
+) -> DomainError {
+    DomainError::OutOfBounds {
+        field,
+        value: crate::ids::shorten(&value.to_string()),
+        rule,
+    }
+}
+
+#[cfg(test)]
+mod tests;
