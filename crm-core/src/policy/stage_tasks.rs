@@ -104,7 +104,11 @@ impl Policy for StageTasks {
                     task_id: Self::task_id(recorded, index),
                     title: action.kind.title().to_owned(),
                     kind: task_kind(&action.kind),
-                    due: recorded.occurred_at + Duration::hours(i64::from(action.due_in_hours)),
+                    // Past chrono's range only on a corrupt log; the task is then refused by its bounds.
+                    due: recorded
+                        .occurred_at
+                        .checked_add_signed(Duration::hours(i64::from(action.due_in_hours)))
+                        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC),
                     assignee: *owner,
                     customer: Some(*customer),
                     deal: Some(deal_id),

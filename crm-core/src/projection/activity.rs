@@ -37,7 +37,7 @@ pub struct OrderSummary {
     /// Where the goods are.
     pub fulfillment: Fulfillment,
     /// Units ordered, over all lines.
-    pub items: u32,
+    pub items: u64,
     /// What was ordered.
     pub lines: Vec<LineSummary>,
     /// Payments received, when and how much.
@@ -83,7 +83,10 @@ impl OrderSummary {
 
     /// Paid minus refunded: what the customer has spent on it.
     pub fn net_paid(&self) -> Money {
-        Money::new(self.paid.minor - self.refunded.minor, self.paid.currency)
+        Money::new(
+            self.paid.minor.saturating_sub(self.refunded.minor),
+            self.paid.currency,
+        )
     }
 }
 
@@ -213,7 +216,10 @@ impl Projection for CustomerActivity {
                         paid: zero,
                         refunded: zero,
                         fulfillment: Fulfillment::Placed,
-                        items: o.lines.iter().map(|l| l.quantity).sum(),
+                        items: o
+                            .lines
+                            .iter()
+                            .fold(0u64, |n, l| n.saturating_add(u64::from(l.quantity))),
                         lines: o
                             .lines
                             .iter()

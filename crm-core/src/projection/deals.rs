@@ -119,7 +119,7 @@ impl DealRecord {
         for visit in &self.visits {
             let spent = visit.duration(at);
             match totals.iter_mut().find(|(s, _)| *s == visit.stage_id) {
-                Some((_, total)) => *total += spent,
+                Some((_, total)) => *total = total.checked_add(&spent).unwrap_or(*total),
                 None => totals.push((visit.stage_id, spent)),
             }
         }

@@ -153,7 +153,8 @@ impl CustomersReport {
                         .map(|(t, m)| (*t, m.minor))
                         .chain(o.refunds.iter().map(|(t, m)| (*t, -m.minor)));
                     for (_, minor) in moves.filter(|(t, _)| *t < period.to) {
-                        *value.entry(o.total.currency).or_insert(0) += minor;
+                        let sum: &mut i64 = value.entry(o.total.currency).or_insert(0);
+                        *sum = sum.saturating_add(minor);
                     }
                 }
                 let first_currency = summary.orders.last().map(|o| o.total.currency);

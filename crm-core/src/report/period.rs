@@ -46,24 +46,31 @@ impl Bucket {
         let first_of_month = day.with_day(1).unwrap_or(day);
         match self {
             Self::Day => day,
-            Self::Week => day - Days::new(u64::from(day.weekday().num_days_from_monday())),
+            Self::Week => day
+                .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
+                .unwrap_or(day),
             Self::Month => first_of_month,
             Self::Quarter => {
                 let back = day.month0() % 3;
-                first_of_month - Months::new(back)
+                first_of_month
+                    .checked_sub_months(Months::new(back))
+                    .unwrap_or(first_of_month)
             }
             Self::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day),
         }
     }
 
+    /// The next bucket's first day; `start` itself at the end of the calendar, which ends
+    /// the walk over the buckets.
     fn next(self, start: NaiveDate) -> NaiveDate {
         match self {
-            Self::Day => start + Days::new(1),
-            Self::Week => start + Days::new(7),
-            Self::Month => start + Months::new(1),
-            Self::Quarter => start + Months::new(3),
-            Self::Year => start + Months::new(12),
+            Self::Day => start.checked_add_days(Days::new(1)),
+            Self::Week => start.checked_add_days(Days::new(7)),
+            Self::Month => start.checked_add_months(Months::new(1)),
+            Self::Quarter => start.checked_add_months(Months::new(3)),
+            Self::Year => start.checked_add_months(Months::new(12)),
         }
+        .unwrap_or(start)
     }
 
     fn label(self, start: NaiveDate) -> String {
@@ -118,6 +125,19 @@ pub enum PeriodError {
     /// Not day, week, month, quarter or year.
     #[error("unknown bucket {0:?}: use day, week, month, quarter or year")]
     UnknownBucket(String),
+    /// It reaches outside the years any event can have (see [`crate::validate`]), so no
+    /// report over it could show more, and a daily one would hold millions of buckets.
+    #[error("a period lies within the years {earliest} to {latest}: {from} to {to} does not")]
+    OutOfRange {
+        /// The start given.
+        from: DateTime<Utc>,
+        /// The end given.
+        to: DateTime<Utc>,
+        /// The earliest year.
+        earliest: i32,
+        /// The latest year.
+        latest: i32,
+    },
 }
 
 /// Local midnight of `day` in `zone`. Where midnight does not exist (a zone that springs
@@ -136,6 +156,15 @@ fn midnight(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
 impl Period {
     /// The period from `from` up to, not including, `to`, cut into months in UTC.
     pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Self, PeriodError> {
+        let (earliest, latest) = (crate::validate::EARLIEST, crate::validate::LATEST);
+        if from.year() < earliest || to.year() > latest + 1 {
+            return Err(PeriodError::OutOfRange {
+                from,
+                to,
+                earliest,
+                latest,
+            });
+        }
         if from < to {
             Ok(Self {
                 from,
@@ -151,7 +180,8 @@ impl Period {
     /// From local midnight of `first` to local midnight after `last`, in `zone`: the days a
     /// person means by "from 1 March to 31 March".
     pub fn days(first: NaiveDate, last: NaiveDate, zone: Tz) -> Result<Self, PeriodError> {
-        Ok(Self::new(midnight(first, zone), midnight(last + Days::new(1), zone))?.in_zone(zone))
+        let after = last.checked_add_days(Days::new(1)).unwrap_or(last);
+        Ok(Self::new(midnight(first, zone), midnight(after, zone))?.in_zone(zone))
     }
 
     /// The same period cut into `bucket`s.
@@ -223,6 +253,23 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_period_of_a_million_days_is_refused_not_allocated() {
+        let first = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+        let last = first + Days::new(1_000_000);
+        let err = Period::days(first, last, Tz::UTC).unwrap_err();
+        assert!(matches!(err, PeriodError::OutOfRange { .. }), "{err}");
+        let err = Period::days(NaiveDate::MIN, NaiveDate::MAX, Tz::UTC).unwrap_err();
+        assert!(matches!(err, PeriodError::OutOfRange { .. }), "{err}");
+        let widest = Period::days(
+            NaiveDate::from_ymd_opt(1900, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2200, 12, 31).unwrap(),
+            Tz::UTC,
+        )
+        .unwrap();
+        assert_eq!(widest.by(Bucket::Year).spans().len(), 301);
     }
 
     #[test]

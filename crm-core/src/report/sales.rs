@@ -95,7 +95,7 @@ impl SalesRow {
         self.placed += other.placed;
         self.delivered += other.delivered;
         self.cancelled += other.cancelled;
-        self.items += other.items;
+        self.items = self.items.saturating_add(other.items);
         for (mine, theirs) in [
             (&mut self.booked, other.booked),
             (&mut self.gross, other.gross),
@@ -169,7 +169,7 @@ fn shares(order: &OrderSummary, by: SalesBy) -> Vec<Share> {
     let whole = |group: String| Share {
         group,
         booked: order.total.minor,
-        items: u64::from(order.items),
+        items: order.items,
         numerator: 1,
         denominator: 1,
     };
@@ -186,7 +186,7 @@ fn shares(order: &OrderSummary, by: SalesBy) -> Vec<Share> {
                     .unwrap_or_else(|| "uncategorized".into());
                 let entry = per.entry(name).or_default();
                 entry.0 = entry.0.saturating_add(line.total.minor);
-                entry.1 += u64::from(line.quantity);
+                entry.1 = entry.1.saturating_add(u64::from(line.quantity));
             }
             per.into_iter()
                 .map(|(group, (value, items))| Share {
@@ -215,8 +215,8 @@ impl SalesReport {
                 if let Some(label) = period.label_of(order.placed_at) {
                     let r = cell(&mut cells, &label, group, currency);
                     r.placed += 1;
-                    r.booked.minor += share.booked;
-                    r.items += share.items;
+                    r.booked.minor = r.booked.minor.saturating_add(share.booked);
+                    r.items = r.items.saturating_add(share.items);
                 }
                 if let Some(label) = order.delivered_at.and_then(|t| period.label_of(t)) {
                     cell(&mut cells, &label, group, currency).delivered += 1;
@@ -226,14 +226,14 @@ impl SalesReport {
                 }
                 for (t, amount) in &order.payments {
                     if let Some(label) = period.label_of(*t) {
-                        cell(&mut cells, &label, group, currency).gross.minor +=
-                            share.of(amount.minor);
+                        let gross = &mut cell(&mut cells, &label, group, currency).gross;
+                        gross.minor = gross.minor.saturating_add(share.of(amount.minor));
                     }
                 }
                 for (t, amount) in &order.refunds {
                     if let Some(label) = period.label_of(*t) {
-                        cell(&mut cells, &label, group, currency).refunds.minor +=
-                            share.of(amount.minor);
+                        let refunds = &mut cell(&mut cells, &label, group, currency).refunds;
+                        refunds.minor = refunds.minor.saturating_add(share.of(amount.minor));
                     }
                 }
             }

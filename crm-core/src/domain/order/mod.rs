@@ -91,9 +91,14 @@ impl Order {
         }
     }
 
+    /// Payments less refunds, in minor units.
+    fn net_paid(&self) -> i64 {
+        self.paid.saturating_sub(self.refunded)
+    }
+
     /// Whether the payments, less refunds, cover the total.
     pub fn is_paid_in_full(&self) -> bool {
-        self.placed.is_some() && self.paid - self.refunded >= self.total()
+        self.placed.is_some() && self.net_paid() >= self.total()
     }
 
     /// The order's state in words, for rejections: "placed, waiting for payment in full and
@@ -179,7 +184,7 @@ impl Aggregate for Order {
                     return Err(self.not_allowed(order_id, "take a payment for"));
                 }
                 self.in_currency(order_id, *amount)?;
-                let outstanding = self.total() - (self.paid - self.refunded);
+                let outstanding = self.total().saturating_sub(self.net_paid());
                 if amount.minor > outstanding {
                     return Err(DomainError::Overpayment {
                         order_id,
@@ -196,7 +201,7 @@ impl Aggregate for Order {
             }
             OrderCommand::Refund { amount, reason, .. } => {
                 self.in_currency(order_id, *amount)?;
-                let refundable = self.paid - self.refunded;
+                let refundable = self.net_paid();
                 if amount.minor > refundable {
                     return Err(DomainError::RefundExceedsPaid {
                         order_id,
@@ -294,8 +299,8 @@ impl Aggregate for Order {
                 self.fulfillment = Fulfillment::Placed;
                 self.placed = Some(e.clone());
             }
-            Event::PaymentReceived(e) => self.paid += e.amount.minor,
-            Event::RefundIssued(e) => self.refunded += e.amount.minor,
+            Event::PaymentReceived(e) => self.paid = self.paid.saturating_add(e.amount.minor),
+            Event::RefundIssued(e) => self.refunded = self.refunded.saturating_add(e.amount.minor),
             Event::OrderCheckPassed(e) => self.checks.push(e.check),
             Event::OrderPreparationStarted(_) => self.fulfillment = Fulfillment::InPreparation,
             Event::OrderShipped(_) => self.fulfillment = Fulfillment::Shipped,
@@ -303,7 +308,8 @@ impl Aggregate for Order {
             Event::OrderCancelled(_) => self.fulfillment = Fulfillment::Cancelled,
             Event::OrderReturned(e) => {
                 for line in &e.lines {
-                    *self.returned.entry(line.product_id.clone()).or_default() += line.quantity;
+                    let returned = self.returned.entry(line.product_id.clone()).or_default();
+                    *returned = returned.saturating_add(line.quantity);
                 }
             }
             _ => {}
@@ -326,8 +332,7 @@ impl Order {
                 .iter()
                 .flat_map(|p| &p.order.lines)
                 .filter(|l| l.product_id == product)
-                .map(|l| l.quantity)
-                .sum()
+                .fold(0u32, |n, l| n.saturating_add(l.quantity))
         };
         for (product, quantity) in asked {
             let returnable =
