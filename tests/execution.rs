@@ -13,7 +13,7 @@ use crm::event::{Metadata, NewEvent, RecordedEvent};
 use crm::ids::{EventId, StreamId};
 use crm::normalize::Country;
 use crm::projection::{catch_up_checkpointed, Projection};
-use crm::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+use crm::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
 use crm::{Crm, CrmOptions, Error, MemoryStore};
 use support::*;
 
@@ -177,6 +177,9 @@ impl EventStore for Interloper {
     }
     async fn head_position(&self) -> Result<u64, StoreError> {
         self.inner.head_position().await
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        self.inner.locate(id).await
     }
     async fn save_snapshot(&self, s: &StreamId, snap: Snapshot) -> Result<(), StoreError> {
         self.inner.save_snapshot(s, snap).await

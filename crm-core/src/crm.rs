@@ -17,7 +17,7 @@ use crate::domain::task::{Task, TaskCommand};
 use crate::domain::{Aggregate, DomainError, Requirement};
 use crate::error::Error;
 use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
-use crate::ids::{CorrelationId, CustomerId, EventId, StreamId};
+use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId};
 use crate::normalize::Country;
 use crate::policy::{Policy, PolicyFailure, Runner, StageTasks};
 use crate::projection::{catch_up, Tracked, Views};
@@ -83,6 +83,10 @@ pub struct Request {
     pub correlation_id: Option<CorrelationId>,
     /// The event this command reacts to, for automations.
     pub causation_id: Option<EventId>,
+    /// The command's idempotency key. Set it to retry safely: a command carried out under
+    /// this id before returns that outcome instead of writing again (see [`CommandId`]).
+    /// Absent, the command's events get fresh ids and a retry writes them again.
+    pub command_id: Option<CommandId>,
 }
 
 impl Request {
@@ -93,7 +97,14 @@ impl Request {
             occurred_at: None,
             correlation_id: None,
             causation_id: None,
+            command_id: None,
         }
+    }
+
+    /// Sets the idempotency key.
+    pub fn with_command_id(mut self, command_id: CommandId) -> Self {
+        self.command_id = Some(command_id);
+        self
     }
 
     /// Sets the business time.
@@ -136,6 +147,20 @@ impl Default for CrmOptions {
     }
 }
 
+impl CrmOptions {
+    /// The options as a `Crm` uses them: values that would hang or misbehave are clamped —
+    /// `read_batch` to 1..=65536 (0 would read nothing forever), `snapshot_every` to at
+    /// least 1, `max_retries` to at most 1000.
+    pub fn clamped(self) -> Self {
+        Self {
+            max_retries: self.max_retries.min(1000),
+            snapshot_every: self.snapshot_every.max(1),
+            read_batch: self.read_batch.clamp(1, 65_536),
+            ..self
+        }
+    }
+}
+
 /// What an accepted command did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Executed {
@@ -145,6 +170,16 @@ pub struct Executed {
     pub version: u64,
     /// The events written; empty when the command changed nothing.
     pub events: Vec<Event>,
+    /// True when a command with the same [`Request::command_id`] was carried out before:
+    /// `events` are what that first attempt wrote, and nothing was written now.
+    pub repeated: bool,
+}
+
+impl Executed {
+    /// Whether this call wrote events (not a no-op, not a repeat).
+    pub fn wrote(&self) -> bool {
+        !self.events.is_empty() && !self.repeated
+    }
 }
 
 /// The CRM over an event store: executes commands and serves queries from projections.
@@ -182,6 +217,7 @@ impl<S: EventStore> Crm<S> {
         ids: Arc<dyn IdSource>,
         options: CrmOptions,
     ) -> Self {
+        let options = options.clamped();
         Self {
             store,
             clock,
@@ -236,7 +272,7 @@ impl<S: EventStore> Crm<S> {
         command: Command,
     ) -> Result<Executed, Error> {
         let executed = self.execute_once(request, command).await?;
-        if self.options.run_policies && !executed.events.is_empty() {
+        if self.options.run_policies && executed.wrote() {
             // The command is committed whatever happens here; the reactions it missed are
             // carried out by the next call to `react`.
             if let Err(error) = self.react().await {
@@ -257,59 +293,59 @@ impl<S: EventStore> Crm<S> {
             causation_id: request.causation_id,
         };
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
-        let requirements = match &command {
-            Command::Contact(c) => c.requirements(),
-            Command::Deal(c) => c.requirements(),
-            Command::Task(c) => c.requirements(),
-            Command::Order(c) => c.requirements(),
-            Command::Interaction(c) => c.requirements(),
-            Command::Feedback(c) => c.requirements(),
-            Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) => Vec::new(),
-        };
-        for requirement in requirements {
-            self.check(requirement).await?;
+        let ids = EventIds(request.command_id);
+        if let Some(command_id) = request.command_id {
+            if let Some(done) = self.carried_out(command_id, target(&command)).await? {
+                return Ok(done);
+            }
         }
-        let executed = match &command {
-            Command::Contact(c) => {
-                self.run::<Contact>(c.contact_id(), c, &metadata, occurred_at)
-                    .await?
+        let write = Write {
+            metadata: &metadata,
+            occurred_at,
+            ids,
+        };
+        let attempts = self.options.max_retries + 1;
+        let mut executed = None;
+        for _ in 0..attempts {
+            // Re-read on every attempt: what made us conflict may have changed them too.
+            for requirement in requirements(&command) {
+                self.check(requirement).await?;
             }
-            Command::Company(c) => {
-                self.run::<Company>(c.company_id(), c, &metadata, occurred_at)
-                    .await?
+            executed = match &command {
+                Command::Contact(c) => self.attempt::<Contact>(c.contact_id(), c, &write).await?,
+                Command::Company(c) => self.attempt::<Company>(c.company_id(), c, &write).await?,
+                Command::Pipeline(c) => {
+                    self.attempt::<Pipeline>(c.pipeline_id(), c, &write).await?
+                }
+                Command::Deal(c) => {
+                    let decision = DealDecision {
+                        command: c.clone(),
+                        pipeline: self.pipeline_of(c).await?,
+                    };
+                    self.attempt::<Deal>(c.deal_id(), &decision, &write).await?
+                }
+                Command::Task(c) => self.attempt::<Task>(c.task_id(), c, &write).await?,
+                Command::Order(c) => self.attempt::<Order>(c.order_id(), c, &write).await?,
+                Command::Interaction(c) => {
+                    self.attempt::<Interaction>(c.interaction_id(), c, &write)
+                        .await?
+                }
+                Command::Feedback(c) => {
+                    self.attempt::<Feedback>(c.feedback_id(), c, &write).await?
+                }
+                Command::Campaign(c) => {
+                    self.attempt::<Campaign>(c.campaign_id(), c, &write).await?
+                }
+            };
+            if executed.is_some() {
+                break;
             }
-            Command::Pipeline(c) => {
-                self.run::<Pipeline>(c.pipeline_id(), c, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Deal(c) => {
-                let decision = DealDecision {
-                    command: c.clone(),
-                    pipeline: self.pipeline_of(c).await?,
-                };
-                self.run::<Deal>(c.deal_id(), &decision, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Task(c) => {
-                self.run::<Task>(c.task_id(), c, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Order(c) => {
-                self.run::<Order>(c.order_id(), c, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Interaction(c) => {
-                self.run::<Interaction>(c.interaction_id(), c, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Feedback(c) => {
-                self.run::<Feedback>(c.feedback_id(), c, &metadata, occurred_at)
-                    .await?
-            }
-            Command::Campaign(c) => {
-                self.run::<Campaign>(c.campaign_id(), c, &metadata, occurred_at)
-                    .await?
-            }
+        }
+        let Some(executed) = executed else {
+            return Err(Error::TooManyConflicts {
+                stream: target(&command),
+                attempts,
+            });
         };
         if !executed.events.is_empty() {
             // The command is committed whatever happens here; a lagging projection is caught
@@ -391,7 +427,7 @@ impl<S: EventStore> Crm<S> {
             let name = runner.checkpoint_name();
             runner.start_from_checkpoint(self.store.load_checkpoint(&name).await?.unwrap_or(0));
         }
-        let batch = self.options.read_batch.max(1);
+        let batch = self.options.read_batch;
         let mut issued = 0;
         loop {
             let events = self.store.read_all(runner.next_position(), batch).await?;
@@ -399,10 +435,10 @@ impl<S: EventStore> Crm<S> {
                 let Some(commands) = runner.see(event) else {
                     continue;
                 };
-                for command in commands {
-                    let request = reaction_to(runner.policy.name(), event);
+                for (index, command) in commands.into_iter().enumerate() {
+                    let request = reaction_to(runner.policy.name(), event, index);
                     match self.execute_once(request, command).await {
-                        Ok(executed) => issued += usize::from(!executed.events.is_empty()),
+                        Ok(executed) => issued += usize::from(executed.wrote()),
                         Err(Error::Domain(rejected)) => {
                             self.record_failure(runner.policy.name(), event, &rejected)
                         }
@@ -437,62 +473,110 @@ impl<S: EventStore> Crm<S> {
         });
     }
 
-    async fn run<A: Aggregate>(
+    /// The outcome of the command carried out under `command_id` before, if there was one:
+    /// its events, read back from `stream`.
+    async fn carried_out(
+        &self,
+        command_id: CommandId,
+        stream: StreamId,
+    ) -> Result<Option<Executed>, Error> {
+        let Some(first) = self.store.locate(command_id.event_id(0)).await? else {
+            return Ok(None);
+        };
+        if first.stream != stream {
+            return Err(Error::CommandIdReused {
+                command_id,
+                used_on: first.stream,
+                stream,
+            });
+        }
+        let mut events = Vec::new();
+        let mut version = first.version;
+        loop {
+            let batch = self
+                .store
+                .read_stream(&stream, version, self.options.read_batch)
+                .await?;
+            let full = batch.len() == self.options.read_batch;
+            for recorded in batch {
+                if recorded.id != command_id.event_id(events.len()) {
+                    return Ok(Some(Executed {
+                        stream,
+                        version: version - 1,
+                        events,
+                        repeated: true,
+                    }));
+                }
+                events.push(recorded.event);
+                version = recorded.version + 1;
+            }
+            if !full {
+                return Ok(Some(Executed {
+                    stream,
+                    version: version - 1,
+                    events,
+                    repeated: true,
+                }));
+            }
+        }
+    }
+
+    /// Decides `command` on the aggregate as it stands and appends the events; `None` when
+    /// another writer got there first (a conflict: decide again).
+    async fn attempt<A: Aggregate>(
         &self,
         id: A::Id,
         command: &A::Command,
-        metadata: &Metadata,
-        occurred_at: DateTime<Utc>,
-    ) -> Result<Executed, Error> {
+        write: &Write<'_>,
+    ) -> Result<Option<Executed>, Error> {
         let stream: StreamId = id.into();
-        let attempts = self.options.max_retries + 1;
-        for _ in 0..attempts {
-            let (mut state, version) = self.load::<A>(id).await?;
-            let events = state.decide(command)?;
-            // The same check an imported line meets: a decider can never write what an
-            // import would refuse.
-            for event in &events {
-                crate::validate::check(&stream, occurred_at, event)?;
-            }
-            if events.is_empty() {
-                return Ok(Executed {
-                    stream,
-                    version,
-                    events,
-                });
-            }
-            let new_events = events
-                .iter()
-                .map(|event| NewEvent {
-                    id: self.ids.event_id(),
-                    occurred_at,
-                    metadata: metadata.clone(),
-                    event: event.clone(),
-                })
-                .collect();
-            match self
-                .store
-                .append(&stream, ExpectedVersion::Exact(version), new_events)
-                .await
-            {
-                Ok(outcome) => {
-                    let every = self.options.snapshot_every.max(1);
-                    if outcome.last_version / every > version / every {
-                        events.iter().for_each(|e| state.evolve(e));
-                        self.save_snapshot(&stream, &state, outcome.last_version)
-                            .await;
-                    }
-                    return Ok(Executed {
-                        stream,
-                        version: outcome.last_version,
-                        events,
-                    });
-                }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(other) => return Err(other.into()),
-            }
+        let (mut state, version) = self.load::<A>(id).await?;
+        let events = state.decide(command)?;
+        // The same check an imported line meets: a decider can never write what an import
+        // would refuse.
+        for event in &events {
+            crate::validate::check(&stream, write.occurred_at, event)?;
         }
-        Err(Error::TooManyConflicts { stream, attempts })
+        if events.is_empty() {
+            return Ok(Some(Executed {
+                stream,
+                version,
+                events,
+                repeated: false,
+            }));
+        }
+        let new_events = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| NewEvent {
+                id: write.ids.next(index, &*self.ids),
+                occurred_at: write.occurred_at,
+                metadata: write.metadata.clone(),
+                event: event.clone(),
+            })
+            .collect();
+        match self
+            .store
+            .append(&stream, ExpectedVersion::Exact(version), new_events)
+            .await
+        {
+            Ok(outcome) => {
+                let every = self.options.snapshot_every;
+                if outcome.last_version / every > version / every {
+                    events.iter().for_each(|e| state.evolve(e));
+                    self.save_snapshot(&stream, &state, outcome.last_version)
+                        .await;
+                }
+                Ok(Some(Executed {
+                    stream,
+                    version: outcome.last_version,
+                    events,
+                    repeated: !outcome.written,
+                }))
+            }
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Loads an aggregate's state and version: the cached state or the latest usable
@@ -503,7 +587,19 @@ impl<S: EventStore> Crm<S> {
         let (mut state, mut version) = match self.states.get::<A>(&stream) {
             Some(cached) => cached,
             None => match self.store.load_snapshot(&stream).await? {
-                Some(snapshot) => decode_snapshot::<A>(&stream, snapshot),
+                Some(snapshot) => {
+                    let (state, version) = decode_snapshot::<A>(&stream, snapshot);
+                    let actual = self.store.stream_version(&stream).await?;
+                    if version > actual {
+                        // A snapshot of events the stream does not hold (a restored backup,
+                        // a damaged store): trusting it would decide on a future that is not.
+                        tracing::warn!(%stream, version, actual,
+                            "snapshot is ahead of its stream; rebuilding from events");
+                        (A::default(), 0)
+                    } else {
+                        (state, version)
+                    }
+                }
                 None => (A::default(), 0),
             },
         };
@@ -569,9 +665,57 @@ impl<S: EventStore> Crm<S> {
     }
 }
 
+/// How one command writes: under whose metadata, at what business time, with which ids.
+struct Write<'a> {
+    metadata: &'a Metadata,
+    occurred_at: DateTime<Utc>,
+    ids: EventIds,
+}
+
+/// What `command` needs of other aggregates.
+fn requirements(command: &Command) -> Vec<Requirement> {
+    match command {
+        Command::Contact(c) => c.requirements(),
+        Command::Deal(c) => c.requirements(),
+        Command::Task(c) => c.requirements(),
+        Command::Order(c) => c.requirements(),
+        Command::Interaction(c) => c.requirements(),
+        Command::Feedback(c) => c.requirements(),
+        Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) => Vec::new(),
+    }
+}
+
+/// Where a command's event ids come from: derived from its command id, or fresh.
+#[derive(Clone, Copy)]
+struct EventIds(Option<CommandId>);
+
+impl EventIds {
+    fn next(self, index: usize, fresh: &dyn IdSource) -> EventId {
+        match self.0 {
+            Some(command_id) => command_id.event_id(index),
+            None => fresh.event_id(),
+        }
+    }
+}
+
+/// The stream a command writes to.
+fn target(command: &Command) -> StreamId {
+    match command {
+        Command::Contact(c) => c.contact_id().into(),
+        Command::Company(c) => c.company_id().into(),
+        Command::Pipeline(c) => c.pipeline_id().into(),
+        Command::Deal(c) => c.deal_id().into(),
+        Command::Task(c) => c.task_id().into(),
+        Command::Order(c) => c.order_id().into(),
+        Command::Interaction(c) => c.interaction_id().into(),
+        Command::Feedback(c) => c.feedback_id().into(),
+        Command::Campaign(c) => c.campaign_id().into(),
+    }
+}
+
 /// The request a policy's command is made under: caused by `event`, in its correlation, at
 /// its business time.
-fn reaction_to(policy: &str, event: &RecordedEvent) -> Request {
+fn reaction_to(policy: &str, event: &RecordedEvent, index: usize) -> Request {
     Request {
         actor: Actor::Automation {
             policy: policy.to_owned(),
@@ -579,6 +723,7 @@ fn reaction_to(policy: &str, event: &RecordedEvent) -> Request {
         occurred_at: Some(event.occurred_at),
         correlation_id: event.metadata.correlation_id,
         causation_id: Some(event.id),
+        command_id: Some(CommandId::reaction(policy, event.id, index)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The one error type `Crm` returns, wrapping the error of whichever layer failed.
 
 use crate::domain::DomainError;
-use crate::ids::StreamId;
+use crate::ids::{CommandId, StreamId};
 use crate::store::StoreError;
 
 /// Why a `Crm` call failed. Match on the variant: each wraps a narrower error.
@@ -25,5 +25,18 @@ pub enum Error {
         stream: StreamId,
         /// How many times the command was decided.
         attempts: u32,
+    },
+    /// The command id was already used by a command on another stream: an idempotency key
+    /// names one command only. Nothing was written; choose a fresh id.
+    #[error(
+        "command id {command_id} was already used for a command on stream {used_on}, not {stream}"
+    )]
+    CommandIdReused {
+        /// The reused id.
+        command_id: CommandId,
+        /// Where the earlier command wrote.
+        used_on: StreamId,
+        /// Where this one would write.
+        stream: StreamId,
     },
 }

@@ -137,6 +137,30 @@ typed_id!(
     /// Ties together every event caused by one request, across streams.
     CorrelationId, "correlation"
 );
+typed_id!(
+    /// A command's idempotency key, chosen by the caller: the ids of the events a command
+    /// writes derive from it, so the same command sent twice (a retry after a timeout or a
+    /// lost connection) is recognized and carried out once.
+    CommandId, "command"
+);
+
+impl CommandId {
+    /// The id of the `index`th event this command writes: UUID v5 of the index under the
+    /// command id. Derived rather than time-ordered, so that a retry writes the same ids.
+    pub fn event_id(&self, index: usize) -> EventId {
+        let index = u64::try_from(index).unwrap_or(u64::MAX);
+        EventId(Uuid::new_v5(&self.0, &index.to_be_bytes()))
+    }
+
+    /// The command a policy issues as its `index`th reaction to `event`: the same on every
+    /// run, so reacting twice to one event writes once.
+    pub fn reaction(policy: &str, event: EventId, index: usize) -> Self {
+        Self(Uuid::new_v5(
+            &event.0,
+            format!("{policy}/{index}").as_bytes(),
+        ))
+    }
+}
 
 /// The kind of aggregate a stream holds: the part of a stream id before the UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -215,6 +215,10 @@ pub trait EventStore: Send + Sync {
     /// The position of the last committed event, 0 for an empty log.
     async fn head_position(&self) -> Result<u64, StoreError>;
 
+    /// Where the event with this id is stored, if it is: how a retried command finds the
+    /// outcome of its first attempt.
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError>;
+
     /// Stores a snapshot of `stream`, replacing any older one.
     async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError>;
 
@@ -254,6 +258,9 @@ impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
     }
     async fn head_position(&self) -> Result<u64, StoreError> {
         (**self).head_position().await
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        (**self).locate(id).await
     }
     async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
         (**self).save_snapshot(stream, snapshot).await

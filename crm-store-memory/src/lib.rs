@@ -235,6 +235,14 @@ impl EventStore for MemoryStore {
         Ok(self.read().log.len() as u64)
     }
 
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        Ok(self.read().ids.get(&id).map(|slot| StoredAt {
+            stream: slot.stream.clone(),
+            version: slot.version,
+            position: slot.index as u64 + 1,
+        }))
+    }
+
     async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
         let mut inner = self.write();
         let newer = inner

@@ -207,7 +207,7 @@ impl Writer {
         )
     }
 
-    fn stored_at(&self, id: &EventId) -> Result<Option<StoredAt>, StoreError> {
+    pub(crate) fn stored_at(&self, id: &EventId) -> Result<Option<StoredAt>, StoreError> {
         let Some(value) = self.log.get(keys::id(id)).map_err(backend)? else {
             return Ok(None);
         };

@@ -43,8 +43,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
-use crm_core::ids::StreamId;
-use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+use crm_core::ids::{EventId, StreamId};
+use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
 
 use append::{Append, Writer};
 pub use error::OpenError;
@@ -262,6 +262,10 @@ impl EventStore for SledStore {
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
         append::stream_version(&self.inner.log, stream)
+    }
+
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        self.inner.writer.stored_at(&id)
     }
 
     async fn head_position(&self) -> Result<u64, StoreError> {

@@ -6,8 +6,8 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
-use crm_core::ids::StreamId;
-use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError};
+use crm_core::ids::{EventId, StreamId};
+use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
 use crm_core::testing::conformance;
 use crm_store_sled::SledStore;
 
@@ -100,6 +100,9 @@ impl EventStore for Reopening {
     }
     async fn head_position(&self) -> Result<u64, StoreError> {
         self.current().head_position().await
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        self.current().locate(id).await
     }
     async fn save_snapshot(&self, s: &StreamId, snap: Snapshot) -> Result<(), StoreError> {
         self.current().save_snapshot(s, snap).await

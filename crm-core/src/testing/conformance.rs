@@ -35,6 +35,7 @@ pub async fn run_all<S: EventStore>(mut new_store: impl FnMut() -> S) {
     snapshots_and_checkpoints(&new_store()).await;
     racing_writers_on_one_stream(&new_store(), 8, 25).await;
     tailing_reader_never_skips(&new_store(), 4, 200).await;
+    events_are_located_by_id(&new_store()).await;
 }
 
 fn stream(name: &str) -> StreamId {
@@ -503,7 +504,11 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
 /// `writers` threads append to their own streams while a reader tails `read_all`; the
 /// reader must see every event exactly once, in position order, never skipping one that
 /// commits later with a lower position.
+///
+/// The reader stops once every writer is done and it has read to the end, so a store that
+/// skips an event fails this check instead of hanging it.
 pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize, per_writer: u64) {
+    let finished = &std::sync::atomic::AtomicUsize::new(0);
     let tailed: Vec<RecordedEvent> = std::thread::scope(|scope| {
         for w in 0..writers {
             scope.spawn(move || {
@@ -513,21 +518,28 @@ pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize
                     block_on(store.append(&s, ExpectedVersion::Exact(n), vec![event]))
                         .unwrap_or_else(|e| panic!("writer {w}: {e}"));
                 }
+                finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             });
         }
         let reader = scope.spawn(move || {
             let total = writers * usize::try_from(per_writer).unwrap_or(0);
             let mut seen = Vec::with_capacity(total);
             let mut from = 1;
-            while seen.len() < total {
+            loop {
+                // Read before looking at the writers: a page read after they all finished
+                // that comes back empty means the reader has seen all it ever will.
+                let done = finished.load(std::sync::atomic::Ordering::SeqCst) == writers;
                 let page =
                     block_on(store.read_all(from, 17)).unwrap_or_else(|e| panic!("reader: {e}"));
-                if let Some(last) = page.last() {
-                    from = last.position + 1;
+                match page.last() {
+                    Some(last) => from = last.position + 1,
+                    None if done => break,
+                    None => {}
                 }
                 seen.extend(page);
                 std::thread::yield_now();
             }
+            assert!(seen.len() <= total, "the tailing reader saw events twice");
             seen
         });
         reader
@@ -546,4 +558,34 @@ pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize
     );
     let unique: HashSet<EventId> = whole.iter().map(|e| e.id).collect();
     assert_eq!(unique.len(), whole.len());
+}
+
+/// `locate` finds every stored event by its id, at its stream, version and position, and
+/// nothing for an id never stored.
+pub async fn events_are_located_by_id<S: EventStore>(store: &S) {
+    let (a, b) = (stream("locate-a"), stream("locate-b"));
+    for (s, range) in [(&a, 0..2), (&b, 2..5), (&a, 5..6)] {
+        store
+            .append(s, ExpectedVersion::Any, samples(range))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for event in read_whole_log(store).await {
+        let at = store
+            .locate(event.id)
+            .await
+            .unwrap_or_else(|e| panic!("locate: {e}"))
+            .unwrap_or_else(|| panic!("event {} was not located", event.id));
+        assert_eq!(
+            (at.stream, at.version, at.position),
+            (event.stream.clone(), event.version, event.position),
+            "event {} located at the wrong place",
+            event.id
+        );
+    }
+    let never = store
+        .locate(EventId::new())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(never.is_none(), "an id never stored was located");
 }

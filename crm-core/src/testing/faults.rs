@@ -1,0 +1,94 @@
+//! A store that fails on purpose: for testing what callers do when a write's outcome is
+//! unknown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+
+use crate::event::{NewEvent, RecordedEvent};
+use crate::ids::{EventId, StreamId};
+use crate::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
+
+/// Wraps a store; the next [`FailAfterWrite::arm`]ed appends are carried out and then
+/// reported as [`StoreError::Backend`] — the connection that dropped after the commit, the
+/// timeout that fired too early — so the caller cannot tell that they were written.
+pub struct FailAfterWrite<S> {
+    inner: S,
+    armed: AtomicUsize,
+}
+
+impl<S> FailAfterWrite<S> {
+    /// `inner`, failing nothing until armed.
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            armed: AtomicUsize::new(0),
+        }
+    }
+
+    /// Makes the next `appends` appends write and then fail.
+    pub fn arm(&self, appends: usize) {
+        self.armed.store(appends, Ordering::SeqCst);
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the connection dropped after the write (injected)")]
+struct Dropped;
+
+#[async_trait]
+impl<S: EventStore> EventStore for FailAfterWrite<S> {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let outcome = self.inner.append(stream, expected, events).await?;
+        let fail = self
+            .armed
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if fail {
+            return Err(StoreError::Backend(Box::new(Dropped)));
+        }
+        Ok(outcome)
+    }
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_stream(stream, from_version, limit).await
+    }
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_all(from, limit).await
+    }
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        self.inner.stream_version(stream).await
+    }
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        self.inner.head_position().await
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        self.inner.locate(id).await
+    }
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.inner.save_snapshot(stream, snapshot).await
+    }
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        self.inner.load_snapshot(stream).await
+    }
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.inner.save_checkpoint(name, position).await
+    }
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.load_checkpoint(name).await
+    }
+}
