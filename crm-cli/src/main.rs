@@ -39,7 +39,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "crm", version, propagate_version = true)]
 struct Cli {
-    /// The store's directory (created if missing).
+    /// The store's directory (`demo` and `import` create it if missing; the other commands
+    /// need an existing store).
     #[arg(long, global = true, env = "CRM_STORE", default_value = "crm-data")]
     store: PathBuf,
     #[command(subcommand)]

@@ -236,3 +236,37 @@ fn the_demo_writes_a_shop_and_reads_it_back() {
     );
     assert!(crm(&store, &["verify"]).status.success());
 }
+
+#[test]
+fn reading_commands_on_a_path_without_a_store_fail_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-store-here");
+    for args in [
+        &["verify"][..],
+        &["export"],
+        &["replay"],
+        &["card", "Ana"],
+        &[
+            "report",
+            "sales",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-01",
+        ],
+    ] {
+        let out = crm(&missing, args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains("holds no crm store"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!missing.exists(), "{args:?} created a store");
+    }
+}

@@ -15,6 +15,14 @@ pub enum OpenError {
         /// What was found there instead.
         reason: String,
     },
+    /// No store is there, and the options said not to create one.
+    #[error(
+        "{path} holds no crm store (create one with `crm import` or `crm demo`, or check the path)"
+    )]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The store was written by a newer release of crm; upgrade to read it.
     #[error("{path} was written in store format {found}, but this release reads formats up to {supported}: upgrade crm to open it")]
     NewerFormat {

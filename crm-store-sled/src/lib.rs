@@ -99,6 +99,16 @@ impl SledStore {
         Self::open_with(path, SledOptions::default())
     }
 
+    /// Opens the store in `path`, durable, refusing to create one: [`OpenError::Missing`]
+    /// when there is none.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let options = SledOptions {
+            create_if_missing: false,
+            ..SledOptions::default()
+        };
+        Self::open_with(path, options)
+    }
+
     /// Opens (or creates) the store in `path` with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
@@ -107,6 +117,9 @@ impl SledStore {
             source,
         };
         open_checks::check_directory(&path)?;
+        if !options.create_if_missing && !path.join("db").is_file() {
+            return Err(OpenError::Missing { path });
+        }
         open_checks::wait_until_unlocked(&path)?;
         open_checks::remove_unfinished_snapshots(&path).map_err(|e| io(Box::new(e)))?;
         let config = sled::Config::new()

@@ -31,6 +31,10 @@ pub struct SledOptions {
     pub clock: Arc<dyn Clock>,
     /// sled's page cache, in bytes.
     pub cache_bytes: u64,
+    /// Whether opening a path that holds no store creates one (the default). Off, such a
+    /// path is [`OpenError::Missing`](crate::OpenError::Missing): what a program that only
+    /// reads wants, so that a mistyped path is an error rather than a new, empty store.
+    pub create_if_missing: bool,
 }
 
 impl Default for SledOptions {
@@ -39,6 +43,7 @@ impl Default for SledOptions {
             durability: Durability::Durable,
             clock: Arc::new(SystemClock),
             cache_bytes: 256 * 1024 * 1024,
+            create_if_missing: true,
         }
     }
 }
@@ -48,6 +53,7 @@ impl std::fmt::Debug for SledOptions {
         f.debug_struct("SledOptions")
             .field("durability", &self.durability)
             .field("cache_bytes", &self.cache_bytes)
+            .field("create_if_missing", &self.create_if_missing)
             .finish_non_exhaustive()
     }
 }

@@ -15,9 +15,9 @@ use crm::{Crm, SledStore};
 /// What a command fails with: a message for the user.
 pub type Failure = Box<dyn std::error::Error>;
 
-/// Opens the store in `dir`.
+/// Opens the store in `dir`, which must exist: reading never creates a store.
 pub fn open(dir: &Path) -> Result<SledStore, Failure> {
-    Ok(SledStore::open(dir)?)
+    Ok(SledStore::open_existing(dir)?)
 }
 
 /// Opens the store and rebuilds the projections.
