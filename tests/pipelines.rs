@@ -443,3 +443,57 @@ fn reassigned_completed_and_cancelled_tasks_leave_the_right_lists() {
     assert_eq!(done.status, crm::domain::task::TaskStatus::Completed);
     assert_eq!(crm.query(|v| v.tasks.for_deal(deal(1)).len()), 4);
 }
+
+/// Deals entering stages with next actions, exported without the tasks they called for.
+fn history_without_reactions() -> (String, crm::clock::ManualClock) {
+    let (source, clock) = fresh();
+    let source = deterministic(
+        source.store().clone(),
+        &clock,
+        crm::CrmOptions {
+            run_policies: false,
+            ..Default::default()
+        },
+    );
+    block_on(async {
+        setup(&source).await;
+        let lucia = CustomerId::Contact(contact(1));
+        for command in [
+            open(1, lucia, 0, money(100_000, "EUR"), 1, (2026, 3, 20)),
+            move_to(1, 1),
+            move_to(1, 3),
+        ] {
+            source.execute(&manager(), command).await.unwrap();
+            clock.advance(TimeDelta::days(1));
+        }
+    });
+    assert!(scheduled_tasks(&source).is_empty());
+    let mut out = Vec::new();
+    block_on(crm::log::export(source.store(), &mut out, 0, 100)).unwrap();
+    (String::from_utf8(out).unwrap(), clock)
+}
+
+#[test]
+fn imported_history_is_not_reacted_to_but_what_follows_is() {
+    let (text, _clock) = history_without_reactions();
+    let store = crm::MemoryStore::new();
+    block_on(crm::log::import(
+        &store,
+        text.as_bytes(),
+        Default::default(),
+        |_| {},
+        |_| {},
+    ))
+    .unwrap();
+    let crm = block_on(Crm::open(store)).unwrap();
+    // The next command, whatever it is, lets the policies run: nothing for the history.
+    block_on(crm.execute(&manager(), create_contact(contact(9), "Eva", "Ruiz"))).unwrap();
+    assert_eq!(block_on(crm.react()).unwrap(), 0);
+    assert!(
+        scheduled_tasks(&crm).is_empty(),
+        "imported stage entries were reacted to"
+    );
+    // A stage entered after the import is reacted to as usual.
+    block_on(crm.execute(&manager(), move_to(1, 1))).unwrap();
+    assert!(!scheduled_tasks(&crm).is_empty());
+}

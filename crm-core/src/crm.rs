@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId};
 use crate::normalize::Country;
-use crate::policy::{Policy, PolicyFailure, Runner, StageTasks};
+use crate::policy::{Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
 use crate::projection::{catch_up, Tracked, Views};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
@@ -426,6 +426,10 @@ impl<S: EventStore> Crm<S> {
         if runner.needs_checkpoint() {
             let name = runner.checkpoint_name();
             runner.start_from_checkpoint(self.store.load_checkpoint(&name).await?.unwrap_or(0));
+        }
+        // Read every time: an import may have run since, in this process or before it.
+        if let Some(imported) = self.store.load_checkpoint(IMPORTED_THROUGH).await? {
+            runner.reacted_through(imported);
         }
         let batch = self.options.read_batch;
         let mut issued = 0;

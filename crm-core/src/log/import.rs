@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::LogLine;
 use crate::event::RecordedEvent;
 use crate::ids::shorten_to;
+use crate::policy::IMPORTED_THROUGH;
 use crate::store::{EventStore, ExpectedVersion, StoreError};
 use crate::validate;
 
@@ -105,6 +106,8 @@ struct Importer<'s, S: ?Sized, F, P> {
     store: &'s S,
     options: ImportOptions,
     report: ImportReport,
+    /// The position of the last event this import appended.
+    last_position: u64,
     reject: F,
     progress: P,
 }
@@ -230,7 +233,10 @@ where
             .append(stream, ExpectedVersion::Exact(current), events)
             .await
         {
-            Ok(outcome) if outcome.written => self.report.imported += rest.len() as u64,
+            Ok(outcome) if outcome.written => {
+                self.report.imported += rest.len() as u64;
+                self.last_position = self.last_position.max(outcome.last_position);
+            }
             Ok(_) => self.report.already_present += rest.len() as u64,
             Err(e @ StoreError::DuplicateEventId { .. }) => {
                 return Err(Ok(Bad(rest[0].line, e.to_string())))
@@ -345,7 +351,7 @@ fn parse(bytes: &[u8]) -> Result<LogLine, String> {
 /// batch) and the import goes on. `progress` is called after each batch.
 pub async fn import<S, R>(
     store: &S,
-    mut input: R,
+    input: R,
     options: ImportOptions,
     reject: impl FnMut(Rejected<'_>),
     progress: impl FnMut(&ImportReport),
@@ -361,9 +367,38 @@ where
             ..options
         },
         report: ImportReport::default(),
+        last_position: 0,
         reject,
         progress,
     };
+    let result = read_all_lines(&mut importer, input, options).await;
+    if importer.last_position > 0 {
+        // What was imported is history: policies are not to react to it (see
+        // `crate::policy::IMPORTED_THROUGH`), whether or not the import finished.
+        let marked = store
+            .save_checkpoint(IMPORTED_THROUGH, importer.last_position)
+            .await;
+        if let (Ok(_), Err(source)) = (&result, marked) {
+            return Err(ImportError::Store {
+                line: importer.report.lines,
+                source,
+            });
+        }
+    }
+    result
+}
+
+async fn read_all_lines<S, R, F, P>(
+    importer: &mut Importer<'_, S, F, P>,
+    mut input: R,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError>
+where
+    S: EventStore + ?Sized,
+    R: BufRead,
+    F: FnMut(Rejected<'_>),
+    P: FnMut(&ImportReport),
+{
     let mut batch: Vec<Pending> = Vec::new();
     let mut bytes = Vec::new();
     let mut line = 0u64;

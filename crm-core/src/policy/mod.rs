@@ -9,11 +9,24 @@
 //! checkpoint is reset, and a reaction may be retried after a failure. So a policy's commands
 //! must be idempotent — derive the ids they create from the causing event's id, as
 //! [`StageTasks`] does — and then a replayed reaction changes nothing.
+//!
+//! **Imported history is not reacted to.** An imported log is what happened elsewhere, with
+//! its reactions already in it (or deliberately without them): a deal imported into a stage
+//! with next actions must not get those tasks scheduled again, years late. So
+//! [`crate::log::import`] records the position of the last event it appended as the
+//! checkpoint [`IMPORTED_THROUGH`], and every policy treats the events up to it as reacted to:
+//! it still folds them (its state stays right) but issues nothing for them. Policies run
+//! inline after each command, so the only live events this can pass over are reactions a
+//! crash left undone just before an import.
 
 mod runner;
 mod stage_tasks;
 
 pub use runner::PolicyFailure;
+
+/// The checkpoint the import sets: the position of the last event it appended. Policies
+/// react only to events after it.
+pub const IMPORTED_THROUGH: &str = "import:through";
 pub(crate) use runner::Runner;
 pub use stage_tasks::StageTasks;
 

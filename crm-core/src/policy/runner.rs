@@ -55,6 +55,14 @@ impl Runner {
         self.saved = checkpoint;
     }
 
+    /// Counts every event up to `position` as reacted to (see [`super::IMPORTED_THROUGH`]);
+    /// they are still folded.
+    pub(crate) fn reacted_through(&mut self, position: u64) {
+        if let Some(done) = self.done.as_mut() {
+            *done = (*done).max(position);
+        }
+    }
+
     /// The first position it still needs to see.
     pub(crate) fn next_position(&self) -> u64 {
         self.folded.min(self.done.unwrap_or(0)) + 1
