@@ -274,3 +274,54 @@ fn a_merged_contact_s_orders_count_for_the_survivor() {
         .iter()
         .all(|r| r.customer != CustomerId::Contact(contact(2))));
 }
+
+#[test]
+fn a_chain_of_merges_resolves_to_its_end_in_every_projection() {
+    use crm::report::customers::CustomersReport;
+    let (crm, clock) = fresh();
+    block_on(history(&crm, &clock));
+    // A third contact, then Jorge (2) into Lucía (1), and Lucía into the third: 2 → 1 → 3.
+    block_on(crm.execute(
+        &manager(),
+        create_contact(contact(3), "Lucía", "García Ruiz"),
+    ))
+    .unwrap();
+    for (merged, survivor) in [(2, 1), (1, 3)] {
+        block_on(crm.execute(
+            &manager(),
+            crm::domain::contact::ContactCommand::Merge {
+                contact_id: contact(merged),
+                survivor: contact(survivor),
+            },
+        ))
+        .unwrap();
+    }
+    let end = CustomerId::Contact(contact(3));
+    crm.query(|v| {
+        assert_eq!(v.cards.survivor(CustomerId::Contact(contact(2))), end);
+        let card = v.contact_card(contact(3), start()).unwrap();
+        assert_eq!(card.merged_from, vec![contact(1), contact(2)]);
+        assert_eq!(card.activity.orders.len(), 5, "all five orders on the end");
+        assert_eq!(card.activity.lifetime_value.to_string(), "856.80 EUR");
+        let hits = v.search.find("Jorge");
+        assert!(
+            !hits.is_empty() && hits.iter().all(|h| h.customer == end),
+            "{hits:?}"
+        );
+        let segment = v.segment(&Segment::default(), start());
+        assert!(segment
+            .iter()
+            .all(|r| r.customer != CustomerId::Contact(contact(1))
+                && r.customer != CustomerId::Contact(contact(2))));
+        let row = segment.iter().find(|r| r.customer == end).unwrap();
+        assert_eq!(row.orders, 5);
+        let period = crm::report::Period::new(start(), start() + TimeDelta::days(365)).unwrap();
+        let report = CustomersReport::compute(v, period, 2.0);
+        assert!(report
+            .rfm
+            .iter()
+            .all(|c| c.customer != CustomerId::Contact(contact(1))));
+        let end_rfm = report.rfm.iter().find(|c| c.customer == end).unwrap();
+        assert_eq!(end_rfm.frequency, 4, "five orders, one of them cancelled");
+    });
+}

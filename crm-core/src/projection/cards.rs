@@ -1,5 +1,6 @@
 //! The customer card: everything a manager sees about one person or organization.
 
+use super::merges::Merges;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -169,7 +170,7 @@ pub struct CustomerCards {
     contacts: HashMap<ContactId, ContactRecord>,
     companies: HashMap<CompanyId, CompanyRecord>,
     representatives: HashMap<CompanyId, BTreeSet<ContactId>>,
-    merged_from: HashMap<ContactId, BTreeSet<ContactId>>,
+    merges: Merges,
 }
 
 impl CustomerCards {
@@ -206,11 +207,7 @@ impl CustomerCards {
             documents: r.documents.clone(),
             consent: r.consent.clone(),
             merged_into: r.merged_into,
-            merged_from: self
-                .merged_from
-                .get(&contact_id)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default(),
+            merged_from: self.merges.absorbed(contact_id),
             created: r.created.clone(),
             updated: r.updated.clone(),
             open_deals: Vec::new(),
@@ -266,25 +263,15 @@ impl CustomerCards {
         self.companies.iter().map(|(id, r)| (*id, r))
     }
 
-    /// The customer whose card `customer`'s activity counts on: the contact it was merged
-    /// into, or itself.
+    /// The customer whose card `customer`'s activity counts on: the end of its chain of
+    /// merges, or itself (see [`Merges`]).
     pub fn survivor(&self, customer: CustomerId) -> CustomerId {
-        match customer {
-            CustomerId::Contact(id) => self
-                .contacts
-                .get(&id)
-                .and_then(|c| c.merged_into)
-                .map_or(customer, CustomerId::Contact),
-            company => company,
-        }
+        self.merges.resolve(customer)
     }
 
-    /// The contacts merged into this one.
+    /// The contacts that live on as this one, directly or through a chain of merges.
     pub fn merged_from(&self, contact_id: ContactId) -> Vec<ContactId> {
-        self.merged_from
-            .get(&contact_id)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default()
+        self.merges.absorbed(contact_id)
     }
 
     /// The manager who owns a customer.
@@ -403,10 +390,7 @@ impl Projection for CustomerCards {
             Event::ContactMerged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.merged_into = Some(e.survivor);
-                    self.merged_from
-                        .entry(e.survivor)
-                        .or_default()
-                        .insert(e.contact_id);
+                    self.merges.record(e.contact_id, e.survivor);
                 }
             }
             Event::DocumentAttached(e) => match e.customer {

@@ -10,6 +10,7 @@ mod card_text;
 mod cards;
 mod deals;
 mod id_set;
+mod merges;
 mod search;
 mod segments;
 mod tasks;
@@ -27,6 +28,7 @@ pub use cards::{
     CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
 };
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
+pub use merges::Merges;
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
 pub use segments::{LapsedCustomer, Segment, SegmentRow};
 pub use tasks::{TaskLine, TaskView, Tasks};

@@ -1,6 +1,7 @@
 //! Finding customers: by name (case- and accent-insensitive word prefixes), email, phone and
 //! tax id, all normalized; and spotting likely duplicates.
 
+use super::merges::Merges;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
@@ -113,7 +114,7 @@ pub struct SearchIndex {
     tax_ids: Postings,
     keys: HashMap<CustomerId, Keys>,
     names: HashMap<CustomerId, String>,
-    merged_into: HashMap<ContactId, ContactId>,
+    merges: Merges,
     /// The country assumed for national-format phone queries.
     default_country: Option<Country>,
 }
@@ -192,24 +193,9 @@ impl SearchIndex {
         self.names.insert(id, name);
     }
 
-    /// Follows merges to the contact that lives on.
-    fn resolve(&self, id: CustomerId) -> CustomerId {
-        let CustomerId::Contact(mut contact) = id else {
-            return id;
-        };
-        // Merges form chains, never cycles (a merged contact cannot be a survivor), but a
-        // bound keeps a damaged log from looping forever.
-        for _ in 0..64 {
-            match self.merged_into.get(&contact) {
-                Some(next) => contact = *next,
-                None => break,
-            }
-        }
-        CustomerId::Contact(contact)
-    }
-
     fn hits(&self, ids: impl IntoIterator<Item = CustomerId>) -> Vec<SearchHit> {
-        let resolved: BTreeSet<CustomerId> = ids.into_iter().map(|id| self.resolve(id)).collect();
+        let resolved: BTreeSet<CustomerId> =
+            ids.into_iter().map(|id| self.merges.resolve(id)).collect();
         let mut hits: Vec<SearchHit> = resolved
             .into_iter()
             .map(|customer| SearchHit {
@@ -308,7 +294,7 @@ impl SearchIndex {
                 let contacts: Vec<ContactId> = ids
                     .iter()
                     .filter_map(|id| match id {
-                        CustomerId::Contact(c) if !self.merged_into.contains_key(&c) => Some(c),
+                        CustomerId::Contact(c) if !self.merges.is_merged(c) => Some(c),
                         _ => None,
                     })
                     .collect();
@@ -363,7 +349,7 @@ impl Projection for SearchIndex {
                 self.reindex(id, e.personal.name.full(), Keys::of_person(&e.personal));
             }
             Event::ContactMerged(e) => {
-                self.merged_into.insert(e.contact_id, e.survivor);
+                self.merges.record(e.contact_id, e.survivor);
             }
             Event::CompanyCreated(e) => {
                 let id = CustomerId::Company(e.company_id);
