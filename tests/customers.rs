@@ -314,7 +314,7 @@ fn a_chain_of_merges_resolves_to_its_end_in_every_projection() {
             .all(|r| r.customer != CustomerId::Contact(contact(1))
                 && r.customer != CustomerId::Contact(contact(2))));
         let row = segment.iter().find(|r| r.customer == end).unwrap();
-        assert_eq!(row.orders, 5);
+        assert_eq!(row.orders, 4, "five orders, one of them cancelled");
         let period = crm::report::Period::new(start(), start() + TimeDelta::days(365)).unwrap();
         let report = CustomersReport::compute(v, period, 2.0);
         assert!(report
