@@ -237,7 +237,7 @@ mod fulfillment {
     fn fulfillment_renders_as_tables_and_csv() {
         let r = report();
         insta::assert_snapshot!("fulfillment_table", render(&r, Format::Table).unwrap());
-        insta::assert_snapshot!("fulfillment_csv", render(&r, Format::Csv).unwrap());
+        insta::assert_snapshot!("fulfillment_csv", csv_tables(&r));
     }
 }
 
@@ -356,7 +356,7 @@ mod satisfaction {
     fn satisfaction_renders_as_tables_and_csv() {
         let r = report();
         insta::assert_snapshot!("satisfaction_table", render(&r, Format::Table).unwrap());
-        insta::assert_snapshot!("satisfaction_csv", render(&r, Format::Csv).unwrap());
+        insta::assert_snapshot!("satisfaction_csv", csv_tables(&r));
     }
 }
 
@@ -446,7 +446,7 @@ mod attribution {
     fn attribution_renders_as_tables_and_csv() {
         let r = report();
         insta::assert_snapshot!("attribution_table", render(&r, Format::Table).unwrap());
-        insta::assert_snapshot!("attribution_csv", render(&r, Format::Csv).unwrap());
+        insta::assert_snapshot!("attribution_csv", csv_tables(&r));
     }
 }
 
@@ -579,7 +579,7 @@ mod activity {
     fn activity_renders_as_tables_and_csv() {
         let r = report();
         insta::assert_snapshot!("activity_table", render(&r, Format::Table).unwrap());
-        insta::assert_snapshot!("activity_csv", render(&r, Format::Csv).unwrap());
+        insta::assert_snapshot!("activity_csv", csv_tables(&r));
     }
 }
 
@@ -638,7 +638,7 @@ mod customers {
     fn customers_render_as_tables_and_csv() {
         let r = report();
         insta::assert_snapshot!("customers_table", render(&r, Format::Table).unwrap());
-        insta::assert_snapshot!("customers_csv", render(&r, Format::Csv).unwrap());
+        insta::assert_snapshot!("customers_csv", csv_tables(&r));
     }
 }
 
@@ -674,5 +674,28 @@ mod sales_by_category {
         assert_eq!(row("2026-Q2", "lighting"), (1, 1, 9_680, 10_175, 1_000, 0));
         assert_eq!(row("2026-Q2", "tables"), (1, 1, 36_300, 0, 0, 1));
         insta::assert_snapshot!("sales_by_category_csv", render(&r, Format::Csv).unwrap());
+    }
+}
+
+#[test]
+fn a_report_of_several_tables_is_never_one_csv() {
+    let (crm, clock) = fresh();
+    block_on(shop::history(&crm, &clock));
+    let r = crm
+        .query(|v| crm::report::fulfillment::FulfillmentReport::compute(&v.activity, spring(), 7));
+    let err = render(&r, Format::Csv).unwrap_err();
+    assert!(err.to_string().contains("stages, carriers, stuck"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let files = crm::report::render::write_csv_tables(&r, dir.path(), "fulfillment").unwrap();
+    assert_eq!(files.len(), 3);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let width = reader.headers().unwrap().len();
+        assert!(
+            reader.records().all(|r| r.unwrap().len() == width),
+            "{}",
+            file.display()
+        );
     }
 }

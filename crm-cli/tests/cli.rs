@@ -270,3 +270,52 @@ fn reading_commands_on_a_path_without_a_store_fail_and_create_nothing() {
         assert!(!missing.exists(), "{args:?} created a store");
     }
 }
+
+#[test]
+fn a_report_of_several_tables_is_csv_one_table_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    assert!(crm(&store, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+    let period = [
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "csv",
+    ];
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "fulfillment"];
+        args.extend(period);
+        args.extend(extra);
+        crm(&store, &args)
+    };
+    let mixed = report(&[]);
+    assert_eq!(mixed.status.code(), Some(1));
+    assert!(
+        text(&mixed.stderr)
+            .contains("has 3 tables (stages, carriers, stuck): choose one with --table NAME"),
+        "{}",
+        text(&mixed.stderr)
+    );
+    let one = report(&["--table", "carriers"]);
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    assert!(
+        text(&one.stdout).starts_with("carrier,"),
+        "{}",
+        text(&one.stdout)
+    );
+    let out = dir.path().join("csv");
+    std::fs::create_dir(&out).unwrap();
+    let each = report(&["--csv-dir", out.to_str().unwrap()]);
+    assert!(each.status.success(), "{}", text(&each.stderr));
+    for name in ["stages", "carriers", "stuck"] {
+        assert!(
+            out.join(format!("fulfillment-{name}.csv")).is_file(),
+            "{name}"
+        );
+    }
+}

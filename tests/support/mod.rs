@@ -406,3 +406,23 @@ pub mod shop {
         }
     }
 }
+
+/// Every table of `report` as its own CSV, each checked to be valid alone (one header row,
+/// every row as wide as it), headed by its file name: what `crm report --csv-dir` writes.
+pub fn csv_tables<R: crm::report::render::Tabular>(report: &R) -> String {
+    use crm::report::render::{render_table, Format};
+    report
+        .tables()
+        .iter()
+        .map(|table| {
+            let csv = render_table(report, Format::Csv, table.name).unwrap();
+            let mut reader = csv::Reader::from_reader(csv.as_bytes());
+            let width = reader.headers().unwrap().len();
+            for record in reader.records() {
+                assert_eq!(record.unwrap().len(), width, "{}: a ragged row", table.name);
+            }
+            format!("== {}.csv\n{csv}", table.name)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use clap::ValueEnum;
-use crm::report::render::{render, Format, Tabular};
+use crm::report::render::{render, render_table, write_csv_tables, Format, RenderError, Tabular};
 use crm::report::{self, Bucket, Period};
 
 use super::{open_crm, Failure};
@@ -45,10 +45,35 @@ pub struct Args {
     /// Sales: group rows by channel or category as well.
     #[arg(long, value_parser = ["bucket", "channel", "category"], default_value = "bucket")]
     group: String,
+    /// Show only this table of the report (for a report of several, such as fulfillment's
+    /// stages, carriers and stuck).
+    #[arg(long, value_name = "NAME")]
+    table: Option<String>,
+    /// Write each table as its own CSV file, `<report>-<table>.csv`, into this directory.
+    #[arg(long, value_name = "DIR", conflicts_with = "table")]
+    csv_dir: Option<std::path::PathBuf>,
 }
 
-fn shown<R: Tabular>(report: &R, format: Format) -> Result<String, Failure> {
-    Ok(render(report, format)?)
+/// The report as `args` asks: printed, one table of it, or one CSV file per table.
+fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Failure> {
+    if let Some(dir) = &args.csv_dir {
+        let files = write_csv_tables(report, dir, name)?;
+        let listed: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        return Ok(format!("wrote {}", listed.join(", ")));
+    }
+    let rendered = match &args.table {
+        Some(table) => render_table(report, args.format, table),
+        None => render(report, args.format),
+    };
+    rendered.map_err(|e| match e {
+        RenderError::SeveralTables { names } => format!(
+            "the {name} report has {} tables ({}): choose one with --table NAME, or write each to its own CSV file with --csv-dir DIR",
+            names.len(),
+            names.join(", ")
+        )
+        .into(),
+        other => other.into(),
+    })
 }
 
 pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
@@ -64,12 +89,14 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
                 };
                 shown(
                     &report::sales::SalesReport::compute(&v.activity, period, by),
-                    args.format,
+                    &args,
+                    "sales",
                 )
             }
             Family::Customers => shown(
                 &report::customers::CustomersReport::compute(v, period, 2.0),
-                args.format,
+                &args,
+                "customers",
             ),
             Family::Pipeline => {
                 let mut out = Vec::new();
@@ -77,26 +104,30 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
                     if let Some(r) =
                         report::pipeline::PipelineReport::compute(&v.deals, p.pipeline_id, period)
                     {
-                        out.push(shown(&r, args.format)?);
+                        out.push(shown(&r, &args, &format!("pipeline-{}", p.pipeline_id))?);
                     }
                 }
                 Ok(out.join("\n"))
             }
             Family::Activity => shown(
                 &report::activity::ActivityReport::compute(v, period),
-                args.format,
+                &args,
+                "activity",
             ),
             Family::Fulfillment => shown(
                 &report::fulfillment::FulfillmentReport::compute(&v.activity, period, 7),
-                args.format,
+                &args,
+                "fulfillment",
             ),
             Family::Satisfaction => shown(
                 &report::satisfaction::SatisfactionReport::compute(v, period),
-                args.format,
+                &args,
+                "satisfaction",
             ),
             Family::Attribution => shown(
                 &report::attribution::AttributionReport::compute(&v.activity, &v.deals, period),
-                args.format,
+                &args,
+                "attribution",
             ),
         }
     })?;

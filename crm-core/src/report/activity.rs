@@ -168,6 +168,7 @@ impl Tabular for ActivityReport {
         let r = &self.responsiveness;
         vec![
             Table {
+                name: "managers",
                 title: format!("Activity per manager, {}", self.period),
                 headers: vec![
                     "manager",
@@ -191,6 +192,7 @@ impl Tabular for ActivityReport {
                     .collect(),
             },
             Table {
+                name: "channels",
                 title: "Interactions per manager and channel".into(),
                 headers: vec!["manager", "channel", "interactions"],
                 rows: self
@@ -208,6 +210,7 @@ impl Tabular for ActivityReport {
                     .collect(),
             },
             Table {
+                name: "inbound",
                 title: "Answering inbound messages".into(),
                 headers: vec![
                     "inbound",

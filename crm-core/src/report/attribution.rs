@@ -200,11 +200,13 @@ impl Tabular for AttributionReport {
         ];
         vec![
             Table {
+                name: "sources",
                 title: format!("Attribution by source, {}", self.period),
                 headers: headers.clone(),
                 rows: self.by_source.iter().map(cells).collect(),
             },
             Table {
+                name: "campaigns",
                 title: "Attribution by campaign".into(),
                 headers,
                 rows: self.by_campaign.iter().map(cells).collect(),

@@ -299,6 +299,7 @@ impl Tabular for CustomersReport {
     fn tables(&self) -> Vec<Table> {
         vec![
             Table {
+                name: "buckets",
                 title: format!(
                     "Customers, {}; repeat-purchase rate {}",
                     self.period,
@@ -320,6 +321,7 @@ impl Tabular for CustomersReport {
                     .collect(),
             },
             Table {
+                name: "lifetime-value",
                 title: "Lifetime value spread".into(),
                 headers: vec![
                     "currency",
@@ -346,6 +348,7 @@ impl Tabular for CustomersReport {
                     .collect(),
             },
             Table {
+                name: "rfm",
                 title: "RFM segments".into(),
                 headers: vec![
                     "customer",
@@ -375,6 +378,7 @@ impl Tabular for CustomersReport {
                     .collect(),
             },
             Table {
+                name: "lapsed",
                 title: format!(
                     "Lapsed: silent for more than {} of their usual gaps",
                     self.lapsed_k

@@ -182,6 +182,7 @@ impl Tabular for FulfillmentReport {
     fn tables(&self) -> Vec<Table> {
         vec![
             Table {
+                name: "stages",
                 title: format!("Fulfillment, {}", self.period),
                 headers: vec!["stage", "orders", "median hours", "p90 hours"],
                 rows: self
@@ -198,6 +199,7 @@ impl Tabular for FulfillmentReport {
                     .collect(),
             },
             Table {
+                name: "carriers",
                 title: "Late deliveries by carrier".into(),
                 headers: vec!["carrier", "delivered", "late", "late %"],
                 rows: self
@@ -214,6 +216,7 @@ impl Tabular for FulfillmentReport {
                     .collect(),
             },
             Table {
+                name: "stuck",
                 title: format!("Stuck for {} days or more", self.threshold_days),
                 headers: vec!["order", "state", "since", "days"],
                 rows: self

@@ -419,6 +419,7 @@ fn totals_cells(t: &Totals) -> Vec<Cell> {
 impl Tabular for PipelineReport {
     fn tables(&self) -> Vec<Table> {
         let summary = Table {
+            name: "summary",
             title: format!("Pipeline {}, {}", self.pipeline, self.period),
             headers: vec![
                 "opened",
@@ -445,6 +446,7 @@ impl Tabular for PipelineReport {
             .concat()],
         };
         let stages = Table {
+            name: "stages",
             title: "Stages".into(),
             headers: vec![
                 "stage",
@@ -473,6 +475,7 @@ impl Tabular for PipelineReport {
                 .collect(),
         };
         let reasons = Table {
+            name: "lost-reasons",
             title: "Lost reasons".into(),
             headers: vec!["reason", "deals", "amount"],
             rows: self
@@ -488,6 +491,7 @@ impl Tabular for PipelineReport {
                 .collect(),
         };
         let forecast = Table {
+            name: "forecast",
             title: "Forecast: open deals by expected close month".into(),
             headers: vec!["month", "deals", "total", "weighted"],
             rows: self
@@ -503,29 +507,31 @@ impl Tabular for PipelineReport {
                 })
                 .collect(),
         };
-        let counts = |title: &str, first: &'static str, rows: &[DealCounts]| Table {
-            title: title.to_owned(),
-            headers: vec![first, "opened", "won", "lost", "won amount"],
-            rows: rows
-                .iter()
-                .map(|c| {
-                    [
-                        vec![
-                            Cell::text(&c.group),
-                            Cell::count(c.opened),
-                            Cell::count(c.won),
-                            Cell::count(c.lost),
-                        ],
-                        totals_cells(&c.won_amount),
-                    ]
-                    .concat()
-                })
-                .collect(),
-        };
+        let counts =
+            |name: &'static str, title: &str, first: &'static str, rows: &[DealCounts]| Table {
+                name,
+                title: title.to_owned(),
+                headers: vec![first, "opened", "won", "lost", "won amount"],
+                rows: rows
+                    .iter()
+                    .map(|c| {
+                        [
+                            vec![
+                                Cell::text(&c.group),
+                                Cell::count(c.opened),
+                                Cell::count(c.won),
+                                Cell::count(c.lost),
+                            ],
+                            totals_cells(&c.won_amount),
+                        ]
+                        .concat()
+                    })
+                    .collect(),
+            };
         vec![
             summary,
-            counts("Deals per bucket", "bucket", &self.by_bucket),
-            counts("Deals per owner", "owner", &self.by_owner),
+            counts("per-bucket", "Deals per bucket", "bucket", &self.by_bucket),
+            counts("per-owner", "Deals per owner", "owner", &self.by_owner),
             stages,
             reasons,
             forecast,

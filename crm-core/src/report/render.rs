@@ -61,6 +61,8 @@ impl Cell {
 /// One table of a report: a title, column headers, and rows of cells as long as the headers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// A short, stable name to pick it by (`--table stages`) and to name its CSV file.
+    pub name: &'static str,
     /// What the table shows.
     pub title: String,
     /// Column headers.
@@ -111,6 +113,21 @@ pub enum RenderError {
     /// The JSON encoder failed.
     #[error("could not write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// CSV holds one table per file, and this report has several: pick one, or write each
+    /// to its own file with [`write_csv_tables`].
+    #[error("a CSV file holds one table, and this report has {}: choose one ({}), or write each to its own file", names.len(), names.join(", "))]
+    SeveralTables {
+        /// The tables' names.
+        names: Vec<&'static str>,
+    },
+    /// No table of this report has this name.
+    #[error("the report has no table {name:?}; its tables are {}", known.join(", "))]
+    UnknownTable {
+        /// The name asked for.
+        name: String,
+        /// The tables it has.
+        known: Vec<&'static str>,
+    },
     /// The file could not be written.
     #[error("could not write {path}: {source}")]
     File {
@@ -121,30 +138,18 @@ pub enum RenderError {
     },
 }
 
-/// `report` as text in `format`.
+/// `report` as text in `format`. CSV needs a report of one table
+/// ([`RenderError::SeveralTables`] otherwise: see [`render_table`] and [`write_csv_tables`]),
+/// because a CSV file with several tables of different columns is no valid CSV.
 pub fn render<R: Tabular>(report: &R, format: Format) -> Result<String, RenderError> {
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
-        Format::Csv => {
-            // Several tables are written one after another, each with its header row, a blank
-            // line between them.
-            let mut out = String::new();
-            for (i, table) in report.tables().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                }
-                let mut writer = csv::Writer::from_writer(Vec::new());
-                writer.write_record(&table.headers)?;
-                for row in &table.rows {
-                    writer.write_record(row.iter().map(Cell::as_str))?;
-                }
-                let bytes = writer
-                    .into_inner()
-                    .map_err(|e| csv::Error::from(e.into_error()))?;
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-            Ok(out)
-        }
+        Format::Csv => match report.tables().as_slice() {
+            [table] => csv_table(table),
+            tables => Err(RenderError::SeveralTables {
+                names: tables.iter().map(|t| t.name).collect(),
+            }),
+        },
         Format::Table => Ok(report
             .tables()
             .iter()
@@ -152,6 +157,57 @@ pub fn render<R: Tabular>(report: &R, format: Format) -> Result<String, RenderEr
             .collect::<Vec<_>>()
             .join("\n")),
     }
+}
+
+/// The table of `report` named `name`, as a text table or CSV (JSON shows the whole report).
+pub fn render_table<R: Tabular>(
+    report: &R,
+    format: Format,
+    name: &str,
+) -> Result<String, RenderError> {
+    let tables = report.tables();
+    let Some(table) = tables.iter().find(|t| t.name == name) else {
+        return Err(RenderError::UnknownTable {
+            name: name.to_owned(),
+            known: tables.iter().map(|t| t.name).collect(),
+        });
+    };
+    match format {
+        Format::Csv => csv_table(table),
+        Format::Table => Ok(text_table(table)),
+        Format::Json => render(report, Format::Json),
+    }
+}
+
+/// Writes each table of `report` as its own CSV file, `<prefix>-<table>.csv` in `dir`;
+/// returns the files written.
+pub fn write_csv_tables<R: Tabular>(
+    report: &R,
+    dir: &Path,
+    prefix: &str,
+) -> Result<Vec<std::path::PathBuf>, RenderError> {
+    let mut written = Vec::new();
+    for table in report.tables() {
+        let path = dir.join(format!("{prefix}-{}.csv", table.name));
+        std::fs::write(&path, csv_table(&table)?).map_err(|source| RenderError::File {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn csv_table(table: &Table) -> Result<String, RenderError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&table.headers)?;
+    for row in &table.rows {
+        writer.write_record(row.iter().map(Cell::as_str))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Renders `report` into the file at `path`, replacing it.

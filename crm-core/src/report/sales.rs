@@ -294,6 +294,7 @@ impl Tabular for SalesReport {
             })
             .collect();
         vec![Table {
+            name: "sales",
             title: format!("Sales, {}", self.period),
             headers: vec![
                 "bucket",

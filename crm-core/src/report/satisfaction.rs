@@ -190,6 +190,7 @@ impl Tabular for SatisfactionReport {
         ];
         vec![
             Table {
+                name: "buckets",
                 title: format!("Satisfaction by bucket, {}", self.period),
                 headers: headers.clone(),
                 rows: self
@@ -200,6 +201,7 @@ impl Tabular for SatisfactionReport {
                     .collect(),
             },
             Table {
+                name: "managers",
                 title: "Satisfaction by manager".into(),
                 headers,
                 rows: self.by_manager.iter().map(SatisfactionRow::cells).collect(),
