@@ -74,14 +74,37 @@ struct Staged {
 pub(crate) struct Writer {
     log: sled::Tree,
     next: Mutex<u64>,
+    /// Why writing stopped, once a batch failed. sled applies a batch to its in-memory tree
+    /// before the write to its log can fail, so after a failure the tree may hold part of a
+    /// batch nobody was told succeeded: no later append may build on it. Reopening the store
+    /// recovers from sled's log, where a torn batch is discarded.
+    poisoned: Mutex<Option<String>>,
+    apply: ApplyBatch,
 }
+
+/// How a batch reaches the tree: `apply_batch`, or a failing stand-in in tests.
+type ApplyBatch = Box<dyn Fn(&sled::Tree, sled::Batch) -> sled::Result<()> + Send + Sync>;
 
 impl Writer {
     pub(crate) fn new(log: sled::Tree, next: u64) -> Self {
+        Self::with_apply(log, next, Box::new(|tree, batch| tree.apply_batch(batch)))
+    }
+
+    /// A writer whose batches go through `apply`: how tests inject a failing disk.
+    pub(crate) fn with_apply(log: sled::Tree, next: u64, apply: ApplyBatch) -> Self {
         Self {
             log,
             next: Mutex::new(next),
+            poisoned: Mutex::new(None),
+            apply,
         }
+    }
+
+    fn poisoned(&self) -> Option<String> {
+        self.poisoned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The position of the last event written.
@@ -92,6 +115,15 @@ impl Writer {
     /// Commits `appends` as one sled batch, in order; returns each append's outcome.
     pub(crate) fn commit(&self, appends: &[Append]) -> Vec<Result<AppendOutcome, StoreError>> {
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(why) = self.poisoned() {
+            let refused = format!(
+                "the store stopped writing after a failed write ({why}); reopen it to recover"
+            );
+            return appends
+                .iter()
+                .map(|_| Err(backend(std::io::Error::other(refused.clone()))))
+                .collect();
+        }
         let mut staged = Staged {
             batch: sled::Batch::default(),
             next: *next,
@@ -104,10 +136,13 @@ impl Writer {
             .map(|append| self.stage(append, &mut staged))
             .collect();
         if staged.written {
-            match self.log.apply_batch(staged.batch) {
+            match (self.apply)(&self.log, staged.batch) {
                 Ok(()) => *next = staged.next,
                 Err(e) => {
                     let why = e.to_string();
+                    tracing::error!(%why, "a batch failed; the store refuses writes until reopened");
+                    *self.poisoned.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some(why.clone());
                     for outcome in &mut outcomes {
                         if matches!(outcome, Ok(AppendOutcome { written: true, .. })) {
                             *outcome = Err(backend(std::io::Error::other(why.clone())));
@@ -231,5 +266,64 @@ pub(crate) fn stream_version(log: &sled::Tree, stream: &StreamId) -> Result<u64,
                 .map(|(_, version)| version)
                 .ok_or_else(|| corrupt(format!("stream {stream} index"), "malformed key"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crm_core::testing::conformance::sample_event;
+
+    /// A writer whose `fail_at`th batch fails, as a full or failing disk would.
+    fn failing_writer(fail_at: usize) -> Writer {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        Writer::with_apply(
+            db.open_tree("log").unwrap(),
+            1,
+            Box::new(move |tree, batch| {
+                if calls.fetch_add(1, Ordering::SeqCst) + 1 == fail_at {
+                    return Err(sled::Error::Io(std::io::Error::other(
+                        "disk full (injected)",
+                    )));
+                }
+                tree.apply_batch(batch)
+            }),
+        )
+    }
+
+    fn append(n: u64) -> Append {
+        let stream = crm_core::testing::stream(n);
+        Append::prepare(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![sample_event(n)],
+            chrono::Utc::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_failed_batch_stops_every_later_append() {
+        let writer = failing_writer(2);
+        assert!(writer.commit_one(&append(1)).is_ok());
+        let failed = writer.commit_one(&append(2)).unwrap_err();
+        assert!(failed.to_string().contains("disk full"), "{failed}");
+        // The disk works again, but the tree may hold part of the failed batch.
+        for n in 3..6 {
+            let refused = writer.commit_one(&append(n)).unwrap_err();
+            assert!(
+                refused.to_string().contains("reopen it to recover"),
+                "{refused}"
+            );
+        }
+        assert_eq!(
+            writer.head(),
+            1,
+            "nothing after the failure took a position"
+        );
     }
 }

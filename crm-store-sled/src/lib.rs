@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod append;
+mod durable;
 mod error;
 mod group_commit;
 mod keys;
@@ -37,7 +38,6 @@ mod options;
 mod record;
 mod verify;
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,6 +45,7 @@ use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
+use durable::DiskFlush;
 
 use append::{Append, Writer};
 pub use error::OpenError;
@@ -65,6 +66,9 @@ struct Inner {
     writer: Arc<Writer>,
     /// Commits durable appends in groups, and flushes, on its own thread.
     group: GroupCommit,
+    /// What the committer calls to make writes durable.
+    #[cfg_attr(not(test), allow(dead_code))]
+    disk: Arc<DiskFlush>,
     options: SledOptions,
 }
 
@@ -152,16 +156,12 @@ impl SledStore {
             }
             None => 1,
         };
-        let log_file = File::open(path.join("db")).map_err(|e| io(Box::new(e)))?;
-        flush_to_disk(&db, &log_file).map_err(|e| io(e.into()))?;
+        let disk = Arc::new(DiskFlush::new(db.clone(), &path).map_err(|e| io(Box::new(e)))?);
+        disk.flush().map_err(|e| io(e.into()))?;
         let writer = Arc::new(Writer::new(log.clone(), next));
         let group = {
-            let (db, file) = (
-                db.clone(),
-                log_file.try_clone().map_err(|e| io(Box::new(e)))?,
-            );
-            GroupCommit::start(writer.clone(), move || flush_to_disk(&db, &file))
-                .map_err(|e| io(Box::new(e)))?
+            let disk = disk.clone();
+            GroupCommit::start(writer.clone(), move || disk.flush()).map_err(|e| io(Box::new(e)))?
         };
         let store = Self {
             inner: Arc::new(Inner {
@@ -171,6 +171,7 @@ impl SledStore {
                 checkpoints,
                 writer,
                 group,
+                disk,
                 options,
             }),
         };
@@ -201,15 +202,6 @@ impl SledStore {
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
         verify::run(&self.inner.log)
     }
-}
-
-/// sled's flush (its buffers to the file, with `sync_file_range`), then an `fsync` of the log
-/// file, which also flushes the drive's cache and the file's metadata.
-fn flush_to_disk(db: &sled::Db, log_file: &File) -> Result<(), String> {
-    db.flush().map_err(|e| format!("sled flush: {e}"))?;
-    log_file
-        .sync_all()
-        .map_err(|e| format!("fsync of the log file: {e}"))
 }
 
 #[async_trait]

@@ -248,3 +248,25 @@ fn a_snapshot_left_half_written_by_a_crash_does_not_stop_the_store_opening() {
     assert_eq!(block(store.read_all(0, 100)).unwrap(), before);
     assert!(!dir.path().join("snap.FFFFFFFFFFFFFFFF.generating").exists());
 }
+
+#[test]
+fn a_durable_append_of_a_one_mebibyte_event_syncs_its_blob_and_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut big = sample_event(1);
+    if let crm_core::event::Event::ContactTagsChanged(e) = &mut big.event {
+        e.added = ["x".repeat(1 << 20)].into();
+    }
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        block(store.append(&stream("big"), ExpectedVersion::NoStream, vec![big.clone()])).unwrap();
+        assert!(
+            store.inner.disk.synced_blobs() >= 1,
+            "sled wrote no blob, or the flush did not sync it"
+        );
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    let back = block(store.read_stream(&stream("big"), 1, 10)).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].event, big.event);
+    assert!(store.verify().unwrap().is_ok());
+}
