@@ -67,6 +67,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // sled panics on some damaged files; the store catches that at its boundary and reports
+    // the file and what to do, so the panic itself is not shown. Any other panic is a bug:
+    // one line, no backtrace, for the report.
+    std::panic::set_hook(Box::new(|info| {
+        let in_sled = info.location().is_some_and(|l| l.file().contains("/sled-"));
+        if !in_sled {
+            eprintln!("crm: internal error, please report it: {info}");
+        }
+    }));
     let cli = Cli::parse();
     let result = futures::executor::block_on(async {
         match cli.command {

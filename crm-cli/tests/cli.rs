@@ -319,3 +319,22 @@ fn a_report_of_several_tables_is_csv_one_table_per_file() {
         );
     }
 }
+
+#[test]
+fn a_store_with_lost_sled_files_is_reported_damaged_never_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    assert!(crm(&store, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+    std::fs::remove_file(store.join("db")).unwrap();
+    for args in [&["verify"][..], &["replay"], &["export"]] {
+        let out = crm(&store, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("is damaged"), "{args:?}: {err}");
+        assert!(err.contains("Restore the directory from a backup"), "{err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    }
+}

@@ -12,7 +12,10 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::append::Writer;
+use crate::commit_record::Recorder;
 
 /// Flushes one store's writes to stable storage.
 pub(crate) struct DiskFlush {
@@ -21,15 +24,26 @@ pub(crate) struct DiskFlush {
     blobs: PathBuf,
     /// Blob files already synced: each needs it once, since sled never rewrites one.
     synced: Mutex<HashSet<OsString>>,
+    /// Where the positions come from.
+    writer: Arc<Writer>,
+    /// Notes, after each flush, how far the log is durable (see `commit_record.rs`).
+    recorder: Mutex<Recorder>,
 }
 
 impl DiskFlush {
-    pub(crate) fn new(db: sled::Db, store: &Path) -> std::io::Result<Self> {
+    pub(crate) fn new(
+        db: sled::Db,
+        store: &Path,
+        writer: Arc<Writer>,
+        recorder: Recorder,
+    ) -> std::io::Result<Self> {
         Ok(Self {
             db,
             log_file: File::open(store.join("db"))?,
             blobs: store.join("blobs"),
             synced: Mutex::new(HashSet::new()),
+            writer,
+            recorder: Mutex::new(recorder),
         })
     }
 
@@ -37,12 +51,20 @@ impl DiskFlush {
     /// new blob files, their directory and the log file — which also flushes the drive's
     /// cache and the file's metadata.
     pub(crate) fn flush(&self) -> Result<(), String> {
+        // Read before flushing: everything up to it is durable once the flush returns.
+        let head = self.writer.head();
         self.db.flush().map_err(|e| format!("sled flush: {e}"))?;
         self.sync_new_blobs()
             .map_err(|e| format!("fsync of {}: {e}", self.blobs.display()))?;
         self.log_file
             .sync_all()
-            .map_err(|e| format!("fsync of the log file: {e}"))
+            .map_err(|e| format!("fsync of the log file: {e}"))?;
+        let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = recorder.record(head) {
+            // The events are durable; only the damage check knows a little less.
+            tracing::warn!(%error, "the commit record could not be updated");
+        }
+        Ok(())
     }
 
     fn sync_new_blobs(&self) -> std::io::Result<()> {
@@ -77,5 +99,17 @@ impl DiskFlush {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .len()
+    }
+}
+
+impl Drop for DiskFlush {
+    fn drop(&mut self) {
+        let recorder = self
+            .recorder
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = recorder.sync() {
+            tracing::warn!(%error, "the commit record could not be synced on close");
+        }
     }
 }

@@ -23,6 +23,15 @@ pub enum OpenError {
         /// The path given.
         path: PathBuf,
     },
+    /// The store's files are damaged: sled's files hold less than the store committed, or
+    /// sled could not read them. Nothing was changed.
+    #[error("{path} is damaged: {reason}. Restore the directory from a backup, or import an export of it into a new store; do not write to it")]
+    Damaged {
+        /// The path given.
+        path: PathBuf,
+        /// What was found.
+        reason: String,
+    },
     /// The store was written by a newer release of crm; upgrade to read it.
     #[error("{path} was written in store format {found}, but this release reads formats up to {supported}: upgrade crm to open it")]
     NewerFormat {

@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod append;
+mod commit_record;
 mod durable;
 mod error;
 mod group_commit;
@@ -134,7 +135,23 @@ impl SledStore {
                 Durability::Durable => Some(500),
                 Durability::Buffered { flush_every_ms } => Some(flush_every_ms.max(1)),
             });
-        let db = config.open().map_err(|e| io(Box::new(e)))?;
+        let damaged = |reason: String| OpenError::Damaged {
+            path: path.clone(),
+            reason,
+        };
+        let committed = commit_record::read(&path).map_err(damaged)?;
+        // sled 0.34 panics on some damaged files ("tried to serialize Uninitialized") instead
+        // of returning an error: that is a damaged store to report, not a crash.
+        let db = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))
+            .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "sled failed reading it".into());
+                damaged(format!("sled cannot read its files in it ({what})"))
+            })?
+            .map_err(|e| io(Box::new(e)))?;
         open_checks::check_format(&path, &db)?;
         let open_tree = |name: &str| db.open_tree(name).map_err(|e| io(Box::new(e)));
         let (log, snapshots, checkpoints) = (
@@ -156,9 +173,23 @@ impl SledStore {
             }
             None => 1,
         };
-        let disk = Arc::new(DiskFlush::new(db.clone(), &path).map_err(|e| io(Box::new(e)))?);
-        disk.flush().map_err(|e| io(e.into()))?;
+        if let Some(committed) = committed {
+            if next - 1 < committed.last_position {
+                return Err(damaged(format!(
+                    "it holds events up to position {}, but {} were committed: sled's files were truncated, deleted or replaced",
+                    next - 1,
+                    committed.last_position
+                )));
+            }
+        }
+        let recorder =
+            commit_record::Recorder::open(&path, committed).map_err(|e| io(Box::new(e)))?;
         let writer = Arc::new(Writer::new(log.clone(), next));
+        let disk = Arc::new(
+            DiskFlush::new(db.clone(), &path, writer.clone(), recorder)
+                .map_err(|e| io(Box::new(e)))?,
+        );
+        disk.flush().map_err(|e| io(e.into()))?;
         let group = {
             let disk = disk.clone();
             GroupCommit::start(writer.clone(), move || disk.flush()).map_err(|e| io(Box::new(e)))?
@@ -200,7 +231,27 @@ impl SledStore {
 
     /// Walks the whole store and checks every invariant; see [`VerifyReport`].
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        verify::run(&self.inner.log)
+        let mut report = verify::run(&self.inner.log)?;
+        let found = match self
+            .inner
+            .log
+            .range(keys::event(0)..=keys::event(u64::MAX))
+            .next_back()
+        {
+            Some(entry) => keys::position_of(&entry.map_err(backend)?.0).unwrap_or(0),
+            None => 0,
+        };
+        match commit_record::read(&self.inner.path) {
+            Ok(Some(committed)) if committed.last_position > found => {
+                report.faults.push(Fault::LostCommitted {
+                    committed: committed.last_position,
+                    found,
+                })
+            }
+            Ok(_) => {}
+            Err(problem) => report.faults.push(Fault::CommitRecord { problem }),
+        }
+        Ok(report)
     }
 }
 

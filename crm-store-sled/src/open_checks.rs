@@ -17,6 +17,12 @@ pub(crate) fn check_directory(path: &Path) -> Result<(), OpenError> {
     let Ok(mut entries) = std::fs::read_dir(path) else {
         return Ok(()); // Does not exist yet: sled creates it.
     };
+    if path.join(crate::commit_record::FILE).is_file() && !path.join("conf").is_file() {
+        return Err(OpenError::Damaged {
+            path: path.to_path_buf(),
+            reason: "it is a crm store whose sled files are gone".into(),
+        });
+    }
     if entries.next().is_some() && !path.join("conf").is_file() {
         return Err(not_a_store(
             "the directory holds other files and no database",

@@ -270,3 +270,90 @@ fn a_durable_append_of_a_one_mebibyte_event_syncs_its_blob_and_reads_back() {
     assert_eq!(back[0].event, big.event);
     assert!(store.verify().unwrap().is_ok());
 }
+
+/// A store of 60 events, closed.
+fn closed_store(dir: &Path) {
+    let store = SledStore::open(dir).unwrap();
+    for n in 0..30u64 {
+        let events = vec![sample_event(2 * n), sample_event(2 * n + 1)];
+        block(store.append(&stream(&n.to_string()), ExpectedVersion::NoStream, events)).unwrap();
+    }
+}
+
+fn assert_damaged(result: Result<SledStore, OpenError>, what: &str) {
+    match result {
+        Err(e @ OpenError::Damaged { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("Restore the directory"), "{what}: {text}");
+        }
+        Err(other) => panic!("{what}: expected Damaged, got {other}"),
+        Ok(store) => panic!(
+            "{what}: opened as healthy, with {} events",
+            block(store.head_position()).unwrap()
+        ),
+    }
+}
+
+#[test]
+fn a_store_whose_db_file_was_deleted_is_damaged_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_store(dir.path());
+    std::fs::remove_file(dir.path().join("db")).unwrap();
+    assert_damaged(SledStore::open(dir.path()), "db deleted");
+    // And stays so: the failed open did not make the empty store the truth.
+    assert_damaged(SledStore::open(dir.path()), "db deleted, opened again");
+}
+
+#[test]
+fn a_store_whose_db_file_was_truncated_is_damaged() {
+    for keep in [0u64, 4096, 20_000] {
+        let dir = tempfile::tempdir().unwrap();
+        closed_store(dir.path());
+        let db = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("db"))
+            .unwrap();
+        db.set_len(keep.min(db.metadata().unwrap().len() / 2))
+            .unwrap();
+        drop(db);
+        assert_damaged(
+            SledStore::open(dir.path()),
+            &format!("db cut to {keep} bytes"),
+        );
+    }
+}
+
+#[test]
+fn a_store_whose_sled_files_are_gone_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_store(dir.path());
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "committed" {
+            let path = entry.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(path).unwrap();
+            } else {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+    }
+    assert_damaged(SledStore::open(dir.path()), "only the record left");
+}
+
+#[test]
+fn verify_reports_committed_events_the_log_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled(dir.path());
+    store.flush().unwrap();
+    let last = block(store.head_position()).unwrap();
+    store.inner.log.remove(keys::event(last)).unwrap();
+    let report = store.verify().unwrap();
+    assert!(
+        report
+            .faults
+            .iter()
+            .any(|f| matches!(f, Fault::LostCommitted { committed, .. } if *committed == last)),
+        "{report}"
+    );
+}

@@ -50,6 +50,19 @@ pub enum Fault {
         /// What is wrong.
         problem: String,
     },
+    /// The log ends before the last position the store recorded as committed: sled's files
+    /// lost events (truncated, deleted or replaced).
+    LostCommitted {
+        /// The last position recorded as durable.
+        committed: u64,
+        /// The last position the log holds.
+        found: u64,
+    },
+    /// The commit record beside sled's files cannot be read.
+    CommitRecord {
+        /// Why.
+        problem: String,
+    },
 }
 
 impl fmt::Display for Fault {
@@ -73,6 +86,11 @@ impl fmt::Display for Fault {
                 problem,
             } => write!(f, "stream {stream} version {version}: {problem}"),
             Self::IdIndex { event, problem } => write!(f, "event id {event}: {problem}"),
+            Self::LostCommitted { committed, found } => write!(
+                f,
+                "events up to position {committed} were committed, but the log ends at {found}: restore from a backup or an export"
+            ),
+            Self::CommitRecord { problem } => write!(f, "commit record: {problem}"),
         }
     }
 }
