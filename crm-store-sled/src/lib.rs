@@ -122,6 +122,12 @@ impl SledStore {
             source,
         };
         open_checks::check_directory(&path)?;
+        if !path.join("db").is_file() && path.join(commit_record::FILE).is_file() {
+            return Err(OpenError::Damaged {
+                path,
+                reason: "sled's log file `db` is gone".into(),
+            });
+        }
         if !options.create_if_missing && !path.join("db").is_file() {
             return Err(OpenError::Missing { path });
         }
