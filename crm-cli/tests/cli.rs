@@ -335,6 +335,9 @@ fn a_store_with_lost_sled_files_is_reported_damaged_never_healthy() {
         let err = text(&out.stderr);
         assert!(err.contains("is damaged"), "{args:?}: {err}");
         assert!(err.contains("Restore the directory from a backup"), "{err}");
-        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! suite every `EventStore` must pass.
 
 pub mod conformance;
+pub mod events;
 pub mod faults;
 mod given;
 pub mod sales;

@@ -254,8 +254,17 @@ pub fn commands(max_len: usize) -> impl Strategy<Value = Vec<Command>> {
         })
 }
 
-/// Any event, with payloads that need not pass validation: for wire-format properties.
+/// Any event of any type, with payloads that need not pass validation: for wire-format
+/// properties.
 pub fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        1 => customer_event().boxed(),
+        2 => super::events::other_event().boxed(),
+    ]
+}
+
+/// Any event of a contact or a company.
+pub fn customer_event() -> impl Strategy<Value = Event> {
     let contact = select(contact_pool());
     let company = select(company_pool());
     prop_oneof![
