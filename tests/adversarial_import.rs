@@ -290,3 +290,12 @@ fn an_order_id_in_the_wrong_stream_is_refused() {
     bad["event"]["data"]["order_id"] = json!(OrderId::new());
     refused(bad, "belongs in stream order-");
 }
+
+#[test]
+fn the_largest_version_is_refused_not_overflowed() {
+    let lines = good_lines();
+    let mut bad = first_of(&lines, "ContactCreated");
+    bad["id"] = json!(EventId::new());
+    bad["version"] = json!(u64::MAX);
+    refused(bad, "the next event must have version");
+}

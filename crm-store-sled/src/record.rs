@@ -148,4 +148,28 @@ mod tests {
         assert!(decode(1, &record[..10]).unwrap_err().contains("truncated"));
         assert!(decode(1, &record).unwrap_err().contains("event body"));
     }
+
+    /// Every damage to a stored record, byte by byte, is described: flips, cuts and
+    /// insertions at each offset of a real record.
+    #[test]
+    fn any_damage_to_a_record_is_an_error_or_an_event_never_a_panic() {
+        let new = sample_event(3);
+        let stream = crm_core::testing::stream(3);
+        let record = encode(&stream, 1, Utc::now(), &encode_body(&new).unwrap());
+        let mut inputs = 0u64;
+        for at in 0..record.len() {
+            for bit in 0..8 {
+                let mut flipped = record.clone();
+                flipped[at] ^= 1 << bit;
+                let _ = decode(1, &flipped);
+                inputs += 1;
+            }
+            let _ = decode(1, &record[..at]);
+            let mut inserted = record.clone();
+            inserted.insert(at, 0xff);
+            let _ = decode(1, &inserted);
+            inputs += 2;
+        }
+        assert!(inputs > 1000);
+    }
 }

@@ -181,12 +181,12 @@ where
             .stream_version(stream)
             .await
             .map_err(store_error)?;
-        if first.event.version > current + 1 {
+        if first.event.version > current.saturating_add(1) {
             return Err(Ok(Bad(
                 first.line,
                 format!(
                     "stream {stream} is at version {current}, so the next event must have version {}, not {}",
-                    current + 1,
+                    current.saturating_add(1),
                     first.event.version
                 ),
             )));
@@ -268,7 +268,7 @@ fn differs(stored: &RecordedEvent, line: &LogLine) -> Option<&'static str> {
 fn continues(batch: &[Pending], next: &LogLine, limit: usize) -> bool {
     batch.last().is_some_and(|last: &Pending| {
         last.event.stream == next.stream
-            && last.event.version + 1 == next.version
+            && last.event.version.checked_add(1) == Some(next.version)
             && batch.len() < limit
     })
 }
