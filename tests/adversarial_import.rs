@@ -299,3 +299,22 @@ fn the_largest_version_is_refused_not_overflowed() {
     bad["version"] = json!(u64::MAX);
     refused(bad, "the next event must have version");
 }
+
+#[test]
+fn a_payment_in_another_currency_than_its_order_is_refused() {
+    let lines = good_lines();
+    let payment = first_of(&lines, "PaymentReceived");
+    let stream = payment["stream"].as_str().unwrap().to_owned();
+    let last_version = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["stream"] == stream.as_str())
+        .map(|v| v["version"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let mut bad = payment;
+    bad["id"] = json!(EventId::new());
+    bad["version"] = json!(last_version + 1);
+    bad["event"]["data"]["amount"]["currency"] = json!("USD");
+    refused(bad, "is in EUR, not USD");
+}

@@ -178,6 +178,61 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
     }
 }
 
+/// The rules an event meets given its stream's first event: an order's payments and refunds
+/// in the order's currency, a deal's amounts in the deal's. The deciders apply the same
+/// functions ([`order_currency`], [`deal_currency`]) to the state they hold.
+pub fn check_in_stream(first: &Event, event: &Event) -> Result<(), DomainError> {
+    match (first, event) {
+        (Event::OrderPlaced(placed), Event::PaymentReceived(e)) => {
+            order_currency(placed.order.order_id, placed.total.currency, e.amount)
+        }
+        (Event::OrderPlaced(placed), Event::RefundIssued(e)) => {
+            order_currency(placed.order.order_id, placed.total.currency, e.amount)
+        }
+        (Event::DealOpened(opened), Event::DealAmountChanged(e)) => {
+            deal_currency(opened.deal_id, opened.amount.currency, e.amount)
+        }
+        (Event::DealOpened(opened), Event::DealStageChanged(e)) => {
+            deal_currency(opened.deal_id, opened.amount.currency, e.amount)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Money for an order is in the order's currency.
+pub fn order_currency(
+    order_id: crate::ids::OrderId,
+    currency: crate::money::Currency,
+    amount: Money,
+) -> Result<(), DomainError> {
+    if amount.currency == currency {
+        Ok(())
+    } else {
+        Err(DomainError::OrderCurrency {
+            order_id,
+            expected: currency,
+            given: amount.currency,
+        })
+    }
+}
+
+/// A deal's amount stays in the currency it was opened in.
+pub fn deal_currency(
+    deal_id: crate::ids::DealId,
+    currency: crate::money::Currency,
+    amount: Money,
+) -> Result<(), DomainError> {
+    if amount.currency == currency {
+        Ok(())
+    } else {
+        Err(DomainError::CurrencyChange {
+            deal_id,
+            from: currency,
+            to: amount.currency,
+        })
+    }
+}
+
 /// The rules of an order as placed; its total when they hold.
 pub fn place_order(order: &PlaceOrder) -> Result<Money, DomainError> {
     let order_id = order.order_id;

@@ -191,6 +191,24 @@ where
                 ),
             )));
         }
+        // What the stream's later events must agree with (an order's currency).
+        let first_event = if current > 0 {
+            let stored = self
+                .store
+                .read_stream(stream, 1, 1)
+                .await
+                .map_err(store_error)?;
+            stored.into_iter().next().map(|e| e.event)
+        } else {
+            Some(first.event.event.clone())
+        };
+        if let Some(head) = &first_event {
+            for p in pending.iter().filter(|p| p.event.version > 1) {
+                if let Err(rule) = validate::check_in_stream(head, &p.event.event) {
+                    return Err(Ok(Bad(p.line, rule.to_string())));
+                }
+            }
+        }
         let overlap = pending
             .iter()
             .take_while(|p| p.event.version <= current)

@@ -164,13 +164,7 @@ impl Aggregate for Deal {
                 .into()]
             }
             DealCommand::ChangeAmount { amount, .. } => {
-                if amount.currency != facts.amount.currency {
-                    return Err(DomainError::CurrencyChange {
-                        deal_id,
-                        from: facts.amount.currency,
-                        to: amount.currency,
-                    });
-                }
+                crate::validate::deal_currency(deal_id, facts.amount.currency, *amount)?;
                 check_amount(*amount)?;
                 if *amount == facts.amount {
                     return Ok(Vec::new());

@@ -139,15 +139,13 @@ impl Order {
     }
 
     fn in_currency(&self, order_id: OrderId, amount: Money) -> Result<(), DomainError> {
-        match self.currency() {
-            Some(currency) if currency != amount.currency => Err(DomainError::OrderCurrency {
-                order_id,
-                expected: currency,
-                given: amount.currency,
-            }),
-            _ if amount.minor <= 0 => Err(DomainError::NonPositiveAmount { amount }),
-            _ => Ok(()),
+        if let Some(currency) = self.currency() {
+            crate::validate::order_currency(order_id, currency, amount)?;
         }
+        if amount.minor <= 0 {
+            return Err(DomainError::NonPositiveAmount { amount });
+        }
+        Ok(())
     }
 }
 
