@@ -463,3 +463,104 @@ async fn a_cached_state_never_hides_another_writers_events() {
     let (state, _) = second.load::<Contact>(contact(1)).await.unwrap();
     assert_eq!(state.tags.len(), 2, "{:?}", state.tags);
 }
+
+#[test]
+fn a_read_batch_of_zero_is_clamped_not_an_endless_loop() {
+    let store = MemoryStore::new();
+    let options = CrmOptions {
+        read_batch: 0,
+        snapshot_every: 0,
+        ..CrmOptions::default()
+    };
+    let crm = Crm::with(
+        store,
+        std::sync::Arc::new(crm::clock::SystemClock),
+        std::sync::Arc::new(crm::clock::RandomIds),
+        options,
+    );
+    futures::executor::block_on(async {
+        crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+            .await
+            .unwrap();
+        let (state, version) = crm.load::<Contact>(contact(1)).await.unwrap();
+        assert_eq!(version, 1);
+        assert!(state.require_active(contact(1)).is_ok());
+    });
+}
+
+#[test]
+fn a_snapshot_ahead_of_its_stream_is_ignored() {
+    futures::executor::block_on(async {
+        let store = MemoryStore::new();
+        let crm = Crm::new(store.clone());
+        crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
+            .await
+            .unwrap();
+        // A snapshot claiming version 50, of another contact's state: from a restored backup
+        // of a store that had gone further, say.
+        let other = Crm::new(MemoryStore::new());
+        other
+            .execute(&manager(), create_contact(contact(1), "Impostor", "Ahead"))
+            .await
+            .unwrap();
+        let (ahead, _) = other.load::<Contact>(contact(1)).await.unwrap();
+        let snapshot = Snapshot {
+            version: 50,
+            schema: <Contact as crm::domain::Aggregate>::SNAPSHOT_SCHEMA,
+            state: serde_json::to_vec(&ahead).unwrap(),
+        };
+        store
+            .save_snapshot(&contact(1).into(), snapshot)
+            .await
+            .unwrap();
+        let fresh = Crm::new(store);
+        let (state, version) = fresh.load::<Contact>(contact(1)).await.unwrap();
+        assert_eq!(version, 1, "the snapshot's version was trusted");
+        let (real, _) = crm.load::<Contact>(contact(1)).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&state).unwrap(),
+            serde_json::to_value(&real).unwrap()
+        );
+    });
+}
+
+#[test]
+fn requirements_are_checked_again_after_a_conflict() {
+    use crm::domain::contact::events::ContactMerged;
+    use crm::ids::Category;
+    use crm::testing::faults::Interleaved;
+    futures::executor::block_on(async {
+        let store = MemoryStore::new();
+        let setup = Crm::new(store.clone());
+        support::sales::setup(&setup).await;
+        // While the deal for Lucía is being opened, someone merges Lucía into Jorge.
+        let merge = NewEvent {
+            id: EventId::new(),
+            occurred_at: start(),
+            metadata: Metadata::by(crm::event::Actor::System),
+            event: ContactMerged {
+                contact_id: contact(1),
+                survivor: contact(2),
+            }
+            .into(),
+        };
+        let racing = Interleaved::new(store, Category::Deal, (contact(1).into(), vec![merge]));
+        let crm = Crm::new(racing);
+        let open = support::sales::open(
+            1,
+            contact(1).into(),
+            0,
+            support::sales::money(1_000, "EUR"),
+            1,
+            (2026, 6, 1),
+        );
+        let result = crm.execute(&manager(), open).await;
+        assert!(
+            matches!(
+                result,
+                Err(Error::Domain(DomainError::ContactWasMerged { .. }))
+            ),
+            "a deal was opened for a contact merged in the meantime: {result:?}"
+        );
+    });
+}

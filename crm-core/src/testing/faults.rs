@@ -1,12 +1,13 @@
-//! A store that fails on purpose: for testing what callers do when a write's outcome is
-//! unknown.
+//! Stores that fail on purpose: for testing what callers do when a write's outcome is
+//! unknown, or when another writer changes the world between a check and an append.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use crate::event::{NewEvent, RecordedEvent};
-use crate::ids::{EventId, StreamId};
+use crate::ids::{Category, EventId, StreamId};
 use crate::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
 
 /// Wraps a store; the next [`FailAfterWrite::arm`]ed appends are carried out and then
@@ -59,6 +60,91 @@ impl<S: EventStore> EventStore for FailAfterWrite<S> {
         }
         Ok(outcome)
     }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_stream(stream, from_version, limit).await
+    }
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_all(from, limit).await
+    }
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        self.inner.stream_version(stream).await
+    }
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        self.inner.head_position().await
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        self.inner.locate(id).await
+    }
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.inner.save_snapshot(stream, snapshot).await
+    }
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        self.inner.load_snapshot(stream).await
+    }
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.inner.save_checkpoint(name, position).await
+    }
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.load_checkpoint(name).await
+    }
+}
+
+/// Wraps a store; the first append to a stream of `category` finds that another writer got
+/// there first: `sneak` (the other writer's events) is appended to its stream, and the append
+/// is answered with a conflict, so the caller decides again on a changed world.
+pub struct Interleaved<S> {
+    inner: S,
+    category: Category,
+    sneak: Mutex<Option<(StreamId, Vec<NewEvent>)>>,
+}
+
+impl<S> Interleaved<S> {
+    /// `inner`, where the first append to a `category` stream lets `sneak` in first.
+    pub fn new(inner: S, category: Category, sneak: (StreamId, Vec<NewEvent>)) -> Self {
+        Self {
+            inner,
+            category,
+            sneak: Mutex::new(Some(sneak)),
+        }
+    }
+}
+
+#[async_trait]
+impl<S: EventStore> EventStore for Interleaved<S> {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let sneak = if stream.category() == self.category {
+            self.sneak
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        } else {
+            None
+        };
+        if let Some((other, sneaked)) = sneak {
+            self.inner
+                .append(&other, ExpectedVersion::Any, sneaked)
+                .await?;
+            let actual = self.inner.stream_version(stream).await?;
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        self.inner.append(stream, expected, events).await
+    }
+
     async fn read_stream(
         &self,
         stream: &StreamId,
