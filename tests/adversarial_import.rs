@@ -12,19 +12,6 @@ use futures::executor::block_on;
 use serde_json::{json, Value};
 use support::*;
 
-/// The shop's history as JSONL lines.
-fn good_lines() -> Vec<String> {
-    let (crm, clock) = fresh();
-    block_on(shop::history(&crm, &clock));
-    let mut out = Vec::new();
-    block_on(export(crm.store(), &mut out, 0, 100)).unwrap();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 fn first_of(lines: &[String], event_type: &str) -> Value {
     lines
         .iter()
@@ -84,7 +71,7 @@ fn assert_whole(store: SledStore, events: usize) {
 /// Appends `bad` after the good log, imports, and checks that it stops at exactly that line
 /// with a reason containing `expected`, having committed every good line.
 fn refused_after_the_log(bad: &[u8], expected: &str) {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut text = lines.join("\n").into_bytes();
     text.push(b'\n');
     text.extend_from_slice(bad);
@@ -112,7 +99,7 @@ fn refused(bad: Value, expected: &str) {
 
 #[test]
 fn a_stream_id_with_a_control_character_is_refused_and_the_store_stays_readable() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut bad = first_of(&lines, "ContactCreated");
     let stream = bad["stream"].as_str().unwrap().to_owned();
     bad["stream"] = json!(format!("{stream}\u{1}"));
@@ -122,7 +109,7 @@ fn a_stream_id_with_a_control_character_is_refused_and_the_store_stays_readable(
 
 #[test]
 fn a_huge_stream_id_is_refused_without_repeating_it() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut bad = first_of(&lines, "ContactCreated");
     bad["stream"] = json!(format!("contact-{}", "x".repeat(100_000)));
     refused(bad, "invalid stream id");
@@ -130,7 +117,7 @@ fn a_huge_stream_id_is_refused_without_repeating_it() {
 
 #[test]
 fn a_contact_created_in_a_deal_stream_or_another_contacts_is_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut in_deal = first_of(&lines, "ContactCreated");
     in_deal["id"] = json!(EventId::new());
     in_deal["stream"] = json!(crm::ids::StreamId::from(DealId::new()).to_string());
@@ -146,7 +133,7 @@ fn a_contact_created_in_a_deal_stream_or_another_contacts_is_refused() {
 
 #[test]
 fn order_lines_out_of_bounds_are_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut huge = new_order(&lines);
     huge["event"]["data"]["lines"][0]["quantity"] = json!(3_000_000_000u64);
     refused(huge, "lines.quantity is 3000000000");
@@ -179,7 +166,7 @@ fn order_lines_out_of_bounds_are_refused() {
 
 #[test]
 fn unknown_fields_anywhere_in_a_line_are_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut in_line = new_order(&lines);
     in_line["event"]["data"]["lines"][0]["colour"] = json!("red");
     refused(in_line, "unknown field `colour`");
@@ -199,7 +186,7 @@ fn unknown_fields_anywhere_in_a_line_are_refused() {
 
 #[test]
 fn dates_outside_the_sane_range_are_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut late = new_order(&lines);
     late["occurred_at"] = json!("2500-01-01T00:00:00Z");
     refused(late, "occurred_at is 2500-01-01");
@@ -211,7 +198,7 @@ fn dates_outside_the_sane_range_are_refused() {
 
 #[test]
 fn a_line_with_a_stored_events_place_but_other_content_is_a_conflict() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut changed = first_of(&lines, "ContactCreated");
     changed["event"]["data"]["tags"] = json!(["rewritten"]);
     refused(changed, "conflict");
@@ -224,7 +211,7 @@ fn a_line_that_is_not_utf8_is_refused_by_number() {
 
 #[test]
 fn every_line_before_a_non_utf8_one_is_committed() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let cut = lines.len() / 2;
     let mut text = lines[..cut].join("\n").into_bytes();
     text.extend_from_slice(b"\n\xff\n");
@@ -243,7 +230,7 @@ fn every_line_before_a_non_utf8_one_is_committed() {
 
 #[test]
 fn skip_invalid_sets_aside_bad_lines_of_every_kind_and_imports_the_rest() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut text = lines.join("\n").into_bytes();
     let mut bad_order = new_order(&lines);
     bad_order["event"]["data"]["lines"][0]["quantity"] = json!(0);
@@ -285,7 +272,7 @@ fn skip_invalid_sets_aside_bad_lines_of_every_kind_and_imports_the_rest() {
 
 #[test]
 fn an_order_id_in_the_wrong_stream_is_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut bad = new_order(&lines);
     bad["event"]["data"]["order_id"] = json!(OrderId::new());
     refused(bad, "belongs in stream order-");
@@ -293,7 +280,7 @@ fn an_order_id_in_the_wrong_stream_is_refused() {
 
 #[test]
 fn the_largest_version_is_refused_not_overflowed() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let mut bad = first_of(&lines, "ContactCreated");
     bad["id"] = json!(EventId::new());
     bad["version"] = json!(u64::MAX);
@@ -302,7 +289,7 @@ fn the_largest_version_is_refused_not_overflowed() {
 
 #[test]
 fn a_payment_in_another_currency_than_its_order_is_refused() {
-    let lines = good_lines();
+    let lines = shop::exported_lines();
     let payment = first_of(&lines, "PaymentReceived");
     let stream = payment["stream"].as_str().unwrap().to_owned();
     let last_version = lines

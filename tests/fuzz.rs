@@ -64,24 +64,11 @@ fn rng(salt: u64) -> TestRng {
     TestRng(seed() ^ salt.wrapping_mul(0x2545_f491_4f6c_dd1d))
 }
 
-/// The shop's history as JSONL lines: the valid corpus.
-fn shop_lines() -> Vec<String> {
-    let (crm, clock) = fresh();
-    block_on(shop::history(&crm, &clock));
-    let mut out = Vec::new();
-    block_on(export(crm.store(), &mut out, 0, 100)).unwrap();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
 /// Lines holding generated events of every type (valid JSON, not necessarily valid events).
 fn generated_lines(n: usize) -> Vec<String> {
     let mut runner = TestRunner::deterministic();
     let strategy = crm::testing::strategies::event();
-    let template: LogLine = serde_json::from_str(&shop_lines()[0]).unwrap();
+    let template: LogLine = serde_json::from_str(&shop::exported_lines()[0]).unwrap();
     (0..n)
         .map(|_| {
             let event = strategy.new_tree(&mut runner).unwrap().current();
@@ -211,7 +198,7 @@ fn damaged(line: &str, corpus: &[String], rng: &mut TestRng) -> Vec<u8> {
 /// Decoding and checking one line never panics, whatever it holds.
 #[test]
 fn damaged_lines_are_decoded_or_refused_never_a_panic() {
-    let mut corpus = shop_lines();
+    let mut corpus = shop::exported_lines();
     corpus.extend(generated_lines(400));
     let mut rng = rng(2);
     let n = inputs(20_000);
@@ -239,7 +226,7 @@ fn damaged_lines_are_decoded_or_refused_never_a_panic() {
 /// export re-imports completely, and it replays.
 #[test]
 fn damaged_logs_never_break_a_store() {
-    let corpus = shop_lines();
+    let corpus = shop::exported_lines();
     let mut rng = rng(3);
     let n = inputs(20_000) / 100;
     for i in 0..n.max(20) {

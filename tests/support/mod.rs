@@ -270,6 +270,19 @@ pub mod shop {
         .into()
     }
 
+    /// [`history`] exported as JSONL lines: a valid log to damage in tests.
+    pub fn exported_lines() -> Vec<String> {
+        let (crm, clock) = fresh();
+        futures::executor::block_on(history(&crm, &clock));
+        let mut out = Vec::new();
+        futures::executor::block_on(crm::log::export(crm.store(), &mut out, 0, 100)).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The shop's history, one step per day from `start()`:
     /// - Lucía (contact 1, Madrid, tag vip, born 30 March, email consent) came from the
     ///   "Spring sale" email campaign; three orders: 2 chairs (day 0, delivered), a lamp
