@@ -199,6 +199,18 @@ pub fn check_in_stream(first: &Event, event: &Event) -> Result<(), DomainError> 
     }
 }
 
+/// Whether [`check_in_stream`] has anything to check for `event`: readers can skip fetching
+/// the stream's first event otherwise.
+pub fn needs_first(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::PaymentReceived(_)
+            | Event::RefundIssued(_)
+            | Event::DealAmountChanged(_)
+            | Event::DealStageChanged(_)
+    )
+}
+
 /// Money for an order is in the order's currency.
 pub fn order_currency(
     order_id: crate::ids::OrderId,

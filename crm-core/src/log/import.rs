@@ -192,7 +192,10 @@ where
             )));
         }
         // What the stream's later events must agree with (an order's currency).
-        let first_event = if current > 0 {
+        let needs_first = pending.iter().any(|p| validate::needs_first(&p.event.event));
+        let first_event = if !needs_first {
+            None
+        } else if current > 0 {
             let stored = self
                 .store
                 .read_stream(stream, 1, 1)
