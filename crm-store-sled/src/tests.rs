@@ -357,3 +357,28 @@ fn verify_reports_committed_events_the_log_lost() {
         "{report}"
     );
 }
+
+#[test]
+fn a_store_whose_db_file_holds_garbage_is_refused_without_a_panic() {
+    for (n, pattern) in [0u8, 0xff, 0x5a].into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        closed_store(dir.path());
+        let path = dir.path().join("db");
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Keep sled's header, overwrite what follows.
+        let from = (512 * (n + 1)).min(bytes.len());
+        for b in &mut bytes[from..] {
+            *b = pattern;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let opened = std::panic::catch_unwind(|| SledStore::open(dir.path()));
+        match opened {
+            Ok(Err(_)) => {}
+            Ok(Ok(store)) => panic!(
+                "pattern {pattern:#x}: opened with {} events",
+                block(store.head_position()).unwrap()
+            ),
+            Err(_) => panic!("pattern {pattern:#x}: the panic escaped the store"),
+        }
+    }
+}

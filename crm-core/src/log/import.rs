@@ -192,7 +192,9 @@ where
             )));
         }
         // What the stream's later events must agree with (an order's currency).
-        let needs_first = pending.iter().any(|p| validate::needs_first(&p.event.event));
+        let needs_first = pending
+            .iter()
+            .any(|p| validate::needs_first(&p.event.event));
         let first_event = if !needs_first {
             None
         } else if current > 0 {
