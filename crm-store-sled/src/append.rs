@@ -37,12 +37,6 @@ impl Append {
                 stream: stream.clone(),
             });
         }
-        if stream.as_str().len() > record::MAX_STREAM_LEN {
-            return Err(corrupt(
-                format!("stream {stream}"),
-                "stream ids are limited to 65535 bytes",
-            ));
-        }
         // Encoding the bodies needs no lock: only the header depends on the stream's state.
         let bodies = events
             .iter()

@@ -53,16 +53,13 @@ pub(crate) fn encode(
     record.push(FORMAT);
     record.extend_from_slice(&version.to_be_bytes());
     record.extend_from_slice(&recorded_at.timestamp_micros().to_be_bytes());
-    // Stream ids longer than 64 KiB are refused before they get here (see `append`).
+    // A stream id is at most `MAX_STREAM_ID_LEN` (48) bytes, checked wherever one is made.
     let len = u16::try_from(name.len()).unwrap_or(u16::MAX);
     record.extend_from_slice(&len.to_be_bytes());
     record.extend_from_slice(name);
     record.extend_from_slice(body);
     record
 }
-
-/// The longest stream id a record can hold.
-pub(crate) const MAX_STREAM_LEN: usize = u16::MAX as usize;
 
 /// The header fields: stream, version, recorded_at, and where the body starts.
 pub(crate) struct Header<'a> {
