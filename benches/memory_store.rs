@@ -17,27 +17,28 @@ use futures::executor::block_on;
 
 mod fixtures;
 
-use fixtures::{at, contact_created, for_each_page};
+use fixtures::{at, contact_created, contact_history, for_each_page, stream_of};
 
 const EVENTS: u64 = 10_000;
 const BATCH: u64 = 100;
 
+/// Appends of 100 events, each one contact's history.
 fn batches() -> Vec<(StreamId, Vec<NewEvent>)> {
     (0..EVENTS / BATCH)
-        .map(|b| {
-            let stream = crm_core::testing::stream(format!("bench-{b}"));
-            (
-                stream,
-                (b * BATCH..(b + 1) * BATCH).map(contact_created).collect(),
-            )
-        })
+        .map(|b| (stream_of(b), contact_history(b, BATCH)))
         .collect()
 }
 
+/// 10 000 customers, each created in its own stream: what the replay benchmarks fold.
 fn filled_store() -> MemoryStore {
     let store = MemoryStore::new();
-    for (stream, events) in batches() {
-        block_on(store.append(&stream, ExpectedVersion::NoStream, events)).unwrap();
+    for n in 0..EVENTS {
+        block_on(store.append(
+            &stream_of(n),
+            ExpectedVersion::NoStream,
+            vec![contact_created(n)],
+        ))
+        .unwrap();
     }
     store
 }

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use crm::event::{NewEvent, RecordedEvent};
-use crm::ids::EventId;
+use crm::ids::StreamId;
 use crm::projection::{CustomerCards, Projection};
 use crm::store::{EventStore, ExpectedVersion};
 use crm::{Durability, SledOptions, SledStore};
 use crm_core::testing::stream as named_stream;
-use fixtures::{at, contact_created, for_each_page};
+use fixtures::{at, contact_created, contact_history, for_each_page, stream_of};
 use futures::executor::block_on;
 
 const REPLAYED: u64 = 10_000;
@@ -38,17 +38,11 @@ fn buffered() -> Durability {
     }
 }
 
-/// Fresh events with fresh ids: an append never meets a retry.
-fn fresh_batch(counter: &AtomicU64, size: u64) -> Vec<NewEvent> {
-    (0..size)
-        .map(|_| {
-            let n = counter.fetch_add(1, Ordering::Relaxed);
-            NewEvent {
-                id: EventId::new(),
-                ..contact_created(n)
-            }
-        })
-        .collect()
+/// A fresh contact's history of `size` events, for its own new stream: an append never meets
+/// a retry or a conflict.
+fn fresh_batch(counter: &AtomicU64, size: u64) -> (StreamId, Vec<NewEvent>) {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    (stream_of(n), contact_history(n, size))
 }
 
 /// The same bytes as one JSON-encoded recorded event, for the raw sled limits.
@@ -75,13 +69,10 @@ fn append(c: &mut Criterion) {
             let dir = tempfile::tempdir().unwrap();
             let store = store(&dir, durability);
             let counter = AtomicU64::new(0);
-            let mut stream = 0u64;
             group.bench_function(BenchmarkId::new(format!("store_{mode}"), size), |b| {
                 b.iter_batched(
                     || fresh_batch(&counter, size),
-                    |events| {
-                        stream += 1;
-                        let s = named_stream(format!("s-{stream}"));
+                    |(s, events)| {
                         block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap()
                     },
                     criterion::BatchSize::SmallInput,
@@ -96,7 +87,7 @@ fn append(c: &mut Criterion) {
                 BenchmarkId::new(format!("limit_raw_sled_{mode}"), size),
                 |b| {
                     b.iter_batched(
-                        || fresh_batch(&counter, size),
+                        || fresh_batch(&counter, size).1,
                         |events| {
                             let mut batch = sled::Batch::default();
                             for event in &events {
@@ -129,10 +120,11 @@ fn concurrent_durable(
     std::thread::scope(|scope| {
         for _ in 0..writers {
             scope.spawn(|| {
-                let s = named_stream(format!("w-{}", counter.fetch_add(1, Ordering::Relaxed)));
-                for v in 0..per_writer {
-                    let events = fresh_batch(counter, 1);
-                    block_on(store.append(&s, ExpectedVersion::Exact(v), events)).unwrap();
+                // One contact per writer, one event per append.
+                let (s, history) = fresh_batch(counter, per_writer);
+                for (v, event) in history.into_iter().enumerate() {
+                    block_on(store.append(&s, ExpectedVersion::Exact(v as u64), vec![event]))
+                        .unwrap();
                 }
             });
         }
@@ -203,9 +195,15 @@ fn replay(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir, buffered());
     for b in 0..REPLAYED / 100 {
-        let s = named_stream(format!("r-{b}"));
-        let events: Vec<NewEvent> = (b * 100..(b + 1) * 100).map(contact_created).collect();
-        block_on(store.append(&s, ExpectedVersion::NoStream, events)).unwrap();
+        // Each of the 100 customers in its own stream, as in the memory benchmark.
+        for n in b * 100..(b + 1) * 100 {
+            block_on(store.append(
+                &stream_of(n),
+                ExpectedVersion::NoStream,
+                vec![contact_created(n)],
+            ))
+            .unwrap();
+        }
     }
     store.flush().unwrap();
     let raw_dir = tempfile::tempdir().unwrap();

@@ -10,6 +10,9 @@
 //! - Appending event ids that are already in the stream at the same place (a retried write)
 //!   succeeds and writes nothing new.
 //! - `read_all` returns only committed events, in position order, never skipping one.
+//! - An event that does not belong in the stream, or breaks a rule of [`crate::validate`], is
+//!   [`StoreError::Refused`] and nothing is written: a store holds only what it can give
+//!   back and every reader can take.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -104,6 +107,19 @@ pub enum StoreError {
         /// The version it would have taken.
         version: u64,
     },
+    /// An event this store will not hold: it belongs to another stream, or breaks a rule of
+    /// [`crate::validate`]. Bad input, not damage; nothing was written.
+    #[error("refused event {event_id} (event {} of the append) for stream {stream}: {reason}", index + 1)]
+    Refused {
+        /// The stream written to.
+        stream: StreamId,
+        /// The event.
+        event_id: EventId,
+        /// Its place in the append, from 0.
+        index: usize,
+        /// The rule it breaks.
+        reason: String,
+    },
     /// An append with no events. Nothing was written.
     #[error("append to {stream} carried no events")]
     EmptyAppend {
@@ -134,6 +150,22 @@ pub struct StoredAt {
     pub version: u64,
     /// Its global position.
     pub position: u64,
+}
+
+/// What every store checks of an append before anything else, written once: each event
+/// belongs in `stream` and meets [`crate::validate::check`].
+pub fn check_append(stream: &StreamId, events: &[NewEvent]) -> Result<(), StoreError> {
+    for (index, event) in events.iter().enumerate() {
+        if let Err(rule) = crate::validate::check(stream, event.occurred_at, &event.event) {
+            return Err(StoreError::Refused {
+                stream: stream.clone(),
+                event_id: event.id,
+                index,
+                reason: rule.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The retry rule every store applies before its version check, written once.

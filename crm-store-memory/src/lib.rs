@@ -150,6 +150,7 @@ impl EventStore for MemoryStore {
                 stream: stream.clone(),
             });
         }
+        store::check_append(stream, &events)?;
         let recorded_at = self.clock.now();
         let mut inner = self.write();
         // A retry is recognized before the version check: its first attempt already moved

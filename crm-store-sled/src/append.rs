@@ -37,6 +37,7 @@ impl Append {
                 stream: stream.clone(),
             });
         }
+        store::check_append(stream, &events)?;
         // Encoding the bodies needs no lock: only the header depends on the stream's state.
         let bodies = events
             .iter()
@@ -294,7 +295,7 @@ mod tests {
         Append::prepare(
             &stream,
             ExpectedVersion::NoStream,
-            vec![sample_event(n)],
+            vec![sample_event(&stream, n)],
             chrono::Utc::now(),
         )
         .unwrap()

@@ -216,8 +216,11 @@ mod tests {
                 let (group, seeds) = (&group, &seeds);
                 scope.spawn(move || {
                     for version in 0..50 {
-                        let event = sample_event(seeds.fetch_add(1, Ordering::SeqCst));
                         let stream = format!("w-{writer}");
+                        let event = sample_event(
+                            &crm_core::testing::stream(&stream),
+                            seeds.fetch_add(1, Ordering::SeqCst),
+                        );
                         let next = append(&stream, ExpectedVersion::Exact(version), &event);
                         group.append(next).unwrap();
                     }
@@ -234,11 +237,12 @@ mod tests {
     #[test]
     fn appends_in_one_group_see_each_other() {
         let writer = writer();
-        let first = sample_event(1);
+        let s = crm_core::testing::stream("s");
+        let first = sample_event(&s, 1);
         let outcomes = writer.commit(&[
             append("s", ExpectedVersion::NoStream, &first),
-            append("s", ExpectedVersion::Exact(1), &sample_event(2)),
-            append("s", ExpectedVersion::NoStream, &sample_event(3)),
+            append("s", ExpectedVersion::Exact(1), &sample_event(&s, 2)),
+            append("s", ExpectedVersion::NoStream, &sample_event(&s, 3)),
             append("s", ExpectedVersion::Exact(2), &first),
         ]);
         let versions: Vec<_> = outcomes
@@ -271,7 +275,7 @@ mod tests {
             }
         })
         .unwrap();
-        let event = sample_event(7);
+        let event = sample_event(&crm_core::testing::stream("s"), 7);
         let err = group
             .append(append("s", ExpectedVersion::NoStream, &event))
             .unwrap_err();

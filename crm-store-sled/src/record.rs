@@ -124,8 +124,8 @@ mod tests {
 
     #[test]
     fn a_record_round_trips() {
-        let new = sample_event(7);
         let stream = crm_core::testing::stream(7);
+        let new = sample_event(&stream, 7);
         let at = DateTime::from_timestamp(1_800_000_000, 123_000).unwrap();
         let record = encode(&stream, 3, at, &encode_body(&new).unwrap());
         let back = decode(42, &record).unwrap();
@@ -150,8 +150,8 @@ mod tests {
     /// insertions at each offset of a real record.
     #[test]
     fn any_damage_to_a_record_is_an_error_or_an_event_never_a_panic() {
-        let new = sample_event(3);
         let stream = crm_core::testing::stream(3);
+        let new = sample_event(&stream, 3);
         let record = encode(&stream, 1, Utc::now(), &encode_body(&new).unwrap());
         let mut inputs = 0u64;
         for at in 0..record.len() {

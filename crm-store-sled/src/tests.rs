@@ -14,8 +14,12 @@ fn stream(name: &str) -> StreamId {
 fn filled(dir: &Path) -> SledStore {
     let store = SledStore::open(dir).unwrap();
     for (n, name) in ["a", "b", "a"].iter().enumerate() {
-        let events = vec![sample_event(n as u64 * 10), sample_event(n as u64 * 10 + 1)];
-        block(store.append(&stream(name), ExpectedVersion::Any, events)).unwrap();
+        let s = stream(name);
+        let events = vec![
+            sample_event(&s, n as u64 * 10),
+            sample_event(&s, n as u64 * 10 + 1),
+        ];
+        block(store.append(&s, ExpectedVersion::Any, events)).unwrap();
     }
     store
 }
@@ -30,7 +34,7 @@ fn events_survive_closing_and_reopening() {
     let outcome = block(store.append(
         &stream("a"),
         ExpectedVersion::Exact(4),
-        vec![sample_event(99)],
+        vec![sample_event(&stream("a"), 99)],
     ))
     .unwrap();
     assert_eq!(
@@ -252,7 +256,7 @@ fn a_snapshot_left_half_written_by_a_crash_does_not_stop_the_store_opening() {
 #[test]
 fn a_durable_append_of_a_one_mebibyte_event_syncs_its_blob_and_reads_back() {
     let dir = tempfile::tempdir().unwrap();
-    let mut big = sample_event(1);
+    let mut big = sample_event(&stream("big"), 1);
     if let crm_core::event::Event::ContactTagsChanged(e) = &mut big.event {
         e.added = ["x".repeat(1 << 20)].into();
     }
@@ -275,8 +279,9 @@ fn a_durable_append_of_a_one_mebibyte_event_syncs_its_blob_and_reads_back() {
 fn closed_store(dir: &Path) {
     let store = SledStore::open(dir).unwrap();
     for n in 0..30u64 {
-        let events = vec![sample_event(2 * n), sample_event(2 * n + 1)];
-        block(store.append(&stream(&n.to_string()), ExpectedVersion::NoStream, events)).unwrap();
+        let s = stream(&n.to_string());
+        let events = vec![sample_event(&s, 2 * n), sample_event(&s, 2 * n + 1)];
+        block(store.append(&s, ExpectedVersion::NoStream, events)).unwrap();
     }
 }
 

@@ -37,7 +37,7 @@ fn batch(n: u64) -> Vec<NewEvent> {
     (0..batch_size(n))
         .map(|i| NewEvent {
             id: event_id(n, i),
-            ..sample_event(n * 100 + i)
+            ..sample_event(&stream(n), n * 100 + i)
         })
         .collect()
 }

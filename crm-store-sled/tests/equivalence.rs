@@ -70,7 +70,7 @@ proptest! {
             let (stream, expected, events) = match op {
                 Op::Append { stream, expected, size } => {
                     let stream = crm_core::testing::stream(stream);
-                    let events = (0..u64::from(size)).map(|i| sample_event(n as u64 * 10 + i)).collect();
+                    let events = (0..u64::from(size)).map(|i| sample_event(&stream, n as u64 * 10 + i)).collect();
                     (stream, expected, events)
                 }
                 Op::RetryLast => match last.clone() {

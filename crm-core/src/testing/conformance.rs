@@ -36,6 +36,7 @@ pub async fn run_all<S: EventStore>(mut new_store: impl FnMut() -> S) {
     racing_writers_on_one_stream(&new_store(), 8, 25).await;
     tailing_reader_never_skips(&new_store(), 4, 200).await;
     events_are_located_by_id(&new_store()).await;
+    events_of_other_streams_are_refused(&new_store()).await;
 }
 
 fn stream(name: &str) -> StreamId {
@@ -46,14 +47,15 @@ fn at(second: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_750_000_000 + second, 0).unwrap_or_default()
 }
 
-/// A distinct, recognizable event; `n` is in its payload.
-pub fn sample_event(n: u64) -> NewEvent {
+/// A distinct, recognizable event for `stream` (a contact's, such as [`super::stream`]
+/// makes); `n` is in its payload.
+pub fn sample_event(stream: &StreamId, n: u64) -> NewEvent {
     NewEvent {
         id: EventId::new(),
         occurred_at: at(i64::try_from(n).unwrap_or(0)),
         metadata: Metadata::by(Actor::System),
         event: ContactTagsChanged {
-            contact_id: ContactId::from_uuid(uuid::Uuid::from_u128(u128::from(n))),
+            contact_id: ContactId::from_uuid(stream.uuid()),
             added: [format!("tag-{n}")].into(),
             removed: Default::default(),
         }
@@ -61,8 +63,8 @@ pub fn sample_event(n: u64) -> NewEvent {
     }
 }
 
-fn samples(range: std::ops::Range<u64>) -> Vec<NewEvent> {
-    range.map(sample_event).collect()
+fn samples(stream: &StreamId, range: std::ops::Range<u64>) -> Vec<NewEvent> {
+    range.map(|n| sample_event(stream, n)).collect()
 }
 
 async fn read_whole_stream<S: EventStore>(store: &S, s: &StreamId) -> Vec<RecordedEvent> {
@@ -101,20 +103,20 @@ fn assert_conflict(result: Result<crate::store::AppendOutcome, StoreError>, expe
 /// appended reads back unchanged.
 pub async fn versions_start_at_one_and_are_contiguous<S: EventStore>(store: &S) {
     let (a, b) = (stream("a"), stream("b"));
-    let first = samples(0..3);
+    let first = samples(&a, 0..3);
     let outcome = store
         .append(&a, ExpectedVersion::NoStream, first.clone())
         .await;
     let outcome = outcome.unwrap_or_else(|e| panic!("first append: {e}"));
     assert_eq!(outcome.last_version, 3);
     assert!(outcome.written);
-    let second = samples(3..5);
+    let second = samples(&b, 3..5);
     store
         .append(&b, ExpectedVersion::NoStream, second.clone())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store
-        .append(&a, ExpectedVersion::Exact(3), samples(5..6))
+        .append(&a, ExpectedVersion::Exact(3), samples(&a, 5..6))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
@@ -147,52 +149,56 @@ pub async fn expected_version_cases<S: EventStore>(store: &S) {
     let s = stream("ev");
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::StreamExists, samples(0..1))
+            .append(&s, ExpectedVersion::StreamExists, samples(&s, 0..1))
             .await,
         0,
     );
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::Exact(1), samples(0..1))
+            .append(&s, ExpectedVersion::Exact(1), samples(&s, 0..1))
             .await,
         0,
     );
     store
-        .append(&s, ExpectedVersion::Exact(0), samples(1..2))
+        .append(&s, ExpectedVersion::Exact(0), samples(&s, 1..2))
         .await
         .unwrap_or_else(|e| panic!("Exact(0) on empty: {e}"));
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::NoStream, samples(2..3))
+            .append(&s, ExpectedVersion::NoStream, samples(&s, 2..3))
             .await,
         1,
     );
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::Exact(0), samples(2..3))
+            .append(&s, ExpectedVersion::Exact(0), samples(&s, 2..3))
             .await,
         1,
     );
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::Exact(2), samples(2..3))
+            .append(&s, ExpectedVersion::Exact(2), samples(&s, 2..3))
             .await,
         1,
     );
     store
-        .append(&s, ExpectedVersion::StreamExists, samples(3..4))
+        .append(&s, ExpectedVersion::StreamExists, samples(&s, 3..4))
         .await
         .unwrap_or_else(|e| panic!("StreamExists: {e}"));
     store
-        .append(&s, ExpectedVersion::Any, samples(4..5))
+        .append(&s, ExpectedVersion::Any, samples(&s, 4..5))
         .await
         .unwrap_or_else(|e| panic!("Any: {e}"));
     store
-        .append(&s, ExpectedVersion::Exact(3), samples(5..6))
+        .append(&s, ExpectedVersion::Exact(3), samples(&s, 5..6))
         .await
         .unwrap_or_else(|e| panic!("Exact(3): {e}"));
     store
-        .append(&stream("ev-any"), ExpectedVersion::Any, samples(6..7))
+        .append(
+            &stream("ev-any"),
+            ExpectedVersion::Any,
+            samples(&stream("ev-any"), 6..7),
+        )
         .await
         .unwrap_or_else(|e| panic!("Any on empty: {e}"));
     assert_eq!(store.stream_version(&s).await.ok(), Some(4));
@@ -206,7 +212,7 @@ pub async fn expected_version_cases<S: EventStore>(store: &S) {
 /// A conflict, an empty append, or a batch with a reused id writes nothing at all.
 pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S) {
     let s = stream("atomic");
-    let first = samples(0..2);
+    let first = samples(&s, 0..2);
     store
         .append(&s, ExpectedVersion::NoStream, first.clone())
         .await
@@ -218,7 +224,7 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
 
     assert_conflict(
         store
-            .append(&s, ExpectedVersion::Exact(1), samples(2..12))
+            .append(&s, ExpectedVersion::Exact(1), samples(&s, 2..12))
             .await,
         2,
     );
@@ -227,7 +233,7 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
         Err(StoreError::EmptyAppend { .. })
     ));
     // The third event reuses an id already in another stream: the first two must not land.
-    let mut batch = samples(20..23);
+    let mut batch = samples(&stream("atomic-other"), 20..23);
     batch[2].id = first[0].id;
     let other = stream("atomic-other");
     let result = store.append(&other, ExpectedVersion::Any, batch).await;
@@ -236,7 +242,7 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
         "reused id: got {result:?}"
     );
     // The same id twice in one batch is also a reuse.
-    let mut twice = samples(30..32);
+    let mut twice = samples(&other, 30..32);
     twice[1].id = twice[0].id;
     let result = store.append(&other, ExpectedVersion::Any, twice).await;
     assert!(
@@ -260,13 +266,13 @@ pub async fn conflicts_and_failed_appends_write_nothing<S: EventStore>(store: &S
 /// Appending the same event ids again succeeds and writes nothing new.
 pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
     let s = stream("retry");
-    let batch = samples(0..3);
+    let batch = samples(&s, 0..3);
     let first = store
         .append(&s, ExpectedVersion::NoStream, batch.clone())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store
-        .append(&s, ExpectedVersion::Exact(3), samples(3..4))
+        .append(&s, ExpectedVersion::Exact(3), samples(&s, 3..4))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     // The same expectation as the first attempt, which would now conflict.
@@ -291,7 +297,7 @@ pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
     );
     // A batch that repeats a stored event but adds a new one is no retry of anything.
     let mut extended = vec![batch[2].clone()];
-    extended.extend(samples(9..10));
+    extended.extend(samples(&s, 9..10));
     let result = store.append(&s, ExpectedVersion::Any, extended).await;
     assert!(
         matches!(result, Err(StoreError::DuplicateEventId { .. })),
@@ -302,9 +308,17 @@ pub async fn retried_appends_are_recognized<S: EventStore>(store: &S) {
         4,
         "a refused partial repeat wrote events"
     );
-    let moved = store
-        .append(&stream("retry-elsewhere"), ExpectedVersion::Any, batch)
-        .await;
+    // The same ids on events of another stream.
+    let elsewhere = stream("retry-elsewhere");
+    let moved: Vec<NewEvent> = batch
+        .iter()
+        .zip(samples(&elsewhere, 0..3))
+        .map(|(original, event)| NewEvent {
+            id: original.id,
+            ..event
+        })
+        .collect();
+    let moved = store.append(&elsewhere, ExpectedVersion::Any, moved).await;
     assert!(
         matches!(moved, Err(StoreError::DuplicateEventId { .. })),
         "same ids, other stream: {moved:?}"
@@ -317,7 +331,7 @@ pub async fn batched_reads_cross_boundaries<S: EventStore>(store: &S) {
     for n in 0..25u64 {
         let s = &streams[usize::try_from(n % 3).unwrap_or(0)];
         store
-            .append(s, ExpectedVersion::Any, samples(n..n + 1))
+            .append(s, ExpectedVersion::Any, samples(s, n..n + 1))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
@@ -439,7 +453,7 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
                     let mut mine = Vec::new();
                     for round in 0..rounds {
                         barrier.wait();
-                        let event = sample_event(round * 1000 + w as u64);
+                        let event = sample_event(s, round * 1000 + w as u64);
                         let id = event.id;
                         let outcome =
                             block_on(store.append(s, ExpectedVersion::Exact(round), vec![event]));
@@ -514,7 +528,7 @@ pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize
             scope.spawn(move || {
                 let s = stream(&format!("tail-{w}"));
                 for n in 0..per_writer {
-                    let event = sample_event(w as u64 * 100_000 + n);
+                    let event = sample_event(&s, w as u64 * 100_000 + n);
                     block_on(store.append(&s, ExpectedVersion::Exact(n), vec![event]))
                         .unwrap_or_else(|e| panic!("writer {w}: {e}"));
                 }
@@ -566,7 +580,7 @@ pub async fn events_are_located_by_id<S: EventStore>(store: &S) {
     let (a, b) = (stream("locate-a"), stream("locate-b"));
     for (s, range) in [(&a, 0..2), (&b, 2..5), (&a, 5..6)] {
         store
-            .append(s, ExpectedVersion::Any, samples(range))
+            .append(s, ExpectedVersion::Any, samples(s, range))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
@@ -588,4 +602,29 @@ pub async fn events_are_located_by_id<S: EventStore>(store: &S) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(never.is_none(), "an id never stored was located");
+}
+
+/// An event that belongs to another stream, or breaks a rule of `crate::validate`, is
+/// refused as bad input and nothing is written.
+pub async fn events_of_other_streams_are_refused<S: EventStore>(store: &S) {
+    let (mine, other) = (stream("refuse-mine"), stream("refuse-other"));
+    let mut batch = samples(&mine, 0..2);
+    batch.extend(samples(&other, 2..3));
+    let result = store.append(&mine, ExpectedVersion::Any, batch).await;
+    assert!(
+        matches!(result, Err(StoreError::Refused { index: 2, .. })),
+        "an event of another stream: got {result:?}"
+    );
+    let mut late = samples(&mine, 3..4);
+    late[0].occurred_at = DateTime::from_timestamp(30_000_000_000, 0).unwrap_or_default();
+    let result = store.append(&mine, ExpectedVersion::Any, late).await;
+    assert!(
+        matches!(result, Err(StoreError::Refused { index: 0, .. })),
+        "a time in the year 2920: got {result:?}"
+    );
+    assert_eq!(
+        store.head_position().await.ok(),
+        Some(0),
+        "a refused append wrote"
+    );
 }
