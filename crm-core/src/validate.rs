@@ -16,8 +16,9 @@ use crate::domain::order::terms::{OrderLine, PlaceOrder};
 use crate::domain::pipeline::StageDefinition;
 use crate::domain::DomainError;
 use crate::event::Event;
-use crate::ids::{CustomerId, StreamId};
+use crate::ids::{Category, CustomerId, StreamId};
 use crate::money::Money;
+use uuid::Uuid;
 
 /// The largest amount, in minor units, of any one price, payment or total: 10¹³ (a hundred
 /// billion euros).
@@ -37,8 +38,14 @@ pub const LATEST: i32 = 2200;
 
 /// The stream an event belongs to: its aggregate's.
 pub fn stream_of(event: &Event) -> StreamId {
+    let (category, id) = aggregate_of(event);
+    StreamId::of(category, id)
+}
+
+/// The kind and id of the aggregate an event belongs to.
+pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
     use Event::*;
-    match event {
+    let aggregate: AggregateRef = match event {
         ContactCreated(e) => e.contact_id.into(),
         ContactPersonalDataChanged(e) => e.contact_id.into(),
         ContactTagsChanged(e) => e.contact_id.into(),
@@ -88,7 +95,44 @@ pub fn stream_of(event: &Event) -> StreamId {
         InteractionLogged(e) => e.interaction_id.into(),
         FeedbackGiven(e) => e.feedback_id.into(),
         CampaignCreated(e) => e.campaign_id.into(),
-    }
+    };
+    (aggregate.0, aggregate.1)
+}
+
+/// An aggregate's kind and id, from any typed id.
+struct AggregateRef(Category, Uuid);
+
+macro_rules! aggregate_refs {
+    ($($id:ident => $category:ident),* $(,)?) => {$(
+        impl From<crate::ids::$id> for AggregateRef {
+            fn from(id: crate::ids::$id) -> Self {
+                Self(Category::$category, *id.as_uuid())
+            }
+        }
+    )*};
+}
+
+aggregate_refs! {
+    ContactId => Contact,
+    CompanyId => Company,
+    PipelineId => Pipeline,
+    DealId => Deal,
+    TaskId => Task,
+    OrderId => Order,
+    InteractionId => Interaction,
+    CampaignId => Campaign,
+    FeedbackId => Feedback,
+}
+
+/// Whether `stream` is `<category>-<id>`, compared without building the name.
+fn is_stream_of(stream: &StreamId, category: Category, id: Uuid) -> bool {
+    let mut buffer = Uuid::encode_buffer();
+    let id = id.hyphenated().encode_lower(&mut buffer);
+    stream
+        .as_str()
+        .strip_prefix(category.as_str())
+        .and_then(|rest| rest.strip_prefix('-'))
+        == Some(&*id)
 }
 
 /// Checks `event`, recorded at `occurred_at`, for a place in `stream`: the one door check.
@@ -97,12 +141,12 @@ pub fn check(
     occurred_at: DateTime<Utc>,
     event: &Event,
 ) -> Result<(), DomainError> {
-    let home = stream_of(event);
-    if home != *stream {
+    let (category, id) = aggregate_of(event);
+    if !is_stream_of(stream, category, id) {
         return Err(DomainError::WrongStream {
             event_type: event.type_name(),
             stream: stream.clone(),
-            expected: home,
+            expected: StreamId::of(category, id),
         });
     }
     instant("occurred_at", occurred_at)?;
