@@ -261,7 +261,7 @@ where
                 self.last_position = self.last_position.max(outcome.last_position);
             }
             Ok(_) => self.report.already_present += rest.len() as u64,
-            Err(e @ StoreError::DuplicateEventId { .. }) => {
+            Err(e @ (StoreError::DuplicateEventId { .. } | StoreError::Refused { .. })) => {
                 return Err(Ok(Bad(rest[0].line, e.to_string())))
             }
             Err(source) => {
