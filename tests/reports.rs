@@ -688,6 +688,15 @@ fn a_report_of_several_tables_is_never_one_csv() {
     let dir = tempfile::tempdir().unwrap();
     let files = crm::report::render::write_csv_tables(&r, dir.path(), "fulfillment").unwrap();
     assert_eq!(files.len(), 3);
+    let err = crm::report::render::render_table(&r, Format::Csv, "nope").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no table \"nope\"; its tables are stages, carriers, stuck"),
+        "{err}"
+    );
+    let missing = dir.path().join("no-such-dir");
+    let err = crm::report::render::write_csv_tables(&r, &missing, "fulfillment").unwrap_err();
+    assert!(err.to_string().contains("no-such-dir"), "{err}");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());

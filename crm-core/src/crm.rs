@@ -404,11 +404,13 @@ impl<S: EventStore> Crm<S> {
     /// a policy issues that is rejected is recorded in [`Crm::policy_failures`] and skipped.
     pub async fn react(&self) -> Result<usize, Error> {
         let mut runners = self.policies.lock().await;
+        // Read on every call: an import may have run since, in this process or before it.
+        let imported = self.store.load_checkpoint(IMPORTED_THROUGH).await?;
         let mut total = 0;
         loop {
             let mut issued = 0;
             for runner in runners.iter_mut() {
-                issued += self.run_policy(runner).await?;
+                issued += self.run_policy(runner, imported).await?;
             }
             total += issued;
             if issued == 0 {
@@ -422,13 +424,12 @@ impl<S: EventStore> Crm<S> {
         lock(&self.policy_failures).clone()
     }
 
-    async fn run_policy(&self, runner: &mut Runner) -> Result<usize, Error> {
+    async fn run_policy(&self, runner: &mut Runner, imported: Option<u64>) -> Result<usize, Error> {
         if runner.needs_checkpoint() {
             let name = runner.checkpoint_name();
             runner.start_from_checkpoint(self.store.load_checkpoint(&name).await?.unwrap_or(0));
         }
-        // Read every time: an import may have run since, in this process or before it.
-        if let Some(imported) = self.store.load_checkpoint(IMPORTED_THROUGH).await? {
+        if let Some(imported) = imported {
             runner.reacted_through(imported);
         }
         let batch = self.options.read_batch;
@@ -495,34 +496,30 @@ impl<S: EventStore> Crm<S> {
             });
         }
         let mut events = Vec::new();
-        let mut version = first.version;
-        loop {
+        let mut version = first.version.saturating_sub(1);
+        'read: loop {
             let batch = self
                 .store
-                .read_stream(&stream, version, self.options.read_batch)
+                .read_stream(&stream, version + 1, self.options.read_batch)
                 .await?;
             let full = batch.len() == self.options.read_batch;
             for recorded in batch {
                 if recorded.id != command_id.event_id(events.len()) {
-                    return Ok(Some(Executed {
-                        stream,
-                        version: version - 1,
-                        events,
-                        repeated: true,
-                    }));
+                    break 'read;
                 }
                 events.push(recorded.event);
-                version = recorded.version + 1;
+                version = recorded.version;
             }
             if !full {
-                return Ok(Some(Executed {
-                    stream,
-                    version: version - 1,
-                    events,
-                    repeated: true,
-                }));
+                break;
             }
         }
+        Ok(Some(Executed {
+            stream,
+            version,
+            events,
+            repeated: true,
+        }))
     }
 
     /// Decides `command` on the aggregate as it stands and appends the events; `None` when

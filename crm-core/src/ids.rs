@@ -364,8 +364,23 @@ impl fmt::Debug for StreamId {
     }
 }
 
+/// An id that names an aggregate, and so its stream: `<CATEGORY>-<uuid>`.
+pub trait AggregateId: Copy {
+    /// The kind of aggregate the id names.
+    const CATEGORY: Category;
+    /// The id's UUID.
+    fn uuid(self) -> Uuid;
+}
+
 macro_rules! stream_of {
     ($($id:ident => $category:ident),* $(,)?) => {$(
+        impl AggregateId for $id {
+            const CATEGORY: Category = Category::$category;
+            fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
         impl From<$id> for StreamId {
             fn from(id: $id) -> Self {
                 Self::of(Category::$category, id.0)

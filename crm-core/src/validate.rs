@@ -16,7 +16,7 @@ use crate::domain::order::terms::{OrderLine, PlaceOrder};
 use crate::domain::pipeline::StageDefinition;
 use crate::domain::DomainError;
 use crate::event::Event;
-use crate::ids::{Category, CustomerId, StreamId};
+use crate::ids::{AggregateId, Category, CustomerId, StreamId};
 use crate::money::Money;
 use uuid::Uuid;
 
@@ -45,83 +45,61 @@ pub fn stream_of(event: &Event) -> StreamId {
 /// The kind and id of the aggregate an event belongs to.
 pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
     use Event::*;
-    let aggregate: AggregateRef = match event {
-        ContactCreated(e) => e.contact_id.into(),
-        ContactPersonalDataChanged(e) => e.contact_id.into(),
-        ContactTagsChanged(e) => e.contact_id.into(),
-        ContactCustomFieldsChanged(e) => e.contact_id.into(),
-        ContactOwnerAssigned(e) => e.contact_id.into(),
-        ContactLinkedToCompany(e) => e.contact_id.into(),
-        ContactUnlinkedFromCompany(e) => e.contact_id.into(),
-        MarketingConsentGranted(e) => e.contact_id.into(),
-        MarketingConsentWithdrawn(e) => e.contact_id.into(),
-        ContactMerged(e) => e.contact_id.into(),
-        ContactSourceRecorded(e) => e.contact_id.into(),
+    match event {
+        ContactCreated(e) => of(e.contact_id),
+        ContactPersonalDataChanged(e) => of(e.contact_id),
+        ContactTagsChanged(e) => of(e.contact_id),
+        ContactCustomFieldsChanged(e) => of(e.contact_id),
+        ContactOwnerAssigned(e) => of(e.contact_id),
+        ContactLinkedToCompany(e) => of(e.contact_id),
+        ContactUnlinkedFromCompany(e) => of(e.contact_id),
+        MarketingConsentGranted(e) => of(e.contact_id),
+        MarketingConsentWithdrawn(e) => of(e.contact_id),
+        ContactMerged(e) => of(e.contact_id),
+        ContactSourceRecorded(e) => of(e.contact_id),
         DocumentAttached(e) => match e.customer {
-            CustomerId::Contact(id) => id.into(),
-            CustomerId::Company(id) => id.into(),
+            CustomerId::Contact(id) => of(id),
+            CustomerId::Company(id) => of(id),
         },
-        CompanyCreated(e) => e.company_id.into(),
-        CompanyDetailsChanged(e) => e.company_id.into(),
-        CompanyTagsChanged(e) => e.company_id.into(),
-        CompanyOwnerAssigned(e) => e.company_id.into(),
-        PipelineDefined(e) => e.pipeline_id.into(),
-        PipelineStageAdded(e) => e.pipeline_id.into(),
-        PipelineStageRenamed(e) => e.pipeline_id.into(),
-        PipelineStagesReordered(e) => e.pipeline_id.into(),
-        PipelineStageRetired(e) => e.pipeline_id.into(),
-        DealOpened(e) => e.deal_id.into(),
-        DealStageChanged(e) => e.deal_id.into(),
-        DealAmountChanged(e) => e.deal_id.into(),
-        DealOwnerChanged(e) => e.deal_id.into(),
-        DealExpectedCloseChanged(e) => e.deal_id.into(),
-        DealWon(e) => e.deal_id.into(),
-        DealLost(e) => e.deal_id.into(),
-        DealReopened(e) => e.deal_id.into(),
-        TaskScheduled(e) => e.task_id.into(),
-        TaskReassigned(e) => e.task_id.into(),
-        TaskRescheduled(e) => e.task_id.into(),
-        TaskCompleted(e) => e.task_id.into(),
-        TaskCancelled(e) => e.task_id.into(),
-        OrderPlaced(e) => e.order.order_id.into(),
-        PaymentReceived(e) => e.order_id.into(),
-        RefundIssued(e) => e.order_id.into(),
-        OrderCheckPassed(e) => e.order_id.into(),
-        OrderPreparationStarted(e) => e.order_id.into(),
-        OrderShipped(e) => e.order_id.into(),
-        OrderDelivered(e) => e.order_id.into(),
-        OrderCancelled(e) => e.order_id.into(),
-        OrderReturned(e) => e.order_id.into(),
-        InteractionLogged(e) => e.interaction_id.into(),
-        FeedbackGiven(e) => e.feedback_id.into(),
-        CampaignCreated(e) => e.campaign_id.into(),
-    };
-    (aggregate.0, aggregate.1)
+        CompanyCreated(e) => of(e.company_id),
+        CompanyDetailsChanged(e) => of(e.company_id),
+        CompanyTagsChanged(e) => of(e.company_id),
+        CompanyOwnerAssigned(e) => of(e.company_id),
+        PipelineDefined(e) => of(e.pipeline_id),
+        PipelineStageAdded(e) => of(e.pipeline_id),
+        PipelineStageRenamed(e) => of(e.pipeline_id),
+        PipelineStagesReordered(e) => of(e.pipeline_id),
+        PipelineStageRetired(e) => of(e.pipeline_id),
+        DealOpened(e) => of(e.deal_id),
+        DealStageChanged(e) => of(e.deal_id),
+        DealAmountChanged(e) => of(e.deal_id),
+        DealOwnerChanged(e) => of(e.deal_id),
+        DealExpectedCloseChanged(e) => of(e.deal_id),
+        DealWon(e) => of(e.deal_id),
+        DealLost(e) => of(e.deal_id),
+        DealReopened(e) => of(e.deal_id),
+        TaskScheduled(e) => of(e.task_id),
+        TaskReassigned(e) => of(e.task_id),
+        TaskRescheduled(e) => of(e.task_id),
+        TaskCompleted(e) => of(e.task_id),
+        TaskCancelled(e) => of(e.task_id),
+        OrderPlaced(e) => of(e.order.order_id),
+        PaymentReceived(e) => of(e.order_id),
+        RefundIssued(e) => of(e.order_id),
+        OrderCheckPassed(e) => of(e.order_id),
+        OrderPreparationStarted(e) => of(e.order_id),
+        OrderShipped(e) => of(e.order_id),
+        OrderDelivered(e) => of(e.order_id),
+        OrderCancelled(e) => of(e.order_id),
+        OrderReturned(e) => of(e.order_id),
+        InteractionLogged(e) => of(e.interaction_id),
+        FeedbackGiven(e) => of(e.feedback_id),
+        CampaignCreated(e) => of(e.campaign_id),
+    }
 }
 
-/// An aggregate's kind and id, from any typed id.
-struct AggregateRef(Category, Uuid);
-
-macro_rules! aggregate_refs {
-    ($($id:ident => $category:ident),* $(,)?) => {$(
-        impl From<crate::ids::$id> for AggregateRef {
-            fn from(id: crate::ids::$id) -> Self {
-                Self(Category::$category, *id.as_uuid())
-            }
-        }
-    )*};
-}
-
-aggregate_refs! {
-    ContactId => Contact,
-    CompanyId => Company,
-    PipelineId => Pipeline,
-    DealId => Deal,
-    TaskId => Task,
-    OrderId => Order,
-    InteractionId => Interaction,
-    CampaignId => Campaign,
-    FeedbackId => Feedback,
+fn of<T: AggregateId>(id: T) -> (Category, Uuid) {
+    (T::CATEGORY, id.uuid())
 }
 
 /// Whether `stream` is `<category>-<id>`, compared without building the name.
@@ -305,24 +283,11 @@ pub fn place_order(order: &PlaceOrder) -> Result<Money, DomainError> {
     let currency = first.unit_price.currency;
     for line in &order.lines {
         order_line(line)?;
-        for money in [line.unit_price, line.tax] {
-            if money.currency != currency {
-                return Err(DomainError::OrderCurrency {
-                    order_id,
-                    expected: currency,
-                    given: money.currency,
-                });
-            }
-        }
+        order_currency(order_id, currency, line.unit_price)?;
+        order_currency(order_id, currency, line.tax)?;
     }
     amount("shipping", order.shipping, Sign::NonNegative)?;
-    if order.shipping.currency != currency {
-        return Err(DomainError::OrderCurrency {
-            order_id,
-            expected: currency,
-            given: order.shipping.currency,
-        });
-    }
+    order_currency(order_id, currency, order.shipping)?;
     optional_date("promised_delivery", order.promised_delivery)?;
     let total = order.total().map_err(|e| DomainError::OrderAmounts {
         order_id,

@@ -1,10 +1,12 @@
 //! Appending a JSONL log to a store: streaming, in batches, resumable, never half-applied.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use serde::Serialize;
 
 use super::LogLine;
+
 use crate::event::RecordedEvent;
 use crate::ids::shorten_to;
 use crate::policy::IMPORTED_THROUGH;
@@ -203,9 +205,9 @@ where
                 .read_stream(stream, 1, 1)
                 .await
                 .map_err(store_error)?;
-            stored.into_iter().next().map(|e| e.event)
+            stored.into_iter().next().map(|e| Cow::Owned(e.event))
         } else {
-            Some(first.event.event.clone())
+            Some(Cow::Borrowed(&first.event.event))
         };
         if let Some(head) = &first_event {
             for p in pending.iter().filter(|p| p.event.version > 1) {
