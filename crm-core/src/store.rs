@@ -262,6 +262,47 @@ pub trait EventStore: Send + Sync {
 
     /// The last position projection `name` recorded, if any.
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Resolves once the log's head may be past `position`: an append committed since, in
+    /// this process or (for a shared store) in another. It may resolve early or spuriously, so
+    /// a follower reads from its own position afterwards and waits again if nothing is there.
+    ///
+    /// The default resolves at once, which makes a follower of such a store poll; every store
+    /// in this workspace waits for an append instead.
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        let _ = position;
+        Ok(())
+    }
+}
+
+/// The head of an in-process log, for stores whose appends all happen in this process: what
+/// their [`EventStore::wait_for_append`] waits on.
+///
+/// Built on `tokio::sync::watch`, which needs no runtime: it works under any executor.
+#[derive(Debug)]
+pub struct HeadWatch(tokio::sync::watch::Sender<u64>);
+
+impl HeadWatch {
+    /// A watch of a log whose head is at `position`.
+    pub fn new(position: u64) -> Self {
+        Self(tokio::sync::watch::Sender::new(position))
+    }
+
+    /// Tells waiters the head moved to `position`.
+    pub fn advance(&self, position: u64) {
+        self.0.send_if_modified(|head| {
+            let moved = position > *head;
+            *head = (*head).max(position);
+            moved
+        });
+    }
+
+    /// Resolves once the head is past `position`.
+    pub async fn wait_past(&self, position: u64) {
+        let mut head = self.0.subscribe();
+        // The sender lives in `self`, so the channel cannot close while we wait.
+        let _ = head.wait_for(|head| *head > position).await;
+    }
 }
 
 #[async_trait]
@@ -305,6 +346,9 @@ impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
     }
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
         (**self).load_checkpoint(name).await
+    }
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        (**self).wait_for_append(position).await
     }
 }
 

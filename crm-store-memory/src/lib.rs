@@ -22,7 +22,7 @@ use crm_core::clock::{Clock, SystemClock};
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    self, AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt,
+    self, AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
 };
 
 /// Where an event sits: its stream and the index of its position in the log.
@@ -51,6 +51,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct MemoryStore {
     inner: Arc<RwLock<Inner>>,
+    head: Arc<HeadWatch>,
     clock: Arc<dyn Clock>,
 }
 
@@ -78,6 +79,7 @@ impl MemoryStore {
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         Self {
             inner: Arc::default(),
+            head: Arc::new(HeadWatch::new(0)),
             clock,
         }
     }
@@ -152,7 +154,7 @@ impl EventStore for MemoryStore {
         }
         store::check_append(stream, &events)?;
         let recorded_at = self.clock.now();
-        let mut inner = self.write();
+        let inner = self.write();
         // A retry is recognized before the version check: its first attempt already moved
         // the version on, and the retry must still succeed.
         let actual = inner.version_of(stream);
@@ -167,7 +169,8 @@ impl EventStore for MemoryStore {
             });
         }
         // All checks passed; from here on nothing can fail, so the append is all or nothing.
-        let inner = &mut *inner;
+        let mut guard = inner;
+        let inner = &mut *guard;
         let indexes = inner.streams.entry(stream.clone()).or_default();
         for (offset, new) in events.into_iter().enumerate() {
             let index = inner.log.len();
@@ -192,11 +195,14 @@ impl EventStore for MemoryStore {
                 event: new.event,
             });
         }
-        Ok(AppendOutcome {
+        let outcome = AppendOutcome {
             last_version: indexes.len() as u64,
             last_position: inner.log.len() as u64,
             written: true,
-        })
+        };
+        drop(guard);
+        self.head.advance(outcome.last_position);
+        Ok(outcome)
     }
 
     async fn read_stream(
@@ -268,5 +274,10 @@ impl EventStore for MemoryStore {
 
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
         Ok(self.read().checkpoints.get(name).copied())
+    }
+
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        self.head.wait_past(position).await;
+        Ok(())
     }
 }

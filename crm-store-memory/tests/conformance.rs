@@ -5,7 +5,31 @@ use crm_store_memory::MemoryStore;
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
-    futures::executor::block_on(conformance::run_all(MemoryStore::new));
+    let fresh = || std::future::ready(MemoryStore::new());
+    futures::executor::block_on(conformance::run_all(fresh, &conformance::Threads));
+}
+
+/// The suite under tokio, its tasks spawned on the runtime: it asks for no runtime of its own.
+#[test]
+fn memory_store_passes_the_conformance_suite_under_tokio() {
+    struct Tokio;
+    impl conformance::Spawn for Tokio {
+        fn spawn(
+            &self,
+            task: futures::future::BoxFuture<'static, ()>,
+        ) -> futures::future::BoxFuture<'static, ()> {
+            let handle = tokio::spawn(task);
+            Box::pin(async move {
+                let _ = handle.await;
+            })
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    let fresh = || std::future::ready(MemoryStore::new());
+    runtime.block_on(conformance::run_all(fresh, &Tokio));
 }
 
 /// A store that forgets the version check, as cqrs-es's in-memory store did. The suite must
@@ -142,7 +166,8 @@ fn a_store_that_skips_the_version_check_fails_the_suite() {
 #[should_panic(expected = "round 0 had 8 winners")]
 fn a_store_that_skips_the_version_check_loses_the_race() {
     futures::executor::block_on(conformance::racing_writers_on_one_stream(
-        &careless::SkipsVersionCheck::default(),
+        std::sync::Arc::new(careless::SkipsVersionCheck::default()),
+        &conformance::Threads,
         8,
         25,
     ));
@@ -152,7 +177,8 @@ fn a_store_that_skips_the_version_check_loses_the_race() {
 #[should_panic(expected = "the tailing reader saw a different number of events")]
 fn a_store_that_hides_an_in_flight_event_fails_the_tailing_check_without_hanging() {
     futures::executor::block_on(conformance::tailing_reader_never_skips(
-        &careless::HidesInFlight::default(),
+        std::sync::Arc::new(careless::HidesInFlight::default()),
+        &conformance::Threads,
         2,
         50,
     ));

@@ -45,7 +45,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
-use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
+use crm_core::store::{
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
+};
 use durable::DiskFlush;
 
 use append::{Append, Writer};
@@ -71,6 +73,8 @@ struct Inner {
     #[cfg_attr(not(test), allow(dead_code))]
     disk: Arc<DiskFlush>,
     options: SledOptions,
+    /// What followers wait on: only this process can have the directory open.
+    head: HeadWatch,
 }
 
 /// A durable event store in a directory. Cheap to clone: clones share the open database.
@@ -200,6 +204,7 @@ impl SledStore {
             let disk = disk.clone();
             GroupCommit::start(writer.clone(), move || disk.flush()).map_err(|e| io(Box::new(e)))?
         };
+        let head = HeadWatch::new(writer.head());
         let store = Self {
             inner: Arc::new(Inner {
                 path: path.clone(),
@@ -210,6 +215,7 @@ impl SledStore {
                 group,
                 disk,
                 options,
+                head,
             }),
         };
         Ok(store)
@@ -270,10 +276,12 @@ impl EventStore for SledStore {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let append = Append::prepare(stream, expected, events, self.inner.options.clock.now())?;
-        match self.inner.options.durability {
+        let outcome = match self.inner.options.durability {
             Durability::Durable => self.inner.group.append(append),
             Durability::Buffered { .. } => self.inner.writer.commit_one(&append),
-        }
+        }?;
+        self.inner.head.advance(outcome.last_position);
+        Ok(outcome)
     }
 
     async fn read_stream(
@@ -386,6 +394,11 @@ impl EventStore for SledStore {
                 .map(Some)
                 .ok_or_else(|| corrupt(format!("checkpoint {name}"), "malformed position")),
         }
+    }
+
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.head.wait_past(position).await;
+        Ok(())
     }
 }
 

@@ -21,7 +21,8 @@ fn fresh(dirs: &mut Vec<tempfile::TempDir>) -> SledStore {
 #[test]
 fn sled_store_passes_the_conformance_suite() {
     let mut dirs = Vec::new();
-    futures::executor::block_on(conformance::run_all(|| fresh(&mut dirs)));
+    let fresh = || std::future::ready(fresh(&mut dirs));
+    futures::executor::block_on(conformance::run_all(fresh, &conformance::Threads));
     for dir in &dirs {
         let report = SledStore::open(dir.path()).unwrap().verify().unwrap();
         assert!(report.is_ok(), "{report}");
@@ -116,10 +117,14 @@ impl EventStore for Reopening {
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
         self.reopen().load_checkpoint(name).await
     }
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        self.current().wait_for_append(position).await
+    }
 }
 
 #[test]
 fn a_reopened_sled_store_passes_the_conformance_suite() {
     let mut dirs = Vec::new();
-    futures::executor::block_on(conformance::run_all(|| Reopening::new(&mut dirs)));
+    let fresh = || std::future::ready(Reopening::new(&mut dirs));
+    futures::executor::block_on(conformance::run_all(fresh, &conformance::Threads));
 }

@@ -6,37 +6,99 @@
 //! ```text
 //! #[test]
 //! fn my_store_passes_the_conformance_suite() {
-//!     futures::executor::block_on(conformance::run_all(MyStore::new));
+//!     let fresh = || async { MyStore::new() };
+//!     futures::executor::block_on(conformance::run_all(fresh, &conformance::Threads));
 //! }
 //! ```
 //!
-//! Each check panics with a message naming the broken rule. The race checks start real
-//! threads, so the store must be usable from any thread without an async runtime context
-//! (every store in this workspace is).
+//! Each check panics with a message naming the broken rule. The suite needs no particular
+//! async runtime: the race checks run their writers and readers through a [`Spawn`] the
+//! caller gives, [`Threads`] (an OS thread each, for stores that need no runtime) or one of
+//! its own (a tokio task each, for a store on a tokio driver; see
+//! `crm-store-postgres/tests/conformance.rs`).
 
 use std::collections::HashSet;
-use std::sync::Barrier;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use futures::executor::block_on;
+use futures::future::{join_all, BoxFuture, FutureExt, Shared};
 
 use crate::domain::contact::events::ContactTagsChanged;
 use crate::event::{Actor, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{ContactId, EventId, StreamId};
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
-/// Runs every check, each on a fresh store from `new_store`.
-pub async fn run_all<S: EventStore>(mut new_store: impl FnMut() -> S) {
-    versions_start_at_one_and_are_contiguous(&new_store()).await;
-    expected_version_cases(&new_store()).await;
-    conflicts_and_failed_appends_write_nothing(&new_store()).await;
-    retried_appends_are_recognized(&new_store()).await;
-    batched_reads_cross_boundaries(&new_store()).await;
-    snapshots_and_checkpoints(&new_store()).await;
-    racing_writers_on_one_stream(&new_store(), 8, 25).await;
-    tailing_reader_never_skips(&new_store(), 4, 200).await;
-    events_are_located_by_id(&new_store()).await;
-    events_of_other_streams_are_refused(&new_store()).await;
+/// Runs `task` concurrently with its caller: how the race checks start their writers and
+/// readers, so that the suite works under whatever runtime a store needs.
+pub trait Spawn: Sync {
+    /// Starts `task`; the returned future resolves once it has finished (or panicked).
+    fn spawn(&self, task: BoxFuture<'static, ()>) -> BoxFuture<'static, ()>;
+}
+
+/// Each task on an OS thread of its own, driven by `futures::executor::block_on`: for stores
+/// that need no runtime.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Threads;
+
+impl Spawn for Threads {
+    fn spawn(&self, task: BoxFuture<'static, ()>) -> BoxFuture<'static, ()> {
+        let (done, finished) = futures::channel::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            futures::executor::block_on(task);
+            let _ = done.send(());
+        });
+        // A task that panicked drops `done`: it has finished all the same.
+        finished.map(|_| ()).boxed()
+    }
+}
+
+/// Runs every check, each on a fresh store from `new_store`, the race checks' tasks through
+/// `spawn`.
+pub async fn run_all<S, F>(mut new_store: impl FnMut() -> F, spawn: &impl Spawn)
+where
+    S: EventStore + 'static,
+    F: Future<Output = S>,
+{
+    versions_start_at_one_and_are_contiguous(&new_store().await).await;
+    expected_version_cases(&new_store().await).await;
+    conflicts_and_failed_appends_write_nothing(&new_store().await).await;
+    retried_appends_are_recognized(&new_store().await).await;
+    batched_reads_cross_boundaries(&new_store().await).await;
+    snapshots_and_checkpoints(&new_store().await).await;
+    racing_writers_on_one_stream(Arc::new(new_store().await), spawn, 8, 25).await;
+    tailing_reader_never_skips(Arc::new(new_store().await), spawn, 4, 200).await;
+    events_are_located_by_id(&new_store().await).await;
+    events_of_other_streams_are_refused(&new_store().await).await;
+    appends_wake_followers(Arc::new(new_store().await), spawn).await;
+}
+
+/// A gate tasks wait at until the caller opens it: the writers of a round start together.
+fn gate() -> (
+    futures::channel::oneshot::Sender<()>,
+    Shared<BoxFuture<'static, ()>>,
+) {
+    let (open, opened) = futures::channel::oneshot::channel::<()>();
+    (open, opened.map(|_| ()).boxed().shared())
+}
+
+/// Lets other tasks run once: the tailing reader must not hold its thread.
+fn yield_now() -> impl Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+}
+
+fn take<T>(slot: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn stream(name: &str) -> StreamId {
@@ -437,26 +499,32 @@ pub async fn snapshots_and_checkpoints<S: EventStore>(store: &S) {
     assert_eq!(store.load_checkpoint("search").await.ok(), Some(Some(5)));
 }
 
-/// `writers` threads append to one stream, each round all with the same expected version:
+/// `writers` tasks append to one stream, each round all with the same expected version:
 /// exactly one wins each round, the rest get `Conflict`, nothing is lost or duplicated.
-pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usize, rounds: u64) {
+pub async fn racing_writers_on_one_stream<S: EventStore + 'static>(
+    store: Arc<S>,
+    spawn: &impl Spawn,
+    writers: usize,
+    rounds: u64,
+) {
     let s = stream("race");
-    let barrier = Barrier::new(writers);
-    // Writers never panic between barriers (a panicking writer would leave the others
-    // waiting forever); they record what happened and the checks run afterwards.
+    // Writers never panic; they record what happened and the checks run afterwards.
     type Attempt = (u64, EventId, Result<u64, String>);
-    let attempts: Vec<Vec<Attempt>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..writers)
+    let outcomes: Arc<Mutex<Vec<Attempt>>> = Arc::default();
+    for round in 0..rounds {
+        let (open, opened) = gate();
+        let tasks: Vec<_> = (0..writers)
             .map(|w| {
-                let (s, barrier) = (&s, &barrier);
-                scope.spawn(move || {
-                    let mut mine = Vec::new();
-                    for round in 0..rounds {
-                        barrier.wait();
-                        let event = sample_event(s, round * 1000 + w as u64);
+                let (store, s, opened, outcomes) =
+                    (store.clone(), s.clone(), opened.clone(), outcomes.clone());
+                spawn.spawn(
+                    async move {
+                        opened.await;
+                        let event = sample_event(&s, round * 1000 + w as u64);
                         let id = event.id;
-                        let outcome =
-                            block_on(store.append(s, ExpectedVersion::Exact(round), vec![event]));
+                        let outcome = store
+                            .append(&s, ExpectedVersion::Exact(round), vec![event])
+                            .await;
                         let outcome = match outcome {
                             Ok(outcome) => Ok(outcome.last_version),
                             Err(StoreError::Conflict { actual, .. }) if actual > round => {
@@ -466,18 +534,23 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
                                 Err(format!("writer {w} round {round}: unexpected {other:?}"))
                             }
                         };
-                        mine.push((round, id, outcome));
-                        barrier.wait();
+                        take(&outcomes).push((round, id, outcome));
                     }
-                    mine
-                })
+                    .boxed(),
+                )
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| panic!("a writer panicked")))
-            .collect()
-    });
+        let _ = open.send(());
+        join_all(tasks).await;
+    }
+    let attempts = std::mem::take(&mut *take(&outcomes));
+    assert_eq!(
+        attempts.len(),
+        writers * usize::try_from(rounds).unwrap_or(0),
+        "a writer panicked"
+    );
+    let attempts = [attempts];
+    let store = &*store;
     let winners: Vec<(u64, EventId)> = attempts
         .iter()
         .flatten()
@@ -515,51 +588,81 @@ pub async fn racing_writers_on_one_stream<S: EventStore>(store: &S, writers: usi
     assert!(stored.windows(2).all(|w| w[0].position < w[1].position));
 }
 
-/// `writers` threads append to their own streams while a reader tails `read_all`; the
+/// `writers` tasks append to their own streams while a reader tails `read_all`; the
 /// reader must see every event exactly once, in position order, never skipping one that
 /// commits later with a lower position.
 ///
 /// The reader stops once every writer is done and it has read to the end, so a store that
 /// skips an event fails this check instead of hanging it.
-pub async fn tailing_reader_never_skips<S: EventStore>(store: &S, writers: usize, per_writer: u64) {
-    let finished = &std::sync::atomic::AtomicUsize::new(0);
-    let tailed: Vec<RecordedEvent> = std::thread::scope(|scope| {
-        for w in 0..writers {
-            scope.spawn(move || {
-                let s = stream(&format!("tail-{w}"));
-                for n in 0..per_writer {
-                    let event = sample_event(&s, w as u64 * 100_000 + n);
-                    block_on(store.append(&s, ExpectedVersion::Exact(n), vec![event]))
-                        .unwrap_or_else(|e| panic!("writer {w}: {e}"));
+pub async fn tailing_reader_never_skips<S: EventStore + 'static>(
+    store: Arc<S>,
+    spawn: &impl Spawn,
+    writers: usize,
+    per_writer: u64,
+) {
+    let finished = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let failures: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + Send>>> = (0..writers)
+        .map(|w| {
+            let (store, finished, failures) = (store.clone(), finished.clone(), failures.clone());
+            spawn.spawn(
+                async move {
+                    let s = stream(&format!("tail-{w}"));
+                    for n in 0..per_writer {
+                        let event = sample_event(&s, w as u64 * 100_000 + n);
+                        let appended = store
+                            .append(&s, ExpectedVersion::Exact(n), vec![event])
+                            .await;
+                        if let Err(e) = appended {
+                            take(&failures).push(format!("writer {w}: {e}"));
+                            break;
+                        }
+                    }
+                    finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
-                finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            });
-        }
-        let reader = scope.spawn(move || {
-            let total = writers * usize::try_from(per_writer).unwrap_or(0);
-            let mut seen = Vec::with_capacity(total);
-            let mut from = 1;
-            loop {
-                // Read before looking at the writers: a page read after they all finished
-                // that comes back empty means the reader has seen all it ever will.
-                let done = finished.load(std::sync::atomic::Ordering::SeqCst) == writers;
-                let page =
-                    block_on(store.read_all(from, 17)).unwrap_or_else(|e| panic!("reader: {e}"));
-                match page.last() {
-                    Some(last) => from = last.position + 1,
-                    None if done => break,
-                    None => {}
+                .boxed(),
+            )
+        })
+        .collect();
+    let seen: Arc<Mutex<Vec<RecordedEvent>>> = Arc::default();
+    {
+        let (store, seen, failures) = (store.clone(), seen.clone(), failures.clone());
+        tasks.push(
+            spawn.spawn(
+                async move {
+                    let mut from = 1;
+                    loop {
+                        // Read before looking at the writers: a page read after they all
+                        // finished that comes back empty means the reader has seen all it ever
+                        // will.
+                        let done = finished.load(std::sync::atomic::Ordering::SeqCst) == writers;
+                        let page = match store.read_all(from, 17).await {
+                            Ok(page) => page,
+                            Err(e) => {
+                                take(&failures).push(format!("reader: {e}"));
+                                break;
+                            }
+                        };
+                        match page.last() {
+                            Some(last) => from = last.position + 1,
+                            None if done => break,
+                            None => {}
+                        }
+                        take(&seen).extend(page);
+                        yield_now().await;
+                    }
                 }
-                seen.extend(page);
-                std::thread::yield_now();
-            }
-            assert!(seen.len() <= total, "the tailing reader saw events twice");
-            seen
-        });
-        reader
-            .join()
-            .unwrap_or_else(|_| panic!("the reader panicked"))
-    });
+                .boxed(),
+            ),
+        );
+    }
+    join_all(tasks).await;
+    let failures = take(&failures).clone();
+    assert!(failures.is_empty(), "{failures:?}");
+    let tailed = std::mem::take(&mut *take(&seen));
+    let total = writers * usize::try_from(per_writer).unwrap_or(0);
+    assert!(tailed.len() <= total, "the tailing reader saw events twice");
+    let store = &*store;
     let whole = read_whole_log(store).await;
     assert_eq!(
         tailed.len(),
@@ -627,4 +730,35 @@ pub async fn events_of_other_streams_are_refused<S: EventStore>(store: &S) {
         Some(0),
         "a refused append wrote"
     );
+}
+
+/// A follower waiting in `wait_for_append` is woken by an append, and a wait for a position
+/// the log has already passed returns at once.
+pub async fn appends_wake_followers<S: EventStore + 'static>(store: Arc<S>, spawn: &impl Spawn) {
+    let s = stream("wake");
+    let woken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let follower = {
+        let (store, woken) = (store.clone(), woken.clone());
+        spawn.spawn(
+            async move {
+                if store.wait_for_append(0).await.is_ok() {
+                    woken.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            .boxed(),
+        )
+    };
+    store
+        .append(&s, ExpectedVersion::NoStream, samples(&s, 0..1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    follower.await;
+    assert!(
+        woken.load(std::sync::atomic::Ordering::SeqCst),
+        "wait_for_append failed"
+    );
+    store
+        .wait_for_append(0)
+        .await
+        .unwrap_or_else(|e| panic!("wait_for_append past the head: {e}"));
 }

@@ -93,6 +93,9 @@ impl<S: EventStore> EventStore for FailAfterWrite<S> {
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
         self.inner.load_checkpoint(name).await
     }
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.wait_for_append(position).await
+    }
 }
 
 /// Wraps a store; the first append to a stream of `category` finds that another writer got
@@ -176,5 +179,8 @@ impl<S: EventStore> EventStore for Interleaved<S> {
     }
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
         self.inner.load_checkpoint(name).await
+    }
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.wait_for_append(position).await
     }
 }
