@@ -11,3 +11,7 @@ pub use crm_store_memory::MemoryStore;
 /// The durable embedded store (feature `sled`).
 #[cfg(feature = "sled")]
 pub use crm_store_sled::{Durability, SledOptions, SledStore};
+
+/// The store shared by many processes, in PostgreSQL (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use crm_store_postgres::{PostgresOptions, PostgresStore};

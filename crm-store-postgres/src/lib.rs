@@ -1,0 +1,405 @@
+//! A PostgreSQL event store for crm: one log shared by every process and machine of a shop.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use crm_store_postgres::{PostgresOptions, PostgresStore};
+//! let store = PostgresStore::connect(
+//!     PostgresOptions::new("postgres://crm@localhost/crm").migrate(true),
+//! )
+//! .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! What it promises beyond the store contract (docs/guarantees.md):
+//!
+//! - **A global order readers can trust.** Positions are handed out under the log's head row
+//!   lock, taken as the last step of an append and held until it commits, so commit order is
+//!   position order: a reader following `read_all` never passes an event that is still
+//!   committing with a lower position, and positions have no gaps.
+//! - **Batched writes.** An append is one statement (`UNNEST` of arrays, never row by row),
+//!   and every append waiting in this process shares it (group commit).
+//! - **Followers are woken, not polling.** Appends `NOTIFY`; [`EventStore::wait_for_append`]
+//!   listens, and reads the head from the table when the listening connection was lost.
+//! - **Errors by code.** Races are recognized by SQLSTATE and constraint name; a lost
+//!   connection is [`StoreError::Backend`], and retrying the same events is safe.
+//!
+//! ## Why sqlx
+//!
+//! sqlx 0.9 is the driver the Rust event-sourcing libraries already use (cqrs-es's
+//! postgres-es, esrs, disintegrate), and it brings what this store needs in one crate: a
+//! pool, `LISTEN`/`NOTIFY` with reconnection ([`sqlx::postgres::PgListener`]), array binds for
+//! `UNNEST`, and server errors with their SQLSTATE and constraint. Only its plain query API is
+//! used, with `default-features = false` and no compile-time macros, so nothing needs a
+//! database to build. tokio-postgres is lighter, but would need a pool crate and hand-written
+//! notification handling beside it. The store needs a tokio runtime; the core does not.
+
+mod append;
+mod follow;
+mod rows;
+mod schema;
+mod sqlstate;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Executor, PgPool, Row};
+use tokio::sync::OnceCell;
+
+use crm_core::event::{NewEvent, RecordedEvent};
+use crm_core::ids::{EventId, StreamId};
+use crm_core::store::{
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
+};
+
+use append::{backend, Committer, Prepared};
+pub use schema::SCHEMA_VERSION;
+
+/// Why a store could not be opened. Match on the variant, never on the message.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server could not be reached, or refused us.
+    #[error("cannot use the PostgreSQL database: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// The schema name is not a plain lowercase identifier.
+    #[error("schema name {0:?} must be lowercase letters, digits and _, at most 48 bytes, not starting with a digit")]
+    SchemaName(String),
+    /// The database has no crm tables: run [`PostgresStore::migrate`] (or connect with
+    /// [`PostgresOptions::migrate`]).
+    #[error("the database has no crm tables; migrate it first (`crm migrate` or PostgresOptions::migrate)")]
+    NotMigrated,
+    /// The tables are of an older release: migrate them.
+    #[error("the database's crm tables are at schema version {found}; this release needs {required}: migrate it")]
+    SchemaOutdated {
+        /// The version found.
+        found: i32,
+        /// The version this release needs.
+        required: i32,
+    },
+    /// The tables were migrated by a newer release, which this one cannot read safely.
+    #[error("the database's crm tables are at schema version {found}, newer than this release reads ({supported}); upgrade crm")]
+    SchemaTooNew {
+        /// The version found.
+        found: i32,
+        /// The newest this release knows.
+        supported: i32,
+    },
+    /// A migration failed; its transaction was rolled back, so the database is as it was.
+    #[error("migration {version} failed: {source}")]
+    Migration {
+        /// The migration's number.
+        version: i32,
+        /// Why.
+        source: sqlx::Error,
+    },
+}
+
+/// How to reach and use the database.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    url: String,
+    schema: String,
+    max_connections: u32,
+    migrate: bool,
+}
+
+impl PostgresOptions {
+    /// The database at `url` (`postgres://user:password@host:port/database`), tables in the
+    /// `public` schema, a pool of 10 connections, no migration.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            schema: "public".into(),
+            max_connections: 10,
+            migrate: false,
+        }
+    }
+
+    /// Keeps the tables in `schema` (created by the migration): several logs in one
+    /// database, one per schema.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// The most connections the pool opens (at least 2: appends and reads overlap).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(2);
+        self
+    }
+
+    /// Whether `connect` applies missing migrations before checking the schema version.
+    pub fn migrate(mut self, yes: bool) -> Self {
+        self.migrate = yes;
+        self
+    }
+}
+
+struct Inner {
+    pool: PgPool,
+    schema: String,
+    channel: String,
+    committer: Committer,
+    head: Arc<HeadWatch>,
+    listening: OnceCell<follow::Listening>,
+}
+
+/// An event store in a PostgreSQL database. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("schema", &self.inner.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects, migrates if asked, and refuses a database whose schema version this release
+    /// does not know. Must be called within a tokio runtime, which the store's tasks run on.
+    pub async fn connect(options: PostgresOptions) -> Result<Self, Error> {
+        schema::check_name(&options.schema)?;
+        let search_path = format!("SET search_path TO \"{}\"", options.schema);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .after_connect(move |conn, _| {
+                let search_path = search_path.clone();
+                Box::pin(async move {
+                    // The name was checked by `check_name`: letters, digits and `_` only.
+                    conn.execute(sqlx::AssertSqlSafe(search_path)).await?;
+                    Ok(())
+                })
+            })
+            .connect(&options.url)
+            .await
+            .map_err(Error::Connect)?;
+        if options.migrate {
+            schema::migrate(&pool, &options.schema).await?;
+        }
+        schema::check(&pool).await?;
+        let head = follow::read_head(&pool)
+            .await
+            .map_err(|e| Error::Connect(sqlx::Error::Protocol(e.to_string())))?;
+        let head = Arc::new(HeadWatch::new(head));
+        let channel = format!("crm_events_{}", options.schema);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                committer: Committer::start(pool.clone(), channel.clone(), head.clone()),
+                pool,
+                schema: options.schema,
+                channel,
+                head,
+                listening: OnceCell::new(),
+            }),
+        })
+    }
+
+    /// Applies the migrations this database lacks (safe to run from several processes at
+    /// once: they wait for each other); returns the schema version it is at.
+    pub async fn migrate(&self) -> Result<i32, Error> {
+        schema::migrate(&self.inner.pool, &self.inner.schema).await
+    }
+
+    /// The connection pool, for an embedding program's own tables beside the log.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// The PostgreSQL schema the tables are in.
+    pub fn schema(&self) -> &str {
+        &self.inner.schema
+    }
+}
+
+fn limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl EventStore for PostgresStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let prepared = Prepared::new(stream, expected, events)?;
+        self.inner.committer.append(prepared).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        const SQL: &str = concat!(
+            "SELECT ",
+            rows::columns!(),
+            " FROM crm_events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3"
+        );
+        let rows = sqlx::query(SQL)
+            .bind(stream.as_str())
+            .bind(signed(from_version))
+            .bind(self::limit(limit))
+            .fetch_all(&self.inner.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::decode).collect()
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        const SQL: &str = concat!(
+            "SELECT ",
+            rows::columns!(),
+            " FROM crm_events WHERE position >= $1 ORDER BY position LIMIT $2"
+        );
+        let rows = sqlx::query(SQL)
+            .bind(signed(from_position))
+            .bind(self::limit(limit))
+            .fetch_all(&self.inner.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::decode).collect()
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        let version: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM crm_events WHERE stream = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(stream.as_str())
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        rows::unsigned(version.unwrap_or(0), "version", -1)
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        follow::read_head(&self.inner.pool).await
+    }
+
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        let row =
+            sqlx::query("SELECT stream, version, position FROM crm_events WHERE event_id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let position: i64 = row.try_get(2).map_err(backend)?;
+        let stream: &str = row.try_get(0).map_err(backend)?;
+        let version: i64 = row.try_get(1).map_err(backend)?;
+        Ok(Some(StoredAt {
+            stream: stream.parse().map_err(|e| StoreError::Corrupt {
+                location: format!("position {position}"),
+                reason: format!("{e}"),
+            })?,
+            version: rows::unsigned(version, "version", position)?,
+            position: rows::unsigned(position, "position", position)?,
+        }))
+    }
+
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        // A slow writer must not replace a newer snapshot with an older one.
+        sqlx::query(
+            "INSERT INTO crm_snapshots (stream, version, schema_version, state) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (stream) DO UPDATE \
+             SET version = excluded.version, schema_version = excluded.schema_version, \
+                 state = excluded.state \
+             WHERE crm_snapshots.version <= excluded.version",
+        )
+        .bind(stream.as_str())
+        .bind(signed(snapshot.version))
+        .bind(i64::from(snapshot.schema))
+        .bind(&snapshot.state)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        let row = sqlx::query(
+            "SELECT version, schema_version, state FROM crm_snapshots WHERE stream = $1",
+        )
+        .bind(stream.as_str())
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let corrupt = |reason: String| StoreError::Corrupt {
+            location: format!("snapshot of {stream}"),
+            reason,
+        };
+        let version: i64 = row.try_get(0).map_err(backend)?;
+        let schema: i32 = row.try_get(1).map_err(backend)?;
+        Ok(Some(Snapshot {
+            version: u64::try_from(version).map_err(|_| corrupt(format!("version {version}")))?,
+            schema: u32::try_from(schema).map_err(|_| corrupt(format!("schema {schema}")))?,
+            state: row.try_get(2).map_err(backend)?,
+        }))
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO crm_checkpoints (name, position) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        )
+        .bind(name)
+        .bind(signed(position))
+        .execute(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM crm_checkpoints WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(backend)?;
+        position
+            .map(|p| {
+                u64::try_from(p).map_err(|_| StoreError::Corrupt {
+                    location: format!("checkpoint {name}"),
+                    reason: format!("position {p} is negative"),
+                })
+            })
+            .transpose()
+    }
+
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        inner
+            .listening
+            .get_or_try_init(|| follow::start(&inner.pool, &inner.channel, inner.head.clone()))
+            .await?;
+        // Listening from here on: an append committed after this read is notified.
+        let head = follow::read_head(&inner.pool).await?;
+        inner.head.advance(head);
+        inner.head.wait_past(position).await;
+        Ok(())
+    }
+}
