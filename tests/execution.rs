@@ -564,3 +564,50 @@ fn requirements_are_checked_again_after_a_conflict() {
         );
     });
 }
+
+/// Two instances over one store: what one writes, the other shows once it has waited for
+/// the command's position, and `follow` keeps it showing later writes without being asked.
+#[tokio::test]
+async fn an_instance_waits_for_another_instances_command_by_its_position() {
+    let (writer, _) = fresh();
+    let reader = Crm::new(writer.store().clone());
+    let done = writer
+        .execute(&manager(), create_contact(contact(1), "Ana", "García"))
+        .await
+        .unwrap();
+    assert_eq!(done.position, writer.store().head_position().await.unwrap());
+    assert!(done.position > 0);
+    assert!(reader.query(|v| v.contact_card(contact(1), start()).is_none()));
+    assert_eq!(reader.wait_for(done.position).await.unwrap(), done.position);
+    assert!(reader.query(|v| v.contact_card(contact(1), start()).is_some()));
+
+    let following = tokio::spawn(async move {
+        let follow = reader.follow();
+        let seen = async {
+            while reader.projected_position() < 2 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::select! {
+            result = follow => panic!("follow ended: {result:?}"),
+            () = seen => reader.query(|v| v.contact_card(contact(2), start()).is_some()),
+        }
+    });
+    writer
+        .execute(&manager(), create_contact(contact(2), "Bea", "Silva"))
+        .await
+        .unwrap();
+    assert!(
+        following.await.unwrap(),
+        "the follower missed the second contact"
+    );
+    let nothing = writer
+        .execute(&manager(), create_contact(contact(2), "Bea", "Silva"))
+        .await;
+    if let Ok(nothing) = nothing {
+        assert_eq!(
+            nothing.position, 0,
+            "a command that wrote nothing has no position"
+        );
+    }
+}

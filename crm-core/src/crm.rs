@@ -168,6 +168,9 @@ pub struct Executed {
     pub stream: StreamId,
     /// The stream's version after the command.
     pub version: u64,
+    /// The global position of the command's last event (0 when it wrote none): pass it to
+    /// another instance's [`Crm::wait_for`] to read what this command wrote there.
+    pub position: u64,
     /// The events written; empty when the command changed nothing.
     pub events: Vec<Event>,
     /// True when a command with the same [`Request::command_id`] was carried out before:
@@ -497,6 +500,7 @@ impl<S: EventStore> Crm<S> {
         }
         let mut events = Vec::new();
         let mut version = first.version.saturating_sub(1);
+        let mut position = first.position;
         'read: loop {
             let batch = self
                 .store
@@ -509,6 +513,7 @@ impl<S: EventStore> Crm<S> {
                 }
                 events.push(recorded.event);
                 version = recorded.version;
+                position = recorded.position;
             }
             if !full {
                 break;
@@ -517,6 +522,7 @@ impl<S: EventStore> Crm<S> {
         Ok(Some(Executed {
             stream,
             version,
+            position,
             events,
             repeated: true,
         }))
@@ -542,6 +548,7 @@ impl<S: EventStore> Crm<S> {
             return Ok(Some(Executed {
                 stream,
                 version,
+                position: 0,
                 events,
                 repeated: false,
             }));
@@ -571,6 +578,7 @@ impl<S: EventStore> Crm<S> {
                 Ok(Some(Executed {
                     stream,
                     version: outcome.last_version,
+                    position: outcome.last_position,
                     events,
                     repeated: !outcome.written,
                 }))
@@ -653,6 +661,30 @@ impl<S: EventStore> Crm<S> {
     /// they have reached. Call it before querying when other processes write to the store.
     pub async fn catch_up(&self) -> Result<u64, Error> {
         Ok(catch_up(&self.store, &self.views, self.options.read_batch).await?)
+    }
+
+    /// Returns once the projections hold every event up to `position` (read-your-writes
+    /// across processes: pass the [`Executed::position`] another instance returned). Waits
+    /// for appends with [`EventStore::wait_for_append`], so it does not poll on a store that
+    /// notifies; returns the position reached.
+    pub async fn wait_for(&self, position: u64) -> Result<u64, Error> {
+        loop {
+            let reached = self.catch_up().await?;
+            if reached >= position {
+                return Ok(reached);
+            }
+            self.store.wait_for_append(reached).await?;
+        }
+    }
+
+    /// Keeps the projections following the log, applying every append (this instance's or
+    /// another process's) as the store announces it. Runs until the store fails; spawn it on
+    /// whatever runtime the program uses, and drop it to stop.
+    pub async fn follow(&self) -> Result<(), Error> {
+        loop {
+            let reached = self.catch_up().await?;
+            self.store.wait_for_append(reached).await?;
+        }
     }
 
     /// Reads the projections. The closure runs under a lock: keep it short.

@@ -22,6 +22,7 @@ pub mod projection;
 pub mod report;
 mod state_cache;
 pub mod store;
+pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod upcast;

@@ -72,6 +72,7 @@ where
     events_are_located_by_id(&new_store().await).await;
     events_of_other_streams_are_refused(&new_store().await).await;
     appends_wake_followers(Arc::new(new_store().await), spawn).await;
+    subscriptions_stop_at_a_failing_event_and_resume_there(&new_store().await).await;
 }
 
 /// A gate tasks wait at until the caller opens it: the writers of a round start together.
@@ -761,4 +762,89 @@ pub async fn appends_wake_followers<S: EventStore + 'static>(store: Arc<S>, spaw
         .wait_for_append(0)
         .await
         .unwrap_or_else(|e| panic!("wait_for_append past the head: {e}"));
+}
+
+/// A handler that fails on the event at `fail_at` while `broken`, and records what it took.
+struct Recorder {
+    fail_at: u64,
+    broken: bool,
+    tries: u32,
+    handled: Vec<u64>,
+}
+
+#[async_trait::async_trait]
+impl crate::subscription::Handler for Recorder {
+    async fn handle(
+        &mut self,
+        event: &RecordedEvent,
+    ) -> Result<(), crate::subscription::HandlerError> {
+        if self.broken && event.position == self.fail_at {
+            self.tries += 1;
+            return Err("the read model's table is locked".into());
+        }
+        self.handled.push(event.position);
+        Ok(())
+    }
+}
+
+/// A subscription whose handler keeps failing on one event stops there (retried, reported,
+/// checkpoint just before it); fixed, it resumes at that event: nothing skipped, nothing twice.
+pub async fn subscriptions_stop_at_a_failing_event_and_resume_there<S: EventStore>(store: &S) {
+    use crate::subscription::{Retry, Subscription, SubscriptionError};
+    let s = stream("subscribed");
+    store
+        .append(&s, ExpectedVersion::NoStream, samples(&s, 0..7))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let positions: Vec<u64> = read_whole_log(store)
+        .await
+        .iter()
+        .map(|e| e.position)
+        .collect();
+    let retry = Retry {
+        attempts: 3,
+        first_delay: std::time::Duration::ZERO,
+        max_delay: std::time::Duration::ZERO,
+    };
+    let subscription = Subscription::new(store, "read-model")
+        .batch(2)
+        .retry(retry, Arc::new(|_| Box::pin(std::future::ready(()))));
+    let mut handler = Recorder {
+        fail_at: positions[4],
+        broken: true,
+        tries: 0,
+        handled: Vec::new(),
+    };
+    match subscription.catch_up(&mut handler).await {
+        Err(SubscriptionError::Handler {
+            position, attempts, ..
+        }) => {
+            assert_eq!(position, positions[4], "stopped at the wrong event");
+            assert_eq!(attempts, 3, "the failing event was not retried");
+        }
+        other => panic!("a failing handler must stop the subscription: {other:?}"),
+    }
+    assert_eq!(handler.tries, 3);
+    assert_eq!(handler.handled, positions[..4], "events before the failure");
+    assert_eq!(
+        subscription.position().await.ok(),
+        Some(positions[3]),
+        "the checkpoint must be just before the failing event"
+    );
+    handler.broken = false;
+    let reached = subscription
+        .catch_up(&mut handler)
+        .await
+        .unwrap_or_else(|e| panic!("after the fix: {e}"));
+    assert_eq!(reached, positions[6]);
+    assert_eq!(handler.handled, positions, "skipped or repeated events");
+    let again = subscription
+        .catch_up(&mut handler)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again, positions[6]);
+    assert_eq!(
+        handler.handled, positions,
+        "a caught-up subscription delivered again"
+    );
 }
