@@ -210,6 +210,18 @@ impl PostgresStore {
         &self.inner.pool
     }
 
+    /// Starts listening for other processes' appends, if this store is not yet: from when it
+    /// returns, every append is announced to [`EventStore::wait_for_append`]. That call
+    /// starts it too; call this first to be sure nothing is missed from a given moment on.
+    pub async fn listen(&self) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        inner
+            .listening
+            .get_or_try_init(|| follow::start(&inner.pool, &inner.channel, inner.head.clone()))
+            .await?;
+        Ok(())
+    }
+
     /// The PostgreSQL schema the tables are in.
     pub fn schema(&self) -> &str {
         &self.inner.schema
@@ -392,10 +404,7 @@ impl EventStore for PostgresStore {
 
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
         let inner = &self.inner;
-        inner
-            .listening
-            .get_or_try_init(|| follow::start(&inner.pool, &inner.channel, inner.head.clone()))
-            .await?;
+        self.listen().await?;
         // Listening from here on: an append committed after this read is notified.
         let head = follow::read_head(&inner.pool).await?;
         inner.head.advance(head);
