@@ -15,6 +15,7 @@ macro_rules! say {
 
 mod commands;
 mod progress;
+mod store;
 
 /// Writes `text` and a newline to standard output; see `say!`.
 pub(crate) fn print_line(text: &str) {
@@ -29,7 +30,6 @@ pub(crate) fn print_line(text: &str) {
     }
 }
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -39,10 +39,11 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "crm", version, propagate_version = true)]
 struct Cli {
-    /// The store's directory (`demo` and `import` create it if missing; the other commands
-    /// need an existing store).
+    /// The store: a directory (the embedded sled store) or a PostgreSQL URL
+    /// (`postgres://user@host/db`, `?schema=NAME` for tables outside `public`). `demo`,
+    /// `import` and `migrate` create or migrate it; the other commands need an existing one.
     #[arg(long, global = true, env = "CRM_STORE", default_value = "crm-data")]
-    store: PathBuf,
+    store: store::Location,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,6 +65,8 @@ enum Command {
     Card(commands::card::Args),
     /// Check the store's integrity; exits with 1 on any fault.
     Verify,
+    /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
+    Migrate,
 }
 
 fn main() -> ExitCode {
@@ -77,7 +80,18 @@ fn main() -> ExitCode {
         }
     }));
     let cli = Cli::parse();
-    let result = futures::executor::block_on(async {
+    // The PostgreSQL store runs on tokio; one thread is all a command needs.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("crm: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(args) => commands::demo::run(&cli.store, args).await,
             Command::Import(args) => commands::import::run(&cli.store, args).await,
@@ -85,7 +99,8 @@ fn main() -> ExitCode {
             Command::Replay => commands::replay::run(&cli.store).await,
             Command::Report(args) => commands::report::run(&cli.store, args).await,
             Command::Card(args) => commands::card::run(&cli.store, args).await,
-            Command::Verify => commands::verify::run(&cli.store),
+            Command::Verify => commands::verify::run(&cli.store).await,
+            Command::Migrate => commands::migrate::run(&cli.store).await,
         }
     });
     match result {

@@ -38,6 +38,7 @@ mod follow;
 mod rows;
 mod schema;
 mod sqlstate;
+mod verify;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ use crm_core::store::{
 
 use append::{backend, Committer, Prepared};
 pub use schema::SCHEMA_VERSION;
+pub use verify::VerifyReport;
 
 /// Why a store could not be opened. Match on the variant, never on the message.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,11 @@
 //! `crm card`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use crm::ids::CustomerId;
 
 use super::{open_crm, Failure};
+use crate::store::Location;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,8 +13,8 @@ pub struct Args {
     query: String,
 }
 
-pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
-    let crm = open_crm(dir).await?;
+pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
+    let crm = open_crm(location).await?;
     let now = chrono::Utc::now();
     let cards: Vec<String> = crm.query(|v| {
         v.search

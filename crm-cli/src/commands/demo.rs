@@ -1,7 +1,6 @@
 //! `crm demo`: a small online shop's summer, written into the store from a seed, then read
 //! back: a customer card, the pipeline board, monthly sales, and how fast it all went.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,9 +29,10 @@ use crm::report::render::{render, Format};
 use crm::report::sales::{SalesBy, SalesReport};
 use crm::report::{Bucket, Period};
 use crm::store::EventStore;
-use crm::{Command, Crm, CrmOptions, Durability, SledOptions, SledStore};
+use crm::{Command, Crm, CrmOptions, Durability, SledOptions};
 
 use super::Failure;
+use crate::store::{AnyStore, Location};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,7 +83,7 @@ fn start() -> DateTime<Utc> {
 }
 
 struct Shop<'a> {
-    crm: &'a Crm<SledStore>,
+    crm: &'a Crm<AnyStore>,
     clock: &'a ManualClock,
     dice: Dice,
     eur: Currency,
@@ -213,7 +213,7 @@ impl Shop<'_> {
 }
 
 async fn write_history(
-    crm: &Crm<SledStore>,
+    crm: &Crm<AnyStore>,
     clock: &ManualClock,
     args: &Args,
 ) -> Result<u64, Failure> {
@@ -388,7 +388,7 @@ async fn write_history(
     Ok(shop.commands)
 }
 
-pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
+pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     let clock = ManualClock::new(start());
     let options = SledOptions {
         durability: Durability::Buffered {
@@ -397,7 +397,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
         clock: Arc::new(clock.clone()),
         ..SledOptions::default()
     };
-    let store = SledStore::open_with(dir, options)?;
+    let store = location.create(options).await?;
     let fresh = store.head_position().await? == 0;
     let crm = Crm::with(
         store.clone(),
@@ -414,10 +414,7 @@ pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
         let seconds = started.elapsed().as_secs_f64();
         timing.push(format!("wrote {events} events ({commands} commands, then an fsync) in {seconds:.2} s: {:.0} events/s", events as f64 / seconds.max(1e-9)));
     } else {
-        say!(
-            "The store in {} already holds the demo; reading it back.\n",
-            dir.display()
-        );
+        say!("The store in {location} already holds the demo; reading it back.\n");
     }
     let started = Instant::now();
     let replayed = Crm::open(store.clone()).await?;

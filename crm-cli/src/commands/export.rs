@@ -1,10 +1,10 @@
 //! `crm export`.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
-use super::{open, Failure};
+use super::Failure;
+use crate::store::Location;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,8 +13,8 @@ pub struct Args {
     from: u64,
 }
 
-pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
-    let store = open(dir)?;
+pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
+    let store = location.open().await?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = crm::log::export(&store, &mut out, args.from, 1024)

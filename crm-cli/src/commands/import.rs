@@ -2,16 +2,17 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use crm::log::{import, ImportOptions};
 
-use crm::{Durability, SledOptions, SledStore};
+use crm::{Durability, SledOptions};
 
 use super::Failure;
 use crate::progress;
+use crate::store::Location;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,16 +26,17 @@ pub struct Args {
     batch: usize,
 }
 
-pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
+pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     // Buffered while importing, one flush at the end: every batch is still atomic, and if the
-    // process dies, importing the file again resumes where the store stopped.
+    // process dies, importing the file again resumes where the store stopped. (A PostgreSQL
+    // store commits each append durably.)
     let options = SledOptions {
         durability: Durability::Buffered {
             flush_every_ms: 1000,
         },
         ..SledOptions::default()
     };
-    let store = SledStore::open_with(dir, options)?;
+    let store = location.create(options).await?;
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {

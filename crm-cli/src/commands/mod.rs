@@ -4,23 +4,19 @@ pub mod card;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod migrate;
 pub mod replay;
 pub mod report;
 pub mod verify;
 
-use std::path::Path;
+use crm::Crm;
 
-use crm::{Crm, SledStore};
+use crate::store::{AnyStore, Location};
 
 /// What a command fails with: a message for the user.
 pub type Failure = Box<dyn std::error::Error>;
 
-/// Opens the store in `dir`, which must exist: reading never creates a store.
-pub fn open(dir: &Path) -> Result<SledStore, Failure> {
-    Ok(SledStore::open_existing(dir)?)
-}
-
-/// Opens the store and rebuilds the projections.
-pub async fn open_crm(dir: &Path) -> Result<Crm<SledStore>, Failure> {
-    Ok(Crm::open(open(dir)?).await?)
+/// Opens the store, which must exist, and rebuilds the projections.
+pub async fn open_crm(location: &Location) -> Result<Crm<AnyStore>, Failure> {
+    Ok(Crm::open(location.open().await?).await?)
 }

@@ -1,17 +1,17 @@
 //! `crm replay`.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use crm::projection::{Projection, Views};
 use crm::store::EventStore;
 
-use super::{open, Failure};
+use super::Failure;
 use crate::progress;
+use crate::store::Location;
 
-pub async fn run(dir: &Path) -> Result<ExitCode, Failure> {
-    let store = open(dir)?;
+pub async fn run(location: &Location) -> Result<ExitCode, Failure> {
+    let store = location.open().await?;
     let bar = progress::events("replaying");
     let started = Instant::now();
     let mut views = Views::default();

@@ -1,6 +1,5 @@
 //! `crm report`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -10,6 +9,7 @@ use crm::report::render::{render, render_table, write_csv_tables, Format, Render
 use crm::report::{self, Bucket, Period};
 
 use super::{open_crm, Failure};
+use crate::store::Location;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Family {
@@ -76,8 +76,8 @@ fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Fail
     })
 }
 
-pub async fn run(dir: &Path, args: Args) -> Result<ExitCode, Failure> {
-    let crm = open_crm(dir).await?;
+pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
+    let crm = open_crm(location).await?;
     let period = Period::days(args.from, args.to, args.tz)?.by(args.by);
     let text = crm.query(|v| -> Result<String, Failure> {
         match args.family {

@@ -1,14 +1,23 @@
 //! `crm verify`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use super::{open, Failure};
+use super::Failure;
+use crate::store::{AnyStore, Location};
 
-pub fn run(dir: &Path) -> Result<ExitCode, Failure> {
-    let report = open(dir)?.verify()?;
-    say!("{report}");
-    Ok(if report.is_ok() {
+pub async fn run(location: &Location) -> Result<ExitCode, Failure> {
+    let (text, ok) = match location.open().await? {
+        AnyStore::Sled(store) => {
+            let report = store.verify()?;
+            (report.to_string(), report.is_ok())
+        }
+        AnyStore::Postgres(store) => {
+            let report = store.verify().await?;
+            (report.to_string(), report.is_ok())
+        }
+    };
+    say!("{text}");
+    Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -1,0 +1,198 @@
+//! Where the log is: a directory (the embedded sled store) or a PostgreSQL URL (the store
+//! shared by many processes), and the one store type the commands use for either.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use crm::event::{NewEvent, RecordedEvent};
+use crm::ids::{EventId, StreamId};
+use crm::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
+use crm::{PostgresOptions, PostgresStore, SledOptions, SledStore};
+
+use crate::commands::Failure;
+
+/// The `--store` argument.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// A sled store's directory.
+    Dir(PathBuf),
+    /// A PostgreSQL database, `postgres://…` or `postgresql://…`; `?schema=NAME` keeps the
+    /// tables in that schema instead of `public`.
+    Postgres {
+        /// The URL without the `schema` parameter.
+        url: String,
+        /// The schema the tables are in.
+        schema: String,
+    },
+}
+
+impl FromStr for Location {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("the store location is empty".into());
+        }
+        if !(s.starts_with("postgres://") || s.starts_with("postgresql://")) {
+            return Ok(Self::Dir(PathBuf::from(s)));
+        }
+        let (base, query) = s.split_once('?').unwrap_or((s, ""));
+        let mut schema = "public".to_owned();
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.strip_prefix("schema=") {
+                Some(name) => schema = name.to_owned(),
+                None => kept.push(pair),
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok(Self::Postgres { url, schema })
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dir(dir) => write!(f, "{}", dir.display()),
+            // Never the URL: it may hold a password.
+            Self::Postgres { schema, .. } => write!(f, "the PostgreSQL schema {schema}"),
+        }
+    }
+}
+
+/// Either store, so every command runs on both.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    /// The embedded store.
+    Sled(SledStore),
+    /// The shared store.
+    Postgres(PostgresStore),
+}
+
+impl Location {
+    /// Opens a store that must exist (and, for PostgreSQL, be migrated): reading never
+    /// creates one.
+    pub async fn open(&self) -> Result<AnyStore, Failure> {
+        Ok(match self {
+            Self::Dir(dir) => AnyStore::Sled(SledStore::open_existing(dir)?),
+            Self::Postgres { url, schema } => AnyStore::Postgres(
+                PostgresStore::connect(PostgresOptions::new(url).schema(schema)).await?,
+            ),
+        })
+    }
+
+    /// Opens the store, creating (or migrating) it when needed; `sled` says how a sled store
+    /// commits.
+    pub async fn create(&self, sled: SledOptions) -> Result<AnyStore, Failure> {
+        Ok(match self {
+            Self::Dir(dir) => AnyStore::Sled(SledStore::open_with(dir, sled)?),
+            Self::Postgres { url, schema } => AnyStore::Postgres(
+                PostgresStore::connect(PostgresOptions::new(url).schema(schema).migrate(true))
+                    .await?,
+            ),
+        })
+    }
+}
+
+impl AnyStore {
+    /// Makes every acknowledged append durable (PostgreSQL appends are when acknowledged).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sled(store) => store.flush(),
+            Self::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+/// Calls `$call` on whichever store `$self` is.
+macro_rules! either {
+    ($self:expr, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sled($store) => $call,
+            AnyStore::Postgres($store) => $call,
+        }
+    };
+}
+
+#[async_trait]
+impl EventStore for AnyStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        either!(self, s => s.append(stream, expected, events).await)
+    }
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        either!(self, s => s.read_stream(stream, from, limit).await)
+    }
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        either!(self, s => s.read_all(from, limit).await)
+    }
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        either!(self, s => s.stream_version(stream).await)
+    }
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        either!(self, s => s.head_position().await)
+    }
+    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+        either!(self, s => s.locate(id).await)
+    }
+    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+        either!(self, s => s.save_snapshot(stream, snapshot).await)
+    }
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        either!(self, s => s.load_snapshot(stream).await)
+    }
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        either!(self, s => s.save_checkpoint(name, position).await)
+    }
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        either!(self, s => s.load_checkpoint(name).await)
+    }
+    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+        either!(self, s => s.wait_for_append(position).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_postgres_url_is_told_from_a_directory_and_keeps_its_other_parameters() {
+        assert!(matches!("crm-data".parse(), Ok(Location::Dir(_))));
+        assert!(matches!("./postgres".parse(), Ok(Location::Dir(_))));
+        match "postgres://u:p@h/db?sslmode=disable&schema=shop".parse() {
+            Ok(Location::Postgres { url, schema }) => {
+                assert_eq!(url, "postgres://u:p@h/db?sslmode=disable");
+                assert_eq!(schema, "shop");
+            }
+            other => panic!("{other:?}"),
+        }
+        match "postgresql://h/db".parse() {
+            Ok(Location::Postgres { url, schema }) => {
+                assert_eq!(
+                    (url.as_str(), schema.as_str()),
+                    ("postgresql://h/db", "public")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let shown = "postgres://u:secret@h/db"
+            .parse::<Location>()
+            .map(|l| l.to_string());
+        assert!(!shown.unwrap_or_default().contains("secret"));
+    }
+}
