@@ -14,4 +14,4 @@ pub use crm_store_sled::{Durability, SledOptions, SledStore};
 
 /// The store shared by many processes, in PostgreSQL (feature `postgres`).
 #[cfg(feature = "postgres")]
-pub use crm_store_postgres::{PostgresOptions, PostgresStore};
+pub use crm_store_postgres::{sqlx, PostgresOptions, PostgresStore};

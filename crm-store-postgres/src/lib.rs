@@ -55,6 +55,9 @@ use crm_core::store::{
 
 use append::{backend, Committer, Prepared};
 pub use schema::SCHEMA_VERSION;
+/// The driver, for a program's own tables beside the log ([`PostgresStore::pool`]), at the
+/// version the store uses.
+pub use sqlx;
 pub use verify::VerifyReport;
 
 /// Why a store could not be opened. Match on the variant, never on the message.
