@@ -196,6 +196,14 @@ enum Attempted {
 }
 
 async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
+    let group = match optimistic(context, group).await {
+        Ok(()) => {
+            return Attempted::Done {
+                deferred: Vec::new(),
+            }
+        }
+        Err(group) => group,
+    };
     let stored = match check(&context.pool, &group).await {
         Ok(stored) => stored,
         Err(error) => {
@@ -212,23 +220,13 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
     if accepted.is_empty() {
         return Attempted::Done { deferred };
     }
-    match write(context, &accepted).await {
-        Ok(head) => {
-            let total: usize = accepted
-                .iter()
-                .map(|(job, _)| job.append.events.len())
-                .sum();
-            let mut position = head - total as u64;
-            for (job, first_version) in accepted {
-                let count = job.append.events.len() as u64;
-                position += count;
-                job.answer(Ok(AppendOutcome {
-                    last_version: first_version + count - 1,
-                    last_position: position,
-                    written: true,
-                }));
-            }
-            context.head.advance(head);
+    match write(context, &accepted, &[]).await {
+        Ok(None) => Attempted::Contended {
+            accepted: accepted.into_iter().map(|(job, _)| job).collect(),
+            deferred,
+        },
+        Ok(Some(head)) => {
+            answer_written(context, accepted, head);
             Attempted::Done { deferred }
         }
         Err(error) => match sqlstate::classify(&error) {
@@ -244,6 +242,59 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
                 Attempted::Done { deferred }
             }
         },
+    }
+}
+
+/// Answers appends that `write` wrote, ending at `head`.
+fn answer_written(context: &Context, accepted: Vec<(Job, u64)>, head: u64) {
+    let total: usize = accepted
+        .iter()
+        .map(|(job, _)| job.append.events.len())
+        .sum();
+    let mut position = head - total as u64;
+    for (job, first_version) in accepted {
+        let count = job.append.events.len() as u64;
+        position += count;
+        job.answer(Ok(AppendOutcome {
+            last_version: first_version + count - 1,
+            last_position: position,
+            written: true,
+        }));
+    }
+    context.head.advance(head);
+}
+
+/// The common case in one round trip: every append names the version its stream is at
+/// (`Exact`, or `NoStream` for 0), each stream once, so the statement itself can check that
+/// every stream is at that version and write nothing otherwise. Any doubt (a stream at another
+/// version, a stored id, a race) hands the group to the checked path, which says exactly what
+/// went wrong.
+async fn optimistic(context: &Context, group: Vec<Job>) -> Result<(), Vec<Job>> {
+    let mut streams = HashSet::with_capacity(group.len());
+    let mut bases = Vec::with_capacity(group.len());
+    for job in &group {
+        let base = match job.append.expected {
+            ExpectedVersion::Exact(v) => v,
+            ExpectedVersion::NoStream => 0,
+            ExpectedVersion::Any | ExpectedVersion::StreamExists => return Err(group),
+        };
+        if !streams.insert(job.append.stream.as_str()) {
+            return Err(group);
+        }
+        bases.push(base);
+    }
+    let accepted: Vec<(Job, u64)> = group
+        .into_iter()
+        .zip(bases)
+        .map(|(job, base)| (job, base + 1))
+        .collect();
+    match write(context, &accepted, &accepted).await {
+        Ok(Some(head)) => {
+            answer_written(context, accepted, head);
+            Ok(())
+        }
+        // The checked path answers a lost connection too, after its own attempt.
+        Ok(None) | Err(_) => Err(accepted.into_iter().map(|(job, _)| job).collect()),
     }
 }
 
@@ -377,8 +428,14 @@ fn decide(group: Vec<Job>, stored: Stored) -> (Vec<(Job, u64)>, Vec<Job>) {
 }
 
 const WRITE: &str = "\
-    WITH head AS ( \
-        UPDATE crm_log SET head = head + cardinality($1::uuid[]) WHERE id = 1 RETURNING head \
+    WITH guard AS ( \
+        SELECT coalesce(bool_and(coalesce((SELECT e.version FROM crm_events e \
+            WHERE e.stream = g.stream ORDER BY e.version DESC LIMIT 1), 0) = g.base), true) \
+            AS ok \
+        FROM UNNEST($11::text[], $12::bigint[]) AS g(stream, base) \
+    ), head AS ( \
+        UPDATE crm_log SET head = head + cardinality($1::uuid[]) \
+        WHERE id = 1 AND (SELECT ok FROM guard) RETURNING head \
     ), written AS ( \
         INSERT INTO crm_events (position, stream, version, event_id, event_type, \
             schema_version, payload, metadata, occurred_at, occurred_ns, recorded_at) \
@@ -394,8 +451,22 @@ const WRITE: &str = "\
     ) \
     SELECT head.head FROM head, notified";
 
-/// Writes the accepted appends in one statement (one transaction); returns the new head.
-async fn write(context: &Context, accepted: &[(Job, u64)]) -> Result<u64, sqlx::Error> {
+/// Writes the accepted appends in one statement (one transaction); returns the new head, or
+/// `None` when a stream of `guarded` was not at the version before its first event (then
+/// nothing was written).
+async fn write(
+    context: &Context,
+    accepted: &[(Job, u64)],
+    guarded: &[(Job, u64)],
+) -> Result<Option<u64>, sqlx::Error> {
+    let guard_streams: Vec<&str> = guarded
+        .iter()
+        .map(|(job, _)| job.append.stream.as_str())
+        .collect();
+    let guard_bases: Vec<i64> = guarded
+        .iter()
+        .map(|(_, first)| i64::try_from(first - 1).unwrap_or(i64::MAX))
+        .collect();
     let total: usize = accepted.iter().map(|(job, _)| job.append.rows.len()).sum();
     let mut ids = Vec::with_capacity(total);
     let mut streams = Vec::with_capacity(total);
@@ -419,7 +490,7 @@ async fn write(context: &Context, accepted: &[(Job, u64)]) -> Result<u64, sqlx::
             nanos.push(row.occurred_ns);
         }
     }
-    let head: i64 = sqlx::query_scalar(WRITE)
+    let head: Option<i64> = sqlx::query_scalar(WRITE)
         .bind(&ids)
         .bind(&streams)
         .bind(&versions)
@@ -430,7 +501,9 @@ async fn write(context: &Context, accepted: &[(Job, u64)]) -> Result<u64, sqlx::
         .bind(&occurred)
         .bind(&nanos)
         .bind(&context.channel)
-        .fetch_one(&context.pool)
+        .bind(&guard_streams)
+        .bind(&guard_bases)
+        .fetch_optional(&context.pool)
         .await?;
-    Ok(u64::try_from(head).unwrap_or(0))
+    Ok(head.map(|head| u64::try_from(head).unwrap_or(0)))
 }

@@ -43,6 +43,7 @@ mod verify;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool, Row};
 use tokio::sync::OnceCell;
@@ -274,7 +275,8 @@ impl EventStore for PostgresStore {
             .fetch_all(&self.inner.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(rows::decode).collect()
+        let mut decoder = rows::Decoder::default();
+        rows.iter().map(|row| decoder.decode(row)).collect()
     }
 
     async fn read_all(
@@ -290,13 +292,18 @@ impl EventStore for PostgresStore {
             rows::columns!(),
             " FROM crm_events WHERE position >= $1 ORDER BY position LIMIT $2"
         );
-        let rows = sqlx::query(SQL)
+        // Decoded as the rows arrive, so that the client's decoding overlaps the server's
+        // sending.
+        let mut rows = sqlx::query(SQL)
             .bind(signed(from_position))
             .bind(self::limit(limit))
-            .fetch_all(&self.inner.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(rows::decode).collect()
+            .fetch(&self.inner.pool);
+        let mut decoder = rows::Decoder::default();
+        let mut events = Vec::with_capacity(limit.min(4096));
+        while let Some(row) = rows.try_next().await.map_err(backend)? {
+            events.push(decoder.decode(&row)?);
+        }
+        Ok(events)
     }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
