@@ -331,11 +331,11 @@ fn replay(c: &mut Criterion, rt: &Runtime, url: &str) {
                 .fetch_all(store.pool())
                 .await
                 .unwrap();
-                let decoded = rows
+                let decoded: Vec<Event> = rows
                     .iter()
                     .map(|(t, v, p)| Event::from_data_json(t, *v as u32, p).unwrap())
-                    .count();
-                assert_eq!(decoded as u64, EVENTS);
+                    .collect();
+                assert_eq!(decoded.len() as u64, EVENTS);
             })
         })
     });
