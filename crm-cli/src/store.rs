@@ -7,7 +7,10 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use crm::event::{NewEvent, RecordedEvent};
 use crm::ids::{EventId, StreamId};
-use crm::store::{AppendOutcome, EventStore, ExpectedVersion, Snapshot, StoreError, StoredAt};
+use crm::store::{
+    AppendOutcome, EventStore, ExpectedVersion, ManyAppended, Snapshot, StoreError, StoredAt,
+    StreamAppend,
+};
 use crm::{PostgresOptions, PostgresStore, SledOptions, SledStore};
 
 use crate::commands::Failure;
@@ -163,6 +166,9 @@ impl EventStore for AnyStore {
     }
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
         either!(self, s => s.wait_for_append(position).await)
+    }
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        either!(self, s => s.append_many(appends).await)
     }
 }
 

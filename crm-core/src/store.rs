@@ -141,6 +141,27 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// One append of an [`EventStore::append_many`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamAppend {
+    /// The stream written to.
+    pub stream: StreamId,
+    /// What the writer believes about its version.
+    pub expected: ExpectedVersion,
+    /// The events, in order.
+    pub events: Vec<NewEvent>,
+}
+
+/// What [`EventStore::append_many`] did.
+#[derive(Debug)]
+pub struct ManyAppended {
+    /// The outcomes of the appends that succeeded: the first `done.len()` of them.
+    pub done: Vec<AppendOutcome>,
+    /// The failure that stopped the rest, with the index of the append it is about; none of
+    /// the appends from that one on was written.
+    pub failed: Option<(usize, StoreError)>,
+}
+
 /// Where an event id is already stored: its stream, version and position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAt {
@@ -263,6 +284,28 @@ pub trait EventStore: Send + Sync {
     /// The last position projection `name` recorded, if any.
     async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError>;
 
+    /// Appends to several streams in order, as `append` would one after the other, stopping
+    /// at the first that fails. A store that can write them all in one round trip does (the
+    /// PostgreSQL store: what a bulk import needs); the default appends one by one.
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        let mut done = Vec::with_capacity(appends.len());
+        for (index, append) in appends.into_iter().enumerate() {
+            match self
+                .append(&append.stream, append.expected, append.events)
+                .await
+            {
+                Ok(outcome) => done.push(outcome),
+                Err(error) => {
+                    return ManyAppended {
+                        done,
+                        failed: Some((index, error)),
+                    }
+                }
+            }
+        }
+        ManyAppended { done, failed: None }
+    }
+
     /// Resolves once the log's head may be past `position`: an append committed since, in
     /// this process or (for a shared store) in another. It may resolve early or spuriously, so
     /// a follower reads from its own position afterwards and waits again if nothing is there.
@@ -350,6 +393,9 @@ impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
         (**self).wait_for_append(position).await
     }
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        (**self).append_many(appends).await
+    }
 }
 
 #[async_trait]
@@ -396,6 +442,9 @@ impl<S: EventStore + ?Sized> EventStore for &S {
     }
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
         (**self).wait_for_append(position).await
+    }
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        (**self).append_many(appends).await
     }
 }
 

@@ -87,21 +87,21 @@ fn stopped() -> StoreError {
 /// The handle appends are sent through; the committer stops when the last one is dropped.
 pub(crate) struct Committer {
     jobs: mpsc::UnboundedSender<Job>,
+    /// What the committer writes with, for writes that need no grouping.
+    pub(crate) context: Arc<Context>,
 }
 
 impl Committer {
     /// Starts the committer on the current tokio runtime.
     pub(crate) fn start(pool: PgPool, channel: String, head: Arc<HeadWatch>) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(
-            Context {
-                pool,
-                channel,
-                head,
-            },
-            queue,
-        ));
-        Self { jobs }
+        let context = Arc::new(Context {
+            pool,
+            channel,
+            head,
+        });
+        tokio::spawn(run(context.clone(), queue));
+        Self { jobs, context }
     }
 
     pub(crate) async fn append(&self, append: Prepared) -> Result<AppendOutcome, StoreError> {
@@ -113,13 +113,13 @@ impl Committer {
     }
 }
 
-struct Context {
+pub(crate) struct Context {
     pool: PgPool,
     channel: String,
     head: Arc<HeadWatch>,
 }
 
-async fn run(context: Context, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run(context: Arc<Context>, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
@@ -220,7 +220,11 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
     if accepted.is_empty() {
         return Attempted::Done { deferred };
     }
-    match write(context, &accepted, &[]).await {
+    let appends: Vec<(&Prepared, u64)> = accepted
+        .iter()
+        .map(|(job, first)| (&job.append, *first))
+        .collect();
+    match write(context, &appends, &[]).await {
         Ok(None) => Attempted::Contended {
             accepted: accepted.into_iter().map(|(job, _)| job).collect(),
             deferred,
@@ -264,37 +268,82 @@ fn answer_written(context: &Context, accepted: Vec<(Job, u64)>, head: u64) {
     context.head.advance(head);
 }
 
-/// The common case in one round trip: every append names the version its stream is at
-/// (`Exact`, or `NoStream` for 0), each stream once, so the statement itself can check that
-/// every stream is at that version and write nothing otherwise. Any doubt (a stream at another
-/// version, a stored id, a race) hands the group to the checked path, which says exactly what
-/// went wrong.
-async fn optimistic(context: &Context, group: Vec<Job>) -> Result<(), Vec<Job>> {
-    let mut streams = HashSet::with_capacity(group.len());
-    let mut bases = Vec::with_capacity(group.len());
-    for job in &group {
-        let base = match job.append.expected {
+/// Each stream's version before its first append in a statement: what the statement checks.
+type Guard<'a> = Vec<(&'a str, i64)>;
+
+/// The versions `appends` would take if every stream is at the version its append names
+/// (`Exact`, or `NoStream` for 0): the first version of each, and the guard the statement
+/// checks (each stream's version before its first append here). `None` when an append names
+/// no version, or names one its stream's earlier append here does not end at.
+fn versions_named<'a>(appends: &[&'a Prepared]) -> Option<(Vec<u64>, Guard<'a>)> {
+    let mut running: HashMap<&'a str, u64> = HashMap::with_capacity(appends.len());
+    let mut firsts = Vec::with_capacity(appends.len());
+    let mut guard = Vec::with_capacity(appends.len());
+    for append in appends {
+        let base = match append.expected {
             ExpectedVersion::Exact(v) => v,
             ExpectedVersion::NoStream => 0,
-            ExpectedVersion::Any | ExpectedVersion::StreamExists => return Err(group),
+            ExpectedVersion::Any | ExpectedVersion::StreamExists => return None,
         };
-        if !streams.insert(job.append.stream.as_str()) {
-            return Err(group);
+        let stream = append.stream.as_str();
+        match running.get(stream) {
+            Some(&end) if end != base => return None,
+            Some(_) => {}
+            None => guard.push((stream, i64::try_from(base).ok()?)),
         }
-        bases.push(base);
+        running.insert(stream, base + append.events.len() as u64);
+        firsts.push(base + 1);
     }
-    let accepted: Vec<(Job, u64)> = group
-        .into_iter()
-        .zip(bases)
-        .map(|(job, base)| (job, base + 1))
+    Some((firsts, guard))
+}
+
+/// Writes `appends` in one statement if every stream is at the version its append names;
+/// returns each one's outcome, or `None` when anything is in doubt (a stream at another
+/// version, a stored id, a race, a failure): then nothing was written by this call, and the
+/// checked path will say exactly what is wrong.
+pub(crate) async fn write_named(
+    context: &Context,
+    appends: &[&Prepared],
+) -> Option<Vec<AppendOutcome>> {
+    let (firsts, guard) = versions_named(appends)?;
+    let pairs: Vec<(&Prepared, u64)> = appends
+        .iter()
+        .copied()
+        .zip(firsts.iter().copied())
         .collect();
-    match write(context, &accepted, &accepted).await {
-        Ok(Some(head)) => {
-            answer_written(context, accepted, head);
+    // A failure here may still have committed (a lost connection): the checked path finds
+    // the events stored and answers them as a retry.
+    let head = write(context, &pairs, &guard).await.ok()??;
+    context.head.advance(head);
+    let total: u64 = appends.iter().map(|a| a.events.len() as u64).sum();
+    let mut position = head - total;
+    Some(
+        pairs
+            .iter()
+            .map(|(append, first)| {
+                let count = append.events.len() as u64;
+                position += count;
+                AppendOutcome {
+                    last_version: first + count - 1,
+                    last_position: position,
+                    written: true,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The common case in one round trip: see [`write_named`].
+async fn optimistic(context: &Context, group: Vec<Job>) -> Result<(), Vec<Job>> {
+    let appends: Vec<&Prepared> = group.iter().map(|job| &job.append).collect();
+    match write_named(context, &appends).await {
+        Some(outcomes) => {
+            for (job, outcome) in group.into_iter().zip(outcomes) {
+                job.answer(Ok(outcome));
+            }
             Ok(())
         }
-        // The checked path answers a lost connection too, after its own attempt.
-        Ok(None) | Err(_) => Err(accepted.into_iter().map(|(job, _)| job).collect()),
+        None => Err(group),
     }
 }
 
@@ -451,23 +500,17 @@ const WRITE: &str = "\
     ) \
     SELECT head.head FROM head, notified";
 
-/// Writes the accepted appends in one statement (one transaction); returns the new head, or
-/// `None` when a stream of `guarded` was not at the version before its first event (then
-/// nothing was written).
+/// Writes `appends` (each with the version its first event takes) in one statement, one
+/// transaction; returns the new head, or `None` when a stream of `guard` was not at its
+/// version (then nothing was written).
 async fn write(
     context: &Context,
-    accepted: &[(Job, u64)],
-    guarded: &[(Job, u64)],
+    appends: &[(&Prepared, u64)],
+    guard: &[(&str, i64)],
 ) -> Result<Option<u64>, sqlx::Error> {
-    let guard_streams: Vec<&str> = guarded
-        .iter()
-        .map(|(job, _)| job.append.stream.as_str())
-        .collect();
-    let guard_bases: Vec<i64> = guarded
-        .iter()
-        .map(|(_, first)| i64::try_from(first - 1).unwrap_or(i64::MAX))
-        .collect();
-    let total: usize = accepted.iter().map(|(job, _)| job.append.rows.len()).sum();
+    let guard_streams: Vec<&str> = guard.iter().map(|(stream, _)| *stream).collect();
+    let guard_bases: Vec<i64> = guard.iter().map(|(_, base)| *base).collect();
+    let total: usize = appends.iter().map(|(append, _)| append.rows.len()).sum();
     let mut ids = Vec::with_capacity(total);
     let mut streams = Vec::with_capacity(total);
     let mut versions = Vec::with_capacity(total);
@@ -477,10 +520,10 @@ async fn write(
     let mut metadata = Vec::with_capacity(total);
     let mut occurred: Vec<DateTime<Utc>> = Vec::with_capacity(total);
     let mut nanos = Vec::with_capacity(total);
-    for (job, first_version) in accepted {
-        for (offset, row) in job.append.rows.iter().enumerate() {
+    for (append, first_version) in appends {
+        for (offset, row) in append.rows.iter().enumerate() {
             ids.push(row.id);
-            streams.push(job.append.stream.as_str());
+            streams.push(append.stream.as_str());
             versions.push(i64::try_from(first_version + offset as u64).unwrap_or(i64::MAX));
             types.push(row.event_type);
             schemas.push(row.schema_version);

@@ -51,7 +51,8 @@ use tokio::sync::OnceCell;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, StoreError,
+    StoredAt, StreamAppend,
 };
 
 use append::{backend, Committer, Prepared};
@@ -412,6 +413,44 @@ impl EventStore for PostgresStore {
                 })
             })
             .transpose()
+    }
+
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        let mut prepared = Vec::with_capacity(appends.len());
+        let mut refused = None;
+        for (index, append) in appends.into_iter().enumerate() {
+            match Prepared::new(&append.stream, append.expected, append.events) {
+                Ok(p) => prepared.push(p),
+                Err(error) => {
+                    refused = Some((index, error));
+                    break;
+                }
+            }
+        }
+        let all: Vec<&Prepared> = prepared.iter().collect();
+        if let Some(done) = append::write_named(&self.inner.committer.context, &all).await {
+            return ManyAppended {
+                done,
+                failed: refused,
+            };
+        }
+        // In doubt: one by one, so the first that fails stops the rest.
+        let mut done = Vec::with_capacity(prepared.len());
+        for (index, p) in prepared.into_iter().enumerate() {
+            match self.inner.committer.append(p).await {
+                Ok(outcome) => done.push(outcome),
+                Err(error) => {
+                    return ManyAppended {
+                        done,
+                        failed: Some((index, error)),
+                    }
+                }
+            }
+        }
+        ManyAppended {
+            done,
+            failed: refused,
+        }
     }
 
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@ use super::LogLine;
 use crate::event::RecordedEvent;
 use crate::ids::shorten_to;
 use crate::policy::IMPORTED_THROUGH;
-use crate::store::{EventStore, ExpectedVersion, StoreError};
+use crate::store::{EventStore, ExpectedVersion, StoreError, StreamAppend};
 use crate::validate;
 
 /// The longest line [`ImportOptions::default`] reads: 16 MiB. A longer line is refused by its
@@ -112,6 +112,14 @@ struct Importer<'s, S: ?Sized, F, P> {
     last_position: u64,
     reject: F,
     progress: P,
+    /// Runs of lines (each one stream's, contiguous) waiting to be appended together.
+    queued: Vec<Vec<Pending>>,
+    /// How many lines `queued` holds.
+    queued_lines: usize,
+    /// Whether queued runs go in one `append_many`: while the store held nothing of what
+    /// this import brought. Once a line is found stored (a resumed import, another writer),
+    /// every run is checked on its own, as it must be to tell a repeat from a conflict.
+    quick: bool,
 }
 
 /// A batch-level failure: the line it is about and why.
@@ -142,11 +150,123 @@ where
         }
     }
 
+    /// Queues the run in `batch`; appends what is queued once it reaches the batch size.
+    async fn enqueue(&mut self, batch: &mut Vec<Pending>) -> Result<(), ImportError> {
+        if !batch.is_empty() {
+            self.queued_lines += batch.len();
+            self.queued.push(std::mem::take(batch));
+        }
+        if self.queued_lines >= self.options.batch {
+            self.drain().await?;
+        }
+        Ok(())
+    }
+
+    /// Queues the run in `batch` and appends everything queued.
     async fn flush(&mut self, batch: &mut Vec<Pending>) -> Result<(), ImportError> {
-        if batch.is_empty() {
+        if !batch.is_empty() {
+            self.queued_lines += batch.len();
+            self.queued.push(std::mem::take(batch));
+        }
+        self.drain().await
+    }
+
+    /// Appends the queued runs: as many as can go in one [`EventStore::append_many`] (each at
+    /// the version before its first line, which a fresh import's streams are at), then the
+    /// rest one by one with every check, so a line that cannot be imported is found exactly
+    /// as without the batching, everything before it committed.
+    async fn drain(&mut self) -> Result<(), ImportError> {
+        let runs = std::mem::take(&mut self.queued);
+        self.queued_lines = 0;
+        if runs.is_empty() {
             return Ok(());
         }
-        let pending = std::mem::take(batch);
+        let quick = if self.quick {
+            self.quick_prefix(&runs).await?
+        } else {
+            0
+        };
+        let appends = runs[..quick]
+            .iter()
+            .map(|run| StreamAppend {
+                stream: run[0].event.stream.clone(),
+                expected: ExpectedVersion::Exact(run[0].event.version - 1),
+                events: run.iter().map(|p| p.event.new_event()).collect(),
+            })
+            .collect();
+        let appended = if quick > 0 {
+            self.store.append_many(appends).await
+        } else {
+            crate::store::ManyAppended {
+                done: Vec::new(),
+                failed: None,
+            }
+        };
+        self.quick &= appended.failed.is_none() && appended.done.iter().all(|o| o.written);
+        for (run, outcome) in runs.iter().zip(&appended.done) {
+            if outcome.written {
+                self.report.imported += run.len() as u64;
+                self.last_position = self.last_position.max(outcome.last_position);
+            }
+        }
+        // The rest one by one with every check; a run the store already held is checked
+        // against what it holds (a repeat, or a conflict) and writes nothing.
+        for (index, run) in runs.into_iter().enumerate() {
+            if !appended.done.get(index).is_some_and(|o| o.written) {
+                self.flush_run(run).await?;
+            }
+        }
+        (self.progress)(&self.report);
+        Ok(())
+    }
+
+    /// How many of `runs`, from the first, can be appended without the checks of
+    /// `append`: their lines meet the rules that need the stream's first event, whether it is
+    /// among them or stored.
+    async fn quick_prefix(&self, runs: &[Vec<Pending>]) -> Result<usize, ImportError> {
+        let mut firsts: std::collections::HashMap<&crate::ids::StreamId, &crate::event::Event> =
+            std::collections::HashMap::new();
+        for (index, run) in runs.iter().enumerate() {
+            let first = &run[0];
+            let stream = &first.event.stream;
+            if first.event.version == 1 {
+                firsts.insert(stream, &first.event.event);
+            }
+            if !run.iter().any(|p| validate::needs_first(&p.event.event)) {
+                continue;
+            }
+            let stored;
+            let head = match firsts.get(stream) {
+                Some(head) => *head,
+                None => {
+                    stored = self
+                        .store
+                        .read_stream(stream, 1, 1)
+                        .await
+                        .map_err(|source| ImportError::Store {
+                            line: first.line,
+                            source,
+                        })?;
+                    match stored.first() {
+                        Some(e) => &e.event,
+                        None => return Ok(index),
+                    }
+                }
+            };
+            let breaks = run
+                .iter()
+                .filter(|p| p.event.version > 1)
+                .any(|p| validate::check_in_stream(head, &p.event.event).is_err());
+            if breaks {
+                return Ok(index);
+            }
+        }
+        Ok(runs.len())
+    }
+
+    /// Appends one run with every check, setting aside (or stopping at) a line that cannot
+    /// be imported.
+    async fn flush_run(&mut self, pending: Vec<Pending>) -> Result<(), ImportError> {
         match self.append(&pending).await {
             Ok(()) => {}
             Err(Ok(Bad(line, reason))) => {
@@ -163,7 +283,6 @@ where
             }
             Err(Err(e)) => return Err(e),
         }
-        (self.progress)(&self.report);
         Ok(())
     }
 
@@ -395,6 +514,9 @@ where
         last_position: 0,
         reject,
         progress,
+        queued: Vec::new(),
+        queued_lines: 0,
+        quick: store.head_position().await.is_ok_and(|head| head == 0),
     };
     let result = read_all_lines(&mut importer, input, options).await;
     if importer.last_position > 0 {
@@ -450,7 +572,7 @@ where
         match parsed {
             Ok(event) => {
                 if !continues(&batch, &event, importer.options.batch) {
-                    importer.flush(&mut batch).await?;
+                    importer.enqueue(&mut batch).await?;
                 }
                 batch.push(Pending {
                     line,
