@@ -16,6 +16,14 @@ set -euo pipefail
 
 port=${CRM_PG_PORT:-54329}
 
+# The first port from $port up that nothing listens on: a second server (a newcomer's own,
+# beside CI's) must not collide with the first.
+free_port() {
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
+}
+
 find_bin() {
   if command -v initdb >/dev/null 2>&1; then
     dirname "$(readlink -f "$(command -v initdb)")"
@@ -49,6 +57,7 @@ as_owner() {
 start() {
   local bin dir
   bin=$(find_bin)
+  free_port
   dir=$(mktemp -d "${TMPDIR:-/tmp}/crm-pg.XXXXXX")
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
