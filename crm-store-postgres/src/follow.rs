@@ -28,11 +28,22 @@ pub(crate) async fn start(
     channel: &str,
     head: Arc<HeadWatch>,
 ) -> Result<Listening, StoreError> {
-    let mut listener = PgListener::connect_with(pool).await.map_err(backend)?;
-    listener.listen(channel).await.map_err(backend)?;
+    let listener = listen(pool, channel).await.map_err(backend)?;
     let (stop, stopped) = oneshot::channel();
-    tokio::spawn(run(listener, pool.clone(), head, stopped));
+    tokio::spawn(run(
+        listener,
+        pool.clone(),
+        channel.to_owned(),
+        head,
+        stopped,
+    ));
     Ok(Listening { _stop: stop })
+}
+
+async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
 }
 
 pub(crate) async fn read_head(pool: &PgPool) -> Result<u64, StoreError> {
@@ -46,33 +57,43 @@ pub(crate) async fn read_head(pool: &PgPool) -> Result<u64, StoreError> {
 async fn run(
     mut listener: PgListener,
     pool: PgPool,
+    channel: String,
     head: Arc<HeadWatch>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     loop {
-        tokio::select! {
+        let received = tokio::select! {
             _ = &mut stopped => return,
-            received = listener.try_recv() => match received {
-                Ok(Some(notification)) => match notification.payload().parse::<u64>() {
+            received = listener.try_recv() => received,
+        };
+        match received {
+            Ok(Some(notification)) => match notification.payload().parse::<u64>() {
+                Ok(position) => head.advance(position),
+                Err(_) => tracing::warn!(
+                    payload = notification.payload(),
+                    "a notification without a position"
+                ),
+            },
+            // The connection was lost: whatever was notified meanwhile is gone. Listen again
+            // first, then read the head from the table, so that no append falls between.
+            Ok(None) | Err(_) => {
+                listener = loop {
+                    match listen(&pool, &channel).await {
+                        Ok(listener) => break listener,
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot listen for appends; retrying in a second");
+                            tokio::select! {
+                                _ = &mut stopped => return,
+                                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            }
+                        }
+                    }
+                };
+                match read_head(&pool).await {
                     Ok(position) => head.advance(position),
-                    Err(_) => tracing::warn!(payload = notification.payload(), "a notification without a position"),
-                },
-                // The connection was lost and is made again on the next call: whatever was
-                // notified meanwhile is read from the table.
-                Ok(None) => catch_up(&pool, &head).await,
-                Err(error) => {
-                    tracing::warn!(%error, "listening for appends failed; retrying in a second");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    catch_up(&pool, &head).await;
+                    Err(error) => tracing::warn!(%error, "cannot read the log's head"),
                 }
             }
         }
-    }
-}
-
-async fn catch_up(pool: &PgPool, head: &HeadWatch) {
-    match read_head(pool).await {
-        Ok(position) => head.advance(position),
-        Err(error) => tracing::warn!(%error, "cannot read the log's head"),
     }
 }
