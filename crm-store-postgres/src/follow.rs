@@ -2,8 +2,9 @@
 //! first follower, feeding the store's [`HeadWatch`].
 //!
 //! Every append's statement calls `pg_notify` with the new head, delivered when it commits.
-//! A notification can be lost (the listening connection dropped); the listener then reads the
-//! head from the table, so a follower never waits on an append it missed.
+//! A notification can be lost (the listening connection dropped); the listener then listens
+//! again and only then reads the head from the table, so a follower never waits on an append
+//! it missed.
 
 use std::sync::Arc;
 use std::time::Duration;
