@@ -348,105 +348,62 @@ impl HeadWatch {
     }
 }
 
-#[async_trait]
-impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        (**self).append(stream, expected, events).await
-    }
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        from_version: u64,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_stream(stream, from_version, limit).await
-    }
-    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_all(from, limit).await
-    }
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        (**self).stream_version(stream).await
-    }
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        (**self).head_position().await
-    }
-    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
-        (**self).locate(id).await
-    }
-    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
-        (**self).save_snapshot(stream, snapshot).await
-    }
-    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
-        (**self).load_snapshot(stream).await
-    }
-    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
-        (**self).save_checkpoint(name, position).await
-    }
-    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
-        (**self).load_checkpoint(name).await
-    }
-    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
-        (**self).wait_for_append(position).await
-    }
-    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
-        (**self).append_many(appends).await
-    }
+/// A shared or borrowed store is a store: every call goes to the one behind it.
+macro_rules! delegate_store {
+    ($($target:ty),*) => {$(
+        #[async_trait]
+        impl<S: EventStore + ?Sized> EventStore for $target {
+            async fn append(
+                &self,
+                stream: &StreamId,
+                expected: ExpectedVersion,
+                events: Vec<NewEvent>,
+            ) -> Result<AppendOutcome, StoreError> {
+                (**self).append(stream, expected, events).await
+            }
+            async fn read_stream(
+                &self,
+                stream: &StreamId,
+                from_version: u64,
+                limit: usize,
+            ) -> Result<Vec<RecordedEvent>, StoreError> {
+                (**self).read_stream(stream, from_version, limit).await
+            }
+            async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+                (**self).read_all(from, limit).await
+            }
+            async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+                (**self).stream_version(stream).await
+            }
+            async fn head_position(&self) -> Result<u64, StoreError> {
+                (**self).head_position().await
+            }
+            async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
+                (**self).locate(id).await
+            }
+            async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
+                (**self).save_snapshot(stream, snapshot).await
+            }
+            async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+                (**self).load_snapshot(stream).await
+            }
+            async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+                (**self).save_checkpoint(name, position).await
+            }
+            async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
+                (**self).load_checkpoint(name).await
+            }
+            async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
+                (**self).wait_for_append(position).await
+            }
+            async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+                (**self).append_many(appends).await
+            }
+        }
+    )*};
 }
 
-#[async_trait]
-impl<S: EventStore + ?Sized> EventStore for &S {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        (**self).append(stream, expected, events).await
-    }
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        from_version: u64,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_stream(stream, from_version, limit).await
-    }
-    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        (**self).read_all(from, limit).await
-    }
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        (**self).stream_version(stream).await
-    }
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        (**self).head_position().await
-    }
-    async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
-        (**self).locate(id).await
-    }
-    async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {
-        (**self).save_snapshot(stream, snapshot).await
-    }
-    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
-        (**self).load_snapshot(stream).await
-    }
-    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
-        (**self).save_checkpoint(name, position).await
-    }
-    async fn load_checkpoint(&self, name: &str) -> Result<Option<u64>, StoreError> {
-        (**self).load_checkpoint(name).await
-    }
-    async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
-        (**self).wait_for_append(position).await
-    }
-    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
-        (**self).append_many(appends).await
-    }
-}
+delegate_store!(std::sync::Arc<S>, &S);
 
 #[cfg(test)]
 mod tests {
