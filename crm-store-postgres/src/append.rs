@@ -255,7 +255,7 @@ fn answer_written(context: &Context, accepted: Vec<(Job, u64)>, head: u64) {
         .iter()
         .map(|(job, _)| job.append.events.len())
         .sum();
-    let mut position = head - total as u64;
+    let mut position = head.saturating_sub(total as u64);
     for (job, first_version) in accepted {
         let count = job.append.events.len() as u64;
         position += count;
@@ -316,7 +316,7 @@ pub(crate) async fn write_named(
     let head = write(context, &pairs, &guard).await.ok()??;
     context.head.advance(head);
     let total: u64 = appends.iter().map(|a| a.events.len() as u64).sum();
-    let mut position = head - total;
+    let mut position = head.saturating_sub(total);
     Some(
         pairs
             .iter()
