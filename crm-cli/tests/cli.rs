@@ -341,3 +341,64 @@ fn a_store_with_lost_sled_files_is_reported_damaged_never_healthy() {
         );
     }
 }
+
+/// The server's URL (`scripts/postgres-dev.sh` exports it); skips without one, but not in CI.
+fn postgres_url() -> Option<String> {
+    match std::env::var("CRM_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but CRM_POSTGRES_URL is not set: .ci/run starts the server")
+        }
+        _ => {
+            eprintln!("skipped: no PostgreSQL server (run under scripts/postgres-dev.sh run -- …)");
+            None
+        }
+    }
+}
+
+#[test]
+fn every_command_runs_on_a_postgres_url_and_an_unmigrated_one_says_what_to_do() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("cli_{}", uuid::Uuid::new_v4().simple());
+    let location = format!("{url}?schema={schema}");
+    let store = Path::new(&location);
+
+    let refused = crm(store, &["card", "c3@example.com"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("no crm tables; migrate it first (`crm migrate`"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let migrated = crm(store, &["migrate"]);
+    assert!(migrated.status.success(), "{}", text(&migrated.stderr));
+    assert_eq!(
+        text(&migrated.stdout).trim(),
+        format!("the PostgreSQL schema {schema}: at schema version 1")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let lines = sample_log();
+    let file = write(dir.path(), "log.jsonl", &lines);
+    let imported = crm(store, &["import", file.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(text(&imported.stdout).starts_with("imported 13 events (0 already present"));
+    let again = crm(store, &["import", file.to_str().unwrap()]);
+    assert!(text(&again.stdout).starts_with("imported 0 events (13 already present"));
+
+    let card = crm(store, &["card", "c3@example.com"]);
+    assert!(card.status.success(), "{}", text(&card.stderr));
+    assert!(text(&card.stdout).starts_with("Cliente Número 3"));
+    let verify = crm(store, &["verify"]);
+    assert_eq!(
+        text(&verify.stdout).trim(),
+        "13 events in 13 streams: no faults"
+    );
+
+    // What went in comes out, but for the time the server recorded it.
+    let sled_store = dir.path().join("sled");
+    assert!(crm(&sled_store, &["import", file.to_str().unwrap()])
+        .status
+        .success());
+    assert_eq!(exported(store), exported(&sled_store));
+}
