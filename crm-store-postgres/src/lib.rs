@@ -2,11 +2,27 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use crm_core::domain::contact::{ContactCommand, CreateContact};
+//! use crm_core::event::Actor;
+//! use crm_core::ids::ContactId;
+//! use crm_core::Crm;
 //! use crm_store_postgres::{PostgresOptions, PostgresStore};
-//! let store = PostgresStore::connect(
-//!     PostgresOptions::new("postgres://crm@localhost/crm").migrate(true),
-//! )
-//! .await?;
+//!
+//! // Every instance of the application connects to the same database.
+//! let options = PostgresOptions::new("postgres://crm@db.internal/shop").migrate(true);
+//! let crm = Arc::new(Crm::open(PostgresStore::connect(options).await?).await?);
+//!
+//! // Keep this instance's views following what the others write, as they write it.
+//! let follower = crm.clone();
+//! tokio::spawn(async move { follower.follow().await });
+//!
+//! let ana = ContactId::new();
+//! let done = crm
+//!     .execute(&Actor::System, ContactCommand::Create(CreateContact::new(ana, "Ana", "García")))
+//!     .await?;
+//! // Another instance, handed `done.position`, shows Ana once `wait_for` returns.
+//! crm.wait_for(done.position).await?;
 //! # Ok(()) }
 //! ```
 //!
