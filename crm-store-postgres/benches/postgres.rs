@@ -130,6 +130,22 @@ fn append_100(c: &mut Criterion, rt: &Runtime, url: &str) {
             criterion::BatchSize::SmallInput,
         )
     });
+    let dir = tempfile::tempdir().unwrap();
+    let sled = crm_store_sled::SledStore::open(dir.path()).unwrap();
+    group.bench_function("sled_store", |b| {
+        b.iter_batched(
+            || {
+                let s = new_stream();
+                let events = batch(&s, 100);
+                (s, events)
+            },
+            |(s, events)| {
+                rt.block_on(sled.append(&s, ExpectedVersion::NoStream, events))
+                    .unwrap()
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
     let mut next = 1i64;
     group.bench_function("raw_insert", |b| {
         b.iter_batched(
@@ -197,6 +213,37 @@ fn writers(c: &mut Criterion, rt: &Runtime, url: &str) {
                                     .append(s, ExpectedVersion::Exact(n), vec![event])
                                     .await
                                     .unwrap();
+                            }
+                        })
+                    })
+                    .sum()
+            })
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let sled = Arc::new(crm_store_sled::SledStore::open(dir.path()).unwrap());
+        group.bench_function(BenchmarkId::new("sled_store", writers), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        let sled = sled.clone();
+                        let streams: Arc<Vec<StreamId>> =
+                            Arc::new((0..writers).map(|_| new_stream()).collect());
+                        concurrently(rt, writers, per_writer, move |w, n| {
+                            let (sled, streams) = (sled.clone(), streams.clone());
+                            async move {
+                                let event = sample_event(&streams[w], n);
+                                // The sled store blocks its caller until the flush: off the
+                                // runtime's threads.
+                                tokio::task::spawn_blocking(move || {
+                                    futures::executor::block_on(sled.append(
+                                        &streams[w],
+                                        ExpectedVersion::Exact(n),
+                                        vec![event],
+                                    ))
+                                })
+                                .await
+                                .unwrap()
+                                .unwrap();
                             }
                         })
                     })
