@@ -119,12 +119,23 @@ pub enum Error {
 }
 
 /// How to reach and use the database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PostgresOptions {
     url: String,
     schema: String,
     max_connections: u32,
     migrate: bool,
+}
+
+impl std::fmt::Debug for PostgresOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the URL: it may hold a password.
+        f.debug_struct("PostgresOptions")
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .field("migrate", &self.migrate)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PostgresOptions {
@@ -184,7 +195,11 @@ impl std::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects, migrates if asked, and refuses a database whose schema version this release
-    /// does not know. Must be called within a tokio runtime, which the store's tasks run on.
+    /// does not know.
+    ///
+    /// Must be called within a tokio runtime, and the store used while that runtime runs: its
+    /// committer and listener are tasks on it. Once the runtime has shut down, every append
+    /// fails with [`StoreError::Backend`] ("the store's committer has stopped").
     pub async fn connect(options: PostgresOptions) -> Result<Self, Error> {
         schema::check_name(&options.schema)?;
         let search_path = format!("SET search_path TO \"{}\"", options.schema);
@@ -477,5 +492,16 @@ impl EventStore for PostgresStore {
         inner.head.advance(head);
         inner.head.wait_past(position).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_never_show_the_password() {
+        let options = PostgresOptions::new("postgres://crm:s3cret@db/shop");
+        assert!(!format!("{options:?}").contains("s3cret"));
     }
 }
