@@ -109,6 +109,23 @@ impl Writer {
 
     /// Commits `appends` as one sled batch, in order; returns each append's outcome.
     pub(crate) fn commit(&self, appends: &[Append]) -> Vec<Result<AppendOutcome, StoreError>> {
+        self.commit_until(appends, false)
+    }
+
+    /// Commits `appends` as one sled batch, in order, up to the first that fails its checks:
+    /// returns the outcomes up to and including that one; the rest are not written.
+    pub(crate) fn commit_prefix(
+        &self,
+        appends: &[Append],
+    ) -> Vec<Result<AppendOutcome, StoreError>> {
+        self.commit_until(appends, true)
+    }
+
+    fn commit_until(
+        &self,
+        appends: &[Append],
+        stop_at_failure: bool,
+    ) -> Vec<Result<AppendOutcome, StoreError>> {
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(why) = self.poisoned() {
             let refused = format!(
@@ -126,10 +143,15 @@ impl Writer {
             ids: HashMap::new(),
             written: false,
         };
-        let mut outcomes: Vec<_> = appends
-            .iter()
-            .map(|append| self.stage(append, &mut staged))
-            .collect();
+        let mut outcomes = Vec::with_capacity(appends.len());
+        for append in appends {
+            let outcome = self.stage(append, &mut staged);
+            let failed = outcome.is_err();
+            outcomes.push(outcome);
+            if failed && stop_at_failure {
+                break;
+            }
+        }
         if staged.written {
             match (self.apply)(&self.log, staged.batch) {
                 Ok(()) => *next = staged.next,

@@ -46,7 +46,8 @@ use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, StoreError,
+    StoredAt, StreamAppend,
 };
 use durable::DiskFlush;
 
@@ -399,6 +400,51 @@ impl EventStore for SledStore {
     async fn wait_for_append(&self, position: u64) -> Result<(), StoreError> {
         self.inner.head.wait_past(position).await;
         Ok(())
+    }
+
+    /// One sled batch for the whole run, up to the first append that fails, and (when
+    /// durable) one flush.
+    async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
+        let recorded_at = self.inner.options.clock.now();
+        let mut prepared = Vec::with_capacity(appends.len());
+        let mut refused = None;
+        for (index, a) in appends.into_iter().enumerate() {
+            match Append::prepare(&a.stream, a.expected, a.events, recorded_at) {
+                Ok(append) => prepared.push(append),
+                Err(error) => {
+                    refused = Some((index, error));
+                    break;
+                }
+            }
+        }
+        let mut done = Vec::with_capacity(prepared.len());
+        let mut failed = None;
+        for (index, outcome) in self
+            .inner
+            .writer
+            .commit_prefix(&prepared)
+            .into_iter()
+            .enumerate()
+        {
+            match outcome {
+                Ok(outcome) => done.push(outcome),
+                Err(error) => failed = Some((index, error)),
+            }
+        }
+        let failed = failed.or(refused);
+        if matches!(self.inner.options.durability, Durability::Durable) {
+            if let Err(error) = self.inner.group.flush() {
+                // Written but not known durable: report the first as failed, like an append.
+                return ManyAppended {
+                    done: Vec::new(),
+                    failed: Some((0, error)),
+                };
+            }
+        }
+        if let Some(last) = done.last() {
+            self.inner.head.advance(last.last_position);
+        }
+        ManyAppended { done, failed }
     }
 }
 

@@ -8,7 +8,9 @@ use chrono::DateTime;
 use crm_core::clock::ManualClock;
 use crm_core::event::NewEvent;
 use crm_core::ids::StreamId;
-use crm_core::store::{AppendOutcome, EventStore, ExpectedVersion, StoreError};
+use crm_core::store::{
+    AppendOutcome, EventStore, ExpectedVersion, ManyAppended, StoreError, StreamAppend,
+};
 use crm_core::testing::conformance::sample_event;
 use crm_store_memory::MemoryStore;
 use crm_store_sled::{Durability, SledOptions, SledStore};
@@ -23,6 +25,8 @@ enum Op {
         size: u8,
     },
     RetryLast,
+    /// Several appends through `append_many`: one sled batch up to the first failure.
+    Many(Vec<(u8, ExpectedVersion, u8)>),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -33,8 +37,9 @@ fn op() -> impl Strategy<Value = Op> {
         (0u64..5).prop_map(ExpectedVersion::Exact),
     ];
     prop_oneof![
-        5 => (0u8..3, expected, 1u8..4).prop_map(|(stream, expected, size)| Op::Append { stream, expected, size }),
+        5 => (0u8..3, expected.clone(), 1u8..4).prop_map(|(stream, expected, size)| Op::Append { stream, expected, size }),
         1 => Just(Op::RetryLast),
+        2 => proptest::collection::vec((0u8..3, expected, 1u8..4), 1..5).prop_map(Op::Many),
     ]
 }
 
@@ -48,6 +53,14 @@ fn summary(result: Result<AppendOutcome, StoreError>) -> String {
         Err(StoreError::Conflict { actual, .. }) => format!("conflict at {actual}"),
         Err(other) => format!("error {other}"),
     }
+}
+
+fn many(appended: ManyAppended) -> String {
+    let done: Vec<String> = appended.done.into_iter().map(|o| summary(Ok(o))).collect();
+    let failed = appended
+        .failed
+        .map(|(i, e)| format!("{i}: {}", summary(Err(e))));
+    format!("{done:?} then {failed:?}")
 }
 
 proptest! {
@@ -67,13 +80,30 @@ proptest! {
         let mut last: Option<(StreamId, ExpectedVersion, Vec<NewEvent>)> = None;
         for (n, op) in ops.into_iter().enumerate() {
             clock.advance(chrono::TimeDelta::seconds(1));
+            if let Op::Many(specs) = &op {
+                let batch: Vec<StreamAppend> = specs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, (stream, expected, size))| {
+                        let stream = crm_core::testing::stream(*stream);
+                        let events = (0..u64::from(*size))
+                            .map(|i| sample_event(&stream, (n * 100 + k * 10) as u64 + i))
+                            .collect();
+                        StreamAppend { stream, expected: *expected, events }
+                    })
+                    .collect();
+                let in_memory = many(block_on(memory.append_many(batch.clone())));
+                let on_disk = many(block_on(sled.append_many(batch)));
+                prop_assert_eq!(&on_disk, &in_memory, "op {}: append_many {:?}", n, specs);
+                continue;
+            }
             let (stream, expected, events) = match op {
                 Op::Append { stream, expected, size } => {
                     let stream = crm_core::testing::stream(stream);
                     let events = (0..u64::from(size)).map(|i| sample_event(&stream, n as u64 * 10 + i)).collect();
                     (stream, expected, events)
                 }
-                Op::RetryLast => match last.clone() {
+                Op::RetryLast | Op::Many(_) => match last.clone() {
                     Some(previous) => previous,
                     None => continue,
                 },
