@@ -116,9 +116,9 @@ struct Importer<'s, S: ?Sized, F, P> {
     queued: Vec<Vec<Pending>>,
     /// How many lines `queued` holds.
     queued_lines: usize,
-    /// Whether queued runs go in one `append_many`: while the store held nothing of what
-    /// this import brought. Once a line is found stored (a resumed import, another writer),
-    /// every run is checked on its own, as it must be to tell a repeat from a conflict.
+    /// Whether queued runs go in one `append_many`: until a line is found already stored (a
+    /// resumed import). From then on every run is checked on its own, as it must be to tell
+    /// a repeat from a conflict before anything after it is written.
     quick: bool,
 }
 
@@ -493,6 +493,13 @@ fn parse(bytes: &[u8]) -> Result<LogLine, String> {
 /// `options.max_line_bytes` — stops the import with [`ImportError::Invalid`], everything
 /// before it committed, or, with `skip_invalid`, is passed to `reject` (with the rest of its
 /// batch) and the import goes on. `progress` is called after each batch.
+///
+/// Up to `options.batch` lines at a time go to the store in one
+/// [`EventStore::append_many`], each stream's run at the version before its first line, until
+/// the import meets a line the store already holds; then it checks run by run. So in the
+/// first batch that overlaps what is stored (a file imported again after a crash), a line
+/// changed since its first import is reported as a conflict after the new lines of that same
+/// batch were written; importing the fixed file again skips them.
 pub async fn import<S, R>(
     store: &S,
     input: R,
@@ -516,7 +523,7 @@ where
         progress,
         queued: Vec::new(),
         queued_lines: 0,
-        quick: store.head_position().await.is_ok_and(|head| head == 0),
+        quick: true,
     };
     let result = read_all_lines(&mut importer, input, options).await;
     if importer.last_position > 0 {
