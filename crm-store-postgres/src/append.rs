@@ -11,11 +11,10 @@
 //! constraints then refuse the statement, nothing is written, and the appends are checked
 //! again one by one, so that only the append that lost its race learns of it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
 use crm_core::event::NewEvent;
@@ -24,6 +23,7 @@ use crm_core::store::{self, AppendOutcome, ExpectedVersion, HeadWatch, StoreErro
 
 use crate::rows::{self, Encoded};
 use crate::sqlstate::{self, Failure};
+use crate::statements;
 
 /// Events in one statement at most; a group stops growing there.
 const MAX_GROUP_EVENTS: usize = 5_000;
@@ -32,10 +32,10 @@ const MAX_ATTEMPTS: usize = 32;
 
 /// One append, checked for bad input and encoded.
 pub(crate) struct Prepared {
-    stream: StreamId,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-    rows: Vec<Encoded>,
+    pub(crate) stream: StreamId,
+    pub(crate) expected: ExpectedVersion,
+    pub(crate) events: Vec<NewEvent>,
+    pub(crate) rows: Vec<Encoded>,
 }
 
 impl Prepared {
@@ -204,7 +204,8 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
         }
         Err(group) => group,
     };
-    let stored = match check(&context.pool, &group).await {
+    let appends: Vec<&Prepared> = group.iter().map(|job| &job.append).collect();
+    let stored = match statements::check(&context.pool, &appends).await {
         Ok(stored) => stored,
         Err(error) => {
             let error = Arc::new(error);
@@ -224,7 +225,7 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
         .iter()
         .map(|(job, first)| (&job.append, *first))
         .collect();
-    match write(context, &appends, &[]).await {
+    match statements::write(&context.pool, &context.channel, &appends, &[]).await {
         Ok(None) => Attempted::Contended {
             accepted: accepted.into_iter().map(|(job, _)| job).collect(),
             deferred,
@@ -268,35 +269,6 @@ fn answer_written(context: &Context, accepted: Vec<(Job, u64)>, head: u64) {
     context.head.advance(head);
 }
 
-/// Each stream's version before its first append in a statement: what the statement checks.
-type Guard<'a> = Vec<(&'a str, i64)>;
-
-/// The versions `appends` would take if every stream is at the version its append names
-/// (`Exact`, or `NoStream` for 0): the first version of each, and the guard the statement
-/// checks (each stream's version before its first append here). `None` when an append names
-/// no version, or names one its stream's earlier append here does not end at.
-fn versions_named<'a>(appends: &[&'a Prepared]) -> Option<(Vec<u64>, Guard<'a>)> {
-    let mut running: HashMap<&'a str, u64> = HashMap::with_capacity(appends.len());
-    let mut firsts = Vec::with_capacity(appends.len());
-    let mut guard = Vec::with_capacity(appends.len());
-    for append in appends {
-        let base = match append.expected {
-            ExpectedVersion::Exact(v) => v,
-            ExpectedVersion::NoStream => 0,
-            ExpectedVersion::Any | ExpectedVersion::StreamExists => return None,
-        };
-        let stream = append.stream.as_str();
-        match running.get(stream) {
-            Some(&end) if end != base => return None,
-            Some(_) => {}
-            None => guard.push((stream, i64::try_from(base).ok()?)),
-        }
-        running.insert(stream, base + append.events.len() as u64);
-        firsts.push(base + 1);
-    }
-    Some((firsts, guard))
-}
-
 /// Writes `appends` in one statement if every stream is at the version its append names;
 /// returns each one's outcome, or `None` when anything is in doubt (a stream at another
 /// version, a stored id, a race, a failure): then nothing was written by this call, and the
@@ -305,7 +277,7 @@ pub(crate) async fn write_named(
     context: &Context,
     appends: &[&Prepared],
 ) -> Option<Vec<AppendOutcome>> {
-    let (firsts, guard) = versions_named(appends)?;
+    let (firsts, guard) = statements::versions_named(appends)?;
     let pairs: Vec<(&Prepared, u64)> = appends
         .iter()
         .copied()
@@ -313,7 +285,9 @@ pub(crate) async fn write_named(
         .collect();
     // A failure here may still have committed (a lost connection): the checked path finds
     // the events stored and answers them as a retry.
-    let head = write(context, &pairs, &guard).await.ok()??;
+    let head = statements::write(&context.pool, &context.channel, &pairs, &guard)
+        .await
+        .ok()??;
     context.head.advance(head);
     let total: u64 = appends.iter().map(|a| a.events.len() as u64).sum();
     let mut position = head.saturating_sub(total);
@@ -363,76 +337,11 @@ impl<E: std::error::Error + 'static> std::error::Error for SharedError<E> {
     }
 }
 
-/// What the log holds that the group's checks need.
-struct Stored {
-    versions: HashMap<String, u64>,
-    ids: HashMap<uuid::Uuid, StoredAt>,
-}
-
-const CHECK: &str = "\
-    SELECT NULL::uuid, s.stream, \
-           (SELECT e.version FROM crm_events e WHERE e.stream = s.stream \
-            ORDER BY e.version DESC LIMIT 1), NULL::bigint \
-    FROM UNNEST($1::text[]) AS s(stream) \
-    UNION ALL \
-    SELECT event_id, stream, version, position FROM crm_events WHERE event_id = ANY($2::uuid[])";
-
-async fn check(pool: &PgPool, group: &[Job]) -> Result<Stored, StoreError> {
-    let streams: Vec<&str> = group
-        .iter()
-        .map(|job| job.append.stream.as_str())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let ids: Vec<uuid::Uuid> = group
-        .iter()
-        .flat_map(|job| job.append.rows.iter().map(|row| row.id))
-        .collect();
-    let found = sqlx::query(CHECK)
-        .bind(&streams)
-        .bind(&ids)
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
-    let mut stored = Stored {
-        versions: HashMap::with_capacity(streams.len()),
-        ids: HashMap::new(),
-    };
-    for row in found {
-        let id: Option<uuid::Uuid> = row.try_get(0).map_err(backend)?;
-        let stream: String = row.try_get(1).map_err(backend)?;
-        let version: Option<i64> = row.try_get(2).map_err(backend)?;
-        let version = rows::unsigned(version.unwrap_or(0), "version", -1)?;
-        match id {
-            None => {
-                stored.versions.insert(stream, version);
-            }
-            Some(id) => {
-                let position: Option<i64> = row.try_get(3).map_err(backend)?;
-                let position = rows::unsigned(position.unwrap_or(-1), "position", -1)?;
-                let stream = stream.parse().map_err(|e| StoreError::Corrupt {
-                    location: format!("position {position}"),
-                    reason: format!("{e}"),
-                })?;
-                stored.ids.insert(
-                    id,
-                    StoredAt {
-                        stream,
-                        version,
-                        position,
-                    },
-                );
-            }
-        }
-    }
-    Ok(stored)
-}
-
 /// Answers the appends that fail their checks or are retries; returns the rest with the
 /// version each one's first event takes, and those that must wait for the next group (they
 /// share an event id with an append accepted before them).
-fn decide(group: Vec<Job>, stored: Stored) -> (Vec<(Job, u64)>, Vec<Job>) {
-    let Stored { mut versions, ids } = stored;
+fn decide(group: Vec<Job>, stored: statements::Stored) -> (Vec<(Job, u64)>, Vec<Job>) {
+    let statements::Stored { mut versions, ids } = stored;
     let mut accepted = Vec::with_capacity(group.len());
     let mut deferred = Vec::new();
     let mut taken: HashSet<uuid::Uuid> = HashSet::new();
@@ -474,79 +383,4 @@ fn decide(group: Vec<Job>, stored: Stored) -> (Vec<(Job, u64)>, Vec<Job>) {
         }
     }
     (accepted, deferred)
-}
-
-const WRITE: &str = "\
-    WITH guard AS ( \
-        SELECT coalesce(bool_and(coalesce((SELECT e.version FROM crm_events e \
-            WHERE e.stream = g.stream ORDER BY e.version DESC LIMIT 1), 0) = g.base), true) \
-            AS ok \
-        FROM UNNEST($11::text[], $12::bigint[]) AS g(stream, base) \
-    ), head AS ( \
-        UPDATE crm_log SET head = head + cardinality($1::uuid[]) \
-        WHERE id = 1 AND (SELECT ok FROM guard) RETURNING head \
-    ), written AS ( \
-        INSERT INTO crm_events (position, stream, version, event_id, event_type, \
-            schema_version, payload, metadata, occurred_at, occurred_ns, recorded_at) \
-        SELECT head.head - cardinality($1::uuid[]) + r.n, r.stream, r.version, r.event_id, \
-            r.event_type, r.schema_version, r.payload::jsonb, r.metadata::jsonb, \
-            r.occurred_at, r.occurred_ns, now() \
-        FROM head, UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::integer[], \
-            $6::text[], $7::text[], $8::timestamptz[], $9::smallint[]) WITH ORDINALITY \
-            AS r(event_id, stream, version, event_type, schema_version, payload, metadata, \
-                 occurred_at, occurred_ns, n) \
-    ), notified AS ( \
-        SELECT pg_notify($10, head::text) FROM head \
-    ) \
-    SELECT head.head FROM head, notified";
-
-/// Writes `appends` (each with the version its first event takes) in one statement, one
-/// transaction; returns the new head, or `None` when a stream of `guard` was not at its
-/// version (then nothing was written).
-async fn write(
-    context: &Context,
-    appends: &[(&Prepared, u64)],
-    guard: &[(&str, i64)],
-) -> Result<Option<u64>, sqlx::Error> {
-    let guard_streams: Vec<&str> = guard.iter().map(|(stream, _)| *stream).collect();
-    let guard_bases: Vec<i64> = guard.iter().map(|(_, base)| *base).collect();
-    let total: usize = appends.iter().map(|(append, _)| append.rows.len()).sum();
-    let mut ids = Vec::with_capacity(total);
-    let mut streams = Vec::with_capacity(total);
-    let mut versions = Vec::with_capacity(total);
-    let mut types = Vec::with_capacity(total);
-    let mut schemas = Vec::with_capacity(total);
-    let mut payloads = Vec::with_capacity(total);
-    let mut metadata = Vec::with_capacity(total);
-    let mut occurred: Vec<DateTime<Utc>> = Vec::with_capacity(total);
-    let mut nanos = Vec::with_capacity(total);
-    for (append, first_version) in appends {
-        for (offset, row) in append.rows.iter().enumerate() {
-            ids.push(row.id);
-            streams.push(append.stream.as_str());
-            versions.push(i64::try_from(first_version + offset as u64).unwrap_or(i64::MAX));
-            types.push(row.event_type);
-            schemas.push(row.schema_version);
-            payloads.push(row.payload.as_str());
-            metadata.push(row.metadata.as_str());
-            occurred.push(row.occurred_at);
-            nanos.push(row.occurred_ns);
-        }
-    }
-    let head: Option<i64> = sqlx::query_scalar(WRITE)
-        .bind(&ids)
-        .bind(&streams)
-        .bind(&versions)
-        .bind(&types)
-        .bind(&schemas)
-        .bind(&payloads)
-        .bind(&metadata)
-        .bind(&occurred)
-        .bind(&nanos)
-        .bind(&context.channel)
-        .bind(&guard_streams)
-        .bind(&guard_bases)
-        .fetch_optional(&context.pool)
-        .await?;
-    Ok(head.map(|head| u64::try_from(head).unwrap_or(0)))
 }

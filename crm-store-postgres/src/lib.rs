@@ -50,10 +50,13 @@
 //! notification handling beside it. The store needs a tokio runtime; the core does not.
 
 mod append;
+mod error;
 mod follow;
+mod options;
 mod rows;
 mod schema;
 mod sqlstate;
+mod statements;
 mod verify;
 
 use std::sync::Arc;
@@ -72,103 +75,13 @@ use crm_core::store::{
 };
 
 use append::{backend, Committer, Prepared};
+pub use error::Error;
+pub use options::PostgresOptions;
 pub use schema::SCHEMA_VERSION;
 /// The driver, for a program's own tables beside the log ([`PostgresStore::pool`]), at the
 /// version the store uses.
 pub use sqlx;
 pub use verify::VerifyReport;
-
-/// Why a store could not be opened. Match on the variant, never on the message.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The server could not be reached, or refused us.
-    #[error("cannot use the PostgreSQL database: {0}")]
-    Connect(#[source] sqlx::Error),
-    /// The schema name is not a plain lowercase identifier.
-    #[error("schema name {0:?} must be lowercase letters, digits and _, at most 48 bytes, not starting with a digit")]
-    SchemaName(String),
-    /// The database has no crm tables: run [`PostgresStore::migrate`] (or connect with
-    /// [`PostgresOptions::migrate`]).
-    #[error("the database has no crm tables; migrate it first (`crm migrate` or PostgresOptions::migrate)")]
-    NotMigrated,
-    /// The tables are of an older release: migrate them.
-    #[error("the database's crm tables are at schema version {found}; this release needs {required}: migrate it")]
-    SchemaOutdated {
-        /// The version found.
-        found: i32,
-        /// The version this release needs.
-        required: i32,
-    },
-    /// The tables were migrated by a newer release, which this one cannot read safely.
-    #[error("the database's crm tables are at schema version {found}, newer than this release reads ({supported}); upgrade crm")]
-    SchemaTooNew {
-        /// The version found.
-        found: i32,
-        /// The newest this release knows.
-        supported: i32,
-    },
-    /// A migration failed; its transaction was rolled back, so the database is as it was.
-    #[error("migration {version} failed: {source}")]
-    Migration {
-        /// The migration's number.
-        version: i32,
-        /// Why.
-        source: sqlx::Error,
-    },
-}
-
-/// How to reach and use the database.
-#[derive(Clone)]
-pub struct PostgresOptions {
-    url: String,
-    schema: String,
-    max_connections: u32,
-    migrate: bool,
-}
-
-impl std::fmt::Debug for PostgresOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the URL: it may hold a password.
-        f.debug_struct("PostgresOptions")
-            .field("schema", &self.schema)
-            .field("max_connections", &self.max_connections)
-            .field("migrate", &self.migrate)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PostgresOptions {
-    /// The database at `url` (`postgres://user:password@host:port/database`), tables in the
-    /// `public` schema, a pool of 10 connections, no migration.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            schema: "public".into(),
-            max_connections: 10,
-            migrate: false,
-        }
-    }
-
-    /// Keeps the tables in `schema` (created by the migration): several logs in one
-    /// database, one per schema.
-    pub fn schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = schema.into();
-        self
-    }
-
-    /// The most connections the pool opens (at least 2: appends and reads overlap).
-    pub fn max_connections(mut self, n: u32) -> Self {
-        self.max_connections = n.max(2);
-        self
-    }
-
-    /// Whether `connect` applies missing migrations before checking the schema version.
-    pub fn migrate(mut self, yes: bool) -> Self {
-        self.migrate = yes;
-        self
-    }
-}
 
 struct Inner {
     pool: PgPool,
