@@ -116,36 +116,25 @@ fn append_100(c: &mut Criterion, rt: &Runtime, url: &str) {
     let mut group = c.benchmark_group("postgres/append_100");
     group.throughput(Throughput::Elements(100));
     group.sample_size(20);
-    group.bench_function("store", |b| {
-        b.iter_batched(
-            || {
-                let s = new_stream();
-                let events = batch(&s, 100);
-                (s, events)
-            },
-            |(s, events)| {
-                rt.block_on(store.append(&s, ExpectedVersion::NoStream, events))
-                    .unwrap()
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
     let dir = tempfile::tempdir().unwrap();
     let sled = crm_store_sled::SledStore::open(dir.path()).unwrap();
-    group.bench_function("sled_store", |b| {
-        b.iter_batched(
-            || {
-                let s = new_stream();
-                let events = batch(&s, 100);
-                (s, events)
-            },
-            |(s, events)| {
-                rt.block_on(sled.append(&s, ExpectedVersion::NoStream, events))
-                    .unwrap()
-            },
-            criterion::BatchSize::SmallInput,
-        )
-    });
+    let stores: [(&str, &dyn EventStore); 2] = [("store", &store), ("sled_store", &sled)];
+    for (name, store) in stores {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let s = new_stream();
+                    let events = batch(&s, 100);
+                    (s, events)
+                },
+                |(s, events)| {
+                    rt.block_on(store.append(&s, ExpectedVersion::NoStream, events))
+                        .unwrap()
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
     let mut next = 1i64;
     group.bench_function("raw_insert", |b| {
         b.iter_batched(
