@@ -63,6 +63,9 @@ enum Command {
     Report(commands::report::Args),
     /// Find a customer by name, email, phone or tax id and print the card.
     Card(commands::card::Args),
+    /// Find a contact by name, email, phone or tax id and print who changed what on the card,
+    /// newest first.
+    Audit(commands::audit::Args),
     /// Check the store's integrity; exits with 1 on any fault.
     Verify,
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
             Command::Replay => commands::replay::run(&cli.store).await,
             Command::Report(args) => commands::report::run(&cli.store, args).await,
             Command::Card(args) => commands::card::run(&cli.store, args).await,
+            Command::Audit(args) => commands::audit::run(&cli.store, args).await,
             Command::Verify => commands::verify::run(&cli.store).await,
             Command::Migrate => commands::migrate::run(&cli.store).await,
         }

@@ -82,7 +82,7 @@ fn help_is_there_for_every_command() {
     assert!(help.status.success());
     insta::assert_snapshot!("help", text(&help.stdout));
     for command in [
-        "demo", "import", "export", "replay", "report", "card", "verify",
+        "demo", "import", "export", "replay", "report", "card", "audit", "verify", "migrate",
     ] {
         let out = crm(dir.path(), &[command, "--help"]);
         assert!(out.status.success(), "{command}");
@@ -189,6 +189,16 @@ fn card_and_report_read_the_imported_store() {
     );
     let missing = crm(&store, &["card", "nobody@example.com"]);
     assert_eq!(missing.status.code(), Some(1));
+    let audit = crm(&store, &["audit", "c3@example.com"]);
+    assert!(audit.status.success(), "{}", text(&audit.stderr));
+    let audit = text(&audit.stdout);
+    assert!(audit.starts_with("Cliente Número 3 ("), "{audit}");
+    assert!(audit.contains("): 2 changes"), "{audit}");
+    assert!(
+        audit.contains("name               — → Cliente Número 3  by the system"),
+        "{audit}"
+    );
+    assert!(audit.contains("emails             — → c3@example.com  by the system"));
     let report = crm(
         &store,
         &[
