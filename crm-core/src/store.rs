@@ -162,6 +162,49 @@ pub struct ManyAppended {
     pub failed: Option<(usize, StoreError)>,
 }
 
+/// What a store's whole-log check found: how much it read and every fault, in the order
+/// found. `F` is the store's own kind of fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport<F> {
+    /// Events read.
+    pub events: u64,
+    /// Streams they belong to.
+    pub streams: u64,
+    /// Everything wrong.
+    pub faults: Vec<F>,
+}
+
+impl<F> Default for VerifyReport<F> {
+    fn default() -> Self {
+        Self {
+            events: 0,
+            streams: 0,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl<F> VerifyReport<F> {
+    /// Whether nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.faults.is_empty()
+    }
+}
+
+impl<F: std::fmt::Display> std::fmt::Display for VerifyReport<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} events in {} streams: ", self.events, self.streams)?;
+        if self.faults.is_empty() {
+            return f.write_str("no faults");
+        }
+        writeln!(f, "{} faults", self.faults.len())?;
+        for fault in &self.faults {
+            writeln!(f, "  {fault}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where an event id is already stored: its stream, version and position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAt {

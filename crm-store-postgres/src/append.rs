@@ -231,7 +231,12 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
             deferred,
         },
         Ok(Some(head)) => {
-            answer_written(context, accepted, head);
+            let answers = outcomes(&appends, head);
+            drop(appends);
+            for ((job, _), outcome) in accepted.into_iter().zip(answers) {
+                job.answer(Ok(outcome));
+            }
+            context.head.advance(head);
             Attempted::Done { deferred }
         }
         Err(error) => match sqlstate::classify(&error) {
@@ -250,23 +255,23 @@ async fn attempt(context: &Context, group: Vec<Job>) -> Attempted {
     }
 }
 
-/// Answers appends that `write` wrote, ending at `head`.
-fn answer_written(context: &Context, accepted: Vec<(Job, u64)>, head: u64) {
-    let total: usize = accepted
+/// The outcomes of `written` (each append with the version of its first event), which one
+/// statement wrote ending at `head`, in order.
+fn outcomes(written: &[(&Prepared, u64)], head: u64) -> Vec<AppendOutcome> {
+    let total: u64 = written.iter().map(|(a, _)| a.events.len() as u64).sum();
+    let mut position = head.saturating_sub(total);
+    written
         .iter()
-        .map(|(job, _)| job.append.events.len())
-        .sum();
-    let mut position = head.saturating_sub(total as u64);
-    for (job, first_version) in accepted {
-        let count = job.append.events.len() as u64;
-        position += count;
-        job.answer(Ok(AppendOutcome {
-            last_version: first_version + count - 1,
-            last_position: position,
-            written: true,
-        }));
-    }
-    context.head.advance(head);
+        .map(|(append, first)| {
+            let count = append.events.len() as u64;
+            position += count;
+            AppendOutcome {
+                last_version: first + count - 1,
+                last_position: position,
+                written: true,
+            }
+        })
+        .collect()
 }
 
 /// Writes `appends` in one statement if every stream is at the version its append names;
@@ -289,22 +294,7 @@ pub(crate) async fn write_named(
         .await
         .ok()??;
     context.head.advance(head);
-    let total: u64 = appends.iter().map(|a| a.events.len() as u64).sum();
-    let mut position = head.saturating_sub(total);
-    Some(
-        pairs
-            .iter()
-            .map(|(append, first)| {
-                let count = append.events.len() as u64;
-                position += count;
-                AppendOutcome {
-                    last_version: first + count - 1,
-                    last_position: position,
-                    written: true,
-                }
-            })
-            .collect(),
-    )
+    Some(outcomes(&pairs, head))
 }
 
 /// The common case in one round trip: see [`write_named`].

@@ -10,8 +10,8 @@ pub enum Error {
     /// The schema name is not a plain lowercase identifier.
     #[error("schema name {0:?} must be lowercase letters, digits and _, at most 48 bytes, not starting with a digit")]
     SchemaName(String),
-    /// The database has no crm tables: run [`PostgresStore::migrate`] (or connect with
-    /// [`PostgresOptions::migrate`]).
+    /// The database has no crm tables: run [`PostgresStore::migrate`](crate::PostgresStore::migrate) (or connect with
+    /// [`PostgresOptions::migrate`](crate::PostgresOptions::migrate)).
     #[error("the database has no crm tables; migrate it first (`crm migrate` or PostgresOptions::migrate)")]
     NotMigrated,
     /// The tables are of an older release: migrate them.

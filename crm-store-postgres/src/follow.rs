@@ -48,10 +48,14 @@ async fn listen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error>
 }
 
 pub(crate) async fn read_head(pool: &PgPool) -> Result<u64, StoreError> {
+    head_of(pool).await.map_err(backend)
+}
+
+/// The log's head as the table holds it.
+pub(crate) async fn head_of(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let head: i64 = sqlx::query_scalar("SELECT head FROM crm_log WHERE id = 1")
         .fetch_one(pool)
-        .await
-        .map_err(backend)?;
+        .await?;
     Ok(u64::try_from(head).unwrap_or(0))
 }
 

@@ -133,9 +133,7 @@ impl PostgresStore {
             schema::migrate(&pool, &options.schema).await?;
         }
         schema::check(&pool).await?;
-        let head = follow::read_head(&pool)
-            .await
-            .map_err(|e| Error::Connect(sqlx::Error::Protocol(e.to_string())))?;
+        let head = follow::head_of(&pool).await.map_err(Error::Connect)?;
         let head = Arc::new(HeadWatch::new(head));
         let channel = format!("crm_events_{}", options.schema);
         Ok(Self {
@@ -220,8 +218,7 @@ impl EventStore for PostgresStore {
             .fetch_all(&self.inner.pool)
             .await
             .map_err(backend)?;
-        let mut decoder = rows::Decoder::default();
-        rows.iter().map(|row| decoder.decode(row)).collect()
+        rows.iter().map(rows::decode).collect()
     }
 
     async fn read_all(
@@ -243,10 +240,9 @@ impl EventStore for PostgresStore {
             .bind(signed(from_position))
             .bind(self::limit(limit))
             .fetch(&self.inner.pool);
-        let mut decoder = rows::Decoder::default();
         let mut events = Vec::with_capacity(limit.min(4096));
         while let Some(row) = rows.try_next().await.map_err(backend)? {
-            events.push(decoder.decode(&row)?);
+            events.push(rows::decode(&row)?);
         }
         Ok(events)
     }

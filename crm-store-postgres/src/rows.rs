@@ -83,41 +83,8 @@ pub(crate) fn unsigned(value: i64, what: &str, position: i64) -> Result<u64, Sto
     u64::try_from(value).map_err(|_| corrupt(position, format!("{what} {value} is negative")))
 }
 
-/// Decodes the rows of one read. Consecutive events mostly share their metadata (one user's
-/// session, one import, one automation), so a row whose metadata text is the previous row's
-/// reuses its decoded value instead of parsing it again.
-#[derive(Default)]
-pub(crate) struct Decoder {
-    last_metadata: Option<(String, Metadata)>,
-}
-
-impl Decoder {
-    /// A row selected with [`columns!`], as the event it holds.
-    pub(crate) fn decode(&mut self, row: &PgRow) -> Result<RecordedEvent, StoreError> {
-        decode_with(row, |text, position| match &self.last_metadata {
-            Some((last, metadata)) if last == text => Ok(metadata.clone()),
-            _ => {
-                let metadata = serde_json::from_str::<Metadata>(text)
-                    .map_err(|e| corrupt(position, format!("metadata: {e}")))?;
-                self.last_metadata = Some((text.to_owned(), metadata.clone()));
-                Ok(metadata)
-            }
-        })
-    }
-}
-
 /// A row selected with [`columns!`], as the event it holds.
 pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
-    decode_with(row, |text, position| {
-        serde_json::from_str::<Metadata>(text)
-            .map_err(|e| corrupt(position, format!("metadata: {e}")))
-    })
-}
-
-fn decode_with(
-    row: &PgRow,
-    metadata_of: impl FnOnce(&str, i64) -> Result<Metadata, StoreError>,
-) -> Result<RecordedEvent, StoreError> {
     let position: i64 = row.try_get(0).map_err(|e| corrupt(-1, e))?;
     let field = |e: sqlx::Error| corrupt(position, e);
     let stream: &str = row.try_get(1).map_err(field)?;
@@ -139,7 +106,8 @@ fn decode_with(
         position: unsigned(position, "position", position)?,
         occurred_at: occurred_at + Duration::nanoseconds(i64::from(occurred_ns)),
         recorded_at,
-        metadata: metadata_of(metadata, position)?,
+        metadata: serde_json::from_str::<Metadata>(metadata)
+            .map_err(|e| corrupt(position, format!("metadata: {e}")))?,
         event: Event::from_data_json(event_type, schema_version, payload)
             .map_err(|e| corrupt(position, format!("{event_type} v{schema_version}: {e}")))?,
     })

@@ -2,7 +2,6 @@
 //! that do not decode, gaps in positions or stream versions, a head that disagrees.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use sqlx::Row;
 
@@ -12,37 +11,8 @@ use crate::append::backend;
 use crate::rows;
 use crate::PostgresStore;
 
-/// What [`PostgresStore::verify`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// Events read.
-    pub events: u64,
-    /// Streams they belong to.
-    pub streams: u64,
-    /// Everything wrong, in log order.
-    pub faults: Vec<String>,
-}
-
-impl VerifyReport {
-    /// Whether nothing is wrong.
-    pub fn is_ok(&self) -> bool {
-        self.faults.is_empty()
-    }
-}
-
-impl fmt::Display for VerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} events in {} streams: ", self.events, self.streams)?;
-        if self.faults.is_empty() {
-            return f.write_str("no faults");
-        }
-        writeln!(f, "{} faults", self.faults.len())?;
-        for fault in &self.faults {
-            writeln!(f, "  {fault}")?;
-        }
-        Ok(())
-    }
-}
+/// What [`PostgresStore::verify`] found: each fault as a sentence naming its position.
+pub type VerifyReport = crm_core::store::VerifyReport<String>;
 
 const PAGE: i64 = 5_000;
 

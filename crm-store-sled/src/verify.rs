@@ -96,36 +96,7 @@ impl fmt::Display for Fault {
 }
 
 /// What [`SledStore::verify`](crate::SledStore::verify) found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VerifyReport {
-    /// Events walked.
-    pub events: u64,
-    /// Streams seen.
-    pub streams: u64,
-    /// Every inconsistency, in the order found.
-    pub faults: Vec<Fault>,
-}
-
-impl VerifyReport {
-    /// Whether the store is consistent.
-    pub fn is_ok(&self) -> bool {
-        self.faults.is_empty()
-    }
-}
-
-impl fmt::Display for VerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} events in {} streams: ", self.events, self.streams)?;
-        if self.faults.is_empty() {
-            return f.write_str("no faults");
-        }
-        writeln!(f, "{} faults", self.faults.len())?;
-        for fault in &self.faults {
-            writeln!(f, "  {fault}")?;
-        }
-        Ok(())
-    }
-}
+pub type VerifyReport = crm_core::store::VerifyReport<Fault>;
 
 /// Walks events, then the stream index, then the id index. Positions are strictly increasing
 /// by construction (they are the keys, walked in order); everything else is checked.
