@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use crm::access::Role;
 use crm::clock::{ManualClock, SequentialIds};
 use crm::domain::contact::{ContactCommand, CreateContact};
 use crm::domain::deal::{DealCommand, DealTerms};
@@ -13,6 +14,7 @@ use crm::domain::details::Address;
 use crm::domain::order::terms::{OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
 use crm::domain::order::OrderCommand;
 use crm::domain::pipeline::{PipelineCommand, StageDefinition};
+use crm::domain::user::UserCommand;
 use crm::event::Actor;
 use crm::ids::{ContactId, CustomerId, DealId, OrderId, PipelineId, StageId, UserId};
 use crm::money::{Currency, Money};
@@ -40,9 +42,15 @@ pub async fn write_charts(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
         Arc::new(SequentialIds::new(5)),
         CrmOptions::default(),
     );
-    let actor = Actor::User {
-        user_id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
-    };
+    let user_id = UserId::from_uuid(uuid::Uuid::from_u128(1));
+    let add = UserCommand::add(
+        user_id,
+        "Nuria Costa",
+        "nuria@shop.example",
+        Role::HeadOfSales,
+    );
+    crm.execute(&Actor::System, add).await?;
+    let actor = Actor::User { user_id };
     let eur = Currency::new("EUR")?;
     let run = |at: DateTime<Utc>, command: Command| {
         clock.set(at);

@@ -6,9 +6,11 @@
 
 use std::time::Instant;
 
+use crm::access::Role as Access;
 use crm::domain::company::CompanyCommand;
 use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
 use crm::domain::details::{CompanyDetails, ConsentChannel, Phone, Role};
+use crm::domain::user::UserCommand;
 use crm::event::Actor;
 use crm::ids::{CompanyId, ContactId, UserId};
 use crm::store::EventStore;
@@ -30,9 +32,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Ids derived from a run number: each run adds a new customer, and the company once.
     let run = crm.query(|v| v.search.by_name("cliente").len());
-    let manager = Actor::User {
-        user_id: UserId::derived("demo", "marta"),
-    };
+    // Adding the same user again on a later run changes nothing.
+    let marta = UserId::derived("demo", "marta");
+    let add = UserCommand::add(marta, "Marta Ruiz", "marta@shop.example", Access::Manager);
+    crm.execute(&Actor::System, add).await?;
+    let manager = Actor::User { user_id: marta };
     let acme = CompanyId::derived("demo", "acme");
     if crm.query(|v| v.cards.company(acme)).is_none() {
         let details = CompanyDetails {

@@ -10,14 +10,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use crm::access::Role;
 use crm::clock::{ManualClock, SequentialIds};
 use crm::domain::company::CompanyCommand;
 use crm::domain::deal::{DealCommand, DealTerms};
 use crm::domain::details::{CompanyDetails, LeadSource};
 use crm::domain::pipeline::{ActionKind, PipelineCommand, StageDefinition};
 use crm::domain::task::TaskCommand;
+use crm::domain::user::events::UserAdded;
+use crm::domain::user::{TeamCommand, UserCommand};
 use crm::event::Actor;
-use crm::ids::{CompanyId, CustomerId, DealId, PipelineId, StageId, UserId};
+use crm::ids::{CompanyId, CustomerId, DealId, PipelineId, StageId, TeamId, UserId};
 use crm::money::{Currency, Money};
 use crm::report::pipeline::PipelineReport;
 use crm::report::Period;
@@ -86,6 +89,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|n| UserId::from_uuid(uuid::Uuid::from_u128(n)))
         .collect();
     let head = Actor::User { user_id: team[0] };
+    // The directory first, as the system: a head of sales and two managers in one team.
+    let showroom = TeamId::derived("example", "showroom");
+    let team_name = "Showroom".to_owned();
+    crm.execute(
+        &Actor::System,
+        TeamCommand::Create {
+            team_id: showroom,
+            name: team_name,
+        },
+    )
+    .await?;
+    let names = ["Elena Vidal", "Jorge Sanz", "Pilar Moreno"];
+    for (i, (user_id, name)) in team.iter().zip(names).enumerate() {
+        let role = if i == 0 {
+            Role::HeadOfSales
+        } else {
+            Role::Manager
+        };
+        let email = format!("{}@shop.example", name.to_lowercase().replace(' ', "."));
+        let add = UserAdded {
+            user_id: *user_id,
+            name: name.into(),
+            email,
+            role,
+            team_id: Some(showroom),
+        };
+        crm.execute(&Actor::System, UserCommand::Add(add)).await?;
+    }
     let eur = Currency::new("EUR")?;
 
     let pipeline_id = PipelineId::derived("example", "furniture");

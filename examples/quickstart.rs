@@ -3,11 +3,13 @@
 //!
 //! Run with `cargo run --example quickstart`.
 
+use crm::access::Role as Access;
 use crm::domain::company::CompanyCommand;
 use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
 use crm::domain::details::{
     Address, CompanyDetails, ConsentChannel, DocumentKind, DocumentRef, Phone, Role,
 };
+use crm::domain::user::UserCommand;
 use crm::event::Actor;
 use crm::ids::{CompanyId, ContactId, DocumentId, UserId};
 use crm::normalize::Country;
@@ -26,8 +28,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::sync::Arc::new(crm::clock::RandomIds),
         options,
     );
-    let marta = UserId::new();
+    // Bootstrapping is explicit: the program itself (the system) adds the first users.
+    let (ana, marta) = (UserId::new(), UserId::new());
+    let ana_gil = UserCommand::add(ana, "Ana Gil", "ana@shop.example", Access::Admin);
+    crm.execute(&Actor::System, ana_gil).await?;
+    let marta_ruiz = UserCommand::add(marta, "Marta Ruiz", "marta@shop.example", Access::Manager);
+    crm.execute(&Actor::System, marta_ruiz).await?;
     let manager = Actor::User { user_id: marta };
+    let admin = Actor::User { user_id: ana };
     let import = Actor::Import {
         source: "the web shop's customer export".into(),
     };
@@ -138,14 +146,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {} share {}", names.join(" and "), reasons.join(", "));
     }
 
-    crm.execute(
-        &manager,
-        ContactCommand::Merge {
-            contact_id: duplicate,
-            survivor: jose,
-        },
-    )
-    .await?;
+    let merge = ContactCommand::Merge {
+        contact_id: duplicate,
+        survivor: jose,
+    };
+    if let Err(why) = crm.execute(&manager, merge.clone()).await {
+        println!("\nA manager may not merge: {why}");
+    }
+    crm.execute(&admin, merge).await?;
     let mut update = UpdateContact::new(jose);
     update.add_tags.insert("newsletter".into());
     crm.execute(&manager, ContactCommand::Update(update))
@@ -161,13 +169,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
 
     println!("\n== After merging the duplicate into José\n");
-    if let Some(card) = crm.query(|v| v.cards.contact(jose)) {
+    if let Some(card) = crm.query(|v| v.contact_card(jose, chrono::Utc::now())) {
         println!("{card}");
     }
-    if let Some(card) = crm.query(|v| v.cards.contact(duplicate)) {
+    if let Some(card) = crm.query(|v| v.contact_card(duplicate, chrono::Utc::now())) {
         println!("{card}");
     }
-    if let Some(card) = crm.query(|v| v.cards.company(acme)) {
+    if let Some(card) = crm.query(|v| v.company_card(acme, chrono::Utc::now())) {
         println!("{card}");
     }
     let rejected = crm

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use crm::access::Role;
 use crm::clock::{ManualClock, SequentialIds};
 use crm::domain::contact::{ContactCommand, CreateContact};
 use crm::domain::details::{Address, LeadSource, PersonName};
@@ -19,6 +20,7 @@ use crm::domain::interaction::{
 };
 use crm::domain::order::terms::{CancelReason, OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
 use crm::domain::order::OrderCommand;
+use crm::domain::user::UserCommand;
 use crm::event::Actor;
 use crm::ids::{ContactId, CustomerId, FeedbackId, InteractionId, OrderId, UserId};
 use crm::money::{Currency, Money};
@@ -157,12 +159,13 @@ async fn main() -> Result<(), Failure> {
         Arc::new(SequentialIds::new(23)),
         CrmOptions::default(),
     );
+    let clerk = UserId::from_uuid(uuid::Uuid::from_u128(1));
+    let add = UserCommand::add(clerk, "Inés Prado", "ines@shop.example", Role::Admin);
+    crm.execute(&Actor::System, add).await?;
     let shop = Day {
         crm: &crm,
         clock: &clock,
-        actor: Actor::User {
-            user_id: UserId::from_uuid(uuid::Uuid::from_u128(1)),
-        },
+        actor: Actor::User { user_id: clerk },
         eur: Currency::new("EUR")?,
     };
 

@@ -3,6 +3,7 @@
 
 mod support;
 
+use crm::access::AllowAll;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
@@ -197,7 +198,7 @@ impl EventStore for Interloper {
 
 #[tokio::test]
 async fn a_conflict_is_resolved_by_reloading_and_deciding_again() {
-    let crm = Crm::new(Interloper::new(false));
+    let crm = Crm::new(Interloper::new(false)).with_authorizer(AllowAll);
     crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
         .await
         .unwrap();
@@ -223,7 +224,7 @@ async fn a_conflict_is_resolved_by_reloading_and_deciding_again() {
 
 #[tokio::test]
 async fn endless_conflicts_give_up_after_the_bounded_retries() {
-    let crm = Crm::new(Interloper::new(true));
+    let crm = Crm::new(Interloper::new(true)).with_authorizer(AllowAll);
     let err = crm
         .execute(&manager(), create_contact(contact(1), "Ana", "García"))
         .await
@@ -440,7 +441,8 @@ async fn a_cached_state_never_hides_another_writers_events() {
         std::sync::Arc::new(clock.clone()),
         std::sync::Arc::new(crm::clock::SequentialIds::new(2)),
         CrmOptions::default(),
-    );
+    )
+    .with_authorizer(AllowAll);
     first
         .execute(&manager(), create_contact(contact(1), "Ana", "García"))
         .await
@@ -477,7 +479,8 @@ fn a_read_batch_of_zero_is_clamped_not_an_endless_loop() {
         std::sync::Arc::new(crm::clock::SystemClock),
         std::sync::Arc::new(crm::clock::RandomIds),
         options,
-    );
+    )
+    .with_authorizer(AllowAll);
     futures::executor::block_on(async {
         crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
             .await
@@ -492,13 +495,13 @@ fn a_read_batch_of_zero_is_clamped_not_an_endless_loop() {
 fn a_snapshot_ahead_of_its_stream_is_ignored() {
     futures::executor::block_on(async {
         let store = MemoryStore::new();
-        let crm = Crm::new(store.clone());
+        let crm = Crm::new(store.clone()).with_authorizer(AllowAll);
         crm.execute(&manager(), create_contact(contact(1), "Ana", "García"))
             .await
             .unwrap();
         // A snapshot claiming version 50, of another contact's state: from a restored backup
         // of a store that had gone further, say.
-        let other = Crm::new(MemoryStore::new());
+        let other = Crm::new(MemoryStore::new()).with_authorizer(AllowAll);
         other
             .execute(&manager(), create_contact(contact(1), "Impostor", "Ahead"))
             .await
@@ -513,7 +516,7 @@ fn a_snapshot_ahead_of_its_stream_is_ignored() {
             .save_snapshot(&contact(1).into(), snapshot)
             .await
             .unwrap();
-        let fresh = Crm::new(store);
+        let fresh = Crm::new(store).with_authorizer(AllowAll);
         let (state, version) = fresh.load::<Contact>(contact(1)).await.unwrap();
         assert_eq!(version, 1, "the snapshot's version was trusted");
         let (real, _) = crm.load::<Contact>(contact(1)).await.unwrap();
@@ -531,7 +534,7 @@ fn requirements_are_checked_again_after_a_conflict() {
     use crm::testing::faults::Interleaved;
     futures::executor::block_on(async {
         let store = MemoryStore::new();
-        let setup = Crm::new(store.clone());
+        let setup = Crm::new(store.clone()).with_authorizer(AllowAll);
         support::sales::setup(&setup).await;
         // While the deal for Lucía is being opened, someone merges Lucía into Jorge.
         let merge = NewEvent {
@@ -545,7 +548,7 @@ fn requirements_are_checked_again_after_a_conflict() {
             .into(),
         };
         let racing = Interleaved::new(store, Category::Deal, (contact(1).into(), vec![merge]));
-        let crm = Crm::new(racing);
+        let crm = Crm::new(racing).with_authorizer(AllowAll);
         let open = support::sales::open(
             1,
             contact(1).into(),

@@ -5,6 +5,7 @@
 
 mod support;
 
+use crm::access::AllowAll;
 use crm::domain::order::terms::PaymentMethod;
 use crm::domain::order::{Order, OrderCommand};
 use crm::ids::CommandId;
@@ -15,7 +16,7 @@ use futures::executor::block_on;
 use support::*;
 
 fn crm() -> Crm<FailAfterWrite<MemoryStore>> {
-    Crm::new(FailAfterWrite::new(MemoryStore::new()))
+    Crm::new(FailAfterWrite::new(MemoryStore::new())).with_authorizer(AllowAll)
 }
 
 fn request(command_id: CommandId) -> Request {

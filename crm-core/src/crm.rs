@@ -1,9 +1,11 @@
 //! How commands are carried out and queries served: [`Crm`].
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
+use crate::access::{self, Action, Authorizer, Denied, OwnedBy, Owner, Principal, Roles, Target};
 use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
 use crate::domain::campaign::{Campaign, CampaignCommand};
 use crate::domain::company::{Company, CompanyCommand};
@@ -14,10 +16,11 @@ use crate::domain::interaction::{Interaction, InteractionCommand};
 use crate::domain::order::{Order, OrderCommand};
 use crate::domain::pipeline::{Pipeline, PipelineCommand};
 use crate::domain::task::{Task, TaskCommand};
+use crate::domain::user::{Team, TeamCommand, User, UserCommand};
 use crate::domain::{Aggregate, DomainError, Requirement};
 use crate::error::Error;
 use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
-use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId};
+use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId, UserId};
 use crate::normalize::Country;
 use crate::policy::{Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
 use crate::projection::{catch_up, Tracked, Views};
@@ -62,6 +65,10 @@ commands! {
     Feedback(FeedbackCommand),
     /// A command for a campaign.
     Campaign(CampaignCommand),
+    /// A command for a user of the CRM.
+    User(UserCommand),
+    /// A command for a team of users.
+    Team(TeamCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -197,6 +204,9 @@ pub struct Crm<S> {
     views: Mutex<Tracked<Views>>,
     states: StateCache,
     policies: futures_util::lock::Mutex<Vec<Runner>>,
+    /// What each policy may issue, by name: read while `policies` is locked by `react`.
+    grants: HashMap<String, Vec<&'static str>>,
+    authorizer: Arc<dyn Authorizer>,
     policy_failures: Mutex<Vec<PolicyFailure>>,
 }
 
@@ -221,6 +231,8 @@ impl<S: EventStore> Crm<S> {
         options: CrmOptions,
     ) -> Self {
         let options = options.clamped();
+        let stage_tasks = StageTasks::new();
+        let grants = HashMap::from([(stage_tasks.name().to_owned(), stage_tasks.grant())]);
         Self {
             store,
             clock,
@@ -228,17 +240,29 @@ impl<S: EventStore> Crm<S> {
             options,
             views: Mutex::new(Tracked::new(Views::new(options.default_country))),
             states: StateCache::new(options.state_cache),
-            policies: futures_util::lock::Mutex::new(vec![Runner::new(
-                Box::new(StageTasks::new()),
-            )]),
+            policies: futures_util::lock::Mutex::new(vec![Runner::new(Box::new(stage_tasks))]),
+            grants,
+            authorizer: Arc::new(Roles),
             policy_failures: Mutex::new(Vec::new()),
         }
     }
 
     /// The same CRM with one more policy reacting to events.
     pub fn with_policy(mut self, policy: impl Policy + 'static) -> Self {
+        self.grants.insert(policy.name().to_owned(), policy.grant());
         self.policies.get_mut().push(Runner::new(Box::new(policy)));
         self
+    }
+
+    /// The same CRM deciding who may do what with `authorizer` instead of [`Roles`].
+    pub fn with_authorizer(mut self, authorizer: impl Authorizer + 'static) -> Self {
+        self.authorizer = Arc::new(authorizer);
+        self
+    }
+
+    /// The rules this CRM checks commands and serves read handles with.
+    pub fn authorizer(&self) -> &dyn Authorizer {
+        &*self.authorizer
     }
 
     /// A CRM on a store that may hold events, with projections already caught up.
@@ -302,10 +326,21 @@ impl<S: EventStore> Crm<S> {
                 return Ok(done);
             }
         }
+        let principal = self.principal(&metadata.actor).await?;
+        let access = match principal {
+            Principal::Program(_) => None,
+            principal => Some(Access {
+                principal,
+                action: Action::of(&command),
+                claimed: access::claimed(&command),
+                new_owner: access::new_owner(&command),
+            }),
+        };
         let write = Write {
             metadata: &metadata,
             occurred_at,
             ids,
+            access: access.as_ref(),
         };
         let attempts = self.options.max_retries + 1;
         let mut executed = None;
@@ -339,6 +374,8 @@ impl<S: EventStore> Crm<S> {
                 Command::Campaign(c) => {
                     self.attempt::<Campaign>(c.campaign_id(), c, &write).await?
                 }
+                Command::User(c) => self.attempt::<User>(c.user_id(), c, &write).await?,
+                Command::Team(c) => self.attempt::<Team>(c.team_id(), c, &write).await?,
             };
             if executed.is_some() {
                 break;
@@ -394,6 +431,7 @@ impl<S: EventStore> Crm<S> {
             Requirement::CampaignExists(id) => {
                 self.load::<Campaign>(id).await?.0.require_exists(id)?
             }
+            Requirement::TeamExists(id) => self.load::<Team>(id).await?.0.require_exists(id)?,
         }
         Ok(())
     }
@@ -538,6 +576,10 @@ impl<S: EventStore> Crm<S> {
     ) -> Result<Option<Executed>, Error> {
         let stream: StreamId = id.into();
         let (mut state, version) = self.load::<A>(id).await?;
+        if let Some(access) = write.access {
+            // Checked on the state the command is decided on: ownership is a fact of it.
+            self.authorize(access, state.owned_by()).await?;
+        }
         let events = state.decide(command)?;
         // The same check an imported line meets: a decider can never write what an import
         // would refuse.
@@ -657,6 +699,67 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
+    /// Who `actor` is for the rules: a user as the directory holds them now (read from their
+    /// stream, not from a projection that may lag), an automation with its policy's grant,
+    /// or the program itself.
+    pub async fn principal(&self, actor: &Actor) -> Result<Principal, Error> {
+        Ok(match actor {
+            Actor::User { user_id } => match self.load::<User>(*user_id).await?.0.profile {
+                Some(profile) if profile.active => Principal::User(profile),
+                _ => Principal::Unknown(*user_id),
+            },
+            Actor::Automation { policy } => Principal::Automation {
+                policy: policy.clone(),
+                grant: self.grants.get(policy).cloned().unwrap_or_default(),
+            },
+            other => Principal::Program(other.clone()),
+        })
+    }
+
+    async fn authorize(&self, access: &Access, state: Option<OwnedBy>) -> Result<(), Error> {
+        let owned = state.or(access.claimed).unwrap_or(OwnedBy::User(None));
+        let owner = match owned {
+            OwnedBy::User(user) => user,
+            OwnedBy::Customer(customer) => self.customer_owner(customer).await?,
+        };
+        let target = Target {
+            owner: self.owner(owner).await?,
+            new_owner: match access.new_owner {
+                Some(new) => Some(self.owner(new).await?),
+                None => None,
+            },
+        };
+        self.authorizer
+            .authorize(&access.principal, &access.action, &target)
+            .map_err(|rule| {
+                Error::Denied(Denied {
+                    actor: access.principal.to_string(),
+                    command: access.action.name,
+                    rule: rule.into_owned(),
+                })
+            })
+    }
+
+    async fn customer_owner(&self, customer: CustomerId) -> Result<Option<UserId>, Error> {
+        Ok(match customer {
+            CustomerId::Contact(id) => self.load::<Contact>(id).await?.0.owner,
+            CustomerId::Company(id) => self.load::<Company>(id).await?.0.owner,
+        })
+    }
+
+    async fn owner(&self, user: Option<UserId>) -> Result<Owner, Error> {
+        let team = match user {
+            Some(id) => self
+                .load::<User>(id)
+                .await?
+                .0
+                .profile
+                .and_then(|p| p.team_id),
+            None => None,
+        };
+        Ok(Owner { user, team })
+    }
+
     /// Feeds projections every event appended since they last looked; returns the position
     /// they have reached. Call it before querying when other processes write to the store.
     pub async fn catch_up(&self) -> Result<u64, Error> {
@@ -698,11 +801,21 @@ impl<S: EventStore> Crm<S> {
     }
 }
 
-/// How one command writes: under whose metadata, at what business time, with which ids.
+/// How one command writes: under whose metadata, at what business time, with which ids, and
+/// what the rules must allow (`None`: the embedding program itself, never checked).
 struct Write<'a> {
     metadata: &'a Metadata,
     occurred_at: DateTime<Utc>,
     ids: EventIds,
+    access: Option<&'a Access>,
+}
+
+/// A command as the rules see it, before the record's state is known.
+struct Access {
+    principal: Principal,
+    action: Action,
+    claimed: Option<OwnedBy>,
+    new_owner: Option<Option<UserId>>,
 }
 
 /// What `command` needs of other aggregates.
@@ -714,7 +827,10 @@ fn requirements(command: &Command) -> Vec<Requirement> {
         Command::Order(c) => c.requirements(),
         Command::Interaction(c) => c.requirements(),
         Command::Feedback(c) => c.requirements(),
-        Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) => Vec::new(),
+        Command::User(c) => c.requirements(),
+        Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) | Command::Team(_) => {
+            Vec::new()
+        }
     }
 }
 
@@ -743,6 +859,8 @@ fn target(command: &Command) -> StreamId {
         Command::Interaction(c) => c.interaction_id().into(),
         Command::Feedback(c) => c.feedback_id().into(),
         Command::Campaign(c) => c.campaign_id().into(),
+        Command::User(c) => c.user_id().into(),
+        Command::Team(c) => c.team_id().into(),
     }
 }
 

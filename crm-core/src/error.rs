@@ -12,6 +12,10 @@ pub enum Error {
     /// the person who issued the command.
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// The rules refused the command (see [`crate::access`]); nothing was written. The message
+    /// names the actor, the command and the rule.
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
     /// The store failed. See [`StoreError`] for which failures are safe to retry.
     #[error(transparent)]
     Store(#[from] StoreError),

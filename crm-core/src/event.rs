@@ -21,6 +21,7 @@ use crate::domain::interaction::InteractionLogged;
 use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
+use crate::domain::user::events::*;
 use crate::ids::{CorrelationId, EventId, StreamId, UserId};
 
 macro_rules! event_types {
@@ -172,6 +173,22 @@ event_types! {
     CampaignCreated = 1,
     /// A contact's first-touch source (and campaign) was recorded.
     ContactSourceRecorded = 1,
+    /// A person or a program got an account in the CRM.
+    UserAdded = 1,
+    /// A user's name changed.
+    UserRenamed = 1,
+    /// A user was given another role.
+    UserRoleChanged = 1,
+    /// A user moved to another team.
+    UserMovedToTeam = 1,
+    /// A user can no longer act.
+    UserDeactivated = 1,
+    /// A deactivated user may act again.
+    UserReactivated = 1,
+    /// A team was formed.
+    TeamCreated = 1,
+    /// A team was renamed.
+    TeamRenamed = 1,
 }
 
 impl Serialize for Event {

@@ -130,6 +130,10 @@ typed_id!(
     UserId, "user"
 );
 typed_id!(
+    /// A team of users led by a head of sales.
+    TeamId, "team"
+);
+typed_id!(
     /// One recorded event. Chosen by the writer, so that a retried append is recognized.
     EventId, "event"
 );
@@ -185,11 +189,15 @@ pub enum Category {
     Campaign,
     /// `feedback-<uuid>`.
     Feedback,
+    /// `user-<uuid>`.
+    User,
+    /// `team-<uuid>`.
+    Team,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 11] = [
         Self::Contact,
         Self::Company,
         Self::Pipeline,
@@ -199,6 +207,8 @@ impl Category {
         Self::Interaction,
         Self::Campaign,
         Self::Feedback,
+        Self::User,
+        Self::Team,
     ];
 
     /// The name as it appears in stream ids.
@@ -213,6 +223,8 @@ impl Category {
             Self::Interaction => "interaction",
             Self::Campaign => "campaign",
             Self::Feedback => "feedback",
+            Self::User => "user",
+            Self::Team => "team",
         }
     }
 
@@ -399,6 +411,8 @@ stream_of! {
     InteractionId => Interaction,
     CampaignId => Campaign,
     FeedbackId => Feedback,
+    UserId => User,
+    TeamId => Team,
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

@@ -95,6 +95,14 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         InteractionLogged(e) => of(e.interaction_id),
         FeedbackGiven(e) => of(e.feedback_id),
         CampaignCreated(e) => of(e.campaign_id),
+        UserAdded(e) => of(e.user_id),
+        UserRenamed(e) => of(e.user_id),
+        UserRoleChanged(e) => of(e.user_id),
+        UserMovedToTeam(e) => of(e.user_id),
+        UserDeactivated(e) => of(e.user_id),
+        UserReactivated(e) => of(e.user_id),
+        TeamCreated(e) => of(e.team_id),
+        TeamRenamed(e) => of(e.team_id),
     }
 }
 
@@ -196,7 +204,19 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
             }
             Ok(())
         }
+        UserAdded(e) => grants(&e.role),
+        UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),
+    }
+}
+
+/// An integration's grants name real commands, or a log could grant what no rule knows.
+fn grants(role: &crate::access::Role) -> Result<(), DomainError> {
+    match role.unknown_grant() {
+        Some(grant) => Err(DomainError::UnknownGrant {
+            grant: grant.to_owned(),
+        }),
+        None => Ok(()),
     }
 }
 

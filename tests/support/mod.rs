@@ -40,6 +40,8 @@ pub fn manager() -> Actor {
 }
 
 /// A CRM on `store` with a stopped clock and counted ids: every run writes the same log.
+/// Its users are not in a directory, so it lets everyone do everything (`AllowAll`): these
+/// fixtures serve tests about other things; tests/access.rs tests the rules.
 pub fn deterministic<S: EventStore>(store: S, clock: &ManualClock, options: CrmOptions) -> Crm<S> {
     Crm::with(
         store,
@@ -47,6 +49,7 @@ pub fn deterministic<S: EventStore>(store: S, clock: &ManualClock, options: CrmO
         Arc::new(SequentialIds::new(1)),
         options,
     )
+    .with_authorizer(crm::access::AllowAll)
 }
 
 pub fn fresh() -> (Crm<MemoryStore>, ManualClock) {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use crm::access::Role;
 use crm::clock::{ManualClock, SequentialIds};
 use crm::domain::campaign::{CampaignCommand, CampaignCreated};
 use crm::domain::company::CompanyCommand;
@@ -19,10 +20,12 @@ use crm::domain::interaction::{
 use crm::domain::order::terms::{CancelReason, OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
 use crm::domain::order::OrderCommand;
 use crm::domain::pipeline::{ActionKind, PipelineCommand, StageDefinition};
+use crm::domain::user::events::UserAdded;
+use crm::domain::user::{TeamCommand, UserCommand};
 use crm::event::Actor;
 use crm::ids::{
     CampaignId, CompanyId, ContactId, CustomerId, DealId, FeedbackId, InteractionId, OrderId,
-    PipelineId, StageId, UserId,
+    PipelineId, StageId, TeamId, UserId,
 };
 use crm::money::{Currency, Money};
 use crm::report::render::{render, Format};
@@ -212,6 +215,46 @@ impl Shop<'_> {
     }
 }
 
+/// The shop's users, added by the system as a program bootstrapping a store would: an admin,
+/// the head of sales and two managers of the Madrid team, and an accountant.
+async fn add_directory(crm: &Crm<AnyStore>, team: &[UserId; 3]) -> Result<(), Failure> {
+    let madrid = TeamId::derived("demo", "madrid");
+    let create = TeamCommand::Create {
+        team_id: madrid,
+        name: "Madrid".into(),
+    };
+    crm.execute(&Actor::System, create).await?;
+    let people = [
+        (
+            UserId::derived("demo", "admin"),
+            "Ana Gil",
+            Role::Admin,
+            None,
+        ),
+        (team[0], "Elena Vidal", Role::HeadOfSales, Some(madrid)),
+        (team[1], "Jorge Sanz", Role::Manager, Some(madrid)),
+        (team[2], "Pilar Moreno", Role::Manager, Some(madrid)),
+        (
+            UserId::derived("demo", "accountant"),
+            "Luis Ortega",
+            Role::Accountant,
+            None,
+        ),
+    ];
+    for (user_id, name, role, team_id) in people {
+        let given = name.split(' ').next().unwrap_or(name).to_lowercase();
+        let add = UserAdded {
+            user_id,
+            name: name.into(),
+            email: format!("{given}@shop.example"),
+            role,
+            team_id,
+        };
+        crm.execute(&Actor::System, UserCommand::Add(add)).await?;
+    }
+    Ok(())
+}
+
 async fn write_history(
     crm: &Crm<AnyStore>,
     clock: &ManualClock,
@@ -226,6 +269,7 @@ async fn write_history(
         commands: 0,
     };
     let boss = team[0];
+    add_directory(crm, &team).await?;
     let campaign = CampaignId::derived("demo", "summer-newsletter");
     let created = CampaignCreated {
         campaign_id: campaign,

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::ids::{
     CampaignId, CompanyId, ContactId, DealId, DocumentId, FeedbackId, InteractionId, OrderId,
-    PipelineId, StageId, StreamId, TaskId,
+    PipelineId, StageId, StreamId, TaskId, TeamId, UserId,
 };
 use crate::money::{Currency, Money};
 
@@ -458,5 +458,35 @@ pub enum DomainError {
         value: String,
         /// The rule it breaks.
         rule: &'static str,
+    },
+    /// The user does not exist. Add them first (`crm users add`).
+    #[error("user {user_id} does not exist")]
+    UserNotFound {
+        /// The missing user.
+        user_id: UserId,
+    },
+    /// A user with this id already exists with other details. Rename or change their role.
+    #[error("user {user_id} already exists with other details")]
+    UserAlreadyExists {
+        /// The existing user.
+        user_id: UserId,
+    },
+    /// The team does not exist. Create it first.
+    #[error("team {team_id} does not exist")]
+    TeamNotFound {
+        /// The missing team.
+        team_id: TeamId,
+    },
+    /// A team with this id already exists under another name. Rename it instead.
+    #[error("team {team_id} already exists under another name")]
+    TeamAlreadyExists {
+        /// The existing team.
+        team_id: TeamId,
+    },
+    /// An integration was granted a command that does not exist.
+    #[error("{grant:?} is not a command name an integration can be granted")]
+    UnknownGrant {
+        /// The name given.
+        grant: String,
     },
 }

@@ -15,6 +15,7 @@ pub mod order;
 pub mod pipeline;
 mod requirement;
 pub mod task;
+pub mod user;
 
 pub use error::DomainError;
 pub use requirement::Requirement;
@@ -22,6 +23,7 @@ pub use requirement::Requirement;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::access::OwnedBy;
 use crate::event::Event;
 use crate::ids::StreamId;
 
@@ -45,4 +47,9 @@ pub trait Aggregate:
 
     /// Folds one of this aggregate's events into the state. Other events are ignored.
     fn evolve(&mut self, event: &Event);
+
+    /// Whose the record is, for the access rules; `None` while it does not exist.
+    fn owned_by(&self) -> Option<OwnedBy> {
+        None
+    }
 }

@@ -7,7 +7,7 @@
 //! same instant a deal is opened for them may slip through, and the deal then shows on the
 //! survivor's card through the merge.
 
-use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, DealId, OrderId};
+use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, DealId, OrderId, TeamId};
 
 /// A condition on another aggregate that a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,4 +25,6 @@ pub enum Requirement {
     OrderExists(OrderId),
     /// The campaign must exist.
     CampaignExists(CampaignId),
+    /// The team must exist.
+    TeamExists(TeamId),
 }

@@ -45,4 +45,11 @@ pub trait Policy: Send {
     /// deterministic, with ids derived from the event, because an event may be reacted to
     /// more than once.
     fn react(&self, event: &RecordedEvent) -> Vec<Command>;
+
+    /// The command names (see [`crate::access::COMMAND_NAMES`]) it may issue: an automation
+    /// acts under its own grant, and a command outside it is refused like a person's.
+    /// Nothing by default.
+    fn grant(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
 }

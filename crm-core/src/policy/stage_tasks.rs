@@ -62,6 +62,10 @@ impl Policy for StageTasks {
         Self::NAME
     }
 
+    fn grant(&self) -> Vec<&'static str> {
+        vec!["task.schedule"]
+    }
+
     fn apply(&mut self, recorded: &RecordedEvent) {
         match &recorded.event {
             Event::PipelineDefined(e) => {

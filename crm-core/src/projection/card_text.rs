@@ -1,5 +1,6 @@
 //! How a customer card reads in a terminal or an email: aligned label / value rows.
 
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use super::cards::{CompanyCard, ContactCard, OpenDeal, Stamp};
@@ -8,6 +9,8 @@ use crate::domain::details::{Address, DocumentKind, DocumentRef, Phone};
 use crate::domain::feedback::Score;
 use crate::domain::interaction::{Direction, Outcome};
 use crate::domain::order::Fulfillment;
+use crate::event::Actor;
+use crate::ids::UserId;
 
 fn row(out: &mut String, label: &str, value: impl fmt::Display) {
     let _ = writeln!(out, "  {label:<12} {value}");
@@ -51,8 +54,20 @@ fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
-fn stamp_line(s: &Stamp) -> String {
-    format!("{} by {}", s.at.format("%Y-%m-%d %H:%M UTC"), s.by)
+fn stamp_line(s: &Stamp, users: &BTreeMap<UserId, String>) -> String {
+    let by = match &s.by {
+        Actor::User { user_id } => user(users, *user_id),
+        other => other.to_string(),
+    };
+    format!("{} by {by}", s.at.format("%Y-%m-%d %H:%M UTC"))
+}
+
+/// A user by name, or `user <uuid>` when the directory does not know them.
+fn user(users: &BTreeMap<UserId, String>, id: UserId) -> String {
+    users
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("user {id}"))
 }
 
 /// How many orders a card lists (the rest are in the count and the totals).
@@ -175,7 +190,12 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
     }
 }
 
-fn work_rows(out: &mut String, deals: &[OpenDeal], tasks: &[TaskLine]) {
+fn work_rows(
+    out: &mut String,
+    deals: &[OpenDeal],
+    tasks: &[TaskLine],
+    users: &BTreeMap<UserId, String>,
+) {
     rows(
         out,
         "open deal",
@@ -192,11 +212,11 @@ fn work_rows(out: &mut String, deals: &[OpenDeal], tasks: &[TaskLine]) {
         tasks.iter().map(|t| {
             let overdue = if t.overdue { "  OVERDUE" } else { "" };
             format!(
-                "[{}] {}, due {} for user {}{overdue}",
+                "[{}] {}, due {} for {}{overdue}",
                 t.task.kind,
                 t.task.title,
                 t.task.due.format("%Y-%m-%d %H:%M UTC"),
-                t.task.assignee
+                user(users, t.task.assignee)
             )
         }),
     );
@@ -220,7 +240,7 @@ impl fmt::Display for ContactCard {
             );
         }
         if let Some(owner) = self.owner {
-            row(&mut out, "owner", format!("user {owner}"));
+            row(&mut out, "owner", user(&self.users, owner));
         }
         common_rows(&mut out, &p.emails, &p.phones, &p.addresses);
         if let Some(birthday) = p.birthday {
@@ -261,9 +281,9 @@ impl fmt::Display for ContactCard {
             self.merged_from.iter().map(|id| format!("contact {id}")),
         );
         activity_rows(&mut out, &self.activity);
-        work_rows(&mut out, &self.open_deals, &self.open_tasks);
-        row(&mut out, "created", stamp_line(&self.created));
-        row(&mut out, "updated", stamp_line(&self.updated));
+        work_rows(&mut out, &self.open_deals, &self.open_tasks, &self.users);
+        row(&mut out, "created", stamp_line(&self.created, &self.users));
+        row(&mut out, "updated", stamp_line(&self.updated, &self.users));
         f.write_str(&out)
     }
 }
@@ -279,7 +299,7 @@ impl fmt::Display for CompanyCard {
             row(&mut out, "tax id", tax_id);
         }
         if let Some(owner) = self.owner {
-            row(&mut out, "owner", format!("user {owner}"));
+            row(&mut out, "owner", user(&self.users, owner));
         }
         if let Some(web) = &d.website {
             row(&mut out, "website", web);
@@ -301,9 +321,9 @@ impl fmt::Display for CompanyCard {
             self.documents.iter().map(document_line),
         );
         activity_rows(&mut out, &self.activity);
-        work_rows(&mut out, &self.open_deals, &self.open_tasks);
-        row(&mut out, "created", stamp_line(&self.created));
-        row(&mut out, "updated", stamp_line(&self.updated));
+        work_rows(&mut out, &self.open_deals, &self.open_tasks, &self.users);
+        row(&mut out, "created", stamp_line(&self.created, &self.users));
+        row(&mut out, "updated", stamp_line(&self.updated, &self.users));
         f.write_str(&out)
     }
 }

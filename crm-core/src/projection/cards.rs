@@ -130,6 +130,10 @@ pub struct ContactCard {
     /// Orders, lifetime value, conversations, feedback and source; filled like `open_deals`
     /// (the conversations: the latest `CARD_TIMELINE`).
     pub activity: ActivitySummary,
+    /// The names of the users the card mentions (owner, stamps, assignees), from the
+    /// directory; filled like `open_deals`. A user missing here shows as `user <uuid>`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub users: BTreeMap<UserId, String>,
 }
 
 /// An organization's card.
@@ -161,6 +165,10 @@ pub struct CompanyCard {
     /// Orders, lifetime value, conversations, feedback and source; filled like `open_deals`
     /// (the conversations: the latest `CARD_TIMELINE`).
     pub activity: ActivitySummary,
+    /// The names of the users the card mentions (owner, stamps, assignees), from the
+    /// directory; filled like `open_deals`. A user missing here shows as `user <uuid>`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub users: BTreeMap<UserId, String>,
 }
 
 /// Every customer's card. Names of linked companies and representatives are joined when a
@@ -213,6 +221,7 @@ impl CustomerCards {
             open_deals: Vec::new(),
             open_tasks: Vec::new(),
             activity: ActivitySummary::default(),
+            users: BTreeMap::new(),
         })
     }
 
@@ -247,6 +256,7 @@ impl CustomerCards {
             open_deals: Vec::new(),
             open_tasks: Vec::new(),
             activity: ActivitySummary::default(),
+            users: BTreeMap::new(),
         })
     }
 

@@ -9,12 +9,14 @@ mod board;
 mod card_text;
 mod cards;
 mod deals;
+mod directory;
 mod id_set;
 mod merges;
 mod search;
 mod segments;
 mod tasks;
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +30,7 @@ pub use cards::{
     CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
 };
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
+pub use directory::Directory;
 pub use merges::Merges;
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
 pub use segments::{LapsedCustomer, Segment, SegmentRow};
@@ -35,7 +38,7 @@ pub use tasks::{TaskLine, TaskView, Tasks};
 
 use crate::crm::lock;
 use crate::event::RecordedEvent;
-use crate::ids::{CompanyId, ContactId, CustomerId};
+use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
 use crate::store::{EventStore, StoreError};
 
 /// A fold of the event log into queryable state.
@@ -144,6 +147,8 @@ pub struct Views {
     pub tasks: Tasks,
     /// Orders, conversations, feedback and sources, per customer.
     pub activity: CustomerActivity,
+    /// Users and teams.
+    pub directory: Directory,
 }
 
 /// How many conversations a card shows; [`Views::timeline`] pages through the rest.
@@ -160,6 +165,7 @@ impl Views {
             deals: Deals::default(),
             tasks: Tasks::default(),
             activity: CustomerActivity::default(),
+            directory: Directory::default(),
         }
     }
 
@@ -171,6 +177,11 @@ impl Views {
         card.open_tasks = self.tasks.open_for_customer(customer, at);
         card.activity = self.summary(customer);
         card.activity.interactions.truncate(CARD_TIMELINE);
+        card.users = self.names(mentioned(
+            card.owner,
+            [&card.created, &card.updated],
+            &card.open_tasks,
+        ));
         Some(card)
     }
 
@@ -182,6 +193,11 @@ impl Views {
         card.open_tasks = self.tasks.open_for_customer(customer, at);
         card.activity = self.summary(customer);
         card.activity.interactions.truncate(CARD_TIMELINE);
+        card.users = self.names(mentioned(
+            card.owner,
+            [&card.created, &card.updated],
+            &card.open_tasks,
+        ));
         Some(card)
     }
 
@@ -214,6 +230,14 @@ impl Views {
             .collect()
     }
 
+    /// The directory's names of `users` (those it knows).
+    pub fn names(&self, users: impl IntoIterator<Item = UserId>) -> BTreeMap<UserId, String> {
+        users
+            .into_iter()
+            .filter_map(|id| Some((id, self.directory.user(id)?.name.clone())))
+            .collect()
+    }
+
     fn open_deals(&self, customer: CustomerId) -> Vec<OpenDeal> {
         self.deals
             .open_for(customer)
@@ -236,6 +260,19 @@ impl Views {
     }
 }
 
+/// The users a card mentions: its owner, who made the stamped changes, the tasks' assignees.
+fn mentioned(owner: Option<UserId>, stamps: [&Stamp; 2], tasks: &[TaskLine]) -> Vec<UserId> {
+    let stamped = stamps.into_iter().filter_map(|s| match s.by {
+        crate::event::Actor::User { user_id } => Some(user_id),
+        _ => None,
+    });
+    owner
+        .into_iter()
+        .chain(stamped)
+        .chain(tasks.iter().map(|t| t.task.assignee))
+        .collect()
+}
+
 impl Projection for Views {
     fn apply(&mut self, event: &RecordedEvent) {
         self.cards.apply(event);
@@ -243,5 +280,6 @@ impl Projection for Views {
         self.deals.apply(event);
         self.tasks.apply(event);
         self.activity.apply(event);
+        self.directory.apply(event);
     }
 }

@@ -591,6 +591,51 @@ pub fn other_event() -> impl Strategy<Value = Event> {
         task_event().boxed(),
         order_event().boxed(),
         conversation_event().boxed(),
+        directory_event().boxed(),
+    ]
+}
+
+fn role() -> impl Strategy<Value = crate::access::Role> {
+    use crate::access::{Role, COMMAND_NAMES};
+    let grants = proptest::sample::subsequence(COMMAND_NAMES.to_vec(), 0..4)
+        .prop_map(|names| names.into_iter().map(str::to_owned).collect());
+    prop_oneof![
+        Just(Role::Admin),
+        Just(Role::HeadOfSales),
+        Just(Role::Manager),
+        Just(Role::Accountant),
+        Just(Role::Viewer),
+        grants.prop_map(|grants| Role::Integration { grants }),
+    ]
+}
+
+/// Any event of the user directory: users and teams.
+pub fn directory_event() -> impl Strategy<Value = Event> {
+    use crate::domain::user::events::*;
+    let user = || id::<UserId>(2001..=2004);
+    let team = || id::<TeamId>(3001..=3002);
+    prop_oneof![
+        (user(), text(), text(), role(), option::of(team())).prop_map(
+            |(user_id, name, email, role, team_id)| UserAdded {
+                user_id,
+                name,
+                email,
+                role,
+                team_id
+            }
+            .into()
+        ),
+        (user(), text()).prop_map(|(user_id, name)| UserRenamed { user_id, name }.into()),
+        (user(), role()).prop_map(|(user_id, role)| UserRoleChanged { user_id, role }.into()),
+        (user(), option::of(team())).prop_map(|(user_id, team_id)| UserMovedToTeam {
+            user_id,
+            team_id
+        }
+        .into()),
+        user().prop_map(|user_id| UserDeactivated { user_id }.into()),
+        user().prop_map(|user_id| UserReactivated { user_id }.into()),
+        (team(), text()).prop_map(|(team_id, name)| TeamCreated { team_id, name }.into()),
+        (team(), text()).prop_map(|(team_id, name)| TeamRenamed { team_id, name }.into()),
     ]
 }
 

@@ -108,6 +108,11 @@ impl Aggregate for Company {
     type Command = CompanyCommand;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.exists.then_some(OwnedBy::User(self.owner))
+    }
+
     fn decide(&self, command: &CompanyCommand) -> Result<Vec<Event>, DomainError> {
         let company_id = command.company_id();
         if let CompanyCommand::Create {

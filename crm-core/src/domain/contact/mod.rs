@@ -180,6 +180,11 @@ impl Aggregate for Contact {
     type Command = ContactCommand;
     const SNAPSHOT_SCHEMA: u32 = 2;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.id.map(|_| OwnedBy::User(self.owner))
+    }
+
     fn decide(&self, command: &ContactCommand) -> Result<Vec<Event>, DomainError> {
         let contact_id = command.contact_id();
         if let ContactCommand::Create(c) = command {

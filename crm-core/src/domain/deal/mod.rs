@@ -119,6 +119,11 @@ impl Aggregate for Deal {
     type Command = DealDecision;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.facts.as_ref().map(|f| OwnedBy::User(Some(f.owner)))
+    }
+
     fn decide(&self, decision: &DealDecision) -> Result<Vec<Event>, DomainError> {
         let pipeline = &decision.pipeline;
         let deal_id = decision.command.deal_id();

@@ -106,6 +106,11 @@ impl Aggregate for Feedback {
     type Command = FeedbackCommand;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.given.as_ref().map(|f| OwnedBy::Customer(f.customer))
+    }
+
     fn decide(&self, command: &FeedbackCommand) -> Result<Vec<Event>, DomainError> {
         let FeedbackCommand::Give(f) = command;
         let wanted = FeedbackGiven {

@@ -134,6 +134,11 @@ impl Aggregate for Interaction {
     type Command = InteractionCommand;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.logged.as_ref().map(|i| OwnedBy::Customer(i.customer))
+    }
+
     fn decide(&self, command: &InteractionCommand) -> Result<Vec<Event>, DomainError> {
         let InteractionCommand::Log(i) = command;
         let wanted = InteractionLogged {

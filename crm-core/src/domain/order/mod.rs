@@ -154,6 +154,13 @@ impl Aggregate for Order {
     type Command = OrderCommand;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.placed
+            .as_ref()
+            .map(|p| OwnedBy::Customer(p.order.customer))
+    }
+
     fn decide(&self, command: &OrderCommand) -> Result<Vec<Event>, DomainError> {
         let order_id = command.order_id();
         if let OrderCommand::Place(order) = command {

@@ -182,6 +182,13 @@ impl Aggregate for Task {
     type Command = TaskCommand;
     const SNAPSHOT_SCHEMA: u32 = 1;
 
+    fn owned_by(&self) -> Option<crate::access::OwnedBy> {
+        use crate::access::OwnedBy;
+        self.scheduled
+            .as_ref()
+            .map(|_| OwnedBy::User(self.assignee))
+    }
+
     fn decide(&self, command: &TaskCommand) -> Result<Vec<Event>, DomainError> {
         let task_id = command.task_id();
         if let TaskCommand::Schedule(s) = command {

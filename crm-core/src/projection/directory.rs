@@ -1,0 +1,95 @@
+//! The user directory: who the users are, their roles and teams, for names on cards and
+//! reports and for the teams a head of sales sees.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Projection;
+use crate::domain::user::events::{TeamCreated, TeamRenamed};
+use crate::domain::user::{User, UserProfile};
+use crate::domain::Aggregate;
+use crate::event::{Event, RecordedEvent};
+use crate::ids::{Category, TeamId, UserId};
+use crate::validate::aggregate_of;
+
+/// Users and teams as the log says they stand.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Directory {
+    users: BTreeMap<UserId, UserProfile>,
+    teams: BTreeMap<TeamId, String>,
+}
+
+impl Directory {
+    /// A user's profile.
+    pub fn user(&self, user_id: UserId) -> Option<&UserProfile> {
+        self.users.get(&user_id)
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> impl Iterator<Item = &UserProfile> {
+        self.users.values()
+    }
+
+    /// How many users there are.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// A team's name.
+    pub fn team(&self, team_id: TeamId) -> Option<&str> {
+        self.teams.get(&team_id).map(String::as_str)
+    }
+
+    /// The users in `team`, active or not (their records stay the team's).
+    pub fn members(&self, team: TeamId) -> BTreeSet<UserId> {
+        self.users
+            .values()
+            .filter(|u| u.team_id == Some(team))
+            .map(|u| u.user_id)
+            .collect()
+    }
+
+    /// How a user is shown: their name, or `user <uuid>` for one the directory does not know.
+    pub fn name(&self, user_id: UserId) -> String {
+        match self.users.get(&user_id) {
+            Some(user) => user.name.clone(),
+            None => format!("user {user_id}"),
+        }
+    }
+
+    /// The user whose email is `email` (normalized as the directory stores it).
+    pub fn by_email(&self, email: &str) -> Option<&UserProfile> {
+        let email = crate::normalize::email(email);
+        self.users.values().find(|u| u.email == email)
+    }
+}
+
+impl Projection for Directory {
+    fn apply(&mut self, event: &RecordedEvent) {
+        match aggregate_of(&event.event) {
+            (Category::User, id) => {
+                // The directory folds a user exactly as the aggregate does: one fold, no drift.
+                let user_id = UserId::from_uuid(id);
+                let mut user = User {
+                    profile: self.users.remove(&user_id),
+                };
+                user.evolve(&event.event);
+                if let Some(profile) = user.profile {
+                    self.users.insert(user_id, profile);
+                }
+            }
+            (Category::Team, _) => match &event.event {
+                Event::TeamCreated(TeamCreated { team_id, name })
+                | Event::TeamRenamed(TeamRenamed { team_id, name }) => {
+                    self.teams.insert(*team_id, name.clone());
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
