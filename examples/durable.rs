@@ -31,14 +31,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Ids derived from a run number: each run adds a new customer, and the company once.
-    let run = crm.query(|v| v.search.by_name("cliente").len());
+    let run = crm.query_unfiltered(|v| v.search.by_name("cliente").len());
     // Adding the same user again on a later run changes nothing.
     let marta = UserId::derived("demo", "marta");
     let add = UserCommand::add(marta, "Marta Ruiz", "marta@shop.example", Access::Manager);
     crm.execute(&Actor::System, add).await?;
     let manager = Actor::User { user_id: marta };
     let acme = CompanyId::derived("demo", "acme");
-    if crm.query(|v| v.cards.company(acme)).is_none() {
+    if crm.query_unfiltered(|v| v.cards.company(acme)).is_none() {
         let details = CompanyDetails {
             name: "Acme Iberia".into(),
             tax_id: Some("B-12345678".into()),
@@ -84,10 +84,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     crm.execute(&manager, ContactCommand::Update(update))
         .await?;
 
-    if let Some(card) = crm.query(|v| v.cards.company(acme)) {
+    if let Some(card) = crm.query_unfiltered(|v| v.cards.company(acme)) {
         println!("\n{card}");
     }
-    if let Some(card) = crm.query(|v| v.cards.contact(customer)) {
+    if let Some(card) = crm.query_unfiltered(|v| v.cards.contact(customer)) {
         println!("{card}");
     }
     let head = crm.store().head_position().await?;

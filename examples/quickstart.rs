@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "CONTABILIDAD@acme.example",
     ] {
         let names: Vec<String> = crm
-            .query(|v| v.search.find(query))
+            .query_unfiltered(|v| v.search.find(query))
             .into_iter()
             .map(|hit| hit.name)
             .collect();
@@ -136,11 +136,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== Likely duplicates\n");
-    for group in crm.query(|v| v.search.duplicates()) {
+    for group in crm.query_unfiltered(|v| v.search.duplicates()) {
         let names: Vec<String> = group
             .contacts
             .iter()
-            .filter_map(|id| crm.query(|v| v.cards.name((*id).into())))
+            .filter_map(|id| crm.query_unfiltered(|v| v.cards.name((*id).into())))
             .collect();
         let reasons: Vec<String> = group.reasons.iter().map(ToString::to_string).collect();
         println!("  {} share {}", names.join(" and "), reasons.join(", "));
@@ -169,13 +169,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
 
     println!("\n== After merging the duplicate into José\n");
-    if let Some(card) = crm.query(|v| v.contact_card(jose, chrono::Utc::now())) {
+    if let Some(card) = crm.query_unfiltered(|v| v.contact_card(jose, chrono::Utc::now())) {
         println!("{card}");
     }
-    if let Some(card) = crm.query(|v| v.contact_card(duplicate, chrono::Utc::now())) {
+    if let Some(card) = crm.query_unfiltered(|v| v.contact_card(duplicate, chrono::Utc::now())) {
         println!("{card}");
     }
-    if let Some(card) = crm.query(|v| v.company_card(acme, chrono::Utc::now())) {
+    if let Some(card) = crm.query_unfiltered(|v| v.company_card(acme, chrono::Utc::now())) {
         println!("{card}");
     }
     let rejected = crm

@@ -323,7 +323,7 @@ async fn main() -> Result<(), Failure> {
     .await?;
 
     let evening = at(11, 23, 19);
-    crm.query(|v| -> Result<(), Failure> {
+    crm.query_unfiltered(|v| -> Result<(), Failure> {
         let lucia = v.contact_card(ids[0], evening).ok_or("Lucía has no card")?;
         println!("{lucia}");
         if let CustomerId::Contact(irene) = lead.customer {

@@ -790,9 +790,22 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
-    /// Reads the projections. The closure runs under a lock: keep it short.
-    pub fn query<R>(&self, f: impl FnOnce(&Views) -> R) -> R {
+    /// Reads every projection, unfiltered: for the embedding program itself (its own jobs,
+    /// its own checks). Serve people through [`Crm::reader`], which shows each actor what
+    /// their role may see. The closure runs under a lock: keep it short.
+    pub fn query_unfiltered<R>(&self, f: impl FnOnce(&Views) -> R) -> R {
         f(&lock(&self.views).projection)
+    }
+
+    /// A read handle for `actor`: the projections as of now, holding only the records and
+    /// fields the authorizer lets them see. Costs a copy of the visible part of the views.
+    pub async fn reader(&self, actor: &Actor) -> Result<crate::Reader, Error> {
+        let principal = self.principal(actor).await?;
+        let views = lock(&self.views);
+        let visibility = self
+            .authorizer
+            .visibility(&principal, &views.projection.directory);
+        Ok(crate::Reader::new(principal, visibility, &views.projection))
     }
 
     /// The global position the projections have processed.

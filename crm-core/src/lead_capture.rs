@@ -113,7 +113,7 @@ impl<S: EventStore> Crm<S> {
     }
 
     fn find_sender(&self, message: &InboundMessage) -> Option<CustomerId> {
-        self.query(|v| {
+        self.query_unfiltered(|v| {
             let first = |hits: Vec<crate::projection::SearchHit>| hits.first().map(|h| h.customer);
             let by_email = message
                 .from_email

@@ -22,7 +22,7 @@ pub struct Args {
 
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     let crm = open_crm(location).await?;
-    let contacts: Vec<_> = crm.query(|v| {
+    let contacts: Vec<_> = crm.query_unfiltered(|v| {
         v.search
             .find(&args.query)
             .into_iter()

@@ -16,7 +16,7 @@ pub struct Args {
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     let crm = open_crm(location).await?;
     let now = chrono::Utc::now();
-    let cards: Vec<String> = crm.query(|v| {
+    let cards: Vec<String> = crm.query_unfiltered(|v| {
         v.search
             .find(&args.query)
             .into_iter()

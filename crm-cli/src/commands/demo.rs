@@ -475,7 +475,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         "Europe/Madrid".parse().unwrap_or(chrono_tz::Tz::UTC),
     )?
     .by(Bucket::Month);
-    let text = replayed.query(|v| -> Result<String, Failure> {
+    let text = replayed.query_unfiltered(|v| -> Result<String, Failure> {
         let best = v
             .activity
             .customers()

@@ -79,7 +79,7 @@ fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Fail
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     let crm = open_crm(location).await?;
     let period = Period::days(args.from, args.to, args.tz)?.by(args.by);
-    let text = crm.query(|v| -> Result<String, Failure> {
+    let text = crm.query_unfiltered(|v| -> Result<String, Failure> {
         match args.family {
             Family::Sales => {
                 let by = match args.group.as_str() {

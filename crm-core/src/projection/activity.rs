@@ -163,6 +163,18 @@ pub struct CustomerActivity {
 }
 
 impl CustomerActivity {
+    /// Keeps only the customers `keep` says yes to, and their orders; without
+    /// `conversations`, drops every logged conversation (a read handle's copy).
+    pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool, conversations: bool) {
+        self.customers.retain(|id, _| keep(*id));
+        self.orders.retain(|_, order| keep(order.customer));
+        if !conversations {
+            for activity in self.customers.values_mut() {
+                activity.interactions.clear();
+            }
+        }
+    }
+
     /// A customer's own activity (not that of contacts merged into them).
     pub fn of(&self, customer: CustomerId) -> Option<&Activity> {
         self.customers.get(&customer)

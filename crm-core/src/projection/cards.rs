@@ -284,6 +284,18 @@ impl CustomerCards {
         self.merges.absorbed(contact_id)
     }
 
+    /// Keeps only the customers `keep` says yes to (a read handle's copy).
+    pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool) {
+        self.contacts.retain(|id, _| keep(CustomerId::Contact(*id)));
+        self.companies
+            .retain(|id, _| keep(CustomerId::Company(*id)));
+        self.representatives
+            .retain(|id, _| keep(CustomerId::Company(*id)));
+        for people in self.representatives.values_mut() {
+            people.retain(|id| keep(CustomerId::Contact(*id)));
+        }
+    }
+
     /// The manager who owns a customer.
     pub fn owner(&self, customer: CustomerId) -> Option<UserId> {
         match customer {

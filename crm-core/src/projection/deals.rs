@@ -156,6 +156,19 @@ pub struct Deals {
 }
 
 impl Deals {
+    /// Keeps only the deals `keep` says yes to (a read handle's copy); pipelines stay.
+    pub(crate) fn retain(&mut self, keep: &dyn Fn(&DealRecord) -> bool) {
+        self.deals.retain(|_, deal| keep(deal));
+        let deals = &self.deals;
+        for ids in self
+            .by_pipeline
+            .values_mut()
+            .chain(self.by_customer.values_mut())
+        {
+            ids.retain(|id| deals.contains_key(id));
+        }
+    }
+
     /// A pipeline as it now stands.
     pub fn pipeline(&self, pipeline_id: PipelineId) -> Option<&PipelineView> {
         self.pipelines.get(&pipeline_id)

@@ -193,6 +193,20 @@ impl SearchIndex {
         self.names.insert(id, name);
     }
 
+    /// Forgets every customer `keep` says no to (a read handle's copy).
+    pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool) {
+        let dropped: Vec<CustomerId> = self.keys.keys().copied().filter(|id| !keep(*id)).collect();
+        for id in dropped {
+            if let Some(old) = self.keys.remove(&id) {
+                remove(&mut self.words, &old.words, id);
+                remove(&mut self.emails, &old.emails, id);
+                remove(&mut self.phones, &old.phones, id);
+                remove(&mut self.tax_ids, &old.tax_ids, id);
+            }
+            self.names.remove(&id);
+        }
+    }
+
     fn hits(&self, ids: impl IntoIterator<Item = CustomerId>) -> Vec<SearchHit> {
         let resolved: BTreeSet<CustomerId> =
             ids.into_iter().map(|id| self.merges.resolve(id)).collect();

@@ -62,6 +62,21 @@ pub struct Tasks {
 }
 
 impl Tasks {
+    /// Keeps only the tasks `keep` says yes to (a read handle's copy).
+    pub(crate) fn retain(&mut self, keep: &dyn Fn(&TaskView) -> bool) {
+        self.tasks.retain(|_, task| keep(task));
+        let tasks = &self.tasks;
+        for ids in self.by_assignee.values_mut() {
+            ids.retain(|id| tasks.contains_key(id));
+        }
+        for ids in self.by_customer.values_mut() {
+            ids.retain(|id| tasks.contains_key(id));
+        }
+        for ids in self.by_deal.values_mut() {
+            ids.retain(|id| tasks.contains_key(id));
+        }
+    }
+
     /// A task.
     pub fn get(&self, task_id: TaskId) -> Option<&TaskView> {
         self.tasks.get(&task_id)

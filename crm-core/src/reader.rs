@@ -1,0 +1,75 @@
+//! Read handles: the projections as one actor may see them.
+
+use std::sync::OnceLock;
+
+use crate::access::{Principal, Scope, Visibility};
+use crate::ids::CustomerId;
+use crate::projection::Views;
+
+/// The projections filtered for one actor: cards, search, segments, boards, task lists and
+/// reports over the records the actor may see, with the fields their role may not read
+/// removed. Made by [`Crm::reader`](crate::Crm::reader); a snapshot as of that call, so make
+/// one per request.
+#[derive(Debug)]
+pub struct Reader {
+    principal: Principal,
+    visibility: Visibility,
+    views: Views,
+    counted: OnceLock<Views>,
+}
+
+impl Reader {
+    pub(crate) fn new(principal: Principal, visibility: Visibility, all: &Views) -> Self {
+        let views = visible(all, &visibility.scope, visibility.conversations);
+        Self {
+            principal,
+            visibility,
+            views,
+            counted: OnceLock::new(),
+        }
+    }
+
+    /// Who reads.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// What they may see.
+    pub fn visibility(&self) -> &Visibility {
+        &self.visibility
+    }
+
+    /// Cards, search, segments, boards and task lists: every record the actor may see,
+    /// including the unowned ones a manager may pick up.
+    pub fn views(&self) -> &Views {
+        &self.views
+    }
+
+    /// What reports count: the records the actor's scope owns, without the unowned pool, so
+    /// that a manager's figures are their own customers' and a head's their team's.
+    pub fn report_views(&self) -> &Views {
+        self.counted.get_or_init(|| {
+            let owned = self.visibility.scope.owned_only();
+            visible(&self.views, &owned, self.visibility.conversations)
+        })
+    }
+}
+
+/// A copy of `all` holding only what `scope` shows (conversations only if `conversations`).
+fn visible(all: &Views, scope: &Scope, conversations: bool) -> Views {
+    let mut views = all.clone();
+    if *scope == Scope::Everything && conversations {
+        return views;
+    }
+    // A merged contact's records belong to whoever owns the survivor.
+    let owner = |c: CustomerId| all.cards.owner(all.cards.survivor(c));
+    let keep = |c: CustomerId| scope.sees(owner(c));
+    views.cards.retain(&keep);
+    views.search.retain(&keep);
+    views
+        .deals
+        .retain(&|deal| scope.sees(Some(deal.terms.owner)));
+    views.tasks.retain(&|task| scope.sees(Some(task.assignee)));
+    views.activity.retain(&keep, conversations);
+    views
+}
