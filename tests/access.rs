@@ -183,42 +183,16 @@ const KINDS: [&str; 7] = [
 ];
 
 /// Allowed (Y) or denied (n) on the actor's own customer, a teammate's, an outsider's.
+#[rustfmt::skip]
 const TABLE: &[(u128, &str, [&str; 7])] = &[
-    (
-        ADMIN,
-        "admin",
-        ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"],
-    ),
-    (
-        HEAD,
-        "head of sales",
-        ["YYn", "YYn", "nnn", "YYn", "YYn", "YYn", "nnn"],
-    ),
-    (
-        MANAGER,
-        "manager",
-        ["Ynn", "Ynn", "nnn", "Ynn", "Ynn", "Ynn", "nnn"],
-    ),
-    (
-        ACCOUNTANT,
-        "accountant",
-        ["nnn", "nnn", "nnn", "YYY", "nnn", "nnn", "nnn"],
-    ),
-    (
-        VIEWER,
-        "viewer",
-        ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-    ),
-    (
-        INTEGRATION,
-        "integration",
-        ["nnn", "nnn", "nnn", "YYY", "YYY", "nnn", "nnn"],
-    ),
-    (
-        GONE,
-        "deactivated",
-        ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"],
-    ),
+    //                              update assign merge  order  log    task   user
+    (ADMIN, "admin",               ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"]),
+    (HEAD, "head of sales",        ["YYn", "YYn", "nnn", "YYn", "YYn", "YYn", "nnn"]),
+    (MANAGER, "manager",           ["Ynn", "Ynn", "nnn", "Ynn", "Ynn", "Ynn", "nnn"]),
+    (ACCOUNTANT, "accountant",     ["nnn", "nnn", "nnn", "YYY", "nnn", "nnn", "nnn"]),
+    (VIEWER, "viewer",             ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+    (INTEGRATION, "integration",   ["nnn", "nnn", "nnn", "YYY", "YYY", "nnn", "nnn"]),
+    (GONE, "deactivated",          ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
 ];
 
 #[test]

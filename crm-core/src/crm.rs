@@ -260,11 +260,6 @@ impl<S: EventStore> Crm<S> {
         self
     }
 
-    /// The rules this CRM checks commands and serves read handles with.
-    pub fn authorizer(&self) -> &dyn Authorizer {
-        &*self.authorizer
-    }
-
     /// A CRM on a store that may hold events, with projections already caught up.
     pub async fn open(store: S) -> Result<Self, Error> {
         let crm = Self::new(store);
@@ -723,9 +718,9 @@ impl<S: EventStore> Crm<S> {
             OwnedBy::Customer(customer) => self.customer_owner(customer).await?,
         };
         let target = Target {
-            owner: self.owner(owner).await?,
+            owner: self.owner(&access.principal, owner).await?,
             new_owner: match access.new_owner {
-                Some(new) => Some(self.owner(new).await?),
+                Some(new) => Some(self.owner(&access.principal, new).await?),
                 None => None,
             },
         };
@@ -747,15 +742,18 @@ impl<S: EventStore> Crm<S> {
         })
     }
 
-    async fn owner(&self, user: Option<UserId>) -> Result<Owner, Error> {
-        let team = match user {
-            Some(id) => self
+    /// `user` with their team. Most commands touch the actor's own records, whose team is
+    /// already in hand: no second read of their stream.
+    async fn owner(&self, actor: &Principal, user: Option<UserId>) -> Result<Owner, Error> {
+        let team = match (user, actor) {
+            (Some(id), Principal::User(me)) if me.user_id == id => me.team_id,
+            (Some(id), _) => self
                 .load::<User>(id)
                 .await?
                 .0
                 .profile
                 .and_then(|p| p.team_id),
-            None => None,
+            (None, _) => None,
         };
         Ok(Owner { user, team })
     }

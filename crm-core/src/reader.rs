@@ -48,10 +48,12 @@ impl Reader {
     /// What reports count: the records the actor's scope owns, without the unowned pool, so
     /// that a manager's figures are their own customers' and a head's their team's.
     pub fn report_views(&self) -> &Views {
-        self.counted.get_or_init(|| {
-            let owned = self.visibility.scope.owned_only();
-            visible(&self.views, &owned, self.visibility.conversations)
-        })
+        let owned = self.visibility.scope.owned_only();
+        if owned == self.visibility.scope {
+            return &self.views;
+        }
+        self.counted
+            .get_or_init(|| visible(&self.views, &owned, self.visibility.conversations))
     }
 }
 

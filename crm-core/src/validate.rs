@@ -211,7 +211,7 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
 }
 
 /// An integration's grants name real commands, or a log could grant what no rule knows.
-fn grants(role: &crate::access::Role) -> Result<(), DomainError> {
+pub(crate) fn grants(role: &crate::access::Role) -> Result<(), DomainError> {
     match role.unknown_grant() {
         Some(grant) => Err(DomainError::UnknownGrant {
             grant: grant.to_owned(),

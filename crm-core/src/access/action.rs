@@ -141,11 +141,6 @@ impl Action {
                 verb: Verb::Edit,
             })
     }
-
-    /// Every action, for tables and tests.
-    pub fn all() -> &'static [Action] {
-        ACTIONS
-    }
 }
 
 fn name_of(command: &Command) -> &'static str {

@@ -52,20 +52,6 @@ impl Directory {
             .map(|u| u.user_id)
             .collect()
     }
-
-    /// How a user is shown: their name, or `user <uuid>` for one the directory does not know.
-    pub fn name(&self, user_id: UserId) -> String {
-        match self.users.get(&user_id) {
-            Some(user) => user.name.clone(),
-            None => format!("user {user_id}"),
-        }
-    }
-
-    /// The user whose email is `email` (normalized as the directory stores it).
-    pub fn by_email(&self, email: &str) -> Option<&UserProfile> {
-        let email = crate::normalize::email(email);
-        self.users.values().find(|u| u.email == email)
-    }
 }
 
 impl Projection for Directory {

@@ -230,12 +230,8 @@ fn email(raw: &str) -> Result<String, DomainError> {
 }
 
 fn role(role: &Role) -> Result<Role, DomainError> {
-    match role.unknown_grant() {
-        Some(grant) => Err(DomainError::UnknownGrant {
-            grant: grant.to_owned(),
-        }),
-        None => Ok(role.clone()),
-    }
+    crate::validate::grants(role)?;
+    Ok(role.clone())
 }
 
 #[cfg(test)]
