@@ -387,3 +387,55 @@ fn an_accountant_sees_orders_but_no_conversation() {
     assert_eq!(full.activity.interactions.len(), 1);
     insta::assert_snapshot!("card_seen_by_an_accountant", card.to_string());
 }
+
+/// Schedules a call for every new contact, granted `grant`.
+struct Welcome(Vec<&'static str>);
+
+impl crm::policy::Policy for Welcome {
+    fn name(&self) -> &str {
+        "welcome"
+    }
+    fn apply(&mut self, _: &crm::event::RecordedEvent) {}
+    fn react(&self, event: &crm::event::RecordedEvent) -> Vec<Command> {
+        let crm::event::Event::ContactCreated(created) = &event.event else {
+            return Vec::new();
+        };
+        vec![TaskCommand::Schedule(ScheduleTask {
+            task_id: TaskId::from_uuid(*event.id.as_uuid()),
+            title: "Welcome call".into(),
+            kind: TaskKind::Call,
+            due: start(),
+            assignee: user(MANAGER),
+            customer: Some(CustomerId::Contact(created.contact_id)),
+            deal: None,
+        })
+        .into()]
+    }
+    fn grant(&self) -> Vec<&'static str> {
+        self.0.clone()
+    }
+}
+
+#[test]
+fn an_automation_acts_under_its_grant_and_a_refused_reaction_is_recorded_not_fatal() {
+    for (grant, scheduled) in [(vec![], false), (vec!["task.schedule"], true)] {
+        let crm = rules().with_policy(Welcome(grant));
+        block_on(directory(&crm));
+        let create = CreateContact::new(customer_of(MANAGER), "Eva", "Ruiz").owner(user(MANAGER));
+        block_on(crm.execute(&as_user(MANAGER), ContactCommand::Create(create))).unwrap();
+        assert_eq!(block_on(crm.react()).unwrap(), 0);
+        let tasks = crm.query_unfiltered(|v| v.tasks.len());
+        let failures = crm.policy_failures();
+        if scheduled {
+            assert_eq!((tasks, failures.len()), (1, 0), "{failures:?}");
+        } else {
+            assert_eq!(tasks, 0);
+            assert_eq!(failures.len(), 1);
+            assert_eq!(
+                failures[0].error,
+                "automation welcome may not task.schedule: an automation issues only the \
+                 commands its policy is granted"
+            );
+        }
+    }
+}

@@ -305,3 +305,26 @@ fn a_payment_in_another_currency_than_its_order_is_refused() {
     bad["event"]["data"]["amount"]["currency"] = json!("USD");
     refused(bad, "is in EUR, not USD");
 }
+
+#[test]
+fn a_user_granted_a_command_that_does_not_exist_or_an_unknown_role_is_refused() {
+    let user_id = uuid::Uuid::now_v7();
+    let line = |role: Value| {
+        json!({
+            "id": EventId::new(),
+            "stream": format!("user-{user_id}"),
+            "version": 1,
+            "occurred_at": "2026-03-01T08:00:00Z",
+            "metadata": {"actor": {"kind": "system"}},
+            "event": {"type": "UserAdded", "v": 1, "data": {
+                "user_id": user_id, "name": "Web shop", "email": "shop@example.com",
+                "role": role, "team_id": null
+            }}
+        })
+    };
+    refused(
+        line(json!({"integration": {"grants": ["order.place", "order.steal"]}})),
+        "\"order.steal\" is not a command name an integration can be granted",
+    );
+    refused(line(json!("boss")), "unknown variant `boss`");
+}

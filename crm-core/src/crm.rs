@@ -437,7 +437,8 @@ impl<S: EventStore> Crm<S> {
     ///
     /// `execute` calls this after every command unless [`CrmOptions::run_policies`] is off.
     /// A policy starts from its checkpoint (the start of the log the first time); a command
-    /// a policy issues that is rejected is recorded in [`Crm::policy_failures`] and skipped.
+    /// a policy issues that is rejected, or refused by the authorizer, is recorded in
+    /// [`Crm::policy_failures`] and skipped.
     pub async fn react(&self) -> Result<usize, Error> {
         let mut runners = self.policies.lock().await;
         // Read on every call: an import may have run since, in this process or before it.
@@ -455,7 +456,7 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
-    /// Reactions that were rejected, oldest first (at most the last thousand).
+    /// Reactions that were rejected or refused, oldest first (at most the last thousand).
     pub fn policy_failures(&self) -> Vec<PolicyFailure> {
         lock(&self.policy_failures).clone()
     }
@@ -480,8 +481,10 @@ impl<S: EventStore> Crm<S> {
                     let request = reaction_to(runner.policy.name(), event, index);
                     match self.execute_once(request, command).await {
                         Ok(executed) => issued += usize::from(executed.wrote()),
-                        Err(Error::Domain(rejected)) => {
-                            self.record_failure(runner.policy.name(), event, &rejected)
+                        // A refused reaction is the policy's mistake, like a rejected one:
+                        // recorded and skipped, or every later `react` would stop at it.
+                        Err(refused @ (Error::Domain(_) | Error::Denied(_))) => {
+                            self.record_failure(runner.policy.name(), event, &refused)
                         }
                         Err(other) => return Err(other),
                     }
@@ -501,7 +504,7 @@ impl<S: EventStore> Crm<S> {
         Ok(issued)
     }
 
-    fn record_failure(&self, policy: &str, event: &RecordedEvent, rejected: &DomainError) {
+    fn record_failure(&self, policy: &str, event: &RecordedEvent, rejected: &Error) {
         tracing::warn!(policy, position = event.position, %rejected, "a policy's command was rejected");
         let mut failures = lock(&self.policy_failures);
         if failures.len() == KEPT_POLICY_FAILURES {

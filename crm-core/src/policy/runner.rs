@@ -14,7 +14,7 @@ pub struct PolicyFailure {
     pub policy: String,
     /// The position of the event it reacted to.
     pub position: u64,
-    /// Why the command was rejected.
+    /// Why the command was rejected or refused.
     pub error: String,
 }
 
