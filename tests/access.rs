@@ -439,3 +439,66 @@ fn an_automation_acts_under_its_grant_and_a_refused_reaction_is_recorded_not_fat
         }
     }
 }
+
+#[test]
+fn unowned_records_are_picked_up_and_assignments_stay_within_the_rules() {
+    let crm = shop();
+    let walk_in = ContactId::from_uuid(uuid::Uuid::from_u128(0xfee));
+    let create = CreateContact::new(walk_in, "Walk", "In");
+    block_on(crm.execute(&Actor::System, ContactCommand::Create(create))).unwrap();
+    let assign = |actor: u128, contact_id: ContactId, owner: Option<u128>| {
+        let command = ContactCommand::AssignOwner {
+            contact_id,
+            owner: owner.map(user),
+        };
+        block_on(crm.execute(&as_user(actor), command)).map(|done| done.wrote())
+    };
+    // A manager takes an unowned customer, may give it back, but not to a teammate.
+    assert!(assign(MANAGER, walk_in, Some(MANAGER)).unwrap());
+    assert!(matches!(
+        assign(MANAGER, walk_in, Some(TEAMMATE)),
+        Err(Error::Denied(_))
+    ));
+    assert!(assign(MANAGER, walk_in, None).unwrap());
+    // The head reassigns between the team's members, never to another team.
+    let of_teammate = customer_of(TEAMMATE);
+    assert!(assign(HEAD, of_teammate, Some(MANAGER)).unwrap());
+    let err = assign(HEAD, of_teammate, Some(OUTSIDER)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Hugo (head_of_sales) may not contact.assign_owner: a head of sales assigns only to \
+         their team's members"
+    );
+}
+
+#[test]
+fn an_accountant_changes_company_details_but_not_their_tags() {
+    use crm::domain::company::CompanyCommand;
+    use crm::domain::details::CompanyDetails;
+    let crm = shop();
+    let company_id = support::company(1);
+    block_on(crm.execute(&Actor::System, support::create_company(company_id, "Acme"))).unwrap();
+    let details = CompanyDetails {
+        name: "Acme".into(),
+        tax_id: Some("B-12345678".into()),
+        ..CompanyDetails::default()
+    };
+    let update = CompanyCommand::UpdateDetails {
+        company_id,
+        details,
+    };
+    assert!(block_on(crm.execute(&as_user(ACCOUNTANT), update))
+        .unwrap()
+        .wrote());
+    let tags = CompanyCommand::ChangeTags {
+        company_id,
+        add: ["vip".to_owned()].into(),
+        remove: Default::default(),
+    };
+    let before = crm.store().len();
+    assert!(matches!(
+        block_on(crm.execute(&as_user(ACCOUNTANT), tags)),
+        Err(Error::Denied(_))
+    ));
+    assert_eq!(crm.store().len(), before);
+}
