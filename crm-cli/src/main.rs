@@ -15,6 +15,7 @@ macro_rules! say {
 
 mod commands;
 mod progress;
+mod session;
 mod store;
 
 /// Writes `text` and a newline to standard output; see `say!`.
@@ -44,6 +45,11 @@ struct Cli {
     /// `import` and `migrate` create or migrate it; the other commands need an existing one.
     #[arg(long, global = true, env = "CRM_STORE", default_value = "crm-data")]
     store: store::Location,
+    /// Act as this user (a name, an email or a user id; see `crm users list`): cards, reports
+    /// and audit trails show what their role may see, and changes are checked against it.
+    /// Without it a command acts as the system — whoever holds the store's files or its URL.
+    #[arg(long = "as", global = true, env = "CRM_AS", value_name = "USER")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,11 +69,13 @@ enum Command {
     Report(commands::report::Args),
     /// Find a customer by name, email, phone or tax id and print the card.
     Card(commands::card::Args),
-    /// Find a contact by name, email, phone or tax id and print who changed what on the card,
-    /// newest first.
+    /// Find a customer by name, email, phone or tax id and print who changed what on the card
+    /// and on its deals, tasks and orders, newest first.
     Audit(commands::audit::Args),
     /// Check the store's integrity; exits with 1 on any fault.
     Verify,
+    /// Add, list, change the role of, deactivate or reactivate users.
+    Users(commands::users::Args),
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
     Migrate,
 }
@@ -94,17 +102,40 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let global = session::Global {
+        store: cli.store,
+        as_user: cli.as_user,
+    };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo(args) => commands::demo::run(&cli.store, args).await,
-            Command::Import(args) => commands::import::run(&cli.store, args).await,
-            Command::Export(args) => commands::export::run(&cli.store, args).await,
-            Command::Replay => commands::replay::run(&cli.store).await,
-            Command::Report(args) => commands::report::run(&cli.store, args).await,
-            Command::Card(args) => commands::card::run(&cli.store, args).await,
-            Command::Audit(args) => commands::audit::run(&cli.store, args).await,
-            Command::Verify => commands::verify::run(&cli.store).await,
-            Command::Migrate => commands::migrate::run(&cli.store).await,
+            Command::Demo(args) => {
+                commands::system_only(&global, "demo")?;
+                commands::demo::run(&global.store, args).await
+            }
+            Command::Migrate => {
+                commands::system_only(&global, "migrate")?;
+                commands::migrate::run(&global.store).await
+            }
+            Command::Import(args) => {
+                session::require_admin(&global, "import").await?;
+                commands::import::run(&global.store, args).await
+            }
+            Command::Export(args) => {
+                session::require_admin(&global, "export").await?;
+                commands::export::run(&global.store, args).await
+            }
+            Command::Replay => {
+                session::require_admin(&global, "replay").await?;
+                commands::replay::run(&global.store).await
+            }
+            Command::Verify => {
+                session::require_admin(&global, "verify").await?;
+                commands::verify::run(&global.store).await
+            }
+            Command::Report(args) => commands::report::run(&global, args).await,
+            Command::Card(args) => commands::card::run(&global, args).await,
+            Command::Audit(args) => commands::audit::run(&global, args).await,
+            Command::Users(args) => commands::users::run(&global, args).await,
         }
     });
     match result {

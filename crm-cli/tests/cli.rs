@@ -83,6 +83,7 @@ fn help_is_there_for_every_command() {
     insta::assert_snapshot!("help", text(&help.stdout));
     for command in [
         "demo", "import", "export", "replay", "report", "card", "audit", "verify", "migrate",
+        "users",
     ] {
         let out = crm(dir.path(), &[command, "--help"]);
         assert!(out.status.success(), "{command}");
@@ -224,6 +225,188 @@ fn card_and_report_read_the_imported_store() {
         "{}",
         text(&replay.stdout)
     );
+}
+
+/// `crm` with `--as who` before the rest of `args`.
+fn crm_as(store: &Path, who: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--as", who];
+    all.extend_from_slice(args);
+    crm(store, &all)
+}
+
+fn succeeds(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn fails(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    text(&out.stderr)
+}
+
+#[test]
+fn users_are_bootstrapped_by_the_system_and_then_managed_by_an_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write(dir.path(), "log.jsonl", &sample_log());
+    succeeds(&crm(&store, &["import", log.to_str().unwrap()]));
+
+    // The first admin comes from whoever holds the store; the others from that admin.
+    let add = [
+        "users",
+        "add",
+        "Ana Gil",
+        "ana@shop.example",
+        "--role",
+        "admin",
+    ];
+    assert_eq!(succeeds(&crm(&store, &add)), "added Ana Gil as admin\n");
+    assert!(succeeds(&crm(&store, &add)).starts_with("nothing to change"));
+    let marta = [
+        "users",
+        "add",
+        "Marta Ruiz",
+        "marta@shop.example",
+        "--role",
+        "manager",
+        "--team",
+        "Madrid",
+    ];
+    succeeds(&crm_as(&store, "ana@shop.example", &marta));
+    let web = [
+        "users",
+        "add",
+        "Web shop",
+        "web@shop.example",
+        "--role",
+        "integration:order.place,interaction.log",
+    ];
+    succeeds(&crm_as(&store, "Ana Gil", &web));
+    let listed = succeeds(&crm_as(&store, "ana", &["users", "list"]));
+    insta::assert_snapshot!("users_list", listed);
+
+    // A manager may not add users, and nothing is written.
+    let before = exported(&store).len();
+    let viewer = [
+        "users",
+        "add",
+        "Vera",
+        "vera@shop.example",
+        "--role",
+        "viewer",
+    ];
+    let denied = fails(&crm_as(&store, "marta", &viewer));
+    assert!(
+        denied.contains("Marta Ruiz") && denied.contains("user.add"),
+        "{denied}"
+    );
+    assert_eq!(exported(&store).len(), before);
+
+    // A manager sees no card she does not own (the imported customers have no owner, so she
+    // sees them as the pool she may pick up), and no whole-log command.
+    let card = succeeds(&crm_as(&store, "marta", &["card", "Acme"]));
+    assert!(card.contains("Acme"), "{card}");
+    let export = fails(&crm_as(&store, "marta", &["export"]));
+    assert!(export.contains("only an admin"), "{export}");
+    succeeds(&crm_as(&store, "ana", &["export"]));
+    let demo = fails(&crm_as(&store, "ana", &["demo"]));
+    assert!(demo.contains("without --as"), "{demo}");
+
+    // A role change and a deactivation take effect at once.
+    let promoted = crm_as(&store, "ana", &["users", "role", "marta", "head_of_sales"]);
+    assert_eq!(succeeds(&promoted), "Marta Ruiz is now head_of_sales\n");
+    succeeds(&crm_as(
+        &store,
+        "ana",
+        &["users", "deactivate", "marta@shop.example"],
+    ));
+    let gone = fails(&crm_as(&store, "marta", &["card", "Acme"]));
+    assert!(gone.contains("deactivated"), "{gone}");
+    let unknown = fails(&crm_as(&store, "nobody", &["card", "Acme"]));
+    assert!(unknown.contains("no user"), "{unknown}");
+    let bad_role = crm(&store, &["users", "role", "marta", "boss"]);
+    assert_eq!(
+        bad_role.status.code(),
+        Some(2),
+        "a wrong argument, from clap"
+    );
+    succeeds(&crm_as(&store, "ana", &["users", "reactivate", "marta"]));
+    succeeds(&crm_as(&store, "marta", &["card", "Acme"]));
+}
+
+#[test]
+fn reading_as_a_manager_shows_her_customers_only_and_their_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let users = succeeds(&crm(&store, &["users", "list"]));
+    assert!(
+        users.contains("Jorge Sanz") && users.contains("Pilar Moreno"),
+        "{users}"
+    );
+
+    let mine = |who: &str| {
+        let out = crm_as(
+            &store,
+            who,
+            &[
+                "report",
+                "sales",
+                "--from",
+                "2026-06-01",
+                "--to",
+                "2026-08-31",
+                "--format",
+                "csv",
+            ],
+        );
+        succeeds(&out)
+    };
+    // The system's report is the whole shop; each manager's is her own customers', and the
+    // two managers' together with the unowned rest add up to it (checked on the total rows).
+    let placed = |csv: &str| -> u64 {
+        csv.lines()
+            .filter(|l| l.starts_with("total,"))
+            .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    let all = placed(&succeeds(&crm(
+        &store,
+        &[
+            "report",
+            "sales",
+            "--from",
+            "2026-06-01",
+            "--to",
+            "2026-08-31",
+            "--format",
+            "csv",
+        ],
+    )));
+    let jorge = placed(&mine("jorge"));
+    let pilar = placed(&mine("pilar"));
+    let elena = placed(&mine("elena"));
+    assert!(jorge > 0 && pilar > 0, "{jorge} {pilar}");
+    assert!(jorge + pilar <= all);
+    assert!(elena >= jorge + pilar, "the head sees her team's");
+
+    // Jorge's customer: her audit trail for him, nothing for Pilar.
+    let trail = succeeds(&crm_as(
+        &store,
+        "jorge",
+        &["audit", "Elena Castro", "--limit", "3"],
+    ));
+    assert!(
+        trail.contains("showing 1–3") && trail.contains("by Jorge Sanz"),
+        "{trail}"
+    );
+    let hidden = fails(&crm_as(&store, "pilar", &["audit", "Elena Castro"]));
+    assert!(hidden.contains("no customer matches"), "{hidden}");
 }
 
 #[test]

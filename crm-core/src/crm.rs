@@ -809,6 +809,16 @@ impl<S: EventStore> Crm<S> {
         Ok(crate::Reader::new(principal, visibility, &views.projection))
     }
 
+    /// The audit trail of `customer`'s card as `reader` may see it (see [`crate::audit`]):
+    /// `None` when the reader has no such card, including one their role may not see.
+    pub async fn audit_trail(
+        &self,
+        reader: &crate::Reader,
+        customer: CustomerId,
+    ) -> Result<Option<crate::audit::AuditTrail>, Error> {
+        Ok(crate::audit::card_trail(&self.store, reader.views(), customer).await?)
+    }
+
     /// The global position the projections have processed.
     pub fn projected_position(&self) -> u64 {
         lock(&self.views).position

@@ -2,11 +2,8 @@
 
 use std::process::ExitCode;
 
-use crm::audit::contact_trail;
-use crm::ids::CustomerId;
-
-use super::{open_crm, Failure};
-use crate::store::Location;
+use super::Failure;
+use crate::session::{Global, Session};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,33 +17,42 @@ pub struct Args {
     limit: usize,
 }
 
-pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
-    let crm = open_crm(location).await?;
-    let contacts: Vec<_> = crm.query_unfiltered(|v| {
-        v.search
-            .find(&args.query)
-            .into_iter()
-            .filter_map(|hit| match hit.customer {
-                CustomerId::Contact(id) => v.cards.contact(id).map(|card| (id, card.personal.name)),
-                CustomerId::Company(_) => None,
-            })
-            .collect()
-    });
-    if contacts.is_empty() {
-        eprintln!("crm: no contact matches {:?}", args.query);
-        return Ok(ExitCode::FAILURE);
-    }
-    for (id, name) in contacts {
-        let trail = contact_trail(crm.store(), id).await?;
+pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
+    let session = Session::open(global).await?;
+    let reader = session.reader().await?;
+    let views = reader.views();
+    let mut found = false;
+    for hit in views.search.find(&args.query) {
+        let Some(trail) = session.crm.audit_trail(&reader, hit.customer).await? else {
+            continue;
+        };
+        found = true;
+        let name = views.cards.name(hit.customer).unwrap_or_default();
+        let shown = trail.page(args.skip, args.limit);
         say!(
-            "{} {} ({id}): {} changes",
-            name.given,
-            name.family,
-            trail.len()
+            "{name} ({}): {} changes{}",
+            hit.customer,
+            trail.entries.len(),
+            paging(args.skip, shown.len(), trail.entries.len())
         );
-        for entry in trail.iter().skip(args.skip).take(args.limit) {
+        for entry in shown {
             say!("  {entry}");
         }
     }
+    if !found {
+        eprintln!("crm: no customer matches {:?}", args.query);
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// ", showing 51–100" when the page is not the whole trail.
+fn paging(skip: usize, shown: usize, total: usize) -> String {
+    if shown == total {
+        return String::new();
+    }
+    if shown == 0 {
+        return format!(", none after the first {total}");
+    }
+    format!(", showing {}–{}", skip + 1, skip + shown)
 }

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use crm::ids::CustomerId;
 
-use super::{open_crm, Failure};
-use crate::store::Location;
+use super::Failure;
+use crate::session::{Global, Session};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,19 +13,19 @@ pub struct Args {
     query: String,
 }
 
-pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
-    let crm = open_crm(location).await?;
+pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
+    let reader = Session::open(global).await?.reader().await?;
     let now = chrono::Utc::now();
-    let cards: Vec<String> = crm.query_unfiltered(|v| {
-        v.search
-            .find(&args.query)
-            .into_iter()
-            .filter_map(|hit| match hit.customer {
-                CustomerId::Contact(id) => v.contact_card(id, now).map(|c| c.to_string()),
-                CustomerId::Company(id) => v.company_card(id, now).map(|c| c.to_string()),
-            })
-            .collect()
-    });
+    let v = reader.views();
+    let cards: Vec<String> = v
+        .search
+        .find(&args.query)
+        .into_iter()
+        .filter_map(|hit| match hit.customer {
+            CustomerId::Contact(id) => v.contact_card(id, now).map(|c| c.to_string()),
+            CustomerId::Company(id) => v.company_card(id, now).map(|c| c.to_string()),
+        })
+        .collect();
     if cards.is_empty() {
         eprintln!("crm: no customer matches {:?}", args.query);
         return Ok(ExitCode::FAILURE);

@@ -8,16 +8,22 @@ pub mod import;
 pub mod migrate;
 pub mod replay;
 pub mod report;
+pub mod users;
 pub mod verify;
 
-use crm::Crm;
-
-use crate::store::{AnyStore, Location};
+use crate::session::Global;
 
 /// What a command fails with: a message for the user.
 pub type Failure = Box<dyn std::error::Error>;
 
-/// Opens the store, which must exist, and rebuilds the projections.
-pub async fn open_crm(location: &Location) -> Result<Crm<AnyStore>, Failure> {
-    Ok(Crm::open(location.open().await?).await?)
+/// Refuses `--as` for a command that only the system runs: `demo` writes a new shop's users
+/// itself, `migrate` changes tables, not records.
+pub fn system_only(global: &Global, command: &str) -> Result<(), Failure> {
+    match &global.as_user {
+        Some(who) => Err(format!(
+            "crm {command} acts as the system (whoever holds the store), not as a user: run it without --as {who:?}"
+        )
+        .into()),
+        None => Ok(()),
+    }
 }

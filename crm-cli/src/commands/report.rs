@@ -8,8 +8,8 @@ use clap::ValueEnum;
 use crm::report::render::{render, render_table, write_csv_tables, Format, RenderError, Tabular};
 use crm::report::{self, Bucket, Period};
 
-use super::{open_crm, Failure};
-use crate::store::Location;
+use super::Failure;
+use crate::session::{Global, Session};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Family {
@@ -76,10 +76,12 @@ fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Fail
     })
 }
 
-pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
-    let crm = open_crm(location).await?;
+pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
+    let reader = Session::open(global).await?.reader().await?;
     let period = Period::days(args.from, args.to, args.tz)?.by(args.by);
-    let text = crm.query_unfiltered(|v| -> Result<String, Failure> {
+    // A manager's figures are their own customers', a head's their team's.
+    let v = reader.report_views();
+    let text = (|| -> Result<String, Failure> {
         match args.family {
             Family::Sales => {
                 let by = match args.group.as_str() {
@@ -130,7 +132,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
                 "attribution",
             ),
         }
-    })?;
+    })()?;
     say!("{}", text.trim_end_matches('\n'));
     Ok(ExitCode::SUCCESS)
 }

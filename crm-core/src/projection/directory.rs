@@ -44,6 +44,15 @@ impl Directory {
         self.teams.get(&team_id).map(String::as_str)
     }
 
+    /// The team called `name` (any case), if there is one.
+    pub fn team_named(&self, name: &str) -> Option<TeamId> {
+        let wanted = name.trim().to_lowercase();
+        self.teams
+            .iter()
+            .find(|(_, team)| team.to_lowercase() == wanted)
+            .map(|(id, _)| *id)
+    }
+
     /// The users in `team`, active or not (their records stay the team's).
     pub fn members(&self, team: TeamId) -> BTreeSet<UserId> {
         self.users

@@ -109,9 +109,16 @@ impl Tasks {
 
     /// Every task about a deal, open or not, in due order.
     pub fn for_deal(&self, deal: DealId) -> Vec<&TaskView> {
-        let mut all: Vec<_> = self
-            .by_deal
-            .get(&deal)
+        self.in_due_order(self.by_deal.get(&deal))
+    }
+
+    /// Every task about a customer, open or not, in due order.
+    pub fn for_customer(&self, customer: CustomerId) -> Vec<&TaskView> {
+        self.in_due_order(self.by_customer.get(&customer))
+    }
+
+    fn in_due_order(&self, ids: Option<&BTreeSet<TaskId>>) -> Vec<&TaskView> {
+        let mut all: Vec<_> = ids
             .into_iter()
             .flatten()
             .filter_map(|id| self.tasks.get(id))

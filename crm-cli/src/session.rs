@@ -1,0 +1,105 @@
+//! Who a command acts as: `--as USER` (a name, an email or a user id from the directory), or
+//! the system — whoever holds the store's files or its database URL.
+
+use crm::access::{Principal, Role};
+use crm::domain::user::UserProfile;
+use crm::event::Actor;
+use crm::{Crm, Reader};
+
+use crate::commands::Failure;
+use crate::store::{AnyStore, Location};
+
+/// The options every command shares.
+#[derive(Debug)]
+pub struct Global {
+    /// Where the log is.
+    pub store: Location,
+    /// `--as`: whom to act as.
+    pub as_user: Option<String>,
+}
+
+/// An opened CRM and the actor a command acts as.
+pub struct Session {
+    pub crm: Crm<AnyStore>,
+    pub actor: Actor,
+}
+
+impl Session {
+    /// Opens the store, which must exist, rebuilds the projections and resolves `--as`.
+    pub async fn open(global: &Global) -> Result<Self, Failure> {
+        let crm = Crm::open(global.store.open().await?).await?;
+        let actor = match &global.as_user {
+            Some(who) => {
+                let user = crm.query_unfiltered(|v| find(v.directory.users(), who))?;
+                if !user.active {
+                    return Err(format!(
+                        "--as {who:?}: {} is deactivated (an admin can run `crm users reactivate`)",
+                        user.name
+                    )
+                    .into());
+                }
+                Actor::User {
+                    user_id: user.user_id,
+                }
+            }
+            None => Actor::System,
+        };
+        Ok(Self { crm, actor })
+    }
+
+    /// The projections as the actor may see them.
+    pub async fn reader(&self) -> Result<Reader, Failure> {
+        Ok(self.crm.reader(&self.actor).await?)
+    }
+}
+
+/// For a command over the whole log (import, export, replay, verify): with `--as`, the user
+/// must be an active admin. Without it the command acts as the system, which holds the files.
+pub async fn require_admin(global: &Global, command: &str) -> Result<(), Failure> {
+    if global.as_user.is_none() {
+        return Ok(());
+    }
+    let session = Session::open(global).await?;
+    match session.crm.principal(&session.actor).await? {
+        Principal::User(profile) if profile.role == Role::Admin => Ok(()),
+        Principal::User(profile) => Err(format!(
+            "{} ({}) may not {command}: it works on the whole log, which only an admin may",
+            profile.name, profile.role
+        )
+        .into()),
+        _ => Err(format!("{} may not {command}: they are deactivated", session.actor).into()),
+    }
+}
+
+/// The one user `who` names, active or not: their id, their email, the part of it before the
+/// `@`, or their name (any case).
+pub fn find<'a>(
+    users: impl Iterator<Item = &'a UserProfile>,
+    who: &str,
+) -> Result<UserProfile, Failure> {
+    let wanted = who.trim().to_lowercase();
+    let matching: Vec<&UserProfile> = users
+        .filter(|u| {
+            u.user_id.to_string() == wanted
+                || u.email.to_lowercase() == wanted
+                || u.email.to_lowercase().split('@').next() == Some(wanted.as_str())
+                || u.name.to_lowercase() == wanted
+        })
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!(
+            "{who:?}: no user has that name, email or id (`crm users list` shows them)"
+        )
+        .into()),
+        several => {
+            let emails: Vec<&str> = several.iter().map(|u| u.email.as_str()).collect();
+            Err(format!(
+                "{who:?}: {} users have that name; give an email ({})",
+                several.len(),
+                emails.join(", ")
+            )
+            .into())
+        }
+    }
+}
