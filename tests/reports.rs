@@ -465,6 +465,14 @@ mod activity {
     /// left open; user 2's task completed on day 25.
     fn report() -> ActivityReport {
         let (crm, clock) = fresh();
+        // User 2 is in the directory and shown by name; user 1 is not, and shown by id.
+        let tomas = crm::domain::user::UserCommand::add(
+            user(2),
+            "Tomás Gil",
+            "tomas@shop.example",
+            crm::access::Role::Manager,
+        );
+        block_on(crm.execute(&crm::event::Actor::System, tomas)).unwrap();
         block_on(shop::history(&crm, &clock));
         let at =
             |d: i64, h: i64| start() + chrono::TimeDelta::days(d) + chrono::TimeDelta::hours(h);
@@ -559,7 +567,7 @@ mod activity {
                 // User 1: calls on days 14 and 62, the chat of day 40; the overdue task.
                 (user(1).to_string(), 3, 2, 0, 1),
                 // User 2: the call back; the completed task.
-                (user(2).to_string(), 1, 1, 1, 0),
+                ("Tomás Gil".to_owned(), 1, 1, 1, 0),
                 // Jorge's email, handled by nobody.
                 ("unassigned".to_owned(), 1, 0, 0, 0),
             ]

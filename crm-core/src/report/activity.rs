@@ -27,8 +27,10 @@ use crate::projection::Views;
 /// One manager's activity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ManagerActivity {
-    /// The manager's id, or `unassigned`.
+    /// The manager's name in the directory (their id if it has none), or `unassigned`.
     pub manager: String,
+    /// The manager's id; `None` for conversations handled by nobody.
+    pub user_id: Option<UserId>,
     /// Interactions handled.
     pub interactions: usize,
     /// Outbound calls made.
@@ -61,32 +63,40 @@ pub struct Responsiveness {
 pub struct ActivityReport {
     /// The period.
     pub period: Period,
-    /// Per manager, by id (`unassigned` last).
+    /// Per manager, by name (`unassigned` last).
     pub managers: Vec<ManagerActivity>,
     /// Answering inbound messages.
     pub responsiveness: Responsiveness,
 }
 
-fn name(user: Option<UserId>) -> (bool, String) {
-    (
-        user.is_none(),
-        user.map_or_else(|| "unassigned".to_owned(), |u| u.to_string()),
-    )
+/// A row's key: the unassigned row last, the others by name (two users of one name apart).
+type Key = (bool, String, Option<UserId>);
+
+fn key(views: &Views, user: Option<UserId>) -> Key {
+    let name = match user {
+        None => "unassigned".to_owned(),
+        Some(id) => views
+            .directory
+            .user(id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone()),
+    };
+    (user.is_none(), name, user)
 }
 
 impl ActivityReport {
     /// The report over `period`.
     pub fn compute(views: &Views, period: Period) -> Self {
-        let mut rows: BTreeMap<(bool, String), ManagerActivity> = BTreeMap::new();
-        let mut row = |user: Option<UserId>| -> (bool, String) {
-            let key = name(user);
+        let mut rows: BTreeMap<Key, ManagerActivity> = BTreeMap::new();
+        let mut row = |user: Option<UserId>| -> Key {
+            let key = key(views, user);
             rows.entry(key.clone()).or_insert_with(|| ManagerActivity {
                 manager: key.1.clone(),
+                user_id: user,
                 ..ManagerActivity::default()
             });
             key
         };
-        let mut keys_and_changes: Vec<((bool, String), Change)> = Vec::new();
+        let mut keys_and_changes: Vec<(Key, Change)> = Vec::new();
         let (mut inbound, mut resolved) = (0, 0);
         let mut waits = Vec::new();
         for (_, activity) in views.activity.customers() {
