@@ -83,7 +83,8 @@ pub async fn write_charts(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
                 line1: "Calle 1".into(),
                 city: "Madrid".into(),
                 ..Address::default()
-            },
+            }
+            .into(),
             billing_address: None,
             channel: SalesChannel::WebShop,
             promised_delivery: None,

@@ -306,7 +306,8 @@ async fn orders(c: &mut Converter, dir: &Path) -> Result<(), Failure> {
                 line1: "—".into(),
                 city: "—".into(),
                 ..Address::default()
-            },
+            }
+            .into(),
             billing_address: None,
             channel: SalesChannel::Marketplace,
             promised_delivery: time(field(&row, "order_estimated_delivery_date"))
@@ -424,7 +425,7 @@ async fn orders(c: &mut Converter, dir: &Path) -> Result<(), Failure> {
                 feedback_id: FeedbackId::derived("olist", &format!("{review_id}/{order_key}")),
                 customer: CustomerId::Contact(contact_id),
                 score: Score::Review { order_id, stars },
-                comment: (!comment.is_empty()).then_some(comment),
+                comment: (!comment.is_empty()).then_some(comment.into()),
             };
             if c.run(
                 at,

@@ -31,22 +31,17 @@ struct Directory {
 impl Handler for Directory {
     async fn handle(&mut self, event: &RecordedEvent) -> Result<(), HandlerError> {
         let (contact_id, name, email, tags) = match &event.event {
+            // Personal data reads as `None` once the contact is erased.
             Event::ContactCreated(e) => (
                 e.contact_id,
-                Some(format!(
-                    "{} {}",
-                    e.personal.name.given, e.personal.name.family
-                )),
-                e.personal.emails.first().cloned(),
+                e.personal.get().map(|p| p.name.full()),
+                e.personal.get().and_then(|p| p.emails.first().cloned()),
                 Some(e.tags.len()),
             ),
             Event::ContactPersonalDataChanged(e) => (
                 e.contact_id,
-                Some(format!(
-                    "{} {}",
-                    e.personal.name.given, e.personal.name.family
-                )),
-                e.personal.emails.first().cloned(),
+                e.personal.get().map(|p| p.name.full()),
+                e.personal.get().and_then(|p| p.emails.first().cloned()),
                 None,
             ),
             Event::ContactTagsChanged(e) => {

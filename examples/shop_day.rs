@@ -76,7 +76,8 @@ impl Day<'_> {
                 line1: "Calle Mayor 1".into(),
                 city: "Madrid".into(),
                 ..Address::default()
-            },
+            }
+            .into(),
             billing_address: None,
             channel: SalesChannel::WebShop,
             promised_delivery: Some(when.date_naive() + TimeDelta::days(4)),

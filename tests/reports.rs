@@ -485,7 +485,7 @@ mod activity {
                 direction,
                 handled_by: by,
                 duration_seconds: None,
-                subject: format!("conversation {n}"),
+                subject: format!("conversation {n}").into(),
                 summary: None,
                 outcome: Some(outcome),
                 source_message_id: None,

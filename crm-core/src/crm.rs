@@ -321,6 +321,14 @@ impl<S: EventStore> Crm<S> {
                 return Ok(done);
             }
         }
+        if let Command::Contact(ContactCommand::Erase { contact_id, .. }) = &command {
+            if !self.store.seals_personal_data() {
+                return Err(DomainError::ErasureUnsupported {
+                    contact_id: *contact_id,
+                }
+                .into());
+            }
+        }
         let principal = self.principal(&metadata.actor).await?;
         let access = match principal {
             Principal::Program(_) => None,
@@ -764,7 +772,13 @@ impl<S: EventStore> Crm<S> {
     /// Feeds projections every event appended since they last looked; returns the position
     /// they have reached. Call it before querying when other processes write to the store.
     pub async fn catch_up(&self) -> Result<u64, Error> {
-        Ok(catch_up(&self.store, &self.views, self.options.read_batch).await?)
+        let erasures = lock(&self.views).projection.cards.erasures();
+        let position = catch_up(&self.store, &self.views, self.options.read_batch).await?;
+        if lock(&self.views).projection.cards.erasures() != erasures {
+            // Cached states of the erased person's streams hold their data in clear.
+            self.states.clear();
+        }
+        Ok(position)
     }
 
     /// Returns once the projections hold every event up to `position` (read-your-writes

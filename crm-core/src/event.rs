@@ -173,6 +173,8 @@ event_types! {
     CampaignCreated = 1,
     /// A contact's first-touch source (and campaign) was recorded.
     ContactSourceRecorded = 1,
+    /// A person was forgotten: their data key destroyed, their personal data unreadable.
+    ContactErased = 1,
     /// A person or a program got an account in the CRM.
     UserAdded = 1,
     /// A user's name changed.

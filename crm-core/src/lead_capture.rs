@@ -16,6 +16,7 @@ use crate::domain::interaction::{
 use crate::domain::DomainError;
 use crate::error::Error;
 use crate::ids::{CampaignId, ContactId, CustomerId, InteractionId, UserId};
+use crate::personal::Personal;
 use crate::store::EventStore;
 
 /// A message a customer (or someone who may become one) sent.
@@ -98,8 +99,8 @@ impl<S: EventStore> Crm<S> {
             direction: Direction::Inbound,
             handled_by: message.handled_by,
             duration_seconds: None,
-            subject: message.subject.clone(),
-            summary: message.summary.clone(),
+            subject: message.subject.clone().into(),
+            summary: message.summary.clone().map(Personal::new),
             outcome: message.outcome,
             source_message_id: Some(message.message_id.clone()),
         };

@@ -31,6 +31,11 @@ impl StateCache {
         }
     }
 
+    /// Drops every state: after an erasure, a cached state may hold the person's data.
+    pub(crate) fn clear(&self) {
+        lock(&self.entries).clear();
+    }
+
     /// The cached state of `stream` and the version it includes.
     pub(crate) fn get<A: Aggregate>(&self, stream: &StreamId) -> Option<(A, u64)> {
         let entries = lock(&self.entries);

@@ -359,6 +359,13 @@ pub trait EventStore: Send + Sync {
         let _ = position;
         Ok(())
     }
+
+    /// Whether personal data reaches this store sealed with per-person keys, so that
+    /// destroying a key forgets the person ([`crate::crypto::Encrypted`]). A `Crm` refuses to
+    /// erase anyone on a store that does not: the log would still hold them in clear.
+    fn seals_personal_data(&self) -> bool {
+        false
+    }
 }
 
 /// The head of an in-process log, for stores whose appends all happen in this process: what
@@ -441,6 +448,9 @@ macro_rules! delegate_store {
             }
             async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
                 (**self).append_many(appends).await
+            }
+            fn seals_personal_data(&self) -> bool {
+                (**self).seals_personal_data()
             }
         }
     )*};

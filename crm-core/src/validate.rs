@@ -57,6 +57,7 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         MarketingConsentWithdrawn(e) => of(e.contact_id),
         ContactMerged(e) => of(e.contact_id),
         ContactSourceRecorded(e) => of(e.contact_id),
+        ContactErased(e) => of(e.contact_id),
         DocumentAttached(e) => match e.customer {
             CustomerId::Contact(id) => of(id),
             CustomerId::Company(id) => of(id),
@@ -143,8 +144,14 @@ pub fn check(
 pub fn validate(event: &Event) -> Result<(), DomainError> {
     use Event::*;
     match event {
-        ContactCreated(e) => optional_date("personal.birthday", e.personal.birthday),
-        ContactPersonalDataChanged(e) => optional_date("personal.birthday", e.personal.birthday),
+        ContactCreated(e) => optional_date(
+            "personal.birthday",
+            e.personal.get().and_then(|p| p.birthday),
+        ),
+        ContactPersonalDataChanged(e) => optional_date(
+            "personal.birthday",
+            e.personal.get().and_then(|p| p.birthday),
+        ),
         PipelineDefined(e) => e.stages.iter().try_for_each(stage),
         PipelineStageAdded(e) => stage(&e.stage),
         DealOpened(e) => {
@@ -204,6 +211,9 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
             }
             Ok(())
         }
+        ContactErased(e) if e.reason.trim().is_empty() => Err(DomainError::EmptyReason {
+            contact_id: e.contact_id,
+        }),
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),

@@ -235,7 +235,7 @@ pub mod shop {
                 tax: eur(unit * i64::from(quantity) * 21 / 100),
             }],
             shipping: eur(495),
-            shipping_address: madrid(),
+            shipping_address: madrid().into(),
             billing_address: None,
             channel: SalesChannel::WebShop,
             promised_delivery: None,
@@ -294,7 +294,7 @@ pub mod shop {
     /// - Jorge (contact 2) ordered a sofa on day 5 and a rug on day 25 (both delivered), then
     ///   nothing: by day 120 he is lapsed.
     /// - Acme (company 1) ordered 20 chairs on day 10 (delivered).
-    pub async fn history(crm: &Crm<MemoryStore>, clock: &ManualClock) {
+    pub async fn history<S: EventStore>(crm: &Crm<S>, clock: &ManualClock) {
         let lucia = CustomerId::Contact(contact(1));
         let jorge = CustomerId::Contact(contact(2));
         let acme = CustomerId::Company(company(1));

@@ -148,7 +148,8 @@ impl Shop<'_> {
                 line1: "Calle Mayor 1".into(),
                 city: "Madrid".into(),
                 ..Address::default()
-            },
+            }
+            .into(),
             billing_address: None,
             channel,
             promised_delivery: Some((at + Duration::days(4)).date_naive()),
@@ -193,7 +194,7 @@ impl Shop<'_> {
                 feedback_id: FeedbackId::derived("demo-review", &n.to_string()),
                 customer,
                 score: Score::Review { order_id, stars },
-                comment: (stars <= 3).then(|| "Slow delivery".to_owned()),
+                comment: (stars <= 3).then(|| "Slow delivery".into()),
             };
             self.run(
                 delivered + Duration::days(1),

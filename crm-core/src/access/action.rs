@@ -49,6 +49,8 @@ pub enum Verb {
     Assign,
     /// Merges one customer into another.
     Merge,
+    /// Forgets a person's personal data for good.
+    Erase,
 }
 
 /// A command as the rules see it.
@@ -82,6 +84,7 @@ actions! {
     "contact.withdraw_consent" => Customers Edit,
     "contact.merge" => Customers Merge,
     "contact.record_source" => Customers Edit,
+    "contact.erase" => Customers Erase,
     "company.create" => Customers Create,
     "company.update_details" => Customers Edit,
     "company.change_tags" => Customers Edit,
@@ -156,6 +159,7 @@ fn name_of(command: &Command) -> &'static str {
             ContactCommand::WithdrawConsent { .. } => "contact.withdraw_consent",
             ContactCommand::Merge { .. } => "contact.merge",
             ContactCommand::RecordSource { .. } => "contact.record_source",
+            ContactCommand::Erase { .. } => "contact.erase",
         },
         Command::Company(c) => match c {
             CompanyCommand::Create { .. } => "company.create",

@@ -80,6 +80,7 @@ impl Authorizer for Roles {
 fn by_role(user: &UserProfile, action: &Action, target: &Target) -> Result<(), Cow<'static, str>> {
     match &user.role {
         Role::Admin => Ok(()),
+        _ if action.verb == Verb::Erase => Err("only an admin erases a person".into()),
         Role::Viewer => Err("a viewer changes nothing".into()),
         Role::Integration { grants } if grants.contains(action.name) => Ok(()),
         Role::Integration { .. } => {

@@ -7,6 +7,7 @@ use super::{Change, Names};
 use crate::domain::details::{Address, CompanyDetails, PersonalData, Phone};
 use crate::event::Event;
 use crate::ids::CompanyId;
+use crate::personal::Personal;
 
 /// A card's fields so far. `company` limits a representative's stream to their links with
 /// that company (a company's trail shows who came to represent it, not their own edits).
@@ -93,6 +94,11 @@ fn retagged<'a>(
     next
 }
 
+/// A contact's personal data as the event holds it: empty once they are erased.
+fn readable(personal: &Personal<PersonalData>) -> PersonalData {
+    personal.get().cloned().unwrap_or_default()
+}
+
 impl CardFields {
     /// Only the links between a representative and `company`.
     pub(super) fn links_with(company: CompanyId) -> Self {
@@ -153,7 +159,7 @@ impl CardFields {
         }
         match event {
             Event::ContactCreated(e) => {
-                let mut changes = self.personal_changes(&e.personal);
+                let mut changes = self.personal_changes(&readable(&e.personal));
                 changes.extend(self.tags_change(e.tags.iter().cloned().collect()));
                 for (key, value) in &e.custom_fields {
                     self.custom.insert(key.clone(), value.clone());
@@ -166,7 +172,7 @@ impl CardFields {
                 changes.extend(self.owner_change(e.owner.map(|o| names.user(o))));
                 changes
             }
-            Event::ContactPersonalDataChanged(e) => self.personal_changes(&e.personal),
+            Event::ContactPersonalDataChanged(e) => self.personal_changes(&readable(&e.personal)),
             Event::ContactTagsChanged(e) => {
                 let tags = retagged(&self.tags, &e.added, &e.removed);
                 self.tags_change(tags)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::DomainError;
 use crate::ids::DocumentId;
 use crate::normalize::{self, Country};
+use crate::personal::Personal;
 
 /// A person's name. Together the parts must hold at least one letter or digit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,6 +337,25 @@ pub(crate) fn validate_company(details: &CompanyDetails) -> Result<(), DomainErr
 }
 
 /// Free text as it is recorded: trimmed, and absent when blank.
+/// The clear value of a command's personal `field`, refusing a sealed one.
+pub(crate) fn clear<'a, T>(
+    value: &'a Personal<T>,
+    field: &'static str,
+) -> Result<&'a T, DomainError> {
+    value.get().ok_or(DomainError::SealedInput { field })
+}
+
+/// Trimmed personal free text, `None` when there is none (refusing a sealed one).
+pub(crate) fn personal_text(
+    text: Option<&Personal<String>>,
+    field: &'static str,
+) -> Result<Option<Personal<String>>, DomainError> {
+    match text {
+        None => Ok(None),
+        Some(text) => Ok(free_text(Some(clear(text, field)?)).map(Personal::new)),
+    }
+}
+
 pub(crate) fn free_text(text: Option<&str>) -> Option<String> {
     text.map(str::trim)
         .filter(|t| !t.is_empty())

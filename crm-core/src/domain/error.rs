@@ -412,6 +412,31 @@ pub enum DomainError {
         /// The interaction.
         interaction_id: InteractionId,
     },
+    /// The contact was erased: nothing changes them any more.
+    #[error("contact {contact_id} was erased; their record can no longer change")]
+    ContactErased {
+        /// The contact.
+        contact_id: ContactId,
+    },
+    /// The store keeps personal data in clear: erasing would leave the person in the log.
+    #[error("contact {contact_id} cannot be erased here: this store keeps personal data in clear; wrap it in crypto::Encrypted")]
+    ErasureUnsupported {
+        /// The contact.
+        contact_id: ContactId,
+    },
+    /// An erasure needs a reason.
+    #[error("erasing contact {contact_id} needs a reason (the request and its date)")]
+    EmptyReason {
+        /// The contact.
+        contact_id: ContactId,
+    },
+    /// A command carried personal data in its sealed form (copied from a stored event whose
+    /// subject's key this store does not hold): a command brings data in clear.
+    #[error("the command's {field} is sealed personal data; a command must carry it in clear")]
+    SealedInput {
+        /// Which field.
+        field: &'static str,
+    },
     /// An interaction without a subject.
     #[error("interaction {interaction_id} needs a subject")]
     EmptySubject {

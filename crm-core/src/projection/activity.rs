@@ -118,8 +118,8 @@ pub struct InteractionView {
     pub handled_by: Option<UserId>,
     /// How long it took.
     pub duration_seconds: Option<u32>,
-    /// What it was about.
-    pub subject: String,
+    /// What it was about; `None` once the customer is erased.
+    pub subject: Option<String>,
     /// What was said.
     pub summary: Option<String>,
     /// How it ended.
@@ -310,8 +310,8 @@ impl Projection for CustomerActivity {
                     direction: e.direction,
                     handled_by: e.handled_by,
                     duration_seconds: e.duration_seconds,
-                    subject: e.subject.clone(),
-                    summary: e.summary.clone(),
+                    subject: e.subject.get().cloned(),
+                    summary: e.summary.as_ref().and_then(|s| s.get().cloned()),
                     outcome: e.outcome,
                 };
                 let timeline = &mut self.customers.entry(e.customer).or_default().interactions;
@@ -328,7 +328,7 @@ impl Projection for CustomerActivity {
                         feedback_id: e.feedback_id,
                         at,
                         score: e.score,
-                        comment: e.comment.clone(),
+                        comment: e.comment.as_ref().and_then(|c| c.get().cloned()),
                     });
             }
             Event::ContactSourceRecorded(e) => {
@@ -341,6 +341,18 @@ impl Projection for CustomerActivity {
             }
             Event::CampaignCreated(e) => {
                 self.campaigns.insert(e.campaign_id, e.clone());
+            }
+            Event::ContactErased(e) => {
+                // What they said and wrote goes; that they were contacted, and when, stays.
+                if let Some(activity) = self.customers.get_mut(&CustomerId::Contact(e.contact_id)) {
+                    for interaction in &mut activity.interactions {
+                        interaction.subject = None;
+                        interaction.summary = None;
+                    }
+                    for feedback in &mut activity.feedback {
+                        feedback.comment = None;
+                    }
+                }
             }
             _ => {}
         }

@@ -55,11 +55,19 @@ fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 }
 
 fn stamp_line(s: &Stamp, users: &BTreeMap<UserId, String>) -> String {
-    let by = match &s.by {
+    format!(
+        "{} by {}",
+        s.at.format("%Y-%m-%d %H:%M UTC"),
+        actor(users, &s.by)
+    )
+}
+
+/// An actor, a user by name.
+fn actor(users: &BTreeMap<UserId, String>, actor: &Actor) -> String {
+    match actor {
         Actor::User { user_id } => user(users, *user_id),
         other => other.to_string(),
-    };
-    format!("{} by {by}", s.at.format("%Y-%m-%d %H:%M UTC"))
+    }
 }
 
 /// A user by name, or `user <uuid>` when the directory does not know them.
@@ -166,7 +174,7 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
                     "{} {arrow} {:<9} {}{outcome}",
                     i.at.format("%Y-%m-%d %H:%M"),
                     i.channel.to_string(),
-                    i.subject
+                    i.subject.as_deref().unwrap_or("(erased)")
                 )
             }),
         );
@@ -231,7 +239,23 @@ fn common_rows(out: &mut String, emails: &[String], phones: &[Phone], addresses:
 impl fmt::Display for ContactCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = &self.personal;
-        let mut out = format!("{}  (contact {})\n", p.name.full(), self.contact_id);
+        let name = match self.erased {
+            Some(_) => super::cards::ERASED_NAME.to_owned(),
+            None => p.name.full(),
+        };
+        let mut out = format!("{name}  (contact {})\n", self.contact_id);
+        if let Some(erased) = &self.erased {
+            row(
+                &mut out,
+                "ERASED",
+                format!(
+                    "{} by {}: {}",
+                    erased.at.format("%Y-%m-%d"),
+                    actor(&self.users, &erased.by),
+                    erased.reason
+                ),
+            );
+        }
         if let Some(survivor) = self.merged_into {
             row(
                 &mut out,

@@ -42,7 +42,22 @@ pub(crate) struct ContactRecord {
     pub(crate) merged_into: Option<ContactId>,
     pub(crate) created: Stamp,
     pub(crate) updated: Stamp,
+    pub(crate) erased: Option<Erasure>,
 }
+
+/// When, by whom and why a person was erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    /// When (business time).
+    pub at: DateTime<Utc>,
+    /// Who erased them.
+    pub by: Actor,
+    /// Why.
+    pub reason: String,
+}
+
+/// What cards, lists and reports call an erased person.
+pub const ERASED_NAME: &str = "erased customer";
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CompanyRecord {
@@ -116,6 +131,9 @@ pub struct ContactCard {
     pub merged_into: Option<ContactId>,
     /// Contacts merged into this one.
     pub merged_from: Vec<ContactId>,
+    /// Set once the person is erased: their personal data is gone from the card (and
+    /// unreadable in the log); orders, amounts and dates stay.
+    pub erased: Option<Erasure>,
     /// Created when and by whom.
     pub created: Stamp,
     /// Last changed when and by whom.
@@ -179,6 +197,7 @@ pub struct CustomerCards {
     companies: HashMap<CompanyId, CompanyRecord>,
     representatives: HashMap<CompanyId, BTreeSet<ContactId>>,
     merges: Merges,
+    erasures: u64,
 }
 
 impl CustomerCards {
@@ -216,6 +235,7 @@ impl CustomerCards {
             consent: r.consent.clone(),
             merged_into: r.merged_into,
             merged_from: self.merges.absorbed(contact_id),
+            erased: r.erased.clone(),
             created: r.created.clone(),
             updated: r.updated.clone(),
             open_deals: Vec::new(),
@@ -238,7 +258,7 @@ impl CustomerCards {
                 let role = contact.companies.get(&company_id)?;
                 contact.merged_into.is_none().then(|| Representative {
                     contact_id: *contact_id,
-                    name: contact.personal.name.full(),
+                    name: contact.display_name(),
                     role: role.clone(),
                 })
             })
@@ -304,10 +324,16 @@ impl CustomerCards {
         }
     }
 
+    /// How many erasures the cards have seen: when it grows, whatever else holds a person's
+    /// data in clear (the state cache) must drop it.
+    pub fn erasures(&self) -> u64 {
+        self.erasures
+    }
+
     /// The display name of any customer.
     pub fn name(&self, customer: CustomerId) -> Option<String> {
         match customer {
-            CustomerId::Contact(id) => self.contacts.get(&id).map(|c| c.personal.name.full()),
+            CustomerId::Contact(id) => self.contacts.get(&id).map(ContactRecord::display_name),
             CustomerId::Company(id) => self.companies.get(&id).map(|c| c.details.name.clone()),
         }
     }
@@ -340,6 +366,16 @@ impl CustomerCards {
     }
 }
 
+impl ContactRecord {
+    /// The name lists show: "erased customer" once they are erased.
+    pub(crate) fn display_name(&self) -> String {
+        match self.erased {
+            Some(_) => ERASED_NAME.to_owned(),
+            None => self.personal.name.full(),
+        }
+    }
+}
+
 impl Projection for CustomerCards {
     fn apply(&mut self, recorded: &RecordedEvent) {
         match &recorded.event {
@@ -347,7 +383,7 @@ impl Projection for CustomerCards {
                 self.contacts.insert(
                     e.contact_id,
                     ContactRecord {
-                        personal: e.personal.clone(),
+                        personal: e.personal.get().cloned().unwrap_or_default(),
                         tags: e.tags.clone(),
                         custom_fields: e.custom_fields.clone(),
                         owner: e.owner,
@@ -357,12 +393,13 @@ impl Projection for CustomerCards {
                         merged_into: None,
                         created: Stamp::of(recorded),
                         updated: Stamp::of(recorded),
+                        erased: None,
                     },
                 );
             }
             Event::ContactPersonalDataChanged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
-                    r.personal = e.personal.clone();
+                    r.personal = e.personal.get().cloned().unwrap_or_default();
                 }
             }
             Event::ContactTagsChanged(e) => {
@@ -407,6 +444,17 @@ impl Projection for CustomerCards {
             Event::MarketingConsentWithdrawn(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.consent.remove(&e.channel);
+                }
+            }
+            Event::ContactErased(e) => {
+                self.erasures += 1;
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.personal = PersonalData::default();
+                    r.erased = Some(Erasure {
+                        at: recorded.occurred_at,
+                        by: recorded.metadata.actor.clone(),
+                        reason: e.reason.clone(),
+                    });
                 }
             }
             Event::ContactMerged(e) => {

@@ -177,9 +177,13 @@ impl Views {
         card.open_tasks = self.tasks.open_for_customer(customer, at);
         card.activity = self.summary(customer);
         card.activity.interactions.truncate(CARD_TIMELINE);
+        let erasure = card.erased.as_ref().map(|e| Stamp {
+            at: e.at,
+            by: e.by.clone(),
+        });
         card.users = self.names(mentioned(
             card.owner,
-            [&card.created, &card.updated],
+            [&card.created, &card.updated].into_iter().chain(&erasure),
             &card.open_tasks,
         ));
         Some(card)
@@ -261,7 +265,11 @@ impl Views {
 }
 
 /// The users a card mentions: its owner, who made the stamped changes, the tasks' assignees.
-fn mentioned(owner: Option<UserId>, stamps: [&Stamp; 2], tasks: &[TaskLine]) -> Vec<UserId> {
+fn mentioned<'a>(
+    owner: Option<UserId>,
+    stamps: impl IntoIterator<Item = &'a Stamp>,
+    tasks: &[TaskLine],
+) -> Vec<UserId> {
     let stamped = stamps.into_iter().filter_map(|s| match s.by {
         crate::event::Actor::User { user_id } => Some(user_id),
         _ => None,

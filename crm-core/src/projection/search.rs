@@ -197,14 +197,19 @@ impl SearchIndex {
     pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool) {
         let dropped: Vec<CustomerId> = self.keys.keys().copied().filter(|id| !keep(*id)).collect();
         for id in dropped {
-            if let Some(old) = self.keys.remove(&id) {
-                remove(&mut self.words, &old.words, id);
-                remove(&mut self.emails, &old.emails, id);
-                remove(&mut self.phones, &old.phones, id);
-                remove(&mut self.tax_ids, &old.tax_ids, id);
-            }
-            self.names.remove(&id);
+            self.forget(id);
         }
+    }
+
+    /// Drops every key and the name of `id`.
+    fn forget(&mut self, id: CustomerId) {
+        if let Some(old) = self.keys.remove(&id) {
+            remove(&mut self.words, &old.words, id);
+            remove(&mut self.emails, &old.emails, id);
+            remove(&mut self.phones, &old.phones, id);
+            remove(&mut self.tax_ids, &old.tax_ids, id);
+        }
+        self.names.remove(&id);
     }
 
     fn hits(&self, ids: impl IntoIterator<Item = CustomerId>) -> Vec<SearchHit> {
@@ -356,15 +361,20 @@ impl Projection for SearchIndex {
         match &recorded.event {
             Event::ContactCreated(e) => {
                 let id = CustomerId::Contact(e.contact_id);
-                self.reindex(id, e.personal.name.full(), Keys::of_person(&e.personal));
+                if let Some(personal) = e.personal.get() {
+                    self.reindex(id, personal.name.full(), Keys::of_person(personal));
+                }
             }
             Event::ContactPersonalDataChanged(e) => {
                 let id = CustomerId::Contact(e.contact_id);
-                self.reindex(id, e.personal.name.full(), Keys::of_person(&e.personal));
+                if let Some(personal) = e.personal.get() {
+                    self.reindex(id, personal.name.full(), Keys::of_person(personal));
+                }
             }
             Event::ContactMerged(e) => {
                 self.merges.record(e.contact_id, e.survivor);
             }
+            Event::ContactErased(e) => self.forget(CustomerId::Contact(e.contact_id)),
             Event::CompanyCreated(e) => {
                 let id = CustomerId::Company(e.company_id);
                 self.reindex(id, e.details.name.clone(), Keys::of_company(&e.details));

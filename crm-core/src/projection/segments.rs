@@ -182,7 +182,7 @@ impl Views {
         for card in self.cards.active_contacts() {
             f(&Profile {
                 customer: CustomerId::Contact(card.0),
-                name: card.1.personal.name.full(),
+                name: card.1.display_name(),
                 addresses: &card.1.personal.addresses,
                 tags: &card.1.tags,
                 owner: card.1.owner,

@@ -182,8 +182,8 @@ fn place_order() -> impl Strategy<Value = PlaceOrder> {
                 customer,
                 lines,
                 shipping,
-                shipping_address,
-                billing_address,
+                shipping_address: shipping_address.into(),
+                billing_address: billing_address.map(Into::into),
                 channel,
                 promised_delivery,
             },
@@ -523,8 +523,8 @@ fn conversation_event() -> impl Strategy<Value = Event> {
                     direction,
                     handled_by,
                     duration_seconds,
-                    subject,
-                    summary,
+                    subject: subject.into(),
+                    summary: summary.map(Into::into),
                     outcome,
                     source_message_id,
                 }
@@ -540,7 +540,7 @@ fn conversation_event() -> impl Strategy<Value = Event> {
                 feedback_id,
                 customer,
                 score,
-                comment
+                comment: comment.map(Into::into)
             }
             .into()),
         (
@@ -577,6 +577,9 @@ fn conversation_event() -> impl Strategy<Value = Event> {
                 }
                 .into()
             }),
+        (id::<ContactId>(1..=4), text()).prop_map(|(contact_id, reason)| {
+            crate::domain::contact::events::ContactErased { contact_id, reason }.into()
+        }),
     ]
 }
 

@@ -61,7 +61,7 @@ pub fn order_command() -> impl Strategy<Value = OrderCommand> {
                 customer,
                 lines,
                 shipping: eur(shipping),
-                shipping_address: Address { line1: "Rua Augusta 1".into(), city: "Lisboa".into(), ..Address::default() },
+                shipping_address: (Address { line1: "Rua Augusta 1".into(), city: "Lisboa".into(), ..Address::default() }).into(),
                 billing_address: None,
                 channel: SalesChannel::WebShop,
                 promised_delivery: None,

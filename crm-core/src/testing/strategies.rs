@@ -278,7 +278,7 @@ pub fn customer_event() -> impl Strategy<Value = Event> {
             .prop_map(|(contact_id, personal, tags, custom_fields, owner)| {
                 ContactCreated {
                     contact_id,
-                    personal,
+                    personal: personal.into(),
                     tags,
                     custom_fields,
                     owner,
@@ -288,7 +288,7 @@ pub fn customer_event() -> impl Strategy<Value = Event> {
         (contact.clone(), personal_data()).prop_map(|(contact_id, personal)| {
             ContactPersonalDataChanged {
                 contact_id,
-                personal,
+                personal: personal.into(),
             }
             .into()
         }),

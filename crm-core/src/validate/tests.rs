@@ -29,7 +29,8 @@ mod sales {
                 line1: "Calle Mayor 1".into(),
                 city: "Madrid".into(),
                 ..Address::default()
-            },
+            }
+            .into(),
             billing_address: None,
             channel: SalesChannel::WebShop,
             promised_delivery: None,
@@ -53,7 +54,7 @@ fn placed(order: PlaceOrder) -> Event {
 fn created(contact_id: ContactId) -> Event {
     ContactCreated {
         contact_id,
-        personal: PersonalData::default(),
+        personal: PersonalData::default().into(),
         tags: Default::default(),
         custom_fields: Default::default(),
         owner: None,

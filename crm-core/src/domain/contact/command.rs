@@ -70,6 +70,14 @@ pub enum ContactCommand {
         /// The contact that lives on.
         survivor: ContactId,
     },
+    /// Forget the person: destroy the key of their personal data and record why. Admin only;
+    /// for good. Their orders, amounts and dates stay, without their name on them.
+    Erase {
+        /// The contact.
+        contact_id: ContactId,
+        /// Why (the request, its date): kept in clear, so write no personal data in it.
+        reason: String,
+    },
     /// Record where the contact first came from; once.
     RecordSource {
         /// The contact.
@@ -94,6 +102,7 @@ impl ContactCommand {
             | Self::UnlinkFromCompany { contact_id, .. }
             | Self::AttachDocument { contact_id, .. }
             | Self::GrantConsent { contact_id, .. }
+            | Self::Erase { contact_id, .. }
             | Self::WithdrawConsent { contact_id, .. }
             | Self::Merge { contact_id, .. }
             | Self::RecordSource { contact_id, .. } => *contact_id,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::details::{ConsentChannel, DocumentRef, LeadSource, PersonalData, Role};
 use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, UserId};
+use crate::personal::Personal;
 
 /// A person was added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +15,7 @@ pub struct ContactCreated {
     /// The new contact.
     pub contact_id: ContactId,
     /// Name, emails, phones, addresses, birthday, tax id.
-    pub personal: PersonalData,
+    pub personal: Personal<PersonalData>,
     /// Free-form labels.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub tags: BTreeSet<String>,
@@ -34,7 +35,7 @@ pub struct ContactPersonalDataChanged {
     /// The contact.
     pub contact_id: ContactId,
     /// The personal data as it now stands.
-    pub personal: PersonalData,
+    pub personal: Personal<PersonalData>,
 }
 
 /// Tags added and removed; only effective changes are recorded.
@@ -139,6 +140,18 @@ pub struct DocumentAttached {
     pub customer: CustomerId,
     /// The document.
     pub document: DocumentRef,
+}
+
+/// A person was forgotten: the key of their personal data is destroyed, so every personal
+/// value of theirs in the log stays sealed for good. Who erased them and when are the
+/// event's metadata and times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactErased {
+    /// The person.
+    pub contact_id: ContactId,
+    /// Why (the request and its date), in clear.
+    pub reason: String,
 }
 
 /// Where a contact first came from: recorded once.

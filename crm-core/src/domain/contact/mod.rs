@@ -26,6 +26,8 @@ pub enum Lifecycle {
     Active,
     /// Merged into another contact; frozen.
     MergedInto(ContactId),
+    /// Forgotten: their personal data is unreadable and nothing changes them any more.
+    Erased,
 }
 
 /// Everything a contact decision needs to know.
@@ -87,6 +89,7 @@ impl Contact {
                 contact_id,
                 survivor,
             }),
+            Lifecycle::Erased => Err(DomainError::ContactErased { contact_id }),
         }
     }
 
@@ -101,7 +104,7 @@ impl Contact {
         details::validate_field_keys(c.custom_fields.keys())?;
         Ok(vec![ContactCreated {
             contact_id: c.contact_id,
-            personal: c.personal.clone(),
+            personal: c.personal.clone().into(),
             tags: c.tags.clone(),
             custom_fields: c.custom_fields.clone(),
             owner: c.owner,
@@ -120,7 +123,7 @@ impl Contact {
             events.push(
                 ContactPersonalDataChanged {
                     contact_id,
-                    personal,
+                    personal: personal.into(),
                 }
                 .into(),
             );
@@ -149,6 +152,19 @@ impl Contact {
             );
         }
         Ok(events)
+    }
+
+    /// A created contact, merged away or not, may be erased; erasing twice changes nothing.
+    fn decide_erase(&self, contact_id: ContactId, reason: &str) -> Result<Vec<Event>, DomainError> {
+        match self.lifecycle {
+            Lifecycle::Absent => Err(DomainError::ContactNotFound { contact_id }),
+            Lifecycle::Erased => Ok(Vec::new()),
+            Lifecycle::Active | Lifecycle::MergedInto(_) => {
+                let reason = details::free_text(Some(reason))
+                    .ok_or(DomainError::EmptyReason { contact_id })?;
+                Ok(vec![ContactErased { contact_id, reason }.into()])
+            }
+        }
     }
 
     fn decide_attach(
@@ -190,6 +206,9 @@ impl Aggregate for Contact {
         if let ContactCommand::Create(c) = command {
             return self.decide_create(c);
         }
+        if let ContactCommand::Erase { reason, .. } = command {
+            return self.decide_erase(contact_id, reason);
+        }
         if let ContactCommand::Merge { survivor, .. } = command {
             if *survivor == contact_id {
                 return Err(DomainError::MergeIntoSelf { contact_id });
@@ -197,7 +216,7 @@ impl Aggregate for Contact {
         }
         self.require_active(contact_id)?;
         let events: Vec<Event> = match command {
-            ContactCommand::Create(_) => Vec::new(),
+            ContactCommand::Create(_) | ContactCommand::Erase { .. } => Vec::new(),
             ContactCommand::Update(u) => return self.decide_update(u),
             ContactCommand::AssignOwner { owner, .. } if *owner != self.owner => {
                 vec![ContactOwnerAssigned {
@@ -286,12 +305,14 @@ impl Aggregate for Contact {
             Event::ContactCreated(e) => {
                 self.id = Some(e.contact_id);
                 self.lifecycle = Lifecycle::Active;
-                self.personal = e.personal.clone();
+                self.personal = e.personal.get().cloned().unwrap_or_default();
                 self.tags = e.tags.clone();
                 self.custom_fields = e.custom_fields.clone();
                 self.owner = e.owner;
             }
-            Event::ContactPersonalDataChanged(e) => self.personal = e.personal.clone(),
+            Event::ContactPersonalDataChanged(e) => {
+                self.personal = e.personal.get().cloned().unwrap_or_default();
+            }
             Event::ContactTagsChanged(e) => {
                 self.tags.retain(|t| !e.removed.contains(t));
                 self.tags.extend(e.added.iter().cloned());
@@ -318,6 +339,10 @@ impl Aggregate for Contact {
             }
             Event::ContactMerged(e) => self.lifecycle = Lifecycle::MergedInto(e.survivor),
             Event::ContactSourceRecorded(e) => self.first_touch = Some(e.clone()),
+            Event::ContactErased(_) => {
+                self.lifecycle = Lifecycle::Erased;
+                self.personal = PersonalData::default();
+            }
             _ => {}
         }
     }

@@ -19,7 +19,7 @@ fn created(id: ContactId) -> Event {
     let create = CreateContact::new(id, "Ana", "García").email("ana@example.com");
     ContactCreated {
         contact_id: id,
-        personal: create.personal,
+        personal: create.personal.into(),
         tags: BTreeSet::new(),
         custom_fields: BTreeMap::new(),
         owner: None,
@@ -141,7 +141,7 @@ fn an_update_carries_the_whole_new_personal_data() {
         .when(ContactCommand::Update(u))
         .then_events([ContactPersonalDataChanged {
             contact_id: ana(),
-            personal: expected,
+            personal: expected.into(),
         }
         .into()]);
 }

@@ -2,9 +2,10 @@
 //! answer, or a CES answer — each with an optional comment. Feedback is given once; giving
 //! the same again (a re-imported survey) changes nothing.
 
+use crate::personal::Personal;
 use serde::{Deserialize, Serialize};
 
-use super::details::free_text;
+use super::details::personal_text;
 use super::{Aggregate, DomainError, Requirement};
 use crate::event::Event;
 use crate::ids::{CustomerId, FeedbackId, OrderId};
@@ -64,7 +65,7 @@ pub struct FeedbackGiven {
     pub score: Score,
     /// What they wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
+    pub comment: Option<Personal<String>>,
 }
 
 /// A command for one piece of feedback.
@@ -114,7 +115,7 @@ impl Aggregate for Feedback {
     fn decide(&self, command: &FeedbackCommand) -> Result<Vec<Event>, DomainError> {
         let FeedbackCommand::Give(f) = command;
         let wanted = FeedbackGiven {
-            comment: free_text(f.comment.as_deref()),
+            comment: personal_text(f.comment.as_ref(), "comment")?,
             ..f.clone()
         };
         match &self.given {
@@ -147,7 +148,7 @@ mod tests {
             feedback_id: FeedbackId::from_uuid(uuid::Uuid::from_u128(3)),
             customer: CustomerId::Contact(ContactId::from_uuid(uuid::Uuid::from_u128(1))),
             score,
-            comment: comment.map(str::to_owned),
+            comment: comment.map(str::to_owned).map(Into::into),
         })
     }
 

@@ -2,9 +2,10 @@
 //! a chat — logged once. Its id is derived from the source message's id when there is one,
 //! so logging the same message twice changes nothing.
 
+use crate::personal::Personal;
 use serde::{Deserialize, Serialize};
 
-use super::{Aggregate, DomainError, Requirement};
+use super::{details, Aggregate, DomainError, Requirement};
 use crate::event::Event;
 use crate::ids::{CustomerId, InteractionId, UserId};
 use crate::normalize;
@@ -87,10 +88,10 @@ pub struct InteractionLogged {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<u32>,
     /// What it was about.
-    pub subject: String,
+    pub subject: Personal<String>,
     /// What was said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<Personal<String>>,
     /// How it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
@@ -141,8 +142,10 @@ impl Aggregate for Interaction {
 
     fn decide(&self, command: &InteractionCommand) -> Result<Vec<Event>, DomainError> {
         let InteractionCommand::Log(i) = command;
+        let subject = details::clear(&i.subject, "subject")?;
         let wanted = InteractionLogged {
-            subject: i.subject.trim().to_owned(),
+            subject: subject.trim().into(),
+            summary: details::personal_text(i.summary.as_ref(), "summary")?,
             ..i.clone()
         };
         match &self.logged {
@@ -150,7 +153,7 @@ impl Aggregate for Interaction {
             Some(_) => Err(DomainError::InteractionAlreadyLogged {
                 interaction_id: i.interaction_id,
             }),
-            None if normalize::words(&i.subject).is_empty() => Err(DomainError::EmptySubject {
+            None if normalize::words(subject).is_empty() => Err(DomainError::EmptySubject {
                 interaction_id: i.interaction_id,
             }),
             None => Ok(vec![wanted.into()]),

@@ -9,6 +9,7 @@ use super::terms::{
 use crate::domain::details::Address;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
+use crate::personal::Personal;
 
 /// An order was placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,9 +31,9 @@ struct OrderPlacedWire {
     customer: CustomerId,
     lines: Vec<OrderLine>,
     shipping: Money,
-    shipping_address: Address,
+    shipping_address: Personal<Address>,
     #[serde(default)]
-    billing_address: Option<Address>,
+    billing_address: Option<Personal<Address>>,
     channel: SalesChannel,
     #[serde(default)]
     promised_delivery: Option<NaiveDate>,

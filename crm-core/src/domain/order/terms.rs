@@ -1,6 +1,7 @@
 //! What an order is made of: lines, the channel it came through, payment methods, and the
 //! reasons an order can be cancelled. Wire format of order events: rename nothing.
 
+use crate::personal::Personal;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -128,10 +129,10 @@ pub struct PlaceOrder {
     /// Shipping cost, in the lines' currency.
     pub shipping: Money,
     /// Where the goods go.
-    pub shipping_address: Address,
+    pub shipping_address: Personal<Address>,
     /// Where the invoice goes, if elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing_address: Option<Address>,
+    pub billing_address: Option<Personal<Address>>,
     /// Where it was placed.
     pub channel: SalesChannel,
     /// The delivery date promised to the customer.

@@ -33,7 +33,8 @@ fn place() -> PlaceOrder {
             line1: "Calle Mayor 1".into(),
             city: "Madrid".into(),
             ..Address::default()
-        },
+        }
+        .into(),
         billing_address: None,
         channel: SalesChannel::WebShop,
         promised_delivery: None,
