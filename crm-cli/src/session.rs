@@ -7,7 +7,7 @@ use crm::event::Actor;
 use crm::{Crm, Reader};
 
 use crate::commands::Failure;
-use crate::store::{AnyStore, Location};
+use crate::store::{Location, Store};
 
 /// The options every command shares.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ pub struct Global {
 
 /// An opened CRM and the actor a command acts as.
 pub struct Session {
-    pub crm: Crm<AnyStore>,
+    pub crm: Crm<Store>,
     pub actor: Actor,
 }
 

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use crm::crypto::{Encrypted, FileKeys, Kek, KeyStore};
 use crm::event::{NewEvent, RecordedEvent};
 use crm::ids::{EventId, StreamId};
 use crm::store::{
@@ -14,6 +16,29 @@ use crm::store::{
 use crm::{PostgresOptions, PostgresStore, SledOptions, SledStore};
 
 use crate::commands::Failure;
+
+/// The store every command uses: the backend, its personal data sealed per person.
+pub type Store = Encrypted<AnyStore>;
+
+/// The key-encryption key the environment gives: `CRM_KEY` (32 bytes in base64) or the file
+/// named by `CRM_KEY_FILE` (32 raw bytes). `None`: keep one beside the data keys.
+fn configured_kek() -> Result<Option<Kek>, Failure> {
+    if let Ok(text) = std::env::var("CRM_KEY") {
+        return Ok(Some(
+            Kek::from_base64(&text).map_err(|e| format!("CRM_KEY: {e}"))?,
+        ));
+    }
+    match std::env::var_os("CRM_KEY_FILE") {
+        Some(path) => {
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("CRM_KEY_FILE {}: {e}", PathBuf::from(&path).display()))?;
+            let kek = Kek::from_bytes(&bytes)
+                .map_err(|e| format!("CRM_KEY_FILE {}: {e}", PathBuf::from(&path).display()))?;
+            Ok(Some(kek))
+        }
+        None => Ok(None),
+    }
+}
 
 /// The `--store` argument.
 #[derive(Debug, Clone)]
@@ -80,25 +105,55 @@ pub enum AnyStore {
 impl Location {
     /// Opens a store that must exist (and, for PostgreSQL, be migrated): reading never
     /// creates one.
-    pub async fn open(&self) -> Result<AnyStore, Failure> {
-        Ok(match self {
+    pub async fn open(&self) -> Result<Store, Failure> {
+        let backend = match self {
             Self::Dir(dir) => AnyStore::Sled(SledStore::open_existing(dir)?),
             Self::Postgres { url, schema } => AnyStore::Postgres(
                 PostgresStore::connect(PostgresOptions::new(url).schema(schema)).await?,
             ),
-        })
+        };
+        self.sealed(backend).await
     }
 
     /// Opens the store, creating (or migrating) it when needed; `sled` says how a sled store
     /// commits.
-    pub async fn create(&self, sled: SledOptions) -> Result<AnyStore, Failure> {
-        Ok(match self {
+    pub async fn create(&self, sled: SledOptions) -> Result<Store, Failure> {
+        let backend = match self {
             Self::Dir(dir) => AnyStore::Sled(SledStore::open_with(dir, sled)?),
             Self::Postgres { url, schema } => AnyStore::Postgres(
                 PostgresStore::connect(PostgresOptions::new(url).schema(schema).migrate(true))
                     .await?,
             ),
-        })
+        };
+        self.sealed(backend).await
+    }
+
+    /// `backend` with its personal data sealed: the data keys in the sled store's `keys`
+    /// file or the database's `crm_subject_keys`, wrapped by the configured key-encryption
+    /// key, else by one kept beside them (the sled store's `kek` file, a database row).
+    async fn sealed(&self, backend: AnyStore) -> Result<Store, Failure> {
+        let configured = configured_kek()?;
+        let (keys, kek): (Arc<dyn KeyStore>, Kek) = match (&backend, self) {
+            (AnyStore::Sled(_), Self::Dir(dir)) => {
+                let keys = Arc::new(FileKeys::open(dir.join("keys"))?);
+                let kek = match configured {
+                    Some(kek) => kek,
+                    None => Kek::load_or_create(&dir.join("kek"))?,
+                };
+                (keys, kek)
+            }
+            (AnyStore::Postgres(store), _) => {
+                let kek = match configured {
+                    Some(kek) => kek,
+                    None => store.stored_kek().await?,
+                };
+                (Arc::new(store.subject_keys()), kek)
+            }
+            (AnyStore::Sled(_), Self::Postgres { .. }) => {
+                return Err("a sled store opened for a PostgreSQL URL".into())
+            }
+        };
+        Ok(Encrypted::new(backend, keys, Arc::new(kek)))
     }
 }
 

@@ -52,6 +52,7 @@
 mod append;
 mod error;
 mod follow;
+mod keys;
 mod options;
 mod rows;
 mod schema;
@@ -76,6 +77,7 @@ use crm_core::store::{
 
 use append::{backend, Committer, Prepared};
 pub use error::Error;
+pub use keys::PgKeys;
 pub use options::PostgresOptions;
 pub use schema::SCHEMA_VERSION;
 /// The driver, for a program's own tables beside the log ([`PostgresStore::pool`]), at the

@@ -13,14 +13,21 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "the event log, its head, snapshots and checkpoints",
-    sql: include_str!("../migrations/0001_log.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "the event log, its head, snapshots and checkpoints",
+        sql: include_str!("../migrations/0001_log.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "the data keys of personal data",
+        sql: include_str!("../migrations/0002_keys.sql"),
+    },
+];
 
 /// The schema version this release writes and the newest it reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The name of the PostgreSQL schema (namespace) the tables live in: lowercase ASCII letters,
 /// digits and `_`, starting with a letter or `_`, at most 48 bytes. Checked, because it is

@@ -35,7 +35,7 @@ use crm::store::EventStore;
 use crm::{Command, Crm, CrmOptions, Durability, SledOptions};
 
 use super::Failure;
-use crate::store::{AnyStore, Location};
+use crate::store::{Location, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -86,7 +86,7 @@ fn start() -> DateTime<Utc> {
 }
 
 struct Shop<'a> {
-    crm: &'a Crm<AnyStore>,
+    crm: &'a Crm<Store>,
     clock: &'a ManualClock,
     dice: Dice,
     eur: Currency,
@@ -218,7 +218,7 @@ impl Shop<'_> {
 
 /// The shop's users, added by the system as a program bootstrapping a store would: an admin,
 /// the head of sales and two managers of the Madrid team, and an accountant.
-async fn add_directory(crm: &Crm<AnyStore>, team: &[UserId; 3]) -> Result<(), Failure> {
+async fn add_directory(crm: &Crm<Store>, team: &[UserId; 3]) -> Result<(), Failure> {
     let madrid = TeamId::derived("demo", "madrid");
     let create = TeamCommand::Create {
         team_id: madrid,
@@ -256,11 +256,7 @@ async fn add_directory(crm: &Crm<AnyStore>, team: &[UserId; 3]) -> Result<(), Fa
     Ok(())
 }
 
-async fn write_history(
-    crm: &Crm<AnyStore>,
-    clock: &ManualClock,
-    args: &Args,
-) -> Result<u64, Failure> {
+async fn write_history(crm: &Crm<Store>, clock: &ManualClock, args: &Args) -> Result<u64, Failure> {
     let team = [1u128, 2, 3].map(|n| UserId::derived("demo", &format!("manager-{n}")));
     let mut shop = Shop {
         crm,
@@ -454,7 +450,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     if fresh {
         let started = Instant::now();
         let commands = write_history(&crm, &clock, &args).await?;
-        store.flush()?;
+        store.inner().flush()?;
         let events = store.head_position().await?;
         let seconds = started.elapsed().as_secs_f64();
         timing.push(format!("wrote {events} events ({commands} commands, then an fsync) in {seconds:.2} s: {:.0} events/s", events as f64 / seconds.max(1e-9)));

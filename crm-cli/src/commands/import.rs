@@ -81,7 +81,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         return Err(format!("could not write the rejected lines: {e}").into());
     }
     // Flushed whatever happened: every line before a bad one is committed, and stays so.
-    store.flush()?;
+    store.inner().flush()?;
     let report = result?;
     let seconds = started.elapsed().as_secs_f64();
     say!(

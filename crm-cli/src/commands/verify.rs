@@ -6,7 +6,7 @@ use super::Failure;
 use crate::store::{AnyStore, Location};
 
 pub async fn run(location: &Location) -> Result<ExitCode, Failure> {
-    let (text, ok) = match location.open().await? {
+    let (text, ok) = match location.open().await?.inner() {
         AnyStore::Sled(store) => {
             let report = store.verify()?;
             (report.to_string(), report.is_ok())

@@ -75,7 +75,16 @@ impl Line {
 #[derive(Debug)]
 pub struct FileKeys {
     path: PathBuf,
-    state: Mutex<HashMap<CustomerId, KeyState>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    keys: HashMap<CustomerId, KeyState>,
+    /// The file, open for appending.
+    file: File,
+    /// Lines appended since the last sync.
+    dirty: bool,
 }
 
 fn backend(path: &Path, e: impl std::fmt::Display) -> KeyError {
@@ -108,28 +117,28 @@ impl FileKeys {
             }
             Err(e) => return Err(backend(&path, e)),
         }
+        let file = Self::appender(&path)?;
         Ok(Self {
             path,
-            state: Mutex::new(state),
+            state: Mutex::new(State {
+                keys: state,
+                file,
+                dirty: false,
+            }),
         })
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<CustomerId, KeyState>> {
+    fn appender(path: &Path) -> Result<File, KeyError> {
+        OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| backend(path, e))
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn append(&self, line: &Line) -> Result<(), KeyError> {
-        let mut text = serde_json::to_string(line).map_err(|e| backend(&self.path, e))?;
-        text.push('\n');
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| backend(&self.path, e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| backend(&self.path, e))
     }
 
     /// Writes `state` whole to a new file and puts it in place of the old one.
@@ -155,6 +164,7 @@ impl KeyStore for FileKeys {
     async fn get(&self, subject: CustomerId) -> Result<KeyState, KeyError> {
         Ok(self
             .locked()
+            .keys
             .get(&subject)
             .cloned()
             .unwrap_or(KeyState::Missing))
@@ -162,32 +172,51 @@ impl KeyStore for FileKeys {
 
     async fn insert(&self, subject: CustomerId, key: WrappedKey) -> Result<KeyState, KeyError> {
         let mut state = self.locked();
-        if let Some(kept) = state.get(&subject) {
+        if let Some(kept) = state.keys.get(&subject) {
             return Ok(kept.clone());
         }
         let live = KeyState::Live(key);
         if let Some(line) = Line::of(subject, &live) {
-            self.append(&line)?;
+            let mut text = serde_json::to_string(&line).map_err(|e| backend(&self.path, e))?;
+            text.push('\n');
+            state
+                .file
+                .write_all(text.as_bytes())
+                .map_err(|e| backend(&self.path, e))?;
+            state.dirty = true;
         }
-        state.insert(subject, live.clone());
+        state.keys.insert(subject, live.clone());
         Ok(live)
+    }
+
+    async fn sync(&self) -> Result<(), KeyError> {
+        let mut state = self.locked();
+        if state.dirty {
+            state.file.sync_all().map_err(|e| backend(&self.path, e))?;
+            state.dirty = false;
+        }
+        Ok(())
     }
 
     async fn destroy(&self, subject: CustomerId) -> Result<(), KeyError> {
         let mut state = self.locked();
-        if state.get(&subject) == Some(&KeyState::Destroyed) {
+        if state.keys.get(&subject) == Some(&KeyState::Destroyed) {
             return Ok(());
         }
-        let mut next = state.clone();
+        let mut next = state.keys.clone();
         next.insert(subject, KeyState::Destroyed);
         self.rewrite(&next)?;
-        *state = next;
+        state.keys = next;
+        // The old file is gone from the directory; append to the new one.
+        state.file = Self::appender(&self.path)?;
+        state.dirty = false;
         Ok(())
     }
 
     async fn live_keys(&self) -> Result<Vec<(CustomerId, WrappedKey)>, KeyError> {
         Ok(self
             .locked()
+            .keys
             .iter()
             .filter_map(|(subject, state)| match state {
                 KeyState::Live(key) => Some((*subject, key.clone())),

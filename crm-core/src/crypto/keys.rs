@@ -67,8 +67,14 @@ pub trait KeyStore: Send + Sync {
     /// What is kept for `subject`.
     async fn get(&self, subject: CustomerId) -> Result<KeyState, KeyError>;
     /// Keeps `key` as `subject`'s unless something is kept already; returns what is kept
-    /// afterwards (another writer's key, or `Destroyed`, if one got there first).
+    /// afterwards (another writer's key, or `Destroyed`, if one got there first). It need not
+    /// be durable until [`KeyStore::sync`].
     async fn insert(&self, subject: CustomerId, key: WrappedKey) -> Result<KeyState, KeyError>;
+    /// Makes every inserted key durable. Called before any event sealed with a new key is
+    /// written, so an acknowledged event never outlives its key.
+    async fn sync(&self) -> Result<(), KeyError> {
+        Ok(())
+    }
     /// Destroys `subject`'s key for good, keeping only the fact that it was destroyed.
     async fn destroy(&self, subject: CustomerId) -> Result<(), KeyError>;
     /// Every live key: for moving a log to another store, on explicit request only.

@@ -228,6 +228,11 @@ impl Sealer {
         Ok(())
     }
 
+    /// Makes every key made so far durable.
+    pub(crate) async fn sync(&self) -> Result<(), KeyError> {
+        self.keys.sync().await
+    }
+
     /// Destroys the subject's key: what they wrote can never be opened again.
     pub(crate) async fn destroy(&self, subject: CustomerId) -> Result<(), KeyError> {
         self.keys.destroy(subject).await?;

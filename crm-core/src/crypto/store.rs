@@ -20,9 +20,11 @@ use crate::store::{
 const SEALED_SNAPSHOT: &[u8] = b"crm-sealed-snapshot/1\n";
 
 /// An event store whose personal data is encrypted per person (see [`crate::crypto`]).
+#[derive(Clone)]
 pub struct Encrypted<S> {
     inner: S,
-    sealer: Sealer,
+    /// Shared by clones: one key cache per store.
+    sealer: Arc<Sealer>,
 }
 
 impl<S> std::fmt::Debug for Encrypted<S> {
@@ -36,7 +38,7 @@ impl<S: EventStore> Encrypted<S> {
     pub fn new(inner: S, keys: Arc<dyn KeyStore>, wrapping: Arc<dyn KeyWrapping>) -> Self {
         Self {
             inner,
-            sealer: Sealer::new(keys, wrapping),
+            sealer: Arc::new(Sealer::new(keys, wrapping)),
         }
     }
 
@@ -62,8 +64,7 @@ impl<S: EventStore> Encrypted<S> {
         self.sealer.import_key(subject, id, key).await
     }
 
-    /// The events sealed, as the inner store may keep them; the keys of every person the
-    /// batch erases destroyed first.
+    /// The events sealed, as the inner store may keep them (the new keys not yet synced).
     async fn seal(
         &self,
         stream: &StreamId,
@@ -83,17 +84,27 @@ impl<S: EventStore> Encrypted<S> {
                 })?;
             sealed.push(event);
         }
-        for event in &sealed {
+        Ok(sealed)
+    }
+
+    /// Before sealed events are written: their new keys made durable, and the keys of every
+    /// person they erase destroyed — before the record of it, so that if the append is lost
+    /// the person is unreadable anyway and the retried command records why.
+    async fn prepare<'a>(
+        &self,
+        batches: impl IntoIterator<Item = &'a [NewEvent]>,
+    ) -> Result<(), StoreError> {
+        let backend = |e: KeyError| StoreError::Backend(Box::new(e));
+        self.sealer.sync().await.map_err(backend)?;
+        for event in batches.into_iter().flatten() {
             if let Event::ContactErased(e) = &event.event {
-                // Before the record of it: if the append is lost, the person is unreadable
-                // anyway, and the retried command records why.
                 self.sealer
                     .destroy(CustomerId::Contact(e.contact_id))
                     .await
-                    .map_err(|e| StoreError::Backend(Box::new(e)))?;
+                    .map_err(backend)?;
             }
         }
-        Ok(sealed)
+        Ok(())
     }
 
     async fn open(&self, mut events: Vec<RecordedEvent>) -> Result<Vec<RecordedEvent>, StoreError> {
@@ -143,25 +154,35 @@ impl<S: EventStore> EventStore for Encrypted<S> {
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
         let sealed = self.seal(stream, events).await?;
+        self.prepare([sealed.as_slice()]).await?;
         self.inner.append(stream, expected, sealed).await
     }
 
     async fn append_many(&self, appends: Vec<StreamAppend>) -> ManyAppended {
         let mut sealed = Vec::with_capacity(appends.len());
+        let mut refused = None;
         for (index, append) in appends.into_iter().enumerate() {
             match self.seal(&append.stream, append.events).await {
                 Ok(events) => sealed.push(StreamAppend { events, ..append }),
                 Err(error) => {
-                    // The appends before the bad one are written, as the contract says.
-                    let mut done = self.inner.append_many(sealed).await;
-                    if done.failed.is_none() {
-                        done.failed = Some((index, error));
-                    }
-                    return done;
+                    refused = Some((index, error));
+                    break;
                 }
             }
         }
-        self.inner.append_many(sealed).await
+        let batches: Vec<&[NewEvent]> = sealed.iter().map(|a| a.events.as_slice()).collect();
+        if let Err(error) = self.prepare(batches).await {
+            return ManyAppended {
+                done: Vec::new(),
+                failed: Some((0, error)),
+            };
+        }
+        // The appends before a refused one are written, as the contract says.
+        let mut done = self.inner.append_many(sealed).await;
+        if done.failed.is_none() {
+            done.failed = refused;
+        }
+        done
     }
 
     async fn read_stream(
