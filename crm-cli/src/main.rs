@@ -14,6 +14,7 @@ macro_rules! say {
 }
 
 mod commands;
+mod keys_file;
 mod progress;
 mod session;
 mod store;
@@ -43,6 +44,9 @@ struct Cli {
     /// The store: a directory (the embedded sled store) or a PostgreSQL URL
     /// (`postgres://user@host/db`, `?schema=NAME` for tables outside `public`). `demo`,
     /// `import` and `migrate` create or migrate it; the other commands need an existing one.
+    /// Personal data in it is sealed with a key per person, kept beside it (the directory's
+    /// `keys` file, the database's `crm_subject_keys`) and wrapped by the key in `CRM_KEY`
+    /// (base64) or the file `CRM_KEY_FILE`, else by one kept beside them.
     #[arg(long, global = true, env = "CRM_STORE", default_value = "crm-data")]
     store: store::Location,
     /// Act as this user (a name, an email or a user id; see `crm users list`): cards, reports
@@ -72,6 +76,12 @@ enum Command {
     /// Find a customer by name, email, phone or tax id and print who changed what on the card
     /// and on its deals, tasks and orders, newest first.
     Audit(commands::audit::Args),
+    /// Forget a person for good (GDPR art. 17): destroy the key of their personal data and
+    /// record why; their orders and amounts stay, without their name. Admin only.
+    Erase(commands::erase::Args),
+    /// Print everything held about a person as JSON (GDPR art. 15): card, orders with their
+    /// addresses, conversations, feedback, consents and the audit trail.
+    SubjectExport(commands::subject_export::Args),
     /// Check the store's integrity; exits with 1 on any fault.
     Verify,
     /// Add, list, change the role of, deactivate or reactivate users.
@@ -136,6 +146,8 @@ fn main() -> ExitCode {
             Command::Card(args) => commands::card::run(&global, args).await,
             Command::Audit(args) => commands::audit::run(&global, args).await,
             Command::Users(args) => commands::users::run(&global, args).await,
+            Command::Erase(args) => commands::erase::run(&global, args).await,
+            Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,
         }
     });
     match result {

@@ -99,8 +99,18 @@ fn help_is_there_for_every_command() {
     assert!(help.status.success());
     insta::assert_snapshot!("help", text(&help.stdout));
     for command in [
-        "demo", "import", "export", "replay", "report", "card", "audit", "verify", "migrate",
+        "demo",
+        "import",
+        "export",
+        "replay",
+        "report",
+        "card",
+        "audit",
+        "verify",
+        "migrate",
         "users",
+        "erase",
+        "subject-export",
     ] {
         let out = crm(dir.path(), &[command, "--help"]);
         assert!(out.status.success(), "{command}");
@@ -424,6 +434,78 @@ fn reading_as_a_manager_shows_her_customers_only_and_their_audit_trail() {
     );
     let hidden = fails(&crm_as(&store, "pilar", &["audit", "Elena Castro"]));
     assert!(hidden.contains("no customer matches"), "{hidden}");
+}
+
+#[test]
+fn an_erased_person_stays_erased_through_export_and_import_and_keys_move_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let log = write(dir.path(), "log.jsonl", &sample_log());
+    succeeds(&crm(&first, &["import", log.to_str().unwrap()]));
+
+    // What the CRM holds about c3, then c3 forgotten.
+    let held = succeeds(&crm(&first, &["subject-export", "c3@example.com"]));
+    let held: serde_json::Value = serde_json::from_str(&held).unwrap();
+    assert_eq!(held["card"]["personal"]["emails"][0], "c3@example.com");
+    let erase = [
+        "erase",
+        "c3@example.com",
+        "--reason",
+        "request of 2026-03-09",
+    ];
+    let erased = succeeds(&crm(&first, &erase));
+    assert!(erased.starts_with("erased Cliente Número 3"), "{erased}");
+    fails(&crm(&first, &["card", "c3@example.com"]));
+    let ambiguous = fails(&crm(&first, &["erase", "Cliente", "--reason", "x"]));
+    assert!(ambiguous.contains("people match"), "{ambiguous}");
+
+    // Moved with its keys: the others read there, c3 stays erased.
+    let exported_log = dir.path().join("exported.jsonl");
+    let keys = dir.path().join("keys.jsonl");
+    let out = crm(&first, &["export", "--keys", keys.to_str().unwrap()]);
+    std::fs::write(&exported_log, succeeds(&out)).unwrap();
+    assert!(
+        text(&out.stderr).contains("wrote 11 data keys"),
+        "{}",
+        text(&out.stderr)
+    );
+    let log_text = std::fs::read_to_string(&exported_log).unwrap();
+    assert!(!log_text.contains("c3@example.com") && !log_text.contains("c4@example.com"));
+    assert!(log_text.contains("ContactErased"));
+    let second = dir.path().join("second");
+    let import = [
+        "import",
+        exported_log.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ];
+    succeeds(&crm(&second, &import));
+    assert!(succeeds(&crm(&second, &["card", "c4@example.com"])).contains("c4@example.com"));
+    fails(&crm(&second, &["card", "c3@example.com"]));
+
+    // Without the keys, the log still imports whole, but nobody's personal data reads.
+    let third = dir.path().join("third");
+    succeeds(&crm(&third, &["import", exported_log.to_str().unwrap()]));
+    fails(&crm(&third, &["card", "c4@example.com"]));
+    assert_eq!(exported(&third).len(), exported(&first).len());
+    // Only an admin erases.
+    succeeds(&crm(
+        &first,
+        &[
+            "users",
+            "add",
+            "Marta",
+            "marta@shop.example",
+            "--role",
+            "manager",
+        ],
+    ));
+    let denied = fails(&crm_as(
+        &first,
+        "marta",
+        &["erase", "c4@example.com", "--reason", "x"],
+    ));
+    assert!(denied.contains("only an admin erases"), "{denied}");
 }
 
 #[test]

@@ -833,6 +833,20 @@ impl<S: EventStore> Crm<S> {
         Ok(crate::audit::card_trail(&self.store, reader.views(), customer).await?)
     }
 
+    /// Everything the CRM holds about a person, as `reader` may see it (see
+    /// [`crate::subject_access`]): `None` when the reader has no such card.
+    pub async fn subject_export(
+        &self,
+        reader: &crate::Reader,
+        contact_id: crate::ids::ContactId,
+    ) -> Result<Option<crate::subject_access::SubjectExport>, Error> {
+        let now = self.clock.now();
+        Ok(
+            crate::subject_access::subject_export(&self.store, reader.views(), contact_id, now)
+                .await?,
+        )
+    }
+
     /// The global position the projections have processed.
     pub fn projected_position(&self) -> u64 {
         lock(&self.views).position

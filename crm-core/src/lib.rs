@@ -27,6 +27,7 @@ mod reader;
 pub mod report;
 mod state_cache;
 pub mod store;
+pub mod subject_access;
 pub mod subscription;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -24,6 +24,10 @@ pub struct Args {
     /// Events per append.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// First take the data keys `crm export --keys` wrote, so the log's sealed personal data
+    /// can be read here (keys of people erased here are not taken).
+    #[arg(long, value_name = "FILE")]
+    keys: Option<PathBuf>,
 }
 
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
@@ -37,6 +41,10 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         ..SledOptions::default()
     };
     let store = location.create(options).await?;
+    if let Some(path) = &args.keys {
+        let taken = crate::keys_file::read(&store, path).await?;
+        eprintln!("took {taken} data keys from {}", path.display());
+    }
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {

@@ -3,11 +3,13 @@
 pub mod audit;
 pub mod card;
 pub mod demo;
+pub mod erase;
 pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod replay;
 pub mod report;
+pub mod subject_export;
 pub mod users;
 pub mod verify;
 

@@ -36,7 +36,7 @@ use records::{DealFields, OrderFields, TaskFields};
 pub const MERGE_WINDOW: TimeDelta = TimeDelta::minutes(10);
 
 /// One change of one field of a card or of a record it lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {
     /// The position of the (last) event behind it.
     pub position: u64,
@@ -85,7 +85,7 @@ impl fmt::Display for AuditEntry {
 }
 
 /// A card's trail, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditTrail {
     /// Whose card.
     pub customer: CustomerId,
