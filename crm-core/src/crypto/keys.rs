@@ -186,6 +186,17 @@ pub(crate) fn open_bytes(cipher: &XChaCha20Poly1305, sealed: &[u8], aad: &[u8]) 
         return None;
     }
     let (nonce, ciphertext) = sealed.split_at(NONCE);
+    open_parts(cipher, nonce, ciphertext, aad)
+}
+
+/// The plain bytes of `ciphertext` (with its tag) sealed under `cipher` with `nonce`, bound
+/// to `aad`.
+pub(crate) fn open_parts(
+    cipher: &XChaCha20Poly1305,
+    nonce: &[u8],
+    ciphertext: &[u8],
+    aad: &[u8],
+) -> Option<Vec<u8>> {
     let nonce = XNonce::try_from(nonce).ok()?;
     cipher
         .decrypt(

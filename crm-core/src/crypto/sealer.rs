@@ -7,7 +7,7 @@ use chacha20poly1305::aead::KeyInit;
 use chacha20poly1305::{Key, XChaCha20Poly1305};
 
 use super::keys::{
-    open_bytes, random_key, seal_bytes, KeyError, KeyState, KeyStore, KeyWrapping, WrappedKey,
+    open_parts, random_key, seal_bytes, KeyError, KeyState, KeyStore, KeyWrapping, WrappedKey,
 };
 use crate::event::Event;
 use crate::ids::{CustomerId, EventId};
@@ -167,9 +167,7 @@ impl Sealer {
                     });
                 }
                 if let Some(cipher) = self.opening_key(subject, sealed.key).await? {
-                    let mut whole = sealed.nonce.clone();
-                    whole.extend_from_slice(&sealed.ciphertext);
-                    if open_bytes(&cipher, &whole, &aad).is_none() {
+                    if open_parts(&cipher, &sealed.nonce, &sealed.ciphertext, &aad).is_none() {
                         return Err(SealError::DoesNotOpen { field, subject });
                     }
                 }
@@ -215,12 +213,11 @@ impl Sealer {
                 .await
                 .map_err(|e| e.to_string())?;
             let Some(cipher) = cipher else { continue };
-            let mut whole = sealed.nonce.clone();
-            whole.extend_from_slice(&sealed.ciphertext);
             let aad = field_aad(sealed.subject, id, field);
-            let plain = open_bytes(&cipher, &whole, &aad).ok_or_else(|| {
-                format!("the sealed `{field}` does not open with its subject's key")
-            })?;
+            let plain =
+                open_parts(&cipher, &sealed.nonce, &sealed.ciphertext, &aad).ok_or_else(|| {
+                    format!("the sealed `{field}` does not open with its subject's key")
+                })?;
             value
                 .open(&plain)
                 .map_err(|e| format!("the opened `{field}` does not decode: {e}"))?;
@@ -277,9 +274,7 @@ impl Sealer {
         let Some(cipher) = self.opening_key(sealed.subject, sealed.key).await? else {
             return Ok(None);
         };
-        let mut whole = sealed.nonce.clone();
-        whole.extend_from_slice(&sealed.ciphertext);
-        Ok(open_bytes(&cipher, &whole, aad))
+        Ok(open_parts(&cipher, &sealed.nonce, &sealed.ciphertext, aad))
     }
 
     /// Every live key, unwrapped, for an explicit migration export.
