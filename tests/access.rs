@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crm::access::{Role, Roles};
 use crm::clock::ManualClock;
+use crm::crypto::{Encrypted, Kek, MemoryKeys};
 use crm::domain::contact::{ContactCommand, CreateContact, UpdateContact};
 use crm::domain::interaction::{Channel, Direction, InteractionCommand, InteractionLogged};
 use crm::domain::task::{ScheduleTask, TaskCommand, TaskKind};
@@ -44,7 +45,7 @@ fn as_user(n: u128) -> Actor {
 
 /// The shop's directory: everyone but the outsider in team 1, the outsider in team 2, and a
 /// deactivated manager.
-async fn directory(crm: &Crm<MemoryStore>) {
+async fn directory(crm: &Crm<Shop>) {
     for n in [1, 2] {
         let create = TeamCommand::Create {
             team_id: team(n),
@@ -88,15 +89,22 @@ fn customer_of(owner: u128) -> ContactId {
     ContactId::from_uuid(uuid::Uuid::from_u128(0xc0 + owner))
 }
 
+/// The shop's store: a memory store that seals personal data, so people can be erased.
+type Shop = Encrypted<MemoryStore>;
+
 /// A CRM with the default rules, a stopped clock and counted ids.
-fn rules() -> Crm<MemoryStore> {
+fn rules() -> Crm<Shop> {
     let clock = ManualClock::new(start());
-    let store = MemoryStore::with_clock(Arc::new(clock.clone()));
+    let store = Encrypted::new(
+        MemoryStore::with_clock(Arc::new(clock.clone())),
+        Arc::new(MemoryKeys::new()),
+        Arc::new(Kek::from_bytes(&[1; 32]).unwrap()),
+    );
     support::deterministic(store, &clock, CrmOptions::default()).with_authorizer(Roles)
 }
 
 /// A store with the directory and one customer owned by each user.
-fn shop() -> Crm<MemoryStore> {
+fn shop() -> Crm<Shop> {
     let crm = rules();
     block_on(async {
         directory(&crm).await;
@@ -124,6 +132,11 @@ fn command(kind: &str, actor: u128, owner: u128) -> Command {
         "contact.assign_owner" => ContactCommand::AssignOwner {
             contact_id: customer,
             owner: Some(user(actor)),
+        }
+        .into(),
+        "contact.erase" => ContactCommand::Erase {
+            contact_id: customer,
+            reason: format!("request {cell}"),
         }
         .into(),
         "contact.merge" => ContactCommand::Merge {
@@ -172,10 +185,11 @@ fn command(kind: &str, actor: u128, owner: u128) -> Command {
     }
 }
 
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "contact.update",
     "contact.assign_owner",
     "contact.merge",
+    "contact.erase",
     "order.place",
     "interaction.log",
     "task.schedule",
@@ -184,15 +198,15 @@ const KINDS: [&str; 7] = [
 
 /// Allowed (Y) or denied (n) on the actor's own customer, a teammate's, an outsider's.
 #[rustfmt::skip]
-const TABLE: &[(u128, &str, [&str; 7])] = &[
-    //                              update assign merge  order  log    task   user
-    (ADMIN, "admin",               ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"]),
-    (HEAD, "head of sales",        ["YYn", "YYn", "nnn", "YYn", "YYn", "YYn", "nnn"]),
-    (MANAGER, "manager",           ["Ynn", "Ynn", "nnn", "Ynn", "Ynn", "Ynn", "nnn"]),
-    (ACCOUNTANT, "accountant",     ["nnn", "nnn", "nnn", "YYY", "nnn", "nnn", "nnn"]),
-    (VIEWER, "viewer",             ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
-    (INTEGRATION, "integration",   ["nnn", "nnn", "nnn", "YYY", "YYY", "nnn", "nnn"]),
-    (GONE, "deactivated",          ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+const TABLE: &[(u128, &str, [&str; 8])] = &[
+    //                              update assign merge  erase  order  log    task   user
+    (ADMIN, "admin",               ["YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY", "YYY"]),
+    (HEAD, "head of sales",        ["YYn", "YYn", "nnn", "nnn", "YYn", "YYn", "YYn", "nnn"]),
+    (MANAGER, "manager",           ["Ynn", "Ynn", "nnn", "nnn", "Ynn", "Ynn", "Ynn", "nnn"]),
+    (ACCOUNTANT, "accountant",     ["nnn", "nnn", "nnn", "nnn", "YYY", "nnn", "nnn", "nnn"]),
+    (VIEWER, "viewer",             ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
+    (INTEGRATION, "integration",   ["nnn", "nnn", "nnn", "nnn", "YYY", "YYY", "nnn", "nnn"]),
+    (GONE, "deactivated",          ["nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn", "nnn"]),
 ];
 
 #[test]
@@ -206,7 +220,7 @@ fn every_role_command_and_owner_is_allowed_or_denied_as_the_table_says() {
                 .zip(expected.chars())
             {
                 let crm = shop();
-                let before = crm.store().len();
+                let before = crm.store().inner().len();
                 let result = block_on(crm.execute(&as_user(*actor), command(kind, *actor, owner)));
                 let cell = format!("{role} × {kind} × owner {owner}");
                 match (allowed, result) {
@@ -214,7 +228,11 @@ fn every_role_command_and_owner_is_allowed_or_denied_as_the_table_says() {
                     ('n', Err(Error::Denied(denied))) => {
                         assert_eq!(denied.command, *kind, "{cell}");
                         assert!(!denied.rule.is_empty(), "{cell}");
-                        assert_eq!(crm.store().len(), before, "{cell}: a denied command wrote");
+                        assert_eq!(
+                            crm.store().inner().len(),
+                            before,
+                            "{cell}: a denied command wrote"
+                        );
                     }
                     (want, got) => panic!("{cell}: expected {want}, got {got:?}"),
                 }
@@ -495,10 +513,10 @@ fn an_accountant_changes_company_details_but_not_their_tags() {
         add: ["vip".to_owned()].into(),
         remove: Default::default(),
     };
-    let before = crm.store().len();
+    let before = crm.store().inner().len();
     assert!(matches!(
         block_on(crm.execute(&as_user(ACCOUNTANT), tags)),
         Err(Error::Denied(_))
     ));
-    assert_eq!(crm.store().len(), before);
+    assert_eq!(crm.store().inner().len(), before);
 }

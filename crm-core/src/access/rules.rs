@@ -38,6 +38,9 @@ impl Authorizer for Roles {
                 "only an active user of the directory may act (add them with `crm users add`)"
                     .into(),
             ),
+            Principal::Automation { .. } if action.verb == Verb::Erase => {
+                Err("only an admin erases a person, never an automation".into())
+            }
             Principal::Automation { grant, .. } if grant.contains(&action.name) => Ok(()),
             Principal::Automation { .. } => {
                 Err("an automation issues only the commands its policy is granted".into())
@@ -148,5 +151,41 @@ impl Authorizer for AllowAll {
             scope: Scope::Everything,
             conversations: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contact::ContactCommand;
+    use crate::ids::ContactId;
+
+    #[test]
+    fn no_grant_lets_an_automation_or_an_integration_erase_a_person() {
+        let erase = Action::of(
+            &ContactCommand::Erase {
+                contact_id: ContactId::from_uuid(uuid::Uuid::from_u128(1)),
+                reason: "request".into(),
+            }
+            .into(),
+        );
+        let automation = Principal::Automation {
+            policy: "cleanup".into(),
+            grant: vec!["contact.erase"],
+        };
+        let refused = Roles.authorize(&automation, &erase, &Target::default());
+        assert!(refused.is_err_and(|rule| rule.contains("never an automation")));
+        let integration = Principal::User(crate::domain::user::UserProfile {
+            user_id: crate::ids::UserId::from_uuid(uuid::Uuid::from_u128(2)),
+            name: "Importer".into(),
+            email: "importer@shop.example".into(),
+            role: Role::Integration {
+                grants: ["contact.erase".to_owned()].into(),
+            },
+            team_id: None,
+            active: true,
+        });
+        let refused = Roles.authorize(&integration, &erase, &Target::default());
+        assert!(refused.is_err_and(|rule| rule.contains("only an admin erases")));
     }
 }
