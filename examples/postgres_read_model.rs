@@ -34,13 +34,21 @@ impl Handler for Directory {
             // Personal data reads as `None` once the contact is erased.
             Event::ContactCreated(e) => (
                 e.contact_id,
-                e.personal.get().map(|p| p.name.full()),
+                Some(
+                    e.personal
+                        .get()
+                        .map_or_else(|| "erased customer".to_owned(), |p| p.name.full()),
+                ),
                 e.personal.get().and_then(|p| p.emails.first().cloned()),
                 Some(e.tags.len()),
             ),
             Event::ContactPersonalDataChanged(e) => (
                 e.contact_id,
-                e.personal.get().map(|p| p.name.full()),
+                Some(
+                    e.personal
+                        .get()
+                        .map_or_else(|| "erased customer".to_owned(), |p| p.name.full()),
+                ),
                 e.personal.get().and_then(|p| p.emails.first().cloned()),
                 None,
             ),
@@ -52,6 +60,18 @@ impl Handler for Directory {
                 .bind(e.contact_id.as_uuid())
                 .bind(i64::try_from(e.added.len())?)
                 .bind(i64::try_from(e.removed.len())?)
+                .bind(i64::try_from(event.position)?)
+                .execute(&self.pool)
+                .await?;
+                return Ok(());
+            }
+            // A read model that copies personal data must forget it too.
+            Event::ContactErased(e) => {
+                sqlx::query(
+                    "UPDATE contact_directory SET name = 'erased customer', email = NULL, \
+                     position = $2 WHERE contact_id = $1 AND position < $2",
+                )
+                .bind(e.contact_id.as_uuid())
                 .bind(i64::try_from(event.position)?)
                 .execute(&self.pool)
                 .await?;
