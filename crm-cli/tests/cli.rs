@@ -377,23 +377,17 @@ fn reading_as_a_manager_shows_her_customers_only_and_their_audit_trail() {
         "{users}"
     );
 
-    let mine = |who: &str| {
-        let out = crm_as(
-            &store,
-            who,
-            &[
-                "report",
-                "sales",
-                "--from",
-                "2026-06-01",
-                "--to",
-                "2026-08-31",
-                "--format",
-                "csv",
-            ],
-        );
-        succeeds(&out)
-    };
+    const SALES: [&str; 8] = [
+        "report",
+        "sales",
+        "--from",
+        "2026-06-01",
+        "--to",
+        "2026-08-31",
+        "--format",
+        "csv",
+    ];
+    let mine = |who: &str| succeeds(&crm_as(&store, who, &SALES));
     // The system's report is the whole shop; each manager's is her own customers', and the
     // two managers' together with the unowned rest add up to it (checked on the total rows).
     let placed = |csv: &str| -> u64 {
@@ -402,19 +396,7 @@ fn reading_as_a_manager_shows_her_customers_only_and_their_audit_trail() {
             .map(|l| l.split(',').nth(3).unwrap().parse::<u64>().unwrap())
             .sum()
     };
-    let all = placed(&succeeds(&crm(
-        &store,
-        &[
-            "report",
-            "sales",
-            "--from",
-            "2026-06-01",
-            "--to",
-            "2026-08-31",
-            "--format",
-            "csv",
-        ],
-    )));
+    let all = placed(&succeeds(&crm(&store, &SALES)));
     let jorge = placed(&mine("jorge"));
     let pilar = placed(&mine("pilar"));
     let elena = placed(&mine("elena"));
