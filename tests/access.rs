@@ -520,3 +520,26 @@ fn an_accountant_changes_company_details_but_not_their_tags() {
     ));
     assert_eq!(crm.store().inner().len(), before);
 }
+
+#[test]
+fn automations_are_set_up_by_an_admin_or_a_head_of_sales_only() {
+    use crm::domain::automation::{builtin, AutomationCommand};
+    let crm = shop();
+    let define = || AutomationCommand::Define(builtin::survey_after_delivery());
+    block_on(crm.execute(&as_user(HEAD), define())).unwrap();
+    let enable = AutomationCommand::Enable {
+        rule_id: builtin::survey_after_delivery().rule_id,
+    };
+    block_on(crm.execute(&as_user(ADMIN), enable)).unwrap();
+    for who in [MANAGER, ACCOUNTANT, VIEWER] {
+        let before = crm.store().inner().len();
+        let disable = AutomationCommand::Disable {
+            rule_id: builtin::survey_after_delivery().rule_id,
+        };
+        match block_on(crm.execute(&as_user(who), disable)) {
+            Err(Error::Denied(denied)) => assert_eq!(denied.command, "automation.disable"),
+            other => panic!("user {who}: expected a denial, got {other:?}"),
+        }
+        assert_eq!(crm.store().inner().len(), before);
+    }
+}

@@ -59,6 +59,9 @@ fn allowed(event_type: &str, key: &str) -> bool {
         "CompanyCreated" | "CompanyDetailsChanged" => company.contains(&key),
         "UserAdded" => ["name", "email"].contains(&key),
         "UserRenamed" | "TeamCreated" | "TeamRenamed" | "CampaignCreated" => key == "name",
+        // A rule's name and its variants' tags: `message` (a template's name, not a person's
+        // words), `birthday` (days before one, not a date), a report's `family`.
+        "AutomationRuleDefined" => ["name", "message", "birthday", "family"].contains(&key),
         "PipelineDefined" | "PipelineStageAdded" | "PipelineStageRenamed" => key == "name",
         "OrderPlaced" => key == "name", // a line's product name
         "DealLost" => ["reason", "note"].contains(&key),

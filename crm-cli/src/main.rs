@@ -86,6 +86,8 @@ enum Command {
     Verify,
     /// Add, list, change the role of, deactivate or reactivate users.
     Users(commands::users::Args),
+    /// List the automation rules, add the built-in ones, switch them on and off.
+    Automation(commands::automation::Args),
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
     Migrate,
 }
@@ -146,6 +148,7 @@ fn main() -> ExitCode {
             Command::Card(args) => commands::card::run(&global, args).await,
             Command::Audit(args) => commands::audit::run(&global, args).await,
             Command::Users(args) => commands::users::run(&global, args).await,
+            Command::Automation(args) => commands::automation::run(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,
             Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,
         }

@@ -491,6 +491,48 @@ fn an_erased_person_stays_erased_through_export_and_import_and_keys_move_only_wh
 }
 
 #[test]
+fn automation_rules_are_added_switched_and_listed_by_a_head_of_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let elena = |args: &[&str]| crm_as(&store, "elena", args);
+    assert_eq!(
+        succeeds(&elena(&["automation", "add", "survey"])),
+        "Satisfaction survey the day after delivery: done\n"
+    );
+    succeeds(&elena(&["automation", "add", "unpaid", "--days", "5"]));
+    succeeds(&elena(&[
+        "automation",
+        "add",
+        "weekly-report",
+        "--to",
+        "elena",
+    ]));
+    let again = succeeds(&elena(&["automation", "add", "survey"]));
+    assert!(again.ends_with("nothing to change\n"), "{again}");
+    succeeds(&elena(&[
+        "automation",
+        "enable",
+        "satisfaction survey the day after delivery",
+    ]));
+    let denied = fails(&crm_as(
+        &store,
+        "jorge",
+        &["automation", "disable", "Payment reminder after 5 days"],
+    ));
+    assert!(
+        denied.contains("only an admin or a head of sales"),
+        "{denied}"
+    );
+    let unknown = fails(&elena(&["automation", "enable", "no such rule"]));
+    assert!(unknown.contains("no rule named"), "{unknown}");
+    insta::assert_snapshot!(
+        "automation_list",
+        succeeds(&crm(&store, &["automation", "list"]))
+    );
+}
+
+#[test]
 fn the_demo_writes_a_shop_and_reads_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::access::{self, Action, Authorizer, Denied, OwnedBy, Owner, Principal, Roles, Target};
 use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
+use crate::domain::automation::{AutomationCommand, AutomationRule};
 use crate::domain::campaign::{Campaign, CampaignCommand};
 use crate::domain::company::{Company, CompanyCommand};
 use crate::domain::contact::{Contact, ContactCommand};
@@ -69,6 +70,8 @@ commands! {
     User(UserCommand),
     /// A command for a team of users.
     Team(TeamCommand),
+    /// A command for an automation rule.
+    Automation(AutomationCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -379,6 +382,10 @@ impl<S: EventStore> Crm<S> {
                 }
                 Command::User(c) => self.attempt::<User>(c.user_id(), c, &write).await?,
                 Command::Team(c) => self.attempt::<Team>(c.team_id(), c, &write).await?,
+                Command::Automation(c) => {
+                    self.attempt::<AutomationRule>(c.rule_id(), c, &write)
+                        .await?
+                }
             };
             if executed.is_some() {
                 break;
@@ -880,9 +887,11 @@ fn requirements(command: &Command) -> Vec<Requirement> {
         Command::Interaction(c) => c.requirements(),
         Command::Feedback(c) => c.requirements(),
         Command::User(c) => c.requirements(),
-        Command::Company(_) | Command::Pipeline(_) | Command::Campaign(_) | Command::Team(_) => {
-            Vec::new()
-        }
+        Command::Company(_)
+        | Command::Pipeline(_)
+        | Command::Campaign(_)
+        | Command::Team(_)
+        | Command::Automation(_) => Vec::new(),
     }
 }
 
@@ -913,6 +922,7 @@ fn target(command: &Command) -> StreamId {
         Command::Campaign(c) => c.campaign_id().into(),
         Command::User(c) => c.user_id().into(),
         Command::Team(c) => c.team_id().into(),
+        Command::Automation(c) => c.rule_id().into(),
     }
 }
 

@@ -12,6 +12,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::automation::{
+    AutomationRuleDefined, AutomationRuleDisabled, AutomationRuleEnabled,
+};
 use crate::domain::campaign::CampaignCreated;
 use crate::domain::company::events::*;
 use crate::domain::contact::events::*;
@@ -191,6 +194,12 @@ event_types! {
     TeamCreated = 1,
     /// A team was renamed.
     TeamRenamed = 1,
+    /// An automation rule was defined, or its definition replaced.
+    AutomationRuleDefined = 1,
+    /// An automation rule was switched on.
+    AutomationRuleEnabled = 1,
+    /// An automation rule was switched off.
+    AutomationRuleDisabled = 1,
 }
 
 impl Serialize for Event {

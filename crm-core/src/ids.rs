@@ -134,6 +134,10 @@ typed_id!(
     TeamId, "team"
 );
 typed_id!(
+    /// An automation rule: a trigger, a delay and an action.
+    RuleId, "rule"
+);
+typed_id!(
     /// One recorded event. Chosen by the writer, so that a retried append is recognized.
     EventId, "event"
 );
@@ -193,11 +197,13 @@ pub enum Category {
     User,
     /// `team-<uuid>`.
     Team,
+    /// `automation-<uuid>`.
+    Automation,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 12] = [
         Self::Contact,
         Self::Company,
         Self::Pipeline,
@@ -209,6 +215,7 @@ impl Category {
         Self::Feedback,
         Self::User,
         Self::Team,
+        Self::Automation,
     ];
 
     /// The name as it appears in stream ids.
@@ -225,6 +232,7 @@ impl Category {
             Self::Feedback => "feedback",
             Self::User => "user",
             Self::Team => "team",
+            Self::Automation => "automation",
         }
     }
 
@@ -413,6 +421,7 @@ stream_of! {
     FeedbackId => Feedback,
     UserId => User,
     TeamId => Team,
+    RuleId => Automation,
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

@@ -104,6 +104,9 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         UserReactivated(e) => of(e.user_id),
         TeamCreated(e) => of(e.team_id),
         TeamRenamed(e) => of(e.team_id),
+        AutomationRuleDefined(e) => of(e.rule_id),
+        AutomationRuleEnabled(e) => of(e.rule_id),
+        AutomationRuleDisabled(e) => of(e.rule_id),
     }
 }
 
@@ -214,6 +217,7 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
         ContactErased(e) if e.reason.trim().is_empty() => Err(DomainError::EmptyReason {
             contact_id: e.contact_id,
         }),
+        AutomationRuleDefined(e) => rule(e),
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),
@@ -227,6 +231,53 @@ pub(crate) fn grants(role: &crate::access::Role) -> Result<(), DomainError> {
             grant: grant.to_owned(),
         }),
         None => Ok(()),
+    }
+}
+
+/// The longest delay of an automation rule: one year.
+pub const MAX_RULE_DELAY_MINUTES: u32 = 366 * 24 * 60;
+/// The longest name of a rule, a template or a task title it makes.
+pub const MAX_RULE_TEXT: usize = 200;
+
+/// An automation rule's bounds: a name, a delay up to a year, days up to a year, a silence
+/// between 100 % and 10 000 % of the usual gap, a template or title that is there.
+fn rule(e: &crate::domain::automation::AutomationRuleDefined) -> Result<(), DomainError> {
+    use crate::domain::automation::{RuleAction, Trigger};
+    let text = |field: &'static str, value: &str| {
+        if value.trim().is_empty() || value.chars().count() > MAX_RULE_TEXT {
+            Err(out_of_bounds(field, value, "1 to 200 characters"))
+        } else {
+            Ok(())
+        }
+    };
+    text("name", &e.name)?;
+    if e.delay_minutes > MAX_RULE_DELAY_MINUTES {
+        return Err(out_of_bounds(
+            "delay_minutes",
+            e.delay_minutes,
+            "at most a year",
+        ));
+    }
+    match &e.trigger {
+        Trigger::Birthday { days_before } if *days_before > 366 => {
+            return Err(out_of_bounds("days_before", days_before, "at most 366"))
+        }
+        Trigger::Unpaid { after_days } if *after_days == 0 || *after_days > 366 => {
+            return Err(out_of_bounds("after_days", after_days, "1 to 366"))
+        }
+        Trigger::Lapsed { silence_percent } if !(100..=10_000).contains(silence_percent) => {
+            return Err(out_of_bounds(
+                "silence_percent",
+                silence_percent,
+                "100 to 10000",
+            ))
+        }
+        _ => {}
+    }
+    match &e.action {
+        RuleAction::Message { template, .. } => text("template", template),
+        RuleAction::Task { title, .. } => text("title", title),
+        RuleAction::Report { .. } => Ok(()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod automation;
 pub mod card;
 pub mod demo;
 pub mod erase;

@@ -2,6 +2,7 @@
 //! touches, and how.
 
 use crate::crm::Command;
+use crate::domain::automation::AutomationCommand;
 use crate::domain::campaign::CampaignCommand;
 use crate::domain::company::CompanyCommand;
 use crate::domain::contact::ContactCommand;
@@ -35,6 +36,8 @@ pub enum Area {
     Pipelines,
     /// Users and teams.
     Directory,
+    /// Automation rules.
+    Automation,
 }
 
 /// How a command changes its record.
@@ -128,6 +131,9 @@ actions! {
     "user.reactivate" => Directory Edit,
     "team.create" => Directory Create,
     "team.rename" => Directory Edit,
+    "automation.define" => Automation Create,
+    "automation.enable" => Automation Edit,
+    "automation.disable" => Automation Edit,
 }
 
 impl Action {
@@ -213,6 +219,11 @@ fn name_of(command: &Command) -> &'static str {
             UserCommand::MoveToTeam { .. } => "user.move_to_team",
             UserCommand::Deactivate { .. } => "user.deactivate",
             UserCommand::Reactivate { .. } => "user.reactivate",
+        },
+        Command::Automation(c) => match c {
+            AutomationCommand::Define(_) => "automation.define",
+            AutomationCommand::Enable { .. } => "automation.enable",
+            AutomationCommand::Disable { .. } => "automation.disable",
         },
         Command::Team(c) => match c {
             TeamCommand::Create { .. } => "team.create",

@@ -105,10 +105,13 @@ fn sales(user: &UserProfile, action: &Action, target: &Target) -> Result<(), Cow
     let head = user.role == Role::HeadOfSales;
     match action.area {
         Area::Directory => return Err("only an admin manages users and teams".into()),
-        Area::Pipelines | Area::Campaigns if !head => {
-            return Err("only an admin or a head of sales sets up pipelines and campaigns".into())
+        Area::Pipelines | Area::Campaigns | Area::Automation if !head => {
+            return Err(
+                "only an admin or a head of sales sets up pipelines, campaigns and automations"
+                    .into(),
+            )
         }
-        Area::Pipelines | Area::Campaigns => return Ok(()),
+        Area::Pipelines | Area::Campaigns | Area::Automation => return Ok(()),
         _ => {}
     }
     if action.verb == Verb::Merge {

@@ -412,6 +412,12 @@ pub enum DomainError {
         /// The interaction.
         interaction_id: InteractionId,
     },
+    /// The automation rule was never defined.
+    #[error("automation rule {rule_id} does not exist")]
+    RuleNotFound {
+        /// The rule.
+        rule_id: crate::ids::RuleId,
+    },
     /// The contact was erased: nothing changes them any more.
     #[error("contact {contact_id} was erased; their record can no longer change")]
     ContactErased {

@@ -3,6 +3,7 @@
 //! Deciders are pure: no I/O, no clock, no randomness. Everything a decision needs arrives in
 //! the command or in the state, so the same history and command always decide the same way.
 
+pub mod automation;
 pub mod campaign;
 pub mod company;
 pub mod contact;

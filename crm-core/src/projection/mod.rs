@@ -5,6 +5,7 @@
 //! and any sequence of incremental catch-ups give the same state.
 
 mod activity;
+mod automations;
 mod board;
 mod card_text;
 mod cards;
@@ -25,6 +26,7 @@ pub use activity::{
     Activity, ActivitySummary, CustomerActivity, FeedbackView, InteractionView, LineSummary,
     OrderSummary,
 };
+pub use automations::{Automations, RuleView};
 pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{
     CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
@@ -149,6 +151,8 @@ pub struct Views {
     pub activity: CustomerActivity,
     /// Users and teams.
     pub directory: Directory,
+    /// Automation rules.
+    pub automations: Automations,
 }
 
 /// How many conversations a card shows; [`Views::timeline`] pages through the rest.
@@ -166,6 +170,7 @@ impl Views {
             tasks: Tasks::default(),
             activity: CustomerActivity::default(),
             directory: Directory::default(),
+            automations: Automations::default(),
         }
     }
 
@@ -289,5 +294,6 @@ impl Projection for Views {
         self.tasks.apply(event);
         self.activity.apply(event);
         self.directory.apply(event);
+        self.automations.apply(event);
     }
 }

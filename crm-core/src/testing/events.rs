@@ -595,6 +595,58 @@ pub fn other_event() -> impl Strategy<Value = Event> {
         order_event().boxed(),
         conversation_event().boxed(),
         directory_event().boxed(),
+        automation_event().boxed(),
+    ]
+}
+
+/// Any event of an automation rule, with triggers, delays and actions that need not pass
+/// validation.
+pub fn automation_event() -> impl Strategy<Value = Event> {
+    use crate::domain::automation::*;
+    let rule = || id::<RuleId>(4001..=4003);
+    let trigger = prop_oneof![
+        Just(Trigger::OrderDelivered),
+        any::<u16>().prop_map(|days_before| Trigger::Birthday { days_before }),
+        any::<u32>().prop_map(|silence_percent| Trigger::Lapsed { silence_percent }),
+        any::<u16>().prop_map(|after_days| Trigger::Unpaid { after_days }),
+        (0u32..7, 0u32..24, 0u32..60).prop_map(|(day, hour, minute)| Trigger::Weekly {
+            weekday: chrono::Weekday::try_from(u8::try_from(day).unwrap_or(0))
+                .unwrap_or(chrono::Weekday::Mon),
+            time: chrono::NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default(),
+            zone: chrono_tz::Europe::Madrid,
+        }),
+    ];
+    let channel = prop_oneof![Just(MessageChannel::Email), Just(MessageChannel::Sms)];
+    let action = prop_oneof![
+        (channel, text(), any::<bool>()).prop_map(|(channel, template, marketing)| {
+            RuleAction::Message {
+                channel,
+                template,
+                marketing,
+            }
+        }),
+        text().prop_map(|title| RuleAction::Task {
+            kind: TaskKind::Call,
+            title
+        }),
+        id::<UserId>(2001..=2004).prop_map(|to| RuleAction::Report {
+            family: ReportFamily::Sales,
+            to
+        }),
+    ];
+    prop_oneof![
+        (rule(), text(), trigger, any::<u32>(), action).prop_map(
+            |(rule_id, name, trigger, delay_minutes, action)| AutomationRuleDefined {
+                rule_id,
+                name,
+                trigger,
+                delay_minutes,
+                action,
+            }
+            .into()
+        ),
+        rule().prop_map(|rule_id| AutomationRuleEnabled { rule_id }.into()),
+        rule().prop_map(|rule_id| AutomationRuleDisabled { rule_id }.into()),
     ]
 }
 
