@@ -65,7 +65,9 @@ fn allowed(event_type: &str, key: &str) -> bool {
         "PipelineDefined" | "PipelineStageAdded" | "PipelineStageRenamed" => key == "name",
         "OrderPlaced" => key == "name", // a line's product name
         "DealLost" => ["reason", "note"].contains(&key),
-        "TaskCancelled" | "RefundIssued" | "OrderReturned" | "ContactErased" => key == "reason",
+        "TaskCancelled" | "RefundIssued" | "OrderReturned" | "ContactErased" | "MessageSkipped" => {
+            key == "reason"
+        }
         "OrderCancelled" => ["reason", "note"].contains(&key), // a reason from a list
         _ => false,
     }

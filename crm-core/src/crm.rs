@@ -14,6 +14,7 @@ use crate::domain::contact::{Contact, ContactCommand};
 use crate::domain::deal::{Deal, DealCommand, DealDecision};
 use crate::domain::feedback::{Feedback, FeedbackCommand};
 use crate::domain::interaction::{Interaction, InteractionCommand};
+use crate::domain::message::{Message, MessageCommand};
 use crate::domain::order::{Order, OrderCommand};
 use crate::domain::pipeline::{Pipeline, PipelineCommand};
 use crate::domain::task::{Task, TaskCommand};
@@ -23,7 +24,7 @@ use crate::error::Error;
 use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId, UserId};
 use crate::normalize::Country;
-use crate::policy::{Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
+use crate::policy::{self, Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
 use crate::projection::{catch_up, Tracked, Views};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
@@ -72,6 +73,8 @@ commands! {
     Team(TeamCommand),
     /// A command for an automation rule.
     Automation(AutomationCommand),
+    /// A command for a message an automation sends.
+    Message(MessageCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -235,7 +238,11 @@ impl<S: EventStore> Crm<S> {
     ) -> Self {
         let options = options.clamped();
         let stage_tasks = StageTasks::new();
-        let grants = HashMap::from([(stage_tasks.name().to_owned(), stage_tasks.grant())]);
+        let automations = policy::Automations::new();
+        let grants = HashMap::from([
+            (stage_tasks.name().to_owned(), stage_tasks.grant()),
+            (automations.name().to_owned(), automations.grant()),
+        ]);
         Self {
             store,
             clock,
@@ -243,7 +250,10 @@ impl<S: EventStore> Crm<S> {
             options,
             views: Mutex::new(Tracked::new(Views::new(options.default_country))),
             states: StateCache::new(options.state_cache),
-            policies: futures_util::lock::Mutex::new(vec![Runner::new(Box::new(stage_tasks))]),
+            policies: futures_util::lock::Mutex::new(vec![
+                Runner::new(Box::new(stage_tasks)),
+                Runner::new(Box::new(automations)),
+            ]),
             grants,
             authorizer: Arc::new(Roles),
             policy_failures: Mutex::new(Vec::new()),
@@ -386,6 +396,7 @@ impl<S: EventStore> Crm<S> {
                     self.attempt::<AutomationRule>(c.rule_id(), c, &write)
                         .await?
                 }
+                Command::Message(c) => self.attempt::<Message>(c.message_id(), c, &write).await?,
             };
             if executed.is_some() {
                 break;
@@ -891,7 +902,8 @@ fn requirements(command: &Command) -> Vec<Requirement> {
         | Command::Pipeline(_)
         | Command::Campaign(_)
         | Command::Team(_)
-        | Command::Automation(_) => Vec::new(),
+        | Command::Automation(_)
+        | Command::Message(_) => Vec::new(),
     }
 }
 
@@ -923,6 +935,7 @@ fn target(command: &Command) -> StreamId {
         Command::User(c) => c.user_id().into(),
         Command::Team(c) => c.team_id().into(),
         Command::Automation(c) => c.rule_id().into(),
+        Command::Message(c) => c.message_id().into(),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::domain::contact::events::*;
 use crate::domain::deal::events::*;
 use crate::domain::feedback::FeedbackGiven;
 use crate::domain::interaction::InteractionLogged;
+use crate::domain::message::{MessageQueued, MessageScheduled, MessageSkipped};
 use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
@@ -200,6 +201,12 @@ event_types! {
     AutomationRuleEnabled = 1,
     /// An automation rule was switched off.
     AutomationRuleDisabled = 1,
+    /// An automation decided a message is due.
+    MessageScheduled = 1,
+    /// A due message was put in the outbox.
+    MessageQueued = 1,
+    /// A due message will not be sent.
+    MessageSkipped = 1,
 }
 
 impl Serialize for Event {

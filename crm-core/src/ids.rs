@@ -138,6 +138,10 @@ typed_id!(
     RuleId, "rule"
 );
 typed_id!(
+    /// A message an automation sends: derived from its rule and its cause.
+    MessageId, "message"
+);
+typed_id!(
     /// One recorded event. Chosen by the writer, so that a retried append is recognized.
     EventId, "event"
 );
@@ -199,11 +203,13 @@ pub enum Category {
     Team,
     /// `automation-<uuid>`.
     Automation,
+    /// `message-<uuid>`.
+    Message,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 12] = [
+    pub const ALL: [Category; 13] = [
         Self::Contact,
         Self::Company,
         Self::Pipeline,
@@ -216,6 +222,7 @@ impl Category {
         Self::User,
         Self::Team,
         Self::Automation,
+        Self::Message,
     ];
 
     /// The name as it appears in stream ids.
@@ -233,6 +240,7 @@ impl Category {
             Self::User => "user",
             Self::Team => "team",
             Self::Automation => "automation",
+            Self::Message => "message",
         }
     }
 
@@ -422,6 +430,7 @@ stream_of! {
     UserId => User,
     TeamId => Team,
     RuleId => Automation,
+    MessageId => Message,
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

@@ -107,6 +107,9 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         AutomationRuleDefined(e) => of(e.rule_id),
         AutomationRuleEnabled(e) => of(e.rule_id),
         AutomationRuleDisabled(e) => of(e.rule_id),
+        MessageScheduled(e) => of(e.message_id),
+        MessageQueued(e) => of(e.message_id),
+        MessageSkipped(e) => of(e.message_id),
     }
 }
 
@@ -218,6 +221,7 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
             contact_id: e.contact_id,
         }),
         AutomationRuleDefined(e) => rule(e),
+        MessageScheduled(e) => instant("due", e.due),
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),

@@ -9,6 +9,7 @@ use crate::domain::contact::ContactCommand;
 use crate::domain::deal::DealCommand;
 use crate::domain::feedback::FeedbackCommand;
 use crate::domain::interaction::InteractionCommand;
+use crate::domain::message::MessageCommand;
 use crate::domain::order::OrderCommand;
 use crate::domain::pipeline::PipelineCommand;
 use crate::domain::task::TaskCommand;
@@ -134,6 +135,9 @@ actions! {
     "automation.define" => Automation Create,
     "automation.enable" => Automation Edit,
     "automation.disable" => Automation Edit,
+    "message.schedule" => Automation Create,
+    "message.queue" => Automation Edit,
+    "message.skip" => Automation Edit,
 }
 
 impl Action {
@@ -224,6 +228,11 @@ fn name_of(command: &Command) -> &'static str {
             AutomationCommand::Define(_) => "automation.define",
             AutomationCommand::Enable { .. } => "automation.enable",
             AutomationCommand::Disable { .. } => "automation.disable",
+        },
+        Command::Message(c) => match c {
+            MessageCommand::Schedule(_) => "message.schedule",
+            MessageCommand::Queue(_) => "message.queue",
+            MessageCommand::Skip(_) => "message.skip",
         },
         Command::Team(c) => match c {
             TeamCommand::Create { .. } => "team.create",

@@ -412,6 +412,12 @@ pub enum DomainError {
         /// The interaction.
         interaction_id: InteractionId,
     },
+    /// The message was never scheduled.
+    #[error("message {message_id} was never scheduled")]
+    MessageNotFound {
+        /// The message.
+        message_id: crate::ids::MessageId,
+    },
     /// The automation rule was never defined.
     #[error("automation rule {rule_id} does not exist")]
     RuleNotFound {

@@ -12,6 +12,7 @@ pub mod details;
 mod error;
 pub mod feedback;
 pub mod interaction;
+pub mod message;
 pub mod order;
 pub mod pipeline;
 mod requirement;

@@ -19,6 +19,7 @@
 //! inline after each command, so the only live events this can pass over are reactions a
 //! crash left undone just before an import.
 
+mod automations;
 mod runner;
 mod stage_tasks;
 
@@ -27,6 +28,7 @@ pub use runner::PolicyFailure;
 /// The checkpoint the import sets: the position of the last event it appended. Policies
 /// react only to events after it.
 pub const IMPORTED_THROUGH: &str = "import:through";
+pub use automations::Automations;
 pub(crate) use runner::Runner;
 pub use stage_tasks::StageTasks;
 

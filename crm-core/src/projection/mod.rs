@@ -13,6 +13,7 @@ mod deals;
 mod directory;
 mod id_set;
 mod merges;
+mod outbox;
 mod search;
 mod segments;
 mod tasks;
@@ -34,6 +35,7 @@ pub use cards::{
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
 pub use directory::Directory;
 pub use merges::Merges;
+pub use outbox::{Delivery, Outbox, OutboxEntry};
 pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
 pub use segments::{LapsedCustomer, Segment, SegmentRow};
 pub use tasks::{TaskLine, TaskView, Tasks};
@@ -153,6 +155,8 @@ pub struct Views {
     pub directory: Directory,
     /// Automation rules.
     pub automations: Automations,
+    /// Messages automations scheduled, queued and skipped.
+    pub outbox: Outbox,
 }
 
 /// How many conversations a card shows; [`Views::timeline`] pages through the rest.
@@ -171,6 +175,7 @@ impl Views {
             activity: CustomerActivity::default(),
             directory: Directory::default(),
             automations: Automations::default(),
+            outbox: Outbox::default(),
         }
     }
 
@@ -295,5 +300,6 @@ impl Projection for Views {
         self.activity.apply(event);
         self.directory.apply(event);
         self.automations.apply(event);
+        self.outbox.apply(event);
     }
 }

@@ -647,7 +647,56 @@ pub fn automation_event() -> impl Strategy<Value = Event> {
         ),
         rule().prop_map(|rule_id| AutomationRuleEnabled { rule_id }.into()),
         rule().prop_map(|rule_id| AutomationRuleDisabled { rule_id }.into()),
+        message_event(),
     ]
+}
+
+/// Any event of a message an automation sends.
+fn message_event() -> BoxedStrategy<Event> {
+    use crate::domain::automation::MessageChannel;
+    use crate::domain::message::*;
+    let message = || id::<MessageId>(5001..=5003);
+    let customer = || id::<ContactId>(1..=4).prop_map(CustomerId::Contact);
+    let reason = prop_oneof![
+        Just(SkipReason::NoConsent),
+        Just(SkipReason::Erased),
+        Just(SkipReason::RuleDisabled),
+        Just(SkipReason::NoCustomer),
+    ];
+    prop_oneof![
+        (
+            message(),
+            id::<RuleId>(4001..=4003),
+            customer(),
+            text(),
+            any::<bool>(),
+            instant(),
+            id::<EventId>(1..=9)
+        )
+            .prop_map(
+                |(message_id, rule_id, customer, template, marketing, due, cause)| {
+                    MessageScheduled {
+                        message_id,
+                        rule_id,
+                        customer,
+                        channel: MessageChannel::Email,
+                        template,
+                        marketing,
+                        due,
+                        cause: Cause::Event(cause),
+                    }
+                    .into()
+                }
+            ),
+        (message(), customer()).prop_map(|(message_id, customer)| MessageQueued {
+            message_id,
+            customer
+        }
+        .into()),
+        (message(), reason)
+            .prop_map(|(message_id, reason)| MessageSkipped { message_id, reason }.into()),
+    ]
+    .boxed()
 }
 
 fn role() -> impl Strategy<Value = crate::access::Role> {

@@ -1,0 +1,289 @@
+//! Automation rules carried out: an enabled rule schedules its message when an order is
+//! delivered, due after its delay; `run_due` queues what is due once, skips what may not go
+//! and says why; a replay of the log rebuilds the same outbox.
+#![allow(clippy::unwrap_used)] // Tests fail loudly.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use crm::clock::ManualClock;
+use crm::crypto::{Encrypted, Kek, MemoryKeys};
+use crm::domain::automation::{builtin, AutomationCommand, AutomationRuleDefined};
+use crm::domain::contact::ContactCommand;
+use crm::domain::details::ConsentChannel;
+use crm::domain::message::SkipReason;
+use crm::domain::order::OrderCommand;
+use crm::event::{Actor, Event};
+use crm::ids::CustomerId;
+use crm::projection::Delivery;
+use crm::store::EventStore;
+use crm::{Crm, CrmOptions, MemoryStore, RunDue};
+use support::{contact, create_contact, shop, start};
+
+type Store = Encrypted<Arc<MemoryStore>>;
+
+struct Shop {
+    crm: Crm<Store>,
+    clock: ManualClock,
+    inner: Arc<MemoryStore>,
+    keys: Arc<MemoryKeys>,
+}
+
+fn kek() -> Arc<Kek> {
+    Arc::new(Kek::from_bytes(&[9; 32]).unwrap())
+}
+
+fn shop_with(rules: &[AutomationRuleDefined]) -> Shop {
+    let clock = ManualClock::new(start());
+    let inner = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+    let keys = Arc::new(MemoryKeys::new());
+    let store = Encrypted::new(inner.clone(), keys.clone(), kek());
+    let crm = support::deterministic(store, &clock, CrmOptions::default());
+    futures::executor::block_on(async {
+        for rule in rules {
+            crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+                .await
+                .unwrap();
+            let enable = AutomationCommand::Enable {
+                rule_id: rule.rule_id,
+            };
+            crm.execute(&Actor::System, enable).await.unwrap();
+        }
+    });
+    Shop {
+        crm,
+        clock,
+        inner,
+        keys,
+    }
+}
+
+/// Ana (contact 1) orders a chair and it is delivered one day later, at `delivered()`.
+async fn order_delivered(shop: &Shop) {
+    let ana = CustomerId::Contact(contact(1));
+    shop.crm
+        .execute(&Actor::System, create_contact(contact(1), "Ana", "Silva"))
+        .await
+        .unwrap();
+    shop.crm
+        .execute(
+            &Actor::System,
+            shop::place(1, ana, "chair", "chairs", 1, 5_000),
+        )
+        .await
+        .unwrap();
+    for step in shop::fulfil(1, 6_545) {
+        if matches!(step, OrderCommand::Deliver { .. }) {
+            shop.clock.set(delivered());
+        }
+        shop.crm.execute(&Actor::System, step).await.unwrap();
+    }
+}
+
+fn delivered() -> DateTime<Utc> {
+    start() + TimeDelta::days(1)
+}
+
+fn scheduled(shop: &Shop) -> Vec<Event> {
+    let log = futures::executor::block_on(shop.crm.store().read_all(0, usize::MAX)).unwrap();
+    log.into_iter()
+        .map(|e| e.event)
+        .filter(|e| matches!(e, Event::MessageScheduled(_)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_delivery_schedules_the_survey_once_and_run_due_queues_it_once_when_due() {
+    let shop = shop_with(&[builtin::survey_after_delivery()]);
+    order_delivered(&shop).await;
+    let messages = scheduled(&shop);
+    assert_eq!(messages.len(), 1, "one survey for one delivery");
+    let Event::MessageScheduled(survey) = &messages[0] else {
+        unreachable!()
+    };
+    assert_eq!(survey.due, delivered() + TimeDelta::hours(24));
+    assert_eq!(survey.customer, CustomerId::Contact(contact(1)));
+    // Reacting again (a restart that lost the checkpoint) schedules nothing new.
+    shop.crm
+        .store()
+        .save_checkpoint("policy:automations", 0)
+        .await
+        .unwrap();
+    let again =
+        support::deterministic(shop.crm.store().clone(), &shop.clock, CrmOptions::default());
+    again.catch_up().await.unwrap();
+    again.react().await.unwrap();
+    assert_eq!(scheduled(&shop).len(), 1);
+
+    // Not yet due, then due: queued once, however often run_due runs.
+    let early = survey.due - TimeDelta::minutes(1);
+    assert_eq!(shop.crm.run_due(early).await.unwrap(), RunDue::default());
+    let due = survey.due + TimeDelta::minutes(5);
+    assert_eq!(
+        shop.crm.run_due(due).await.unwrap(),
+        RunDue {
+            queued: 1,
+            skipped: 0
+        }
+    );
+    assert_eq!(shop.crm.run_due(due).await.unwrap(), RunDue::default());
+    let queued = shop.crm.query_unfiltered(|v| v.outbox.queued().len());
+    assert_eq!(queued, 1);
+
+    // The outbox is a projection of the log: a replay rebuilds it exactly.
+    let live = shop.crm.query_unfiltered(|v| v.outbox.clone());
+    let replayed = Crm::open(Encrypted::new(shop.inner.clone(), shop.keys.clone(), kek()))
+        .await
+        .unwrap();
+    assert_eq!(replayed.query_unfiltered(|v| v.outbox.clone()), live);
+}
+
+#[tokio::test]
+async fn what_may_not_go_is_skipped_with_its_reason() {
+    // Marketing by email after delivery, and a survey: Ana has no marketing consent.
+    let promo = AutomationRuleDefined {
+        rule_id: crm::ids::RuleId::derived("test", "promo"),
+        name: "Promotion after delivery".into(),
+        ..builtin::birthday_greeting(0)
+    };
+    let promo = AutomationRuleDefined {
+        trigger: crm::domain::automation::Trigger::OrderDelivered,
+        ..promo
+    };
+    let shop = shop_with(&[builtin::survey_after_delivery(), promo]);
+    order_delivered(&shop).await;
+    let later = delivered() + TimeDelta::days(2);
+    let ran = shop.crm.run_due(later).await.unwrap();
+    assert_eq!(
+        ran,
+        RunDue {
+            queued: 1,
+            skipped: 1
+        }
+    );
+    let reasons: Vec<(String, Delivery)> = shop.crm.query_unfiltered(|v| {
+        v.outbox
+            .all()
+            .into_iter()
+            .map(|e| (e.message.template.clone(), e.delivery))
+            .collect()
+    });
+    assert!(reasons.iter().any(|(t, d)| t == "birthday"
+        && matches!(
+            d,
+            Delivery::Skipped {
+                reason: SkipReason::NoConsent,
+                ..
+            }
+        )));
+    assert!(reasons
+        .iter()
+        .any(|(t, d)| t == "survey" && matches!(d, Delivery::Queued { .. })));
+}
+
+#[tokio::test]
+async fn consent_erasure_and_switched_off_rules_are_checked_when_due_not_when_scheduled() {
+    let promo = AutomationRuleDefined {
+        rule_id: crm::ids::RuleId::derived("test", "promo"),
+        name: "Promotion after delivery".into(),
+        trigger: crm::domain::automation::Trigger::OrderDelivered,
+        ..builtin::birthday_greeting(0)
+    };
+    // Consent given after scheduling, before the message is due: it goes.
+    let shop = shop_with(std::slice::from_ref(&promo));
+    order_delivered(&shop).await;
+    let consent = ContactCommand::GrantConsent {
+        contact_id: contact(1),
+        channel: ConsentChannel::Email,
+        evidence: Some("checkout box".into()),
+    };
+    shop.crm.execute(&Actor::System, consent).await.unwrap();
+    let due = delivered() + TimeDelta::hours(1);
+    assert_eq!(shop.crm.run_due(due).await.unwrap().queued, 1);
+
+    // Erased before due: skipped.
+    let shop = shop_with(&[builtin::survey_after_delivery()]);
+    order_delivered(&shop).await;
+    let erase = ContactCommand::Erase {
+        contact_id: contact(1),
+        reason: "request 12".into(),
+    };
+    shop.crm.execute(&Actor::System, erase).await.unwrap();
+    let due = delivered() + TimeDelta::days(2);
+    assert_eq!(shop.crm.run_due(due).await.unwrap().skipped, 1);
+    let reason = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    assert!(matches!(
+        reason,
+        Delivery::Skipped {
+            reason: SkipReason::Erased,
+            ..
+        }
+    ));
+
+    // The rule switched off before due: skipped.
+    let shop = shop_with(&[builtin::survey_after_delivery()]);
+    order_delivered(&shop).await;
+    let off = AutomationCommand::Disable {
+        rule_id: builtin::survey_after_delivery().rule_id,
+    };
+    shop.crm.execute(&Actor::System, off).await.unwrap();
+    shop.crm.run_due(due).await.unwrap();
+    let reason = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    assert!(matches!(
+        reason,
+        Delivery::Skipped {
+            reason: SkipReason::RuleDisabled,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_message_for_a_merged_contact_goes_to_the_survivor() {
+    let shop = shop_with(&[builtin::survey_after_delivery()]);
+    order_delivered(&shop).await;
+    shop.crm
+        .execute(
+            &Actor::System,
+            create_contact(contact(2), "Ana", "Silva Gómez"),
+        )
+        .await
+        .unwrap();
+    let merge = ContactCommand::Merge {
+        contact_id: contact(1),
+        survivor: contact(2),
+    };
+    shop.crm.execute(&Actor::System, merge).await.unwrap();
+    shop.crm
+        .run_due(delivered() + TimeDelta::days(2))
+        .await
+        .unwrap();
+    let delivery = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    assert!(matches!(
+        delivery,
+        Delivery::Queued { customer, .. } if customer == CustomerId::Contact(contact(2))
+    ));
+}
+
+#[tokio::test]
+async fn a_rule_switched_on_after_a_delivery_does_not_reach_back_to_it() {
+    let shop = shop_with(&[]);
+    order_delivered(&shop).await;
+    let rule = builtin::survey_after_delivery();
+    shop.crm
+        .execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+        .await
+        .unwrap();
+    shop.crm
+        .execute(
+            &Actor::System,
+            AutomationCommand::Enable {
+                rule_id: rule.rule_id,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(scheduled(&shop).is_empty());
+}
