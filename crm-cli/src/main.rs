@@ -88,6 +88,11 @@ enum Command {
     Users(commands::users::Args),
     /// List the automation rules, add the built-in ones, switch them on and off.
     Automation(commands::automation::Args),
+    /// Put the messages the automations made due (by now, or `--now`) in the outbox, or
+    /// record why they may not go.
+    RunDue(commands::outbox::RunDueArgs),
+    /// List the messages in the outbox (`--all`: also those pending and skipped).
+    Outbox(commands::outbox::OutboxArgs),
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
     Migrate,
 }
@@ -149,6 +154,8 @@ fn main() -> ExitCode {
             Command::Audit(args) => commands::audit::run(&global, args).await,
             Command::Users(args) => commands::users::run(&global, args).await,
             Command::Automation(args) => commands::automation::run(&global, args).await,
+            Command::RunDue(args) => commands::outbox::run_due(&global, args).await,
+            Command::Outbox(args) => commands::outbox::outbox(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,
             Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,
         }

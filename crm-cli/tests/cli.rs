@@ -496,11 +496,16 @@ fn automation_rules_are_added_switched_and_listed_by_a_head_of_sales() {
     let store = dir.path().join("store");
     succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
     let elena = |args: &[&str]| crm_as(&store, "elena", args);
+    // The demo's head of sales switched the survey on; the others are added here.
+    let again = succeeds(&elena(&["automation", "add", "survey"]));
     assert_eq!(
-        succeeds(&elena(&["automation", "add", "survey"])),
-        "Satisfaction survey the day after delivery: done\n"
+        again,
+        "Satisfaction survey the day after delivery: nothing to change\n"
     );
-    succeeds(&elena(&["automation", "add", "unpaid", "--days", "5"]));
+    assert_eq!(
+        succeeds(&elena(&["automation", "add", "unpaid", "--days", "5"])),
+        "Payment reminder after 5 days: done\n"
+    );
     succeeds(&elena(&[
         "automation",
         "add",
@@ -508,12 +513,10 @@ fn automation_rules_are_added_switched_and_listed_by_a_head_of_sales() {
         "--to",
         "elena",
     ]));
-    let again = succeeds(&elena(&["automation", "add", "survey"]));
-    assert!(again.ends_with("nothing to change\n"), "{again}");
     succeeds(&elena(&[
         "automation",
         "enable",
-        "satisfaction survey the day after delivery",
+        "weekly sales report, mondays 09:00",
     ]));
     let denied = fails(&crm_as(
         &store,
@@ -530,6 +533,40 @@ fn automation_rules_are_added_switched_and_listed_by_a_head_of_sales() {
         "automation_list",
         succeeds(&crm(&store, &["automation", "list"]))
     );
+}
+
+#[test]
+fn the_demo_shops_surveys_are_queued_once_when_due_and_each_manager_sees_her_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    assert_eq!(succeeds(&crm(&store, &["outbox"])), "the outbox is empty\n");
+    let pending = succeeds(&crm(&store, &["outbox", "--all"]));
+    let surveys = pending.lines().count();
+    assert!(
+        surveys > 0 && pending.lines().all(|l| l.contains(" pending ")),
+        "{pending}"
+    );
+    // Before the first one is due: nothing. At the end of the summer: every one, once.
+    let early = succeeds(&crm(&store, &["run-due", "--now", "2026-06-01T00:00:00Z"]));
+    assert_eq!(
+        early,
+        "as of 2026-06-01 00:00 UTC: 0 messages queued, 0 skipped\n"
+    );
+    let late = ["run-due", "--now", "2026-09-30T00:00:00+02:00"];
+    let ran = succeeds(&crm(&store, &late));
+    assert_eq!(
+        ran,
+        format!("as of 2026-09-29 22:00 UTC: {surveys} messages queued, 0 skipped\n")
+    );
+    assert!(succeeds(&crm(&store, &late)).contains(": 0 messages queued"));
+    let queued = succeeds(&crm(&store, &["outbox"]));
+    assert_eq!(queued.lines().count(), surveys);
+    let jorge = succeeds(&crm_as(&store, "jorge", &["outbox"]));
+    let pilar = succeeds(&crm_as(&store, "pilar", &["outbox"]));
+    let theirs = jorge.lines().count() + pilar.lines().count();
+    assert!(theirs > 0 && theirs < surveys, "{jorge}{pilar}");
+    assert!(jorge.lines().all(|l| !pilar.contains(l)));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `crm demo`: a small online shop's summer, written into the store from a seed, then read
 //! back: a customer card, the pipeline board, monthly sales, and how fast it all went.
 
+use crm::domain::automation::{builtin, AutomationCommand};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -267,6 +268,17 @@ async fn write_history(crm: &Crm<Store>, clock: &ManualClock, args: &Args) -> Re
     };
     let boss = team[0];
     add_directory(crm, &team).await?;
+    // The head of sales switches on the survey after delivery before the summer starts.
+    let survey = builtin::survey_after_delivery();
+    let survey_id = survey.rule_id;
+    shop.run(start(), boss, AutomationCommand::Define(survey))
+        .await?;
+    shop.run(
+        start(),
+        boss,
+        AutomationCommand::Enable { rule_id: survey_id },
+    )
+    .await?;
     let campaign = CampaignId::derived("demo", "summer-newsletter");
     let created = CampaignCreated {
         campaign_id: campaign,

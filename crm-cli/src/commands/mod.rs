@@ -8,6 +8,7 @@ pub mod erase;
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod outbox;
 pub mod replay;
 pub mod report;
 pub mod subject_export;

@@ -1,0 +1,79 @@
+//! `crm run-due` and `crm outbox`: what the automations decided is due, put in the outbox, and
+//! what is in it.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use crm::projection::Delivery;
+
+use super::Failure;
+use crate::session::{Global, Session};
+
+#[derive(Debug, clap::Args)]
+pub struct RunDueArgs {
+    /// Run as of this instant (RFC 3339, e.g. 2026-07-01T09:00:00+02:00) instead of now.
+    #[arg(long)]
+    now: Option<DateTime<chrono::FixedOffset>>,
+}
+
+pub async fn run_due(global: &Global, args: RunDueArgs) -> Result<ExitCode, Failure> {
+    let session = Session::open(global).await?;
+    let now = args.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let done = session.crm.run_due(now).await?;
+    session.crm.store().inner().flush()?;
+    say!(
+        "as of {}: {} messages queued, {} skipped",
+        now.format("%Y-%m-%d %H:%M UTC"),
+        done.queued,
+        done.skipped
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutboxArgs {
+    /// Also list messages not yet due and those skipped.
+    #[arg(long)]
+    all: bool,
+}
+
+pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failure> {
+    let session = Session::open(global).await?;
+    let reader = session.reader().await?;
+    let views = reader.views();
+    let entries = views.outbox.all();
+    let mut shown = 0;
+    for entry in entries {
+        let m = &entry.message;
+        let (state, customer) = match entry.delivery {
+            Delivery::Queued { customer, .. } => ("queued".to_owned(), customer),
+            Delivery::Pending if args.all => ("pending".to_owned(), m.customer),
+            Delivery::Skipped { reason, .. } if args.all => {
+                (format!("skipped: {reason}"), m.customer)
+            }
+            _ => continue,
+        };
+        // A reader sees the messages of the customers they may see.
+        let Some(name) = views.cards.name(customer) else {
+            continue;
+        };
+        let kind = if m.marketing {
+            "marketing"
+        } else {
+            "transactional"
+        };
+        say!(
+            "{}  {:<14} {kind} {:?} to {name} ({})  due {}",
+            m.message_id,
+            state,
+            m.template,
+            customer,
+            m.due.format("%Y-%m-%d %H:%M UTC")
+        );
+        shown += 1;
+    }
+    if shown == 0 {
+        say!("the outbox is empty");
+    }
+    Ok(ExitCode::SUCCESS)
+}
