@@ -13,7 +13,7 @@ use crm::crypto::{Encrypted, Kek, MemoryKeys};
 use crm::domain::automation::{builtin, AutomationCommand, AutomationRuleDefined};
 use crm::domain::contact::ContactCommand;
 use crm::domain::details::ConsentChannel;
-use crm::domain::message::SkipReason;
+use crm::domain::message::{Recipient, SkipReason};
 use crm::domain::order::OrderCommand;
 use crm::event::{Actor, Event};
 use crm::ids::CustomerId;
@@ -104,7 +104,10 @@ async fn a_delivery_schedules_the_survey_once_and_run_due_queues_it_once_when_du
         unreachable!()
     };
     assert_eq!(survey.due, delivered() + TimeDelta::hours(24));
-    assert_eq!(survey.customer, CustomerId::Contact(contact(1)));
+    assert_eq!(
+        survey.to,
+        Recipient::Customer(CustomerId::Contact(contact(1)))
+    );
     // Reacting again (a restart that lost the checkpoint) schedules nothing new.
     shop.crm
         .store()
@@ -125,7 +128,7 @@ async fn a_delivery_schedules_the_survey_once_and_run_due_queues_it_once_when_du
         shop.crm.run_due(due).await.unwrap(),
         RunDue {
             queued: 1,
-            skipped: 0
+            ..RunDue::default()
         }
     );
     assert_eq!(shop.crm.run_due(due).await.unwrap(), RunDue::default());
@@ -160,7 +163,8 @@ async fn what_may_not_go_is_skipped_with_its_reason() {
         ran,
         RunDue {
             queued: 1,
-            skipped: 1
+            skipped: 1,
+            ..RunDue::default()
         }
     );
     let reasons: Vec<(String, Delivery)> = shop.crm.query_unfiltered(|v| {
@@ -263,7 +267,7 @@ async fn a_message_for_a_merged_contact_goes_to_the_survivor() {
     let delivery = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
     assert!(matches!(
         delivery,
-        Delivery::Queued { customer, .. } if customer == CustomerId::Contact(contact(2))
+        Delivery::Queued { to, .. } if to == Recipient::Customer(CustomerId::Contact(contact(2)))
     ));
 }
 
@@ -286,4 +290,68 @@ async fn a_rule_switched_on_after_a_delivery_does_not_reach_back_to_it() {
         .await
         .unwrap();
     assert!(scheduled(&shop).is_empty());
+}
+
+#[tokio::test]
+async fn the_weekly_report_is_due_mondays_at_nine_madrid_time_across_the_clock_change_once_each() {
+    let head = support::user(7);
+    let shop = shop_with(&[]);
+    let add = crm::domain::user::UserCommand::add(
+        head,
+        "Elena Vidal",
+        "elena@shop.example",
+        crm::access::Role::HeadOfSales,
+    );
+    shop.crm.execute(&Actor::System, add).await.unwrap();
+    // Switched on Monday 2 March 2026 at 09:30 UTC, after that day's 09:00 Madrid (08:00 UTC).
+    let rule = builtin::weekly_sales_report(head);
+    shop.crm
+        .execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+        .await
+        .unwrap();
+    shop.crm
+        .execute(
+            &Actor::System,
+            AutomationCommand::Enable {
+                rule_id: rule.rule_id,
+            },
+        )
+        .await
+        .unwrap();
+    // run_due every six hours for five weeks: each Monday's report is scheduled and queued
+    // once, at 09:00 Madrid — 08:00 UTC before Spain's change to summer time on 29 March,
+    // 07:00 UTC after it.
+    let mut at = start();
+    while at < start() + TimeDelta::days(36) {
+        at += TimeDelta::hours(6);
+        shop.clock.set(at);
+        shop.crm.run_due(at).await.unwrap();
+    }
+    let dues: Vec<String> = shop.crm.query_unfiltered(|v| {
+        v.outbox
+            .all()
+            .into_iter()
+            .inspect(|e| assert!(matches!(e.delivery, Delivery::Queued { .. })))
+            .map(|e| e.message.due.to_rfc3339())
+            .collect()
+    });
+    assert_eq!(
+        dues,
+        [
+            "2026-03-09T08:00:00+00:00",
+            "2026-03-16T08:00:00+00:00",
+            "2026-03-23T08:00:00+00:00",
+            "2026-03-30T07:00:00+00:00",
+            "2026-04-06T07:00:00+00:00",
+        ]
+    );
+    // A month without run_due: only the last week's report is caught up.
+    let later = start() + TimeDelta::days(70);
+    let ran = shop.crm.run_due(later).await.unwrap();
+    assert_eq!((ran.scheduled, ran.queued), (1, 1));
+    // A deactivated head gets nothing: skipped, with the reason.
+    let gone = crm::domain::user::UserCommand::Deactivate { user_id: head };
+    shop.crm.execute(&Actor::System, gone).await.unwrap();
+    let ran = shop.crm.run_due(later + TimeDelta::days(7)).await.unwrap();
+    assert_eq!((ran.scheduled, ran.skipped), (1, 1));
 }

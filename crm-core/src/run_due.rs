@@ -1,5 +1,12 @@
-//! [`Crm::run_due`]: turning the messages that are due into outbox entries, deciding at the
-//! last moment whether each may go.
+//! [`Crm::run_due`]: scheduling what the calendar makes due, and turning the messages that are
+//! due into outbox entries, deciding at the last moment whether each may go.
+//!
+//! **Scheduled rules.** A weekly rule's occurrence (Mondays 09:00 Europe/Madrid) is its local
+//! time on that day, whatever the offset that day (a daylight saving change moves it in UTC,
+//! never in local time); a local time that does not exist that day (inside a spring-forward
+//! gap) is taken as the first instant after the gap. `run_due(now)` schedules the occurrences
+//! up to `now` since the rule was switched on, going back at most [`CATCH_UP_DAYS`] days: a
+//! shop that did not run it for a month gets last week's report, not four.
 //!
 //! **Who gets what.** A due message is skipped, with the reason recorded, when its rule has
 //! been switched off since it was scheduled, when its customer no longer exists, or when the
@@ -7,34 +14,114 @@
 //! (email, SMS) at that moment. A *transactional* one (a survey about an order, a payment
 //! reminder) needs no marketing consent: it is about something the customer did. A message for
 //! a contact merged into another goes to the survivor — once, because it is one message.
-//! Companies have no consent record: marketing to a company is skipped.
+//! Companies have no consent record: marketing to a company is skipped. A report for a user
+//! goes while the user is active.
 
-use chrono::{DateTime, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
+use chrono_tz::Tz;
 
 use crate::crm::{Crm, Request};
-use crate::domain::automation::MessageChannel;
+use crate::domain::automation::{MessageChannel, RuleAction, Trigger};
 use crate::domain::details::ConsentChannel;
 use crate::domain::message::{
-    MessageCommand, MessageQueued, MessageScheduled, MessageSkipped, SkipReason,
+    Cause, MessageCommand, MessageQueued, MessageScheduled, MessageSkipped, Recipient, SkipReason,
 };
 use crate::error::Error;
 use crate::event::Actor;
-use crate::ids::CustomerId;
+use crate::ids::{CustomerId, MessageId};
 use crate::policy::Automations;
-use crate::projection::Views;
+use crate::projection::{RuleView, Views};
 use crate::store::EventStore;
+
+/// How far back `run_due` schedules a scheduled rule's missed occurrences.
+pub const CATCH_UP_DAYS: i64 = 7;
 
 /// What [`Crm::run_due`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunDue {
+    /// Occurrences of scheduled rules newly scheduled.
+    pub scheduled: usize,
     /// Messages put in the outbox.
     pub queued: usize,
     /// Messages not to be sent, with their reasons recorded.
     pub skipped: usize,
 }
 
+/// The instant of `time` local to `zone` on `day`: the earlier of two in a fall-back overlap,
+/// the first instant after a spring-forward gap.
+fn local_instant(zone: Tz, day: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    let mut local = day.and_time(time);
+    // A gap is at most a few hours: step forward a minute at a time until it exists.
+    for _ in 0..(24 * 60) {
+        match zone.from_local_datetime(&local) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                return Some(t.with_timezone(&Utc))
+            }
+            LocalResult::None => local += Duration::minutes(1),
+        }
+    }
+    None
+}
+
+/// The occurrences of a weekly rule in `(from, to]`: each one's local date and instant.
+fn weekly(
+    weekday: Weekday,
+    time: NaiveTime,
+    zone: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(NaiveDate, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut day = from.with_timezone(&zone).date_naive() - Duration::days(1);
+    let last = to.with_timezone(&zone).date_naive() + Duration::days(1);
+    while day <= last {
+        if day.weekday() == weekday {
+            if let Some(at) = local_instant(zone, day, time) {
+                if at > from && at <= to {
+                    out.push((day, at));
+                }
+            }
+        }
+        day += Duration::days(1);
+    }
+    out
+}
+
+/// The messages the scheduled rules make due by `now` (see the module docs).
+fn occurrences(rule: &RuleView, now: DateTime<Utc>) -> Vec<MessageScheduled> {
+    let d = &rule.definition;
+    let Trigger::Weekly {
+        weekday,
+        time,
+        zone,
+    } = &d.trigger
+    else {
+        return Vec::new();
+    };
+    let RuleAction::Report { family, to } = &d.action else {
+        return Vec::new();
+    };
+    let from = rule.since.max(now - Duration::days(CATCH_UP_DAYS));
+    weekly(*weekday, *time, *zone, from, now)
+        .into_iter()
+        .map(|(day, at)| MessageScheduled {
+            message_id: MessageId::of_week(d.rule_id, day),
+            rule_id: d.rule_id,
+            to: Recipient::User(*to),
+            channel: MessageChannel::Email,
+            template: format!("report-{family}"),
+            marketing: false,
+            report: Some(*family),
+            due: at + Duration::minutes(i64::from(d.delay_minutes)),
+            cause: Cause::Week(day),
+        })
+        .collect()
+}
+
 /// Whether `message` may go, and to whom, as `views` stand now.
-fn delivery(views: &Views, message: &MessageScheduled) -> Result<CustomerId, SkipReason> {
+fn delivery(views: &Views, message: &MessageScheduled) -> Result<Recipient, SkipReason> {
     if !views
         .automations
         .rule(message.rule_id)
@@ -42,7 +129,15 @@ fn delivery(views: &Views, message: &MessageScheduled) -> Result<CustomerId, Ski
     {
         return Err(SkipReason::RuleDisabled);
     }
-    let customer = views.cards.survivor(message.customer);
+    let customer = match message.to {
+        Recipient::User(user) => {
+            return match views.directory.user(user) {
+                Some(profile) if profile.active => Ok(Recipient::User(user)),
+                _ => Err(SkipReason::NoUser),
+            }
+        }
+        Recipient::Customer(customer) => views.cards.survivor(customer),
+    };
     match customer {
         CustomerId::Contact(id) => {
             let card = views.cards.contact(id).ok_or(SkipReason::NoCustomer)?;
@@ -64,18 +159,41 @@ fn delivery(views: &Views, message: &MessageScheduled) -> Result<CustomerId, Ski
             }
         }
     }
-    Ok(customer)
+    Ok(Recipient::Customer(customer))
 }
 
 impl<S: EventStore> Crm<S> {
-    /// Puts every message due at or before `now` in the outbox, or records why it will not
-    /// be sent (see the module docs). Runs nothing in the background: the embedding program
-    /// calls it when it likes (a timer, a cron job, `crm run-due`), then sends what
-    /// `views.outbox.queued()` lists. Calling it again, or after a crash half-way, queues
-    /// nothing twice: a message is queued or skipped once.
+    /// Schedules what the scheduled rules make due by `now`, then puts every message due at
+    /// or before `now` in the outbox, or records why it will not be sent (see the module
+    /// docs). Runs nothing in the background: the embedding program calls it when it likes (a
+    /// timer, a cron job, `crm run-due`), then sends what `views.outbox.queued()` lists.
+    /// Calling it again, or after a crash half-way, schedules and queues nothing twice.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<RunDue, Error> {
         self.catch_up().await?;
-        let decided: Vec<(MessageScheduled, Result<CustomerId, SkipReason>)> = self
+        let mut done = RunDue::default();
+        let occurring: Vec<MessageScheduled> = self.query_unfiltered(|v| {
+            v.automations
+                .enabled()
+                .flat_map(|rule| occurrences(rule, now))
+                .collect()
+        });
+        let automation = || {
+            Request::by(Actor::Automation {
+                policy: Automations::NAME.to_owned(),
+            })
+        };
+        for message in occurring {
+            let at = message.due;
+            let schedule = MessageCommand::Schedule(message);
+            if self
+                .execute_request(automation().at(at), schedule.into())
+                .await?
+                .wrote()
+            {
+                done.scheduled += 1;
+            }
+        }
+        let decided: Vec<(MessageScheduled, Result<Recipient, SkipReason>)> = self
             .query_unfiltered(|v| {
                 v.outbox
                     .due(now)
@@ -83,25 +201,24 @@ impl<S: EventStore> Crm<S> {
                     .map(|m| (m.clone(), delivery(v, m)))
                     .collect()
             });
-        let mut done = RunDue::default();
         for (message, decision) in decided {
             let queued = decision.is_ok();
             let command = match decision {
-                Ok(customer) => MessageCommand::Queue(MessageQueued {
+                Ok(to) => MessageCommand::Queue(MessageQueued {
                     message_id: message.message_id,
-                    customer,
+                    to,
                 }),
                 Err(reason) => MessageCommand::Skip(MessageSkipped {
                     message_id: message.message_id,
                     reason,
                 }),
             };
-            let request = Request::by(Actor::Automation {
-                policy: Automations::NAME.to_owned(),
-            })
-            .at(now);
             // Another process may have settled it since: then nothing is written.
-            if self.execute_request(request, command.into()).await?.wrote() {
+            if self
+                .execute_request(automation().at(now), command.into())
+                .await?
+                .wrote()
+            {
                 if queued {
                     done.queued += 1;
                 } else {
@@ -110,5 +227,52 @@ impl<S: EventStore> Crm<S> {
             }
         }
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.to_utc())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_weekly_rule_keeps_its_local_time_across_daylight_saving() {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+        let madrid = chrono_tz::Europe::Madrid;
+        // Spain moves to summer time on Sunday 29 March 2026.
+        let found = weekly(
+            Weekday::Mon,
+            nine,
+            madrid,
+            utc("2026-03-16T00:00:00Z"),
+            utc("2026-04-07T00:00:00Z"),
+        );
+        let instants: Vec<String> = found.iter().map(|(_, at)| at.to_rfc3339()).collect();
+        assert_eq!(
+            instants,
+            [
+                "2026-03-16T08:00:00+00:00",
+                "2026-03-23T08:00:00+00:00",
+                "2026-03-30T07:00:00+00:00",
+                "2026-04-06T07:00:00+00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_time_inside_the_spring_gap_is_the_first_instant_after_it() {
+        let madrid = chrono_tz::Europe::Madrid;
+        let gap = NaiveTime::from_hms_opt(2, 30, 0).unwrap_or_default();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap_or_default();
+        assert_eq!(
+            local_instant(madrid, day, gap).map(|t| t.to_rfc3339()),
+            Some("2026-03-29T01:00:00+00:00".to_owned()),
+            "03:00 CEST, the first local time after the gap"
+        );
     }
 }

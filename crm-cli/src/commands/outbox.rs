@@ -4,6 +4,8 @@
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use crm::access::{Principal, Scope};
+use crm::domain::message::Recipient;
 use crm::projection::Delivery;
 
 use super::Failure;
@@ -45,17 +47,29 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failu
     let mut shown = 0;
     for entry in entries {
         let m = &entry.message;
-        let (state, customer) = match entry.delivery {
-            Delivery::Queued { customer, .. } => ("queued".to_owned(), customer),
-            Delivery::Pending if args.all => ("pending".to_owned(), m.customer),
-            Delivery::Skipped { reason, .. } if args.all => {
-                (format!("skipped: {reason}"), m.customer)
-            }
+        let (state, to) = match entry.delivery {
+            Delivery::Queued { to, .. } => ("queued".to_owned(), to),
+            Delivery::Pending if args.all => ("pending".to_owned(), m.to),
+            Delivery::Skipped { reason, .. } if args.all => (format!("skipped: {reason}"), m.to),
             _ => continue,
         };
-        // A reader sees the messages of the customers they may see.
-        let Some(name) = views.cards.name(customer) else {
-            continue;
+        // A reader sees the messages of the customers they may see, and reports sent to them.
+        let (name, whom) = match to {
+            Recipient::Customer(customer) => {
+                let Some(name) = views.cards.name(customer) else {
+                    continue;
+                };
+                (name, customer.to_string())
+            }
+            Recipient::User(user) => {
+                let mine = matches!(reader.principal(), Principal::User(p) if p.user_id == user);
+                let everything = reader.visibility().scope == Scope::Everything;
+                let Some(profile) = views.directory.user(user).filter(|_| mine || everything)
+                else {
+                    continue;
+                };
+                (profile.name.clone(), format!("user {user}"))
+            }
         };
         let kind = if m.marketing {
             "marketing"
@@ -63,11 +77,10 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failu
             "transactional"
         };
         say!(
-            "{}  {:<14} {kind} {:?} to {name} ({})  due {}",
+            "{}  {:<14} {kind} {:?} to {name} ({whom})  due {}",
             m.message_id,
             state,
             m.template,
-            customer,
             m.due.format("%Y-%m-%d %H:%M UTC")
         );
         shown += 1;

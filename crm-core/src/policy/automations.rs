@@ -13,7 +13,7 @@ use chrono::Duration;
 use super::Policy;
 use crate::crm::Command;
 use crate::domain::automation::{AutomationRuleDefined, RuleAction, Trigger};
-use crate::domain::message::{Cause, MessageCommand, MessageScheduled};
+use crate::domain::message::{Cause, MessageCommand, MessageScheduled, Recipient};
 use crate::domain::task::{ScheduleTask, TaskCommand};
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{CustomerId, MessageId, OrderId, RuleId, TaskId, UserId};
@@ -71,10 +71,11 @@ impl Automations {
                 MessageCommand::Schedule(MessageScheduled {
                     message_id: MessageId::of(rule.rule_id, cause.id),
                     rule_id: rule.rule_id,
-                    customer,
+                    to: Recipient::Customer(customer),
                     channel: *channel,
                     template: template.clone(),
                     marketing: *marketing,
+                    report: None,
                     due,
                     cause: Cause::Event(cause.id),
                 })

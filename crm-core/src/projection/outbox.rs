@@ -7,19 +7,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::Projection;
-use crate::domain::message::{MessageScheduled, SkipReason};
+use crate::domain::message::{MessageScheduled, Recipient, SkipReason};
 use crate::event::{Event, RecordedEvent};
-use crate::ids::{CustomerId, MessageId};
+use crate::ids::MessageId;
 
 /// Where a scheduled message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// Waiting for its due time (or for `run_due` to reach it).
     Pending,
-    /// In the outbox, for `customer`.
+    /// In the outbox, for `to`.
     Queued {
         /// Whom it goes to.
-        customer: CustomerId,
+        to: Recipient,
         /// When it was queued (store time).
         at: DateTime<Utc>,
     },
@@ -104,13 +104,7 @@ impl Projection for Outbox {
                     },
                 );
             }
-            Event::MessageQueued(e) => self.settle(
-                e.message_id,
-                Delivery::Queued {
-                    customer: e.customer,
-                    at,
-                },
-            ),
+            Event::MessageQueued(e) => self.settle(e.message_id, Delivery::Queued { to: e.to, at }),
             Event::MessageSkipped(e) => self.settle(
                 e.message_id,
                 Delivery::Skipped {

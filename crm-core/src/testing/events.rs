@@ -662,6 +662,7 @@ fn message_event() -> BoxedStrategy<Event> {
         Just(SkipReason::Erased),
         Just(SkipReason::RuleDisabled),
         Just(SkipReason::NoCustomer),
+        Just(SkipReason::NoUser),
     ];
     prop_oneof![
         (
@@ -678,10 +679,11 @@ fn message_event() -> BoxedStrategy<Event> {
                     MessageScheduled {
                         message_id,
                         rule_id,
-                        customer,
+                        to: Recipient::Customer(customer),
                         channel: MessageChannel::Email,
                         template,
                         marketing,
+                        report: None,
                         due,
                         cause: Cause::Event(cause),
                     }
@@ -690,9 +692,28 @@ fn message_event() -> BoxedStrategy<Event> {
             ),
         (message(), customer()).prop_map(|(message_id, customer)| MessageQueued {
             message_id,
-            customer
+            to: Recipient::Customer(customer),
         }
         .into()),
+        (
+            message(),
+            id::<RuleId>(4001..=4003),
+            date(),
+            instant(),
+            id::<UserId>(2001..=2004)
+        )
+            .prop_map(|(message_id, rule_id, week, due, user)| MessageScheduled {
+                message_id,
+                rule_id,
+                to: Recipient::User(user),
+                channel: MessageChannel::Email,
+                template: "report-sales".into(),
+                marketing: false,
+                report: Some(crate::domain::automation::ReportFamily::Sales),
+                due,
+                cause: Cause::Week(week),
+            }
+            .into()),
         (message(), reason)
             .prop_map(|(message_id, reason)| MessageSkipped { message_id, reason }.into()),
     ]

@@ -8,17 +8,31 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::automation::MessageChannel;
+use chrono::NaiveDate;
+
+use super::automation::{MessageChannel, ReportFamily};
 use super::{Aggregate, DomainError};
 use crate::event::Event;
-use crate::ids::{CustomerId, EventId, MessageId, RuleId};
+use crate::ids::{CustomerId, EventId, MessageId, RuleId, UserId};
 
-/// Why a message exists: the event that set its rule off.
+/// Why a message exists: the event or the date that set its rule off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Cause {
     /// An event in the log (an order delivered).
     Event(EventId),
+    /// A scheduled rule's occurrence, by its local date (a weekly report's Monday).
+    Week(NaiveDate),
+}
+
+/// Whom a message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// A customer (for a contact merged away, their survivor when it is queued).
+    Customer(CustomerId),
+    /// A user of the CRM (a report for the head of sales).
+    User(UserId),
 }
 
 /// A rule decided a message is due at `due`. Field names are wire format: rename nothing.
@@ -30,28 +44,31 @@ pub struct MessageScheduled {
     /// The rule that decided it.
     pub rule_id: RuleId,
     /// Whom it is for, as the cause named them.
-    pub customer: CustomerId,
+    pub to: Recipient,
     /// Email or SMS.
     pub channel: MessageChannel,
     /// The template's name.
     pub template: String,
     /// Marketing (needs consent) or transactional.
     pub marketing: bool,
+    /// The report it carries, for a report rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportFamily>,
     /// When it is due.
     pub due: DateTime<Utc>,
     /// What set it off.
     pub cause: Cause,
 }
 
-/// A due message was put in the outbox, for `customer` (the one scheduled, or the contact
-/// they were merged into).
+/// A due message was put in the outbox, for `to` (the one scheduled, or the contact they
+/// were merged into).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQueued {
     /// The message.
     pub message_id: MessageId,
     /// Whom it goes to.
-    pub customer: CustomerId,
+    pub to: Recipient,
 }
 
 /// A due message was not sent, and why.
@@ -76,6 +93,8 @@ pub enum SkipReason {
     RuleDisabled,
     /// The customer does not exist (any more).
     NoCustomer,
+    /// The user it is for is not an active user.
+    NoUser,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -85,6 +104,7 @@ impl std::fmt::Display for SkipReason {
             Self::Erased => "the person was erased",
             Self::RuleDisabled => "the rule was switched off",
             Self::NoCustomer => "no such customer",
+            Self::NoUser => "no such active user",
         })
     }
 }
@@ -96,6 +116,12 @@ impl MessageId {
             rule.as_uuid(),
             cause.as_uuid().as_bytes(),
         ))
+    }
+
+    /// The message a scheduled rule sends for its occurrence on the local date `week`.
+    pub fn of_week(rule: RuleId, week: NaiveDate) -> Self {
+        let name = format!("week {week}");
+        Self::from_uuid(uuid::Uuid::new_v5(rule.as_uuid(), name.as_bytes()))
     }
 }
 
