@@ -355,3 +355,101 @@ async fn the_weekly_report_is_due_mondays_at_nine_madrid_time_across_the_clock_c
     let ran = shop.crm.run_due(later + TimeDelta::days(7)).await.unwrap();
     assert_eq!((ran.scheduled, ran.skipped), (1, 1));
 }
+
+#[tokio::test]
+async fn birthdays_and_unpaid_orders_make_their_messages_due_at_the_shops_local_time() {
+    let clock = ManualClock::new(start());
+    let inner = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+    let store = Encrypted::new(inner, Arc::new(MemoryKeys::new()), kek());
+    let options = CrmOptions {
+        zone: chrono_tz::Europe::Madrid,
+        ..CrmOptions::default()
+    };
+    let crm = support::deterministic(store, &clock, options);
+    for rule in [builtin::birthday_greeting(3), builtin::unpaid_reminder(3)] {
+        crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+            .await
+            .unwrap();
+        let on = AutomationCommand::Enable {
+            rule_id: rule.rule_id,
+        };
+        crm.execute(&Actor::System, on).await.unwrap();
+    }
+    // Bea, born on 10 March, said yes to email; Carlos, born on 11 March, did not.
+    for (n, given, day, consent) in [(1, "Bea", 10, true), (2, "Carlos", 11, false)] {
+        let born = chrono::NaiveDate::from_ymd_opt(1990, 3, day).unwrap();
+        let create =
+            crm::domain::contact::CreateContact::new(contact(n), given, "Ruiz").birthday(born);
+        crm.execute(&Actor::System, ContactCommand::Create(create))
+            .await
+            .unwrap();
+        if consent {
+            let yes = ContactCommand::GrantConsent {
+                contact_id: contact(n),
+                channel: ConsentChannel::Email,
+                evidence: None,
+            };
+            crm.execute(&Actor::System, yes).await.unwrap();
+        }
+    }
+    // Bea's order stays unpaid; Carlos pays his.
+    let bea = CustomerId::Contact(contact(1));
+    let carlos = CustomerId::Contact(contact(2));
+    crm.execute(
+        &Actor::System,
+        shop::place(1, bea, "lamp", "lighting", 1, 2_000),
+    )
+    .await
+    .unwrap();
+    crm.execute(
+        &Actor::System,
+        shop::place(2, carlos, "lamp", "lighting", 1, 2_000),
+    )
+    .await
+    .unwrap();
+    let pay = OrderCommand::ReceivePayment {
+        order_id: shop::order(2),
+        amount: shop::eur(2_000 + 420 + 495),
+        method: crm::domain::order::terms::PaymentMethod::Card,
+    };
+    crm.execute(&Actor::System, pay).await.unwrap();
+
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let ran = crm.run_due(at("2026-03-09T12:00:00Z")).await.unwrap();
+    assert_eq!((ran.scheduled, ran.queued, ran.skipped), (3, 2, 1));
+    let again = crm.run_due(at("2026-03-09T12:00:00Z")).await.unwrap();
+    assert_eq!(again, RunDue::default());
+    let outbox: Vec<(String, String, Delivery)> = crm.query_unfiltered(|v| {
+        v.outbox
+            .all()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.message.template.clone(),
+                    e.message.due.to_rfc3339(),
+                    e.delivery,
+                )
+            })
+            .collect()
+    });
+    let shown: Vec<(&str, &str, bool)> = outbox
+        .iter()
+        .map(|(t, d, delivery)| {
+            (
+                t.as_str(),
+                d.as_str(),
+                matches!(delivery, Delivery::Queued { .. }),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            // Bea's order, placed 2 March 09:30 UTC, unpaid three days later.
+            ("unpaid-reminder", "2026-03-05T09:30:00+00:00", true),
+            // Three days before 10 and 11 March, 09:00 Madrid (08:00 UTC in winter).
+            ("birthday", "2026-03-07T08:00:00+00:00", true),
+            ("birthday", "2026-03-08T08:00:00+00:00", false),
+        ]
+    );
+}

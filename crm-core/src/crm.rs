@@ -145,6 +145,8 @@ pub struct CrmOptions {
     /// Whether policies react after every command (see [`Crm::react`]). Turn it off for a
     /// bulk import, and call `react` once at the end.
     pub run_policies: bool,
+    /// The shop's time zone: where "09:00 on the customer's birthday" is.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Default for CrmOptions {
@@ -156,6 +158,7 @@ impl Default for CrmOptions {
             default_country: None,
             state_cache: 10_000,
             run_policies: true,
+            zone: chrono_tz::UTC,
         }
     }
 }
@@ -863,6 +866,11 @@ impl<S: EventStore> Crm<S> {
             crate::subject_access::subject_export(&self.store, reader.views(), contact_id, now)
                 .await?,
         )
+    }
+
+    /// The options in force (clamped).
+    pub fn options(&self) -> &CrmOptions {
+        &self.options
     }
 
     /// The global position the projections have processed.

@@ -1,6 +1,12 @@
 //! [`Crm::run_due`]: scheduling what the calendar makes due, and turning the messages that are
 //! due into outbox entries, deciding at the last moment whether each may go.
 //!
+//! **Dates on the card.** A birthday greeting is due at 09:00 in the shop's time zone
+//! ([`CrmOptions::zone`](crate::CrmOptions)) `days_before` days before the birthday (28
+//! February in a common year for one born on 29 February), for every contact not erased nor
+//! merged away; a payment reminder is due `after_days` days after an order that is neither
+//! paid in full nor cancelled, and is skipped if it is settled by the time it is due.
+//!
 //! **Scheduled rules.** A weekly rule's occurrence (Mondays 09:00 Europe/Madrid) is its local
 //! time on that day, whatever the offset that day (a daylight saving change moves it in UTC,
 //! never in local time); a local time that does not exist that day (inside a spring-forward
@@ -89,35 +95,122 @@ fn weekly(
     out
 }
 
-/// The messages the scheduled rules make due by `now` (see the module docs).
-fn occurrences(rule: &RuleView, now: DateTime<Utc>) -> Vec<MessageScheduled> {
+/// A rule's message to `to` for `cause`, due at `due` (before the rule's delay).
+fn message(
+    rule: &RuleView,
+    message_id: MessageId,
+    to: Recipient,
+    due: DateTime<Utc>,
+    cause: Cause,
+) -> Option<MessageScheduled> {
     let d = &rule.definition;
-    let Trigger::Weekly {
-        weekday,
-        time,
-        zone,
-    } = &d.trigger
-    else {
-        return Vec::new();
+    let due = due.checked_add_signed(Duration::minutes(i64::from(d.delay_minutes)))?;
+    let (channel, template, marketing, report) = match &d.action {
+        RuleAction::Message {
+            channel,
+            template,
+            marketing,
+        } => (*channel, template.clone(), *marketing, None),
+        RuleAction::Report { family, .. } => (
+            MessageChannel::Email,
+            format!("report-{family}"),
+            false,
+            Some(*family),
+        ),
+        RuleAction::Task { .. } => return None,
     };
-    let RuleAction::Report { family, to } = &d.action else {
-        return Vec::new();
-    };
+    Some(MessageScheduled {
+        message_id,
+        rule_id: d.rule_id,
+        to,
+        channel,
+        template,
+        marketing,
+        report,
+        due,
+        cause,
+    })
+}
+
+/// The day of a birthday in `year`: 28 February for 29 February in a common year.
+fn birthday_in(year: i32, birthday: NaiveDate) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, birthday.month(), birthday.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28))
+}
+
+/// The messages the calendar makes due by `now` for `rule` (see the module docs): a weekly
+/// rule's occurrences, the birthdays ahead, the orders left unpaid.
+fn occurrences(
+    rule: &RuleView,
+    views: &Views,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Vec<MessageScheduled> {
+    let d = &rule.definition;
     let from = rule.since.max(now - Duration::days(CATCH_UP_DAYS));
-    weekly(*weekday, *time, *zone, from, now)
-        .into_iter()
-        .map(|(day, at)| MessageScheduled {
-            message_id: MessageId::of_week(d.rule_id, day),
-            rule_id: d.rule_id,
-            to: Recipient::User(*to),
-            channel: MessageChannel::Email,
-            template: format!("report-{family}"),
-            marketing: false,
-            report: Some(*family),
-            due: at + Duration::minutes(i64::from(d.delay_minutes)),
-            cause: Cause::Week(day),
-        })
-        .collect()
+    let within = |due: &MessageScheduled| due.due > from && due.due <= now;
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    let found: Vec<MessageScheduled> = match &d.trigger {
+        Trigger::Weekly {
+            weekday,
+            time,
+            zone,
+        } => {
+            let RuleAction::Report { to, .. } = &d.action else {
+                return Vec::new();
+            };
+            weekly(*weekday, *time, *zone, from, now)
+                .into_iter()
+                .filter_map(|(day, at)| {
+                    let id = MessageId::of_week(d.rule_id, day);
+                    message(rule, id, Recipient::User(*to), at, Cause::Week(day))
+                })
+                .collect()
+        }
+        Trigger::Birthday { days_before } => {
+            let year = now.with_timezone(&zone).year();
+            views
+                .cards
+                .active_contacts()
+                .filter(|(_, card)| card.erased.is_none())
+                .filter_map(|(id, card)| Some((id, card.personal.birthday?)))
+                .flat_map(|(id, birthday)| {
+                    (year - 1..=year + 1).filter_map(move |y| {
+                        let day =
+                            birthday_in(y, birthday)? - Duration::days(i64::from(*days_before));
+                        Some((id, day))
+                    })
+                })
+                .filter_map(|(id, day)| {
+                    let customer = CustomerId::Contact(id);
+                    let at = local_instant(zone, day, nine)?;
+                    let message_id = MessageId::of_date(d.rule_id, customer, day);
+                    message(
+                        rule,
+                        message_id,
+                        Recipient::Customer(customer),
+                        at,
+                        Cause::Date(day),
+                    )
+                })
+                .collect()
+        }
+        Trigger::Unpaid { after_days } => views
+            .activity
+            .orders()
+            .filter(|o| o.cancelled_at.is_none() && o.paid_in_full_at().is_none())
+            .filter_map(|o| {
+                let at = o
+                    .placed_at
+                    .checked_add_signed(Duration::days(i64::from(*after_days)))?;
+                let message_id = MessageId::of_order(d.rule_id, o.order_id);
+                let to = Recipient::Customer(o.customer);
+                message(rule, message_id, to, at, Cause::Order(o.order_id))
+            })
+            .collect(),
+        Trigger::OrderDelivered | Trigger::Lapsed { .. } => Vec::new(),
+    };
+    found.into_iter().filter(within).collect()
 }
 
 /// Whether `message` may go, and to whom, as `views` stand now.
@@ -128,6 +221,15 @@ fn delivery(views: &Views, message: &MessageScheduled) -> Result<Recipient, Skip
         .is_some_and(|r| r.enabled)
     {
         return Err(SkipReason::RuleDisabled);
+    }
+    if let Cause::Order(order) = message.cause {
+        let settled = views
+            .activity
+            .order(order)
+            .is_none_or(|o| o.cancelled_at.is_some() || o.paid_in_full_at().is_some());
+        if settled {
+            return Err(SkipReason::Settled);
+        }
     }
     let customer = match message.to {
         Recipient::User(user) => {
@@ -171,10 +273,11 @@ impl<S: EventStore> Crm<S> {
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<RunDue, Error> {
         self.catch_up().await?;
         let mut done = RunDue::default();
+        let zone = self.options().zone;
         let occurring: Vec<MessageScheduled> = self.query_unfiltered(|v| {
             v.automations
                 .enabled()
-                .flat_map(|rule| occurrences(rule, now))
+                .flat_map(|rule| occurrences(rule, v, zone, now))
                 .collect()
         });
         let automation = || {

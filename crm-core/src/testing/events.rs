@@ -663,6 +663,7 @@ fn message_event() -> BoxedStrategy<Event> {
         Just(SkipReason::RuleDisabled),
         Just(SkipReason::NoCustomer),
         Just(SkipReason::NoUser),
+        Just(SkipReason::Settled),
     ];
     prop_oneof![
         (
@@ -714,6 +715,31 @@ fn message_event() -> BoxedStrategy<Event> {
                 cause: Cause::Week(week),
             }
             .into()),
+        (
+            message(),
+            id::<RuleId>(4001..=4003),
+            customer(),
+            date(),
+            id::<OrderId>(1..=3)
+        )
+            .prop_map(
+                |(message_id, rule_id, customer, day, order)| MessageScheduled {
+                    message_id,
+                    rule_id,
+                    to: Recipient::Customer(customer),
+                    channel: MessageChannel::Sms,
+                    template: "birthday".into(),
+                    marketing: true,
+                    report: None,
+                    due: day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc(),
+                    cause: if order.as_uuid().as_u128() % 2 == 0 {
+                        Cause::Date(day)
+                    } else {
+                        Cause::Order(order)
+                    },
+                }
+                .into()
+            ),
         (message(), reason)
             .prop_map(|(message_id, reason)| MessageSkipped { message_id, reason }.into()),
     ]

@@ -23,6 +23,10 @@ pub enum Cause {
     Event(EventId),
     /// A scheduled rule's occurrence, by its local date (a weekly report's Monday).
     Week(NaiveDate),
+    /// A date on the customer's card (the day a birthday greeting goes).
+    Date(NaiveDate),
+    /// An order still unpaid.
+    Order(crate::ids::OrderId),
 }
 
 /// Whom a message is for.
@@ -95,6 +99,8 @@ pub enum SkipReason {
     NoCustomer,
     /// The user it is for is not an active user.
     NoUser,
+    /// The order it reminds of was paid or cancelled in the meantime.
+    Settled,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -105,6 +111,7 @@ impl std::fmt::Display for SkipReason {
             Self::RuleDisabled => "the rule was switched off",
             Self::NoCustomer => "no such customer",
             Self::NoUser => "no such active user",
+            Self::Settled => "the order was paid or cancelled meanwhile",
         })
     }
 }
@@ -115,6 +122,20 @@ impl MessageId {
         Self::from_uuid(uuid::Uuid::new_v5(
             rule.as_uuid(),
             cause.as_uuid().as_bytes(),
+        ))
+    }
+
+    /// The message a rule sends `customer` for the date `day` (a birthday greeting).
+    pub fn of_date(rule: RuleId, customer: CustomerId, day: NaiveDate) -> Self {
+        let name = format!("{customer} {day}");
+        Self::from_uuid(uuid::Uuid::new_v5(rule.as_uuid(), name.as_bytes()))
+    }
+
+    /// The message a rule sends about an order (a payment reminder).
+    pub fn of_order(rule: RuleId, order: crate::ids::OrderId) -> Self {
+        Self::from_uuid(uuid::Uuid::new_v5(
+            rule.as_uuid(),
+            order.as_uuid().as_bytes(),
         ))
     }
 
