@@ -453,3 +453,52 @@ async fn birthdays_and_unpaid_orders_make_their_messages_due_at_the_shops_local_
         ]
     );
 }
+
+#[tokio::test]
+async fn a_customer_who_went_quiet_gets_a_call_on_the_owners_list_once() {
+    let shop = shop_with(&[builtin::reactivation()]);
+    let marta = support::user(1);
+    let create = crm::domain::contact::CreateContact::new(contact(1), "Ana", "Silva").owner(marta);
+    shop.crm
+        .execute(&Actor::System, ContactCommand::Create(create))
+        .await
+        .unwrap();
+    let ana = CustomerId::Contact(contact(1));
+    // Orders ten days apart: twice that gap of silence is twenty days after the second.
+    for (n, day) in [(1, 0), (2, 10)] {
+        shop.clock.set(start() + TimeDelta::days(day));
+        shop.crm
+            .execute(
+                &Actor::System,
+                shop::place(n, ana, "cup", "kitchen", 1, 900),
+            )
+            .await
+            .unwrap();
+    }
+    let quiet = start() + TimeDelta::days(30);
+    let before = shop.crm.run_due(quiet - TimeDelta::hours(1)).await.unwrap();
+    assert_eq!(before.scheduled, 0);
+    let after = shop.crm.run_due(quiet + TimeDelta::hours(1)).await.unwrap();
+    assert_eq!(after.scheduled, 1);
+    assert_eq!(
+        shop.crm
+            .run_due(quiet + TimeDelta::days(2))
+            .await
+            .unwrap()
+            .scheduled,
+        0,
+        "once per silence"
+    );
+    let tasks = shop
+        .crm
+        .query_unfiltered(|v| v.tasks.open_for_assignee(marta, quiet + TimeDelta::days(2)));
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].task.due, quiet);
+    assert_eq!(tasks[0].task.customer, Some(ana));
+    assert_eq!(
+        tasks[0].task.scheduled_by,
+        Actor::Automation {
+            policy: "automations".into()
+        }
+    );
+}

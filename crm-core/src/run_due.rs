@@ -5,7 +5,10 @@
 //! ([`CrmOptions::zone`](crate::CrmOptions)) `days_before` days before the birthday (28
 //! February in a common year for one born on 29 February), for every contact not erased nor
 //! merged away; a payment reminder is due `after_days` days after an order that is neither
-//! paid in full nor cancelled, and is skipped if it is settled by the time it is due.
+//! paid in full nor cancelled, and is skipped if it is settled by the time it is due. A
+//! customer is lapsed once silent for the rule's percentage of their usual gap between orders
+//! (the lapsed list's rule): its message, or its task for the customer's owner (unowned
+//! customers get none), is due at that instant, once per silence.
 //!
 //! **Scheduled rules.** A weekly rule's occurrence (Mondays 09:00 Europe/Madrid) is its local
 //! time on that day, whatever the offset that day (a daylight saving change moves it in UTC,
@@ -34,9 +37,10 @@ use crate::domain::details::ConsentChannel;
 use crate::domain::message::{
     Cause, MessageCommand, MessageQueued, MessageScheduled, MessageSkipped, Recipient, SkipReason,
 };
+use crate::domain::task::{ScheduleTask, TaskCommand};
 use crate::error::Error;
 use crate::event::Actor;
-use crate::ids::{CustomerId, MessageId};
+use crate::ids::{CustomerId, MessageId, TaskId};
 use crate::policy::Automations;
 use crate::projection::{RuleView, Views};
 use crate::store::EventStore;
@@ -47,7 +51,7 @@ pub const CATCH_UP_DAYS: i64 = 7;
 /// What [`Crm::run_due`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunDue {
-    /// Occurrences of scheduled rules newly scheduled.
+    /// Messages and tasks the calendar made due, newly scheduled.
     pub scheduled: usize,
     /// Messages put in the outbox.
     pub queued: usize,
@@ -208,9 +212,59 @@ fn occurrences(
                 message(rule, message_id, to, at, Cause::Order(o.order_id))
             })
             .collect(),
-        Trigger::OrderDelivered | Trigger::Lapsed { .. } => Vec::new(),
+        Trigger::Lapsed { silence_percent } => views
+            .lapsed(f64::from(*silence_percent) / 100.0, now)
+            .into_iter()
+            .filter_map(|lapsed| {
+                let last = views.summary(lapsed.customer).last_order?;
+                let gaps = f64::from(*silence_percent) / 100.0 * lapsed.average_gap_days;
+                // Whole seconds of a span under ten years: no precision is lost that matters.
+                let at = last + Duration::seconds((gaps * 86_400.0) as i64);
+                let day = last.date_naive();
+                let message_id = MessageId::of_date(d.rule_id, lapsed.customer, day);
+                let to = Recipient::Customer(lapsed.customer);
+                message(rule, message_id, to, at, Cause::Date(day))
+            })
+            .collect(),
+        Trigger::OrderDelivered => Vec::new(),
     };
     found.into_iter().filter(within).collect()
+}
+
+/// The owner tasks the lapsed trigger makes due by `now`: one per customer and silence (the
+/// id derives from the rule, the customer and their last order's date), for owned customers.
+fn lapsed_tasks(rule: &RuleView, views: &Views, now: DateTime<Utc>) -> Vec<ScheduleTask> {
+    let d = &rule.definition;
+    let (Trigger::Lapsed { silence_percent }, RuleAction::Task { kind, title }) =
+        (&d.trigger, &d.action)
+    else {
+        return Vec::new();
+    };
+    let from = rule.since.max(now - Duration::days(CATCH_UP_DAYS));
+    let k = f64::from(*silence_percent) / 100.0;
+    views
+        .lapsed(k, now)
+        .into_iter()
+        .filter_map(|lapsed| {
+            let last = views.summary(lapsed.customer).last_order?;
+            let assignee = views.cards.owner(views.cards.survivor(lapsed.customer))?;
+            let at = last + Duration::seconds((k * lapsed.average_gap_days * 86_400.0) as i64);
+            let due = at.checked_add_signed(Duration::minutes(i64::from(d.delay_minutes)))?;
+            if due <= from || due > now {
+                return None;
+            }
+            let key = format!("{} {}", lapsed.customer, last.date_naive());
+            Some(ScheduleTask {
+                task_id: TaskId::from_uuid(uuid::Uuid::new_v5(d.rule_id.as_uuid(), key.as_bytes())),
+                title: title.clone(),
+                kind: *kind,
+                due,
+                assignee,
+                customer: Some(lapsed.customer),
+                deal: None,
+            })
+        })
+        .collect()
 }
 
 /// Whether `message` may go, and to whom, as `views` stand now.
@@ -288,6 +342,23 @@ impl<S: EventStore> Crm<S> {
         for message in occurring {
             let at = message.due;
             let schedule = MessageCommand::Schedule(message);
+            if self
+                .execute_request(automation().at(at), schedule.into())
+                .await?
+                .wrote()
+            {
+                done.scheduled += 1;
+            }
+        }
+        let tasks: Vec<ScheduleTask> = self.query_unfiltered(|v| {
+            v.automations
+                .enabled()
+                .flat_map(|rule| lapsed_tasks(rule, v, now))
+                .collect()
+        });
+        for task in tasks {
+            let at = task.due;
+            let schedule = TaskCommand::Schedule(task);
             if self
                 .execute_request(automation().at(at), schedule.into())
                 .await?
