@@ -502,3 +502,73 @@ async fn a_customer_who_went_quiet_gets_a_call_on_the_owners_list_once() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_saved_template_renders_for_a_customer_and_a_broken_one_is_refused_with_its_line() {
+    use crm::domain::automation::MessageChannel;
+    use crm::domain::template::{TemplateCommand, TemplateSaved};
+    use crm::ids::TemplateId;
+    let shop = shop_with(&[]);
+    shop.crm
+        .execute(
+            &Actor::System,
+            create_contact(contact(1), "Ana", "O'Brien & Silva"),
+        )
+        .await
+        .unwrap();
+    let survey = TemplateSaved {
+        template_id: TemplateId::named("survey"),
+        name: "survey".into(),
+        channel: MessageChannel::Email,
+        subject: Some("How did we do, {{ customer.given_name }}?".into()),
+        body: "<p>Dear {{ customer.name }},</p>\n<p>we hope your order of {{ due_date }} arrived well. \
+               Tell us how it went: reply with a number from 0 to 10.</p>"
+            .into(),
+    };
+    shop.crm
+        .execute(&Actor::System, TemplateCommand::Save(survey.clone()))
+        .await
+        .unwrap();
+    let reader = shop.crm.reader(&Actor::System).await.unwrap();
+    let rendered = shop
+        .crm
+        .preview(&reader, "Survey", contact(1))
+        .await
+        .unwrap()
+        .unwrap();
+    insta::assert_snapshot!(
+        "rendered_survey_email",
+        format!(
+            "Subject: {}\n\n{}",
+            rendered.subject.unwrap(),
+            rendered.body
+        )
+    );
+    // A broken version is refused, naming the line; the saved one stays.
+    let broken = TemplateSaved {
+        body: "<p>Dear {{ customer.name }},</p>\n<p>{% if %}</p>".into(),
+        ..survey
+    };
+    let refused = shop
+        .crm
+        .execute(&Actor::System, TemplateCommand::Save(broken))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("template \"survey\" is refused at line 2"),
+        "{refused}"
+    );
+    assert!(shop
+        .crm
+        .preview(&reader, "survey", contact(1))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(shop
+        .crm
+        .preview(&reader, "no such", contact(1))
+        .await
+        .unwrap()
+        .is_none());
+}

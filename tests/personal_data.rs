@@ -62,6 +62,8 @@ fn allowed(event_type: &str, key: &str) -> bool {
         // A rule's name and its variants' tags: `message` (a template's name, not a person's
         // words), `birthday` (days before one, not a date), a report's `family`.
         "AutomationRuleDefined" => ["name", "message", "birthday", "family"].contains(&key),
+        // A template's name and subject line: the shop's words, not a person's.
+        "TemplateSaved" => ["name", "subject"].contains(&key),
         "PipelineDefined" | "PipelineStageAdded" | "PipelineStageRenamed" => key == "name",
         "OrderPlaced" => key == "name", // a line's product name
         "DealLost" => ["reason", "note"].contains(&key),

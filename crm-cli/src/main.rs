@@ -93,6 +93,8 @@ enum Command {
     RunDue(commands::outbox::RunDueArgs),
     /// List the messages in the outbox (`--all`: also those pending and skipped).
     Outbox(commands::outbox::OutboxArgs),
+    /// Save a message template, or preview one for a customer.
+    Template(commands::template::Args),
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
     Migrate,
 }
@@ -156,6 +158,7 @@ fn main() -> ExitCode {
             Command::Automation(args) => commands::automation::run(&global, args).await,
             Command::RunDue(args) => commands::outbox::run_due(&global, args).await,
             Command::Outbox(args) => commands::outbox::outbox(&global, args).await,
+            Command::Template(args) => commands::template::run(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,
             Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,
         }

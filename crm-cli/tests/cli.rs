@@ -570,6 +570,60 @@ fn the_demo_shops_surveys_are_queued_once_when_due_and_each_manager_sees_her_own
 }
 
 #[test]
+fn a_template_is_saved_refused_with_its_line_when_broken_and_previewed_for_a_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let body = write(
+        dir.path(),
+        "survey.html",
+        &[
+            "<p>Dear {{ customer.given_name }},</p>".to_owned(),
+            "<p>How was it?</p>".to_owned(),
+        ],
+    );
+    let save = [
+        "template",
+        "save",
+        "survey",
+        "--subject",
+        "How did we do?",
+        "--body-file",
+        body.to_str().unwrap(),
+    ];
+    assert_eq!(
+        succeeds(&crm_as(&store, "elena", &save)),
+        "template \"survey\": saved\n"
+    );
+    let preview = succeeds(&crm(
+        &store,
+        &["template", "preview", "survey", "Elena Castro"],
+    ));
+    assert_eq!(
+        preview,
+        "Subject: How did we do?\n\n<p>Dear Elena,</p>\n<p>How was it?</p>\n"
+    );
+    let broken = write(
+        dir.path(),
+        "broken.html",
+        &["Hi".to_owned(), "{{ customer.name }".to_owned()],
+    );
+    let refused = fails(&crm(
+        &store,
+        &[
+            "template",
+            "save",
+            "survey",
+            "--body-file",
+            broken.to_str().unwrap(),
+        ],
+    ));
+    assert!(refused.contains("refused at line 2"), "{refused}");
+    let denied = fails(&crm_as(&store, "jorge", &save));
+    assert!(denied.contains("template.save"), "{denied}");
+}
+
+#[test]
 fn the_demo_writes_a_shop_and_reads_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

@@ -18,6 +18,7 @@ use crate::domain::message::{Message, MessageCommand};
 use crate::domain::order::{Order, OrderCommand};
 use crate::domain::pipeline::{Pipeline, PipelineCommand};
 use crate::domain::task::{Task, TaskCommand};
+use crate::domain::template::{Template, TemplateCommand};
 use crate::domain::user::{Team, TeamCommand, User, UserCommand};
 use crate::domain::{Aggregate, DomainError, Requirement};
 use crate::error::Error;
@@ -75,6 +76,8 @@ commands! {
     Automation(AutomationCommand),
     /// A command for a message an automation sends.
     Message(MessageCommand),
+    /// A command for a message template.
+    Template(TemplateCommand),
 }
 
 /// How many reactions a policy may run ahead of its saved checkpoint when it wrote nothing:
@@ -400,6 +403,9 @@ impl<S: EventStore> Crm<S> {
                         .await?
                 }
                 Command::Message(c) => self.attempt::<Message>(c.message_id(), c, &write).await?,
+                Command::Template(c) => {
+                    self.attempt::<Template>(c.template_id(), c, &write).await?
+                }
             };
             if executed.is_some() {
                 break;
@@ -868,6 +874,11 @@ impl<S: EventStore> Crm<S> {
         )
     }
 
+    /// The clock's now.
+    pub(crate) fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// The options in force (clamped).
     pub fn options(&self) -> &CrmOptions {
         &self.options
@@ -911,7 +922,8 @@ fn requirements(command: &Command) -> Vec<Requirement> {
         | Command::Campaign(_)
         | Command::Team(_)
         | Command::Automation(_)
-        | Command::Message(_) => Vec::new(),
+        | Command::Message(_)
+        | Command::Template(_) => Vec::new(),
     }
 }
 
@@ -944,6 +956,7 @@ fn target(command: &Command) -> StreamId {
         Command::Team(c) => c.team_id().into(),
         Command::Automation(c) => c.rule_id().into(),
         Command::Message(c) => c.message_id().into(),
+        Command::Template(c) => c.template_id().into(),
     }
 }
 

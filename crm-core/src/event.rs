@@ -25,6 +25,7 @@ use crate::domain::message::{MessageQueued, MessageScheduled, MessageSkipped};
 use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
+use crate::domain::template::TemplateSaved;
 use crate::domain::user::events::*;
 use crate::ids::{CorrelationId, EventId, StreamId, UserId};
 
@@ -207,6 +208,8 @@ event_types! {
     MessageQueued = 1,
     /// A due message will not be sent.
     MessageSkipped = 1,
+    /// A message template was saved.
+    TemplateSaved = 1,
 }
 
 impl Serialize for Event {

@@ -142,6 +142,10 @@ typed_id!(
     MessageId, "message"
 );
 typed_id!(
+    /// A message template, by name.
+    TemplateId, "template"
+);
+typed_id!(
     /// One recorded event. Chosen by the writer, so that a retried append is recognized.
     EventId, "event"
 );
@@ -205,11 +209,13 @@ pub enum Category {
     Automation,
     /// `message-<uuid>`.
     Message,
+    /// `template-<uuid>`.
+    Template,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 13] = [
+    pub const ALL: [Category; 14] = [
         Self::Contact,
         Self::Company,
         Self::Pipeline,
@@ -223,6 +229,7 @@ impl Category {
         Self::Team,
         Self::Automation,
         Self::Message,
+        Self::Template,
     ];
 
     /// The name as it appears in stream ids.
@@ -241,6 +248,7 @@ impl Category {
             Self::Team => "team",
             Self::Automation => "automation",
             Self::Message => "message",
+            Self::Template => "template",
         }
     }
 
@@ -431,6 +439,7 @@ stream_of! {
     TeamId => Team,
     RuleId => Automation,
     MessageId => Message,
+    TemplateId => Template,
 }
 
 /// A customer: either a person or an organization. Cards and search results are keyed by it.

@@ -30,6 +30,7 @@ mod state_cache;
 pub mod store;
 pub mod subject_access;
 pub mod subscription;
+pub mod template_preview;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod upcast;

@@ -110,6 +110,7 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         MessageScheduled(e) => of(e.message_id),
         MessageQueued(e) => of(e.message_id),
         MessageSkipped(e) => of(e.message_id),
+        TemplateSaved(e) => of(e.template_id),
     }
 }
 
@@ -222,6 +223,7 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
         }),
         AutomationRuleDefined(e) => rule(e),
         MessageScheduled(e) => instant("due", e.due),
+        TemplateSaved(e) => crate::domain::template::render::check(e),
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),

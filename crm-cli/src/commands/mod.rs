@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod replay;
 pub mod report;
 pub mod subject_export;
+pub mod template;
 pub mod users;
 pub mod verify;
 

@@ -13,6 +13,7 @@ use crate::domain::message::MessageCommand;
 use crate::domain::order::OrderCommand;
 use crate::domain::pipeline::PipelineCommand;
 use crate::domain::task::TaskCommand;
+use crate::domain::template::TemplateCommand;
 use crate::domain::user::{TeamCommand, UserCommand};
 
 /// The part of the CRM a command touches.
@@ -138,6 +139,7 @@ actions! {
     "message.schedule" => Automation Create,
     "message.queue" => Automation Edit,
     "message.skip" => Automation Edit,
+    "template.save" => Automation Edit,
 }
 
 impl Action {
@@ -229,6 +231,7 @@ fn name_of(command: &Command) -> &'static str {
             AutomationCommand::Enable { .. } => "automation.enable",
             AutomationCommand::Disable { .. } => "automation.disable",
         },
+        Command::Template(TemplateCommand::Save(_)) => "template.save",
         Command::Message(c) => match c {
             MessageCommand::Schedule(_) => "message.schedule",
             MessageCommand::Queue(_) => "message.queue",

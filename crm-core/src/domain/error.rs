@@ -412,6 +412,16 @@ pub enum DomainError {
         /// The interaction.
         interaction_id: InteractionId,
     },
+    /// A template does not compile, or does not render for a sample customer.
+    #[error("template {name:?} is refused{}: {reason}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    BrokenTemplate {
+        /// The template's name.
+        name: String,
+        /// The line, when the error has one.
+        line: Option<usize>,
+        /// Why.
+        reason: String,
+    },
     /// The message was never scheduled.
     #[error("message {message_id} was never scheduled")]
     MessageNotFound {

@@ -17,6 +17,7 @@ pub mod order;
 pub mod pipeline;
 mod requirement;
 pub mod task;
+pub mod template;
 pub mod user;
 
 pub use error::DomainError;

@@ -648,6 +648,22 @@ pub fn automation_event() -> impl Strategy<Value = Event> {
         rule().prop_map(|rule_id| AutomationRuleEnabled { rule_id }.into()),
         rule().prop_map(|rule_id| AutomationRuleDisabled { rule_id }.into()),
         message_event(),
+        (text(), option::of(text()), text(), any::<bool>()).prop_map(
+            |(name, subject, body, sms)| {
+                crate::domain::template::TemplateSaved {
+                    template_id: TemplateId::named(&name),
+                    name,
+                    channel: if sms {
+                        MessageChannel::Sms
+                    } else {
+                        MessageChannel::Email
+                    },
+                    subject,
+                    body,
+                }
+                .into()
+            }
+        ),
     ]
 }
 

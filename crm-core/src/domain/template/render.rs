@@ -1,0 +1,173 @@
+//! Rendering a template for a customer, sandboxed: minijinja with no loader (a template cannot
+//! read files or include others), a fuel limit (a loop cannot run away), output HTML-escaped
+//! for email and plain for SMS. The context is the customer's name and email and the message's
+//! due time and day — nothing else of the CRM is reachable from a template.
+
+use chrono::{DateTime, Utc};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use super::TemplateSaved;
+use crate::domain::automation::MessageChannel;
+use crate::domain::DomainError;
+
+/// How many instructions one rendering may run: generous for any real message, small enough
+/// that a runaway loop stops in milliseconds.
+pub const FUEL: u64 = 50_000;
+
+/// What a template sees of the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerContext {
+    /// Their full name.
+    pub name: String,
+    /// Their given name.
+    pub given_name: String,
+    /// Their first email, if any.
+    pub email: Option<String>,
+}
+
+/// Everything a template sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Context {
+    /// The customer.
+    pub customer: CustomerContext,
+    /// When the message is due.
+    pub due: DateTime<Utc>,
+    /// Its day, `YYYY-MM-DD`.
+    pub due_date: String,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    /// The subject line (email).
+    pub subject: Option<String>,
+    /// The body: HTML-escaped values for email, plain for SMS.
+    pub body: String,
+}
+
+fn environment(channel: MessageChannel) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let escape = match channel {
+        MessageChannel::Email => AutoEscape::Html,
+        MessageChannel::Sms => AutoEscape::None,
+    };
+    env.set_auto_escape_callback(move |_| escape);
+    env
+}
+
+fn broken(template: &TemplateSaved, part: &str, error: &minijinja::Error) -> DomainError {
+    DomainError::BrokenTemplate {
+        name: template.name.clone(),
+        line: error.line(),
+        reason: format!(
+            "{part}: {}",
+            error
+                .detail()
+                .map_or_else(|| error.kind().to_string(), str::to_owned)
+        ),
+    }
+}
+
+/// `template` rendered with `context`, or why not (with the line).
+pub fn render(template: &TemplateSaved, context: &Context) -> Result<Rendered, DomainError> {
+    let env = environment(template.channel);
+    let body = env
+        .render_str(&template.body, context)
+        .map_err(|e| broken(template, "body", &e))?;
+    // A subject is one line of plain text, whatever the channel's escaping.
+    let plain = environment(MessageChannel::Sms);
+    let subject = match &template.subject {
+        Some(subject) => Some(
+            plain
+                .render_str(subject, context)
+                .map_err(|e| broken(template, "subject", &e))?,
+        ),
+        None => None,
+    };
+    Ok(Rendered { subject, body })
+}
+
+/// A customer to try a template on when it is saved.
+pub fn sample() -> Context {
+    Context {
+        customer: CustomerContext {
+            name: "Ana García".into(),
+            given_name: "Ana".into(),
+            email: Some("ana@example.com".into()),
+        },
+        due: DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default(),
+        due_date: "2026-05-28".into(),
+    }
+}
+
+/// Refuses a template that does not compile, names something a template cannot see, or runs
+/// out of fuel, for the sample customer.
+pub fn check(template: &TemplateSaved) -> Result<(), DomainError> {
+    if template.body.trim().is_empty() {
+        return Err(DomainError::BrokenTemplate {
+            name: template.name.clone(),
+            line: None,
+            reason: "the body is empty".into(),
+        });
+    }
+    render(template, &sample()).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TemplateId;
+
+    fn template(channel: MessageChannel, body: &str) -> TemplateSaved {
+        TemplateSaved {
+            template_id: TemplateId::named("t"),
+            name: "t".into(),
+            channel,
+            subject: Some("Hello {{ customer.given_name }}".into()),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn email_values_are_html_escaped_and_sms_values_are_not() {
+        let mut context = sample();
+        context.customer.name = "<b>Ana & co</b>".into();
+        let email = render(
+            &template(MessageChannel::Email, "Dear {{ customer.name }}"),
+            &context,
+        );
+        assert_eq!(
+            email.unwrap().body,
+            "Dear &lt;b&gt;Ana &amp; co&lt;&#x2f;b&gt;"
+        );
+        let sms = render(
+            &template(MessageChannel::Sms, "Dear {{ customer.name }}"),
+            &context,
+        );
+        assert_eq!(sms.unwrap().body, "Dear <b>Ana & co</b>");
+    }
+
+    #[test]
+    fn a_broken_template_is_refused_with_its_line_and_reason() {
+        let broken = template(MessageChannel::Email, "Hi\n{{ customer.name }\nBye");
+        let error = check(&broken).unwrap_err().to_string();
+        assert!(error.contains("line 2"), "{error}");
+        let unknown = template(MessageChannel::Email, "Hi {{ customer.address }}");
+        assert!(check(&unknown).is_err(), "a value a template cannot see");
+    }
+
+    #[test]
+    fn a_runaway_loop_runs_out_of_fuel_and_no_file_can_be_read() {
+        let runaway = template(
+            MessageChannel::Sms,
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+        );
+        let error = check(&runaway).unwrap_err().to_string();
+        assert!(error.contains("fuel"), "{error}");
+        let include = template(MessageChannel::Sms, "{% include '/etc/passwd' %}");
+        assert!(check(&include).is_err(), "no loader: nothing to include");
+    }
+}
