@@ -35,6 +35,17 @@ fn kek() -> Arc<Kek> {
     Arc::new(Kek::from_bytes(&[9; 32]).unwrap())
 }
 
+/// Defines `rule` and switches it on, as the system.
+async fn switch_on<S: EventStore>(crm: &Crm<S>, rule: &AutomationRuleDefined) {
+    crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+        .await
+        .unwrap();
+    let on = AutomationCommand::Enable {
+        rule_id: rule.rule_id,
+    };
+    crm.execute(&Actor::System, on).await.unwrap();
+}
+
 fn shop_with(rules: &[AutomationRuleDefined]) -> Shop {
     let clock = ManualClock::new(start());
     let inner = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
@@ -43,13 +54,7 @@ fn shop_with(rules: &[AutomationRuleDefined]) -> Shop {
     let crm = support::deterministic(store, &clock, CrmOptions::default());
     futures::executor::block_on(async {
         for rule in rules {
-            crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
-                .await
-                .unwrap();
-            let enable = AutomationCommand::Enable {
-                rule_id: rule.rule_id,
-            };
-            crm.execute(&Actor::System, enable).await.unwrap();
+            switch_on(&crm, rule).await;
         }
     });
     Shop {
@@ -276,19 +281,7 @@ async fn a_rule_switched_on_after_a_delivery_does_not_reach_back_to_it() {
     let shop = shop_with(&[]);
     order_delivered(&shop).await;
     let rule = builtin::survey_after_delivery();
-    shop.crm
-        .execute(&Actor::System, AutomationCommand::Define(rule.clone()))
-        .await
-        .unwrap();
-    shop.crm
-        .execute(
-            &Actor::System,
-            AutomationCommand::Enable {
-                rule_id: rule.rule_id,
-            },
-        )
-        .await
-        .unwrap();
+    switch_on(&shop.crm, &rule).await;
     assert!(scheduled(&shop).is_empty());
 }
 
@@ -305,19 +298,7 @@ async fn the_weekly_report_is_due_mondays_at_nine_madrid_time_across_the_clock_c
     shop.crm.execute(&Actor::System, add).await.unwrap();
     // Switched on Monday 2 March 2026 at 09:30 UTC, after that day's 09:00 Madrid (08:00 UTC).
     let rule = builtin::weekly_sales_report(head);
-    shop.crm
-        .execute(&Actor::System, AutomationCommand::Define(rule.clone()))
-        .await
-        .unwrap();
-    shop.crm
-        .execute(
-            &Actor::System,
-            AutomationCommand::Enable {
-                rule_id: rule.rule_id,
-            },
-        )
-        .await
-        .unwrap();
+    switch_on(&shop.crm, &rule).await;
     // run_due every six hours for five weeks: each Monday's report is scheduled and queued
     // once, at 09:00 Madrid — 08:00 UTC before Spain's change to summer time on 29 March,
     // 07:00 UTC after it.
@@ -367,13 +348,7 @@ async fn birthdays_and_unpaid_orders_make_their_messages_due_at_the_shops_local_
     };
     let crm = support::deterministic(store, &clock, options);
     for rule in [builtin::birthday_greeting(3), builtin::unpaid_reminder(3)] {
-        crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
-            .await
-            .unwrap();
-        let on = AutomationCommand::Enable {
-            rule_id: rule.rule_id,
-        };
-        crm.execute(&Actor::System, on).await.unwrap();
+        switch_on(&crm, &rule).await;
     }
     // Bea, born on 10 March, said yes to email; Carlos, born on 11 March, did not.
     for (n, given, day, consent) in [(1, "Bea", 10, true), (2, "Carlos", 11, false)] {
