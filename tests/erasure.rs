@@ -328,3 +328,51 @@ fn the_encrypting_store_passes_the_conformance_suite() {
         &crm::testing::conformance::Threads,
     ));
 }
+
+#[tokio::test]
+async fn a_personal_streams_snapshot_is_sealed_and_no_longer_opens_once_erased() {
+    let clock = ManualClock::new(start());
+    let inner = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+    let (keys, kek) = (Arc::new(MemoryKeys::new()), kek());
+    // A snapshot after every event, and no state cache: every load goes through them.
+    let options = CrmOptions {
+        snapshot_every: 1,
+        state_cache: 0,
+        ..CrmOptions::default()
+    };
+    let crm = support::deterministic(sealed(&inner, &keys, &kek), &clock, options);
+    let create = crm::domain::contact::CreateContact::new(contact(1), "Lucía", "Martín")
+        .email("lucia@example.com");
+    crm.execute(&Actor::System, ContactCommand::Create(create))
+        .await
+        .unwrap();
+    let tag = |t: &str| {
+        let mut update = crm::domain::contact::UpdateContact::new(contact(1));
+        update.add_tags = [t.to_owned()].into();
+        ContactCommand::Update(update)
+    };
+    crm.execute(&Actor::System, tag("vip")).await.unwrap();
+    let stream = crm::ids::StreamId::from(contact(1));
+    let stored = inner.load_snapshot(&stream).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&stored.state);
+    assert!(text.starts_with("crm-sealed-snapshot/1"), "{text}");
+    assert!(!text.contains("lucia@example.com") && !text.contains("Martín"));
+    // Through the sealing store it opens, and decisions use it.
+    assert!(crm.store().load_snapshot(&stream).await.unwrap().is_some());
+    crm.execute(&Actor::System, tag("gold")).await.unwrap();
+
+    crm.execute(&Actor::System, erase_lucia()).await.unwrap();
+    assert!(
+        inner.load_snapshot(&stream).await.unwrap().is_some(),
+        "still stored, sealed"
+    );
+    assert_eq!(
+        crm.store().load_snapshot(&stream).await.unwrap(),
+        None,
+        "its key is gone: the state is rebuilt from the events"
+    );
+    match crm.execute(&Actor::System, tag("again")).await {
+        Err(Error::Domain(DomainError::ContactErased { .. })) => {}
+        other => panic!("expected ContactErased, got {other:?}"),
+    }
+}

@@ -624,6 +624,59 @@ fn a_template_is_saved_refused_with_its_line_when_broken_and_previewed_for_a_cus
 }
 
 #[test]
+fn a_bad_key_encryption_key_or_keys_file_is_refused_and_names_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let log = write(dir.path(), "log.jsonl", &sample_log());
+    let with_key = |key: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_crm"))
+            .env_remove("CRM_STORE")
+            .env("CRM_KEY", key)
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let not_base64 = fails(&with_key("not base64!", &["import", log.to_str().unwrap()]));
+    assert!(
+        not_base64.contains("CRM_KEY") && not_base64.contains("base64"),
+        "{not_base64}"
+    );
+    let short = fails(&with_key("AAAA", &["import", log.to_str().unwrap()]));
+    assert!(short.contains("CRM_KEY") && short.contains("32"), "{short}");
+
+    succeeds(&crm(&store, &["import", log.to_str().unwrap()]));
+    let keys = write(
+        dir.path(),
+        "keys.jsonl",
+        &["{\"subject\":{\"contact\":\"00000000-0000-0000-0000-000000000001\"}}".to_owned()],
+    );
+    let other = dir.path().join("other");
+    let import = [
+        "import",
+        log.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ];
+    let damaged = fails(&crm(&other, &import));
+    assert!(damaged.contains("keys.jsonl line 1"), "{damaged}");
+    let wrong_length = write(
+        dir.path(),
+        "short-keys.jsonl",
+        &["{\"subject\":{\"contact\":\"00000000-0000-0000-0000-000000000001\"},\"key\":\"00000000-0000-0000-0000-000000000009\",\"data_key\":\"AAAA\"}".to_owned()],
+    );
+    let import = [
+        "import",
+        log.to_str().unwrap(),
+        "--keys",
+        wrong_length.to_str().unwrap(),
+    ];
+    let refused = fails(&crm(&other, &import));
+    assert!(refused.contains("short-keys.jsonl line 1"), "{refused}");
+}
+
+#[test]
 fn the_demo_writes_a_shop_and_reads_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");

@@ -99,41 +99,36 @@ fn weekly(
     out
 }
 
-/// A rule's message to `to` for `cause`, due at `due` (before the rule's delay).
+/// `rule`'s message to `to` for `cause`, set off at `at` (its delay still to add).
 fn message(
     rule: &RuleView,
     message_id: MessageId,
     to: Recipient,
-    due: DateTime<Utc>,
+    at: DateTime<Utc>,
     cause: Cause,
 ) -> Option<MessageScheduled> {
     let d = &rule.definition;
-    let due = due.checked_add_signed(Duration::minutes(i64::from(d.delay_minutes)))?;
-    let (channel, template, marketing, report) = match &d.action {
-        RuleAction::Message {
-            channel,
-            template,
-            marketing,
-        } => (*channel, template.clone(), *marketing, None),
-        RuleAction::Report { family, .. } => (
-            MessageChannel::Email,
-            format!("report-{family}"),
-            false,
-            Some(*family),
-        ),
-        RuleAction::Task { .. } => return None,
-    };
-    Some(MessageScheduled {
-        message_id,
-        rule_id: d.rule_id,
-        to,
-        channel,
-        template,
-        marketing,
-        report,
-        due,
-        cause,
-    })
+    MessageScheduled::for_rule(d, message_id, to, d.due_after(at)?, cause)
+}
+
+/// When each customer silent for `silence_percent` % of their usual gap fell silent that long:
+/// the customer, their last order and that instant.
+fn lapses(
+    views: &Views,
+    silence_percent: u32,
+    now: DateTime<Utc>,
+) -> Vec<(CustomerId, DateTime<Utc>, DateTime<Utc>)> {
+    let k = f64::from(silence_percent) / 100.0;
+    views
+        .lapsed(k, now)
+        .into_iter()
+        .filter_map(|lapsed| {
+            let last = views.summary(lapsed.customer).last_order?;
+            // Whole seconds of a span under ten years: no precision is lost that matters.
+            let at = last + Duration::seconds((k * lapsed.average_gap_days * 86_400.0) as i64);
+            Some((lapsed.customer, last, at))
+        })
+        .collect()
 }
 
 /// The day of a birthday in `year`: 28 February for 29 February in a common year.
@@ -212,18 +207,18 @@ fn occurrences(
                 message(rule, message_id, to, at, Cause::Order(o.order_id))
             })
             .collect(),
-        Trigger::Lapsed { silence_percent } => views
-            .lapsed(f64::from(*silence_percent) / 100.0, now)
+        Trigger::Lapsed { silence_percent } => lapses(views, *silence_percent, now)
             .into_iter()
-            .filter_map(|lapsed| {
-                let last = views.summary(lapsed.customer).last_order?;
-                let gaps = f64::from(*silence_percent) / 100.0 * lapsed.average_gap_days;
-                // Whole seconds of a span under ten years: no precision is lost that matters.
-                let at = last + Duration::seconds((gaps * 86_400.0) as i64);
+            .filter_map(|(customer, last, at)| {
                 let day = last.date_naive();
-                let message_id = MessageId::of_date(d.rule_id, lapsed.customer, day);
-                let to = Recipient::Customer(lapsed.customer);
-                message(rule, message_id, to, at, Cause::Date(day))
+                let message_id = MessageId::of_date(d.rule_id, customer, day);
+                message(
+                    rule,
+                    message_id,
+                    Recipient::Customer(customer),
+                    at,
+                    Cause::Date(day),
+                )
             })
             .collect(),
         Trigger::OrderDelivered => Vec::new(),
@@ -241,26 +236,22 @@ fn lapsed_tasks(rule: &RuleView, views: &Views, now: DateTime<Utc>) -> Vec<Sched
         return Vec::new();
     };
     let from = rule.since.max(now - Duration::days(CATCH_UP_DAYS));
-    let k = f64::from(*silence_percent) / 100.0;
-    views
-        .lapsed(k, now)
+    lapses(views, *silence_percent, now)
         .into_iter()
-        .filter_map(|lapsed| {
-            let last = views.summary(lapsed.customer).last_order?;
-            let assignee = views.cards.owner(views.cards.survivor(lapsed.customer))?;
-            let at = last + Duration::seconds((k * lapsed.average_gap_days * 86_400.0) as i64);
-            let due = at.checked_add_signed(Duration::minutes(i64::from(d.delay_minutes)))?;
+        .filter_map(|(customer, last, at)| {
+            let assignee = views.cards.owner(views.cards.survivor(customer))?;
+            let due = d.due_after(at)?;
             if due <= from || due > now {
                 return None;
             }
-            let key = format!("{} {}", lapsed.customer, last.date_naive());
+            let key = format!("{customer} {}", last.date_naive());
             Some(ScheduleTask {
                 task_id: TaskId::from_uuid(uuid::Uuid::new_v5(d.rule_id.as_uuid(), key.as_bytes())),
                 title: title.clone(),
                 kind: *kind,
                 due,
                 assignee,
-                customer: Some(lapsed.customer),
+                customer: Some(customer),
                 deal: None,
             })
         })

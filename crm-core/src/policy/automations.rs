@@ -8,8 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Duration;
-
 use super::Policy;
 use crate::crm::Command;
 use crate::domain::automation::{AutomationRuleDefined, RuleAction, Trigger};
@@ -58,29 +56,18 @@ impl Automations {
         customer: CustomerId,
     ) -> Option<Command> {
         // Past chrono's range only on a corrupt log; the command is then refused by its bounds.
-        let due = cause
-            .occurred_at
-            .checked_add_signed(Duration::minutes(i64::from(rule.delay_minutes)))
+        let due = rule
+            .due_after(cause.occurred_at)
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         match &rule.action {
-            RuleAction::Message {
-                channel,
-                template,
-                marketing,
-            } => Some(
-                MessageCommand::Schedule(MessageScheduled {
-                    message_id: MessageId::of(rule.rule_id, cause.id),
-                    rule_id: rule.rule_id,
-                    to: Recipient::Customer(customer),
-                    channel: *channel,
-                    template: template.clone(),
-                    marketing: *marketing,
-                    report: None,
-                    due,
-                    cause: Cause::Event(cause.id),
-                })
-                .into(),
-            ),
+            RuleAction::Message { .. } => MessageScheduled::for_rule(
+                rule,
+                MessageId::of(rule.rule_id, cause.id),
+                Recipient::Customer(customer),
+                due,
+                Cause::Event(cause.id),
+            )
+            .map(|m| MessageCommand::Schedule(m).into()),
             RuleAction::Task { kind, title } => {
                 let assignee = *self.owners.get(&customer)?;
                 Some(

@@ -30,6 +30,17 @@ pub struct AutomationRuleDefined {
     pub action: RuleAction,
 }
 
+impl AutomationRuleDefined {
+    /// When the action is due for a trigger at `at`: the rule's delay later (`None` past the
+    /// calendar's end).
+    pub fn due_after(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        at.checked_add_signed(chrono::Duration::minutes(i64::from(self.delay_minutes)))
+    }
+}
+
 /// A rule was switched on: from now, what it triggers is scheduled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
 
-use super::automation::{MessageChannel, ReportFamily};
+use super::automation::{AutomationRuleDefined, MessageChannel, ReportFamily, RuleAction};
 use super::{Aggregate, DomainError};
 use crate::event::Event;
 use crate::ids::{CustomerId, EventId, MessageId, RuleId, UserId};
@@ -62,6 +62,45 @@ pub struct MessageScheduled {
     pub due: DateTime<Utc>,
     /// What set it off.
     pub cause: Cause,
+}
+
+impl MessageScheduled {
+    /// The message `rule` sends `to` for `cause`, due at `due`: from a message action its
+    /// channel, template and kind; from a report action an email carrying the report. A task
+    /// action sends no message.
+    pub fn for_rule(
+        rule: &AutomationRuleDefined,
+        message_id: MessageId,
+        to: Recipient,
+        due: DateTime<Utc>,
+        cause: Cause,
+    ) -> Option<Self> {
+        let (channel, template, marketing, report) = match &rule.action {
+            RuleAction::Message {
+                channel,
+                template,
+                marketing,
+            } => (*channel, template.clone(), *marketing, None),
+            RuleAction::Report { family, .. } => (
+                MessageChannel::Email,
+                format!("report-{family}"),
+                false,
+                Some(*family),
+            ),
+            RuleAction::Task { .. } => return None,
+        };
+        Some(Self {
+            message_id,
+            rule_id: rule.rule_id,
+            to,
+            channel,
+            template,
+            marketing,
+            report,
+            due,
+            cause,
+        })
+    }
 }
 
 /// A due message was put in the outbox, for `to` (the one scheduled, or the contact they
