@@ -137,7 +137,7 @@ async fn a_delivery_schedules_the_survey_once_and_run_due_queues_it_once_when_du
         }
     );
     assert_eq!(shop.crm.run_due(due).await.unwrap(), RunDue::default());
-    let queued = shop.crm.query_unfiltered(|v| v.outbox.queued().len());
+    let queued = shop.crm.query_unfiltered(|v| v.outbox.to_send().len());
     assert_eq!(queued, 1);
 
     // The outbox is a projection of the log: a replay rebuilds it exactly.
@@ -176,7 +176,7 @@ async fn what_may_not_go_is_skipped_with_its_reason() {
         v.outbox
             .all()
             .into_iter()
-            .map(|e| (e.message.template.clone(), e.delivery))
+            .map(|e| (e.message.template.clone(), e.delivery.clone()))
             .collect()
     });
     assert!(reasons.iter().any(|(t, d)| t == "birthday"
@@ -222,7 +222,9 @@ async fn consent_erasure_and_switched_off_rules_are_checked_when_due_not_when_sc
     shop.crm.execute(&Actor::System, erase).await.unwrap();
     let due = delivered() + TimeDelta::days(2);
     assert_eq!(shop.crm.run_due(due).await.unwrap().skipped, 1);
-    let reason = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    let reason = shop
+        .crm
+        .query_unfiltered(|v| v.outbox.all()[0].delivery.clone());
     assert!(matches!(
         reason,
         Delivery::Skipped {
@@ -239,7 +241,9 @@ async fn consent_erasure_and_switched_off_rules_are_checked_when_due_not_when_sc
     };
     shop.crm.execute(&Actor::System, off).await.unwrap();
     shop.crm.run_due(due).await.unwrap();
-    let reason = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    let reason = shop
+        .crm
+        .query_unfiltered(|v| v.outbox.all()[0].delivery.clone());
     assert!(matches!(
         reason,
         Delivery::Skipped {
@@ -269,7 +273,9 @@ async fn a_message_for_a_merged_contact_goes_to_the_survivor() {
         .run_due(delivered() + TimeDelta::days(2))
         .await
         .unwrap();
-    let delivery = shop.crm.query_unfiltered(|v| v.outbox.all()[0].delivery);
+    let delivery = shop
+        .crm
+        .query_unfiltered(|v| v.outbox.all()[0].delivery.clone());
     assert!(matches!(
         delivery,
         Delivery::Queued { to, .. } if to == Recipient::Customer(CustomerId::Contact(contact(2)))
@@ -402,7 +408,7 @@ async fn birthdays_and_unpaid_orders_make_their_messages_due_at_the_shops_local_
                 (
                     e.message.template.clone(),
                     e.message.due.to_rfc3339(),
-                    e.delivery,
+                    e.delivery.clone(),
                 )
             })
             .collect()

@@ -150,6 +150,9 @@ pub struct CrmOptions {
     pub run_policies: bool,
     /// The shop's time zone: where "09:00 on the customer's birthday" is.
     pub zone: chrono_tz::Tz,
+    /// At most this many marketing messages go to one person in any seven days (`None`: no
+    /// cap); [`Crm::run_due`] skips the rest as capped.
+    pub marketing_per_week: Option<u32>,
 }
 
 impl Default for CrmOptions {
@@ -162,6 +165,7 @@ impl Default for CrmOptions {
             state_cache: 10_000,
             run_policies: true,
             zone: chrono_tz::UTC,
+            marketing_per_week: Some(3),
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::domain::contact::events::*;
 use crate::domain::deal::events::*;
 use crate::domain::feedback::FeedbackGiven;
 use crate::domain::interaction::InteractionLogged;
-use crate::domain::message::{MessageQueued, MessageScheduled, MessageSkipped};
+use crate::domain::message::{
+    MessageBounced, MessageFailed, MessageQueued, MessageScheduled, MessageSent, MessageSkipped,
+};
 use crate::domain::order::events::*;
 use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
@@ -208,6 +210,12 @@ event_types! {
     MessageQueued = 1,
     /// A due message will not be sent.
     MessageSkipped = 1,
+    /// A queued message was handed over.
+    MessageSent = 1,
+    /// A try to send a queued message failed.
+    MessageFailed = 1,
+    /// A sent message bounced.
+    MessageBounced = 1,
     /// A message template was saved.
     TemplateSaved = 1,
 }

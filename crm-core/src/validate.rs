@@ -110,6 +110,9 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         MessageScheduled(e) => of(e.message_id),
         MessageQueued(e) => of(e.message_id),
         MessageSkipped(e) => of(e.message_id),
+        MessageSent(e) => of(e.message_id),
+        MessageFailed(e) => of(e.message_id),
+        MessageBounced(e) => of(e.message_id),
         TemplateSaved(e) => of(e.template_id),
     }
 }
@@ -223,6 +226,18 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
         }),
         AutomationRuleDefined(e) => rule(e),
         MessageScheduled(e) => instant("due", e.due),
+        MessageSent(e) => instant("at", e.at),
+        MessageFailed(e) => {
+            instant("at", e.at)?;
+            if !(1..=crate::domain::message::MAX_ATTEMPTS).contains(&e.attempt) {
+                return Err(out_of_bounds("attempt", e.attempt, "1 to 3"));
+            }
+            message_reason(&e.reason)
+        }
+        MessageBounced(e) => {
+            instant("at", e.at)?;
+            message_reason(&e.reason)
+        }
         TemplateSaved(e) => crate::domain::template::render::check(e),
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
@@ -237,6 +252,20 @@ pub(crate) fn grants(role: &crate::access::Role) -> Result<(), DomainError> {
             grant: grant.to_owned(),
         }),
         None => Ok(()),
+    }
+}
+
+/// The longest reason a sender may report for a failure or a bounce.
+pub const MAX_MESSAGE_REASON: usize = 1_000;
+
+/// A failure's or bounce's reason, where it is in clear (a sealed one was checked when it
+/// was sealed).
+fn message_reason(reason: &crate::personal::Personal<String>) -> Result<(), DomainError> {
+    match reason.get() {
+        Some(r) if r.trim().is_empty() || r.chars().count() > MAX_MESSAGE_REASON => Err(
+            out_of_bounds("reason", r.chars().count(), "1 to 1000 characters"),
+        ),
+        _ => Ok(()),
     }
 }
 

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use crm::access::{Principal, Scope};
 use crm::domain::message::Recipient;
-use crm::projection::Delivery;
 
 use super::Failure;
 use crate::session::{Global, Session};
@@ -34,7 +33,7 @@ pub async fn run_due(global: &Global, args: RunDueArgs) -> Result<ExitCode, Fail
 
 #[derive(Debug, clap::Args)]
 pub struct OutboxArgs {
-    /// Also list messages not yet due and those skipped.
+    /// Also list messages not yet due, skipped, sent and given up on.
     #[arg(long)]
     all: bool,
 }
@@ -47,12 +46,12 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failu
     let mut shown = 0;
     for entry in entries {
         let m = &entry.message;
-        let (state, to) = match entry.delivery {
-            Delivery::Queued { to, .. } => ("queued".to_owned(), to),
-            Delivery::Pending if args.all => ("pending".to_owned(), m.to),
-            Delivery::Skipped { reason, .. } if args.all => (format!("skipped: {reason}"), m.to),
-            _ => continue,
-        };
+        // Without --all: what is still to be sent.
+        if !(args.all || entry.delivery.to_send()) {
+            continue;
+        }
+        let state = entry.delivery.to_string();
+        let to = entry.delivery.to().unwrap_or(m.to);
         // A reader sees the messages of the customers they may see, and reports sent to them.
         let (name, whom) = match to {
             Recipient::Customer(customer) => {

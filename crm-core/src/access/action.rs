@@ -139,6 +139,9 @@ actions! {
     "message.schedule" => Automation Create,
     "message.queue" => Automation Edit,
     "message.skip" => Automation Edit,
+    "message.sent" => Automation Edit,
+    "message.failed" => Automation Edit,
+    "message.bounced" => Automation Edit,
     "template.save" => Automation Edit,
 }
 
@@ -236,6 +239,9 @@ fn name_of(command: &Command) -> &'static str {
             MessageCommand::Schedule(_) => "message.schedule",
             MessageCommand::Queue(_) => "message.queue",
             MessageCommand::Skip(_) => "message.skip",
+            MessageCommand::Sent { .. } => "message.sent",
+            MessageCommand::Failed { .. } => "message.failed",
+            MessageCommand::Bounced { .. } => "message.bounced",
         },
         Command::Team(c) => match c {
             TeamCommand::Create { .. } => "team.create",

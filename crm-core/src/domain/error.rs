@@ -428,6 +428,21 @@ pub enum DomainError {
         /// The message.
         message_id: crate::ids::MessageId,
     },
+    /// The message is not where the report says it is (sent before it was queued, bounced
+    /// before it was sent, failed more often than a sender tries).
+    #[error("message {message_id} is {state}: that cannot be reported of it now")]
+    MessageState {
+        /// The message.
+        message_id: crate::ids::MessageId,
+        /// Where it is.
+        state: crate::domain::message::MessageState,
+    },
+    /// A failure or bounce was reported without saying why.
+    #[error("a failure or bounce of message {message_id} needs a reason")]
+    EmptyMessageReason {
+        /// The message.
+        message_id: crate::ids::MessageId,
+    },
     /// The automation rule was never defined.
     #[error("automation rule {rule_id} does not exist")]
     RuleNotFound {

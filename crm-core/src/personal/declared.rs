@@ -14,6 +14,8 @@ impl Event {
             Event::InteractionLogged(e) => Some(e.customer),
             Event::FeedbackGiven(e) => e.comment.as_ref().map(|_| e.customer),
             Event::OrderPlaced(e) => Some(e.order.customer),
+            Event::MessageFailed(e) => e.to.customer(),
+            Event::MessageBounced(e) => e.to.customer(),
             _ => None,
         }
     }
@@ -36,6 +38,12 @@ impl Event {
                 if let Some(comment) = &mut e.comment {
                     fields.push(("comment", comment));
                 }
+            }
+            Event::MessageFailed(e) if e.to.customer().is_some() => {
+                fields.push(("reason", &mut e.reason));
+            }
+            Event::MessageBounced(e) if e.to.customer().is_some() => {
+                fields.push(("reason", &mut e.reason));
             }
             Event::OrderPlaced(e) => {
                 fields.push(("shipping_address", &mut e.order.shipping_address));

@@ -680,7 +680,14 @@ fn message_event() -> BoxedStrategy<Event> {
         Just(SkipReason::NoCustomer),
         Just(SkipReason::NoUser),
         Just(SkipReason::Settled),
+        Just(SkipReason::Capped),
     ];
+    let to = || {
+        prop_oneof![
+            customer().prop_map(Recipient::Customer),
+            id::<UserId>(2001..=2004).prop_map(Recipient::User),
+        ]
+    };
     prop_oneof![
         (
             message(),
@@ -695,7 +702,7 @@ fn message_event() -> BoxedStrategy<Event> {
                 |(message_id, rule_id, customer, template, marketing, due, cause)| {
                     MessageScheduled {
                         message_id,
-                        rule_id,
+                        rule_id: Some(rule_id),
                         to: Recipient::Customer(customer),
                         channel: MessageChannel::Email,
                         template,
@@ -721,7 +728,7 @@ fn message_event() -> BoxedStrategy<Event> {
         )
             .prop_map(|(message_id, rule_id, week, due, user)| MessageScheduled {
                 message_id,
-                rule_id,
+                rule_id: Some(rule_id),
                 to: Recipient::User(user),
                 channel: MessageChannel::Email,
                 template: "report-sales".into(),
@@ -741,7 +748,7 @@ fn message_event() -> BoxedStrategy<Event> {
             .prop_map(
                 |(message_id, rule_id, customer, day, order)| MessageScheduled {
                     message_id,
-                    rule_id,
+                    rule_id: Some(rule_id),
                     to: Recipient::Customer(customer),
                     channel: MessageChannel::Sms,
                     template: "birthday".into(),
@@ -758,6 +765,52 @@ fn message_event() -> BoxedStrategy<Event> {
             ),
         (message(), reason)
             .prop_map(|(message_id, reason)| MessageSkipped { message_id, reason }.into()),
+        (
+            message(),
+            customer(),
+            id::<CampaignId>(1..=3),
+            text(),
+            instant()
+        )
+            .prop_map(
+                |(message_id, customer, campaign, template, due)| MessageScheduled {
+                    message_id,
+                    rule_id: None,
+                    to: Recipient::Customer(customer),
+                    channel: MessageChannel::Email,
+                    template,
+                    marketing: true,
+                    report: None,
+                    due,
+                    cause: Cause::Mailing(campaign),
+                }
+                .into()
+            ),
+        (message(), to(), instant()).prop_map(|(message_id, to, at)| MessageSent {
+            message_id,
+            to,
+            at
+        }
+        .into()),
+        (message(), to(), instant(), 1..=MAX_ATTEMPTS, text()).prop_map(
+            |(message_id, to, at, attempt, reason)| MessageFailed {
+                message_id,
+                to,
+                at,
+                attempt,
+                reason: reason.into(),
+            }
+            .into()
+        ),
+        (message(), to(), instant(), text()).prop_map(|(message_id, to, at, reason)| {
+            MessageBounced {
+                message_id,
+                to,
+                at,
+                reason: reason.into(),
+            }
+            .into()
+        }),
     ]
     .boxed()
 }

@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 use chrono::NaiveDate;
 
 use super::automation::{AutomationRuleDefined, MessageChannel, ReportFamily, RuleAction};
-use super::{Aggregate, DomainError};
-use crate::event::Event;
 use crate::ids::{CustomerId, EventId, MessageId, RuleId, UserId};
 
 /// Why a message exists: the event or the date that set its rule off.
@@ -27,6 +25,8 @@ pub enum Cause {
     Date(NaiveDate),
     /// An order still unpaid.
     Order(crate::ids::OrderId),
+    /// A mailing of the campaign to a segment: the message is the campaign's, for attribution.
+    Mailing(crate::ids::CampaignId),
 }
 
 /// Whom a message is for.
@@ -39,14 +39,25 @@ pub enum Recipient {
     User(UserId),
 }
 
+impl Recipient {
+    /// The customer, for a message to a customer.
+    pub fn customer(self) -> Option<CustomerId> {
+        match self {
+            Self::Customer(c) => Some(c),
+            Self::User(_) => None,
+        }
+    }
+}
+
 /// A rule decided a message is due at `due`. Field names are wire format: rename nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageScheduled {
     /// The message; derived from the rule and the cause.
     pub message_id: MessageId,
-    /// The rule that decided it.
-    pub rule_id: RuleId,
+    /// The rule that decided it; `None` for a campaign's mailing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<RuleId>,
     /// Whom it is for, as the cause named them.
     pub to: Recipient,
     /// Email or SMS.
@@ -91,7 +102,7 @@ impl MessageScheduled {
         };
         Some(Self {
             message_id,
-            rule_id: rule.rule_id,
+            rule_id: Some(rule.rule_id),
             to,
             channel,
             template,
@@ -140,6 +151,8 @@ pub enum SkipReason {
     NoUser,
     /// The order it reminds of was paid or cancelled in the meantime.
     Settled,
+    /// A marketing message over the shop's weekly cap for the person.
+    Capped,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -151,114 +164,14 @@ impl std::fmt::Display for SkipReason {
             Self::NoCustomer => "no such customer",
             Self::NoUser => "no such active user",
             Self::Settled => "the order was paid or cancelled meanwhile",
+            Self::Capped => "over the weekly cap of marketing messages",
         })
     }
 }
 
-impl MessageId {
-    /// The message a rule sends for the event `cause`: the same rule and cause, the same id.
-    pub fn of(rule: RuleId, cause: EventId) -> Self {
-        Self::from_uuid(uuid::Uuid::new_v5(
-            rule.as_uuid(),
-            cause.as_uuid().as_bytes(),
-        ))
-    }
+mod aggregate;
+mod ids;
+mod outcome;
 
-    /// The message a rule sends `customer` for the date `day` (a birthday greeting).
-    pub fn of_date(rule: RuleId, customer: CustomerId, day: NaiveDate) -> Self {
-        let name = format!("{customer} {day}");
-        Self::from_uuid(uuid::Uuid::new_v5(rule.as_uuid(), name.as_bytes()))
-    }
-
-    /// The message a rule sends about an order (a payment reminder).
-    pub fn of_order(rule: RuleId, order: crate::ids::OrderId) -> Self {
-        Self::from_uuid(uuid::Uuid::new_v5(
-            rule.as_uuid(),
-            order.as_uuid().as_bytes(),
-        ))
-    }
-
-    /// The message a scheduled rule sends for its occurrence on the local date `week`.
-    pub fn of_week(rule: RuleId, week: NaiveDate) -> Self {
-        let name = format!("week {week}");
-        Self::from_uuid(uuid::Uuid::new_v5(rule.as_uuid(), name.as_bytes()))
-    }
-}
-
-/// A command for one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MessageCommand {
-    /// Record that a rule made a message due.
-    Schedule(MessageScheduled),
-    /// Put a due message in the outbox.
-    Queue(MessageQueued),
-    /// Record that a due message will not be sent.
-    Skip(MessageSkipped),
-}
-
-impl MessageCommand {
-    /// The message whose stream this command writes to.
-    pub fn message_id(&self) -> MessageId {
-        match self {
-            Self::Schedule(m) => m.message_id,
-            Self::Queue(m) => m.message_id,
-            Self::Skip(m) => m.message_id,
-        }
-    }
-}
-
-/// Where a message is in its life.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MessageState {
-    /// Not scheduled.
-    #[default]
-    Absent,
-    /// Scheduled, not yet due or not yet run.
-    Scheduled,
-    /// In the outbox.
-    Queued,
-    /// Not to be sent.
-    Skipped,
-}
-
-/// Everything a message decision needs to know.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Message {
-    /// As scheduled.
-    pub scheduled: Option<MessageScheduled>,
-    /// Where it is.
-    pub state: MessageState,
-}
-
-impl Aggregate for Message {
-    type Id = MessageId;
-    type Command = MessageCommand;
-    const SNAPSHOT_SCHEMA: u32 = 1;
-
-    fn decide(&self, command: &MessageCommand) -> Result<Vec<Event>, DomainError> {
-        let message_id = command.message_id();
-        match (command, self.state) {
-            (MessageCommand::Schedule(m), MessageState::Absent) => Ok(vec![m.clone().into()]),
-            // Scheduled once: the same rule and cause again is the same message.
-            (MessageCommand::Schedule(_), _) => Ok(Vec::new()),
-            (_, MessageState::Absent) => Err(DomainError::MessageNotFound { message_id }),
-            (MessageCommand::Queue(m), MessageState::Scheduled) => Ok(vec![m.clone().into()]),
-            (MessageCommand::Skip(m), MessageState::Scheduled) => Ok(vec![m.clone().into()]),
-            // Queued or skipped once: running what is due again changes nothing.
-            (MessageCommand::Queue(_) | MessageCommand::Skip(_), _) => Ok(Vec::new()),
-        }
-    }
-
-    fn evolve(&mut self, event: &Event) {
-        match event {
-            Event::MessageScheduled(e) => {
-                self.scheduled = Some(e.clone());
-                self.state = MessageState::Scheduled;
-            }
-            Event::MessageQueued(_) => self.state = MessageState::Queued,
-            Event::MessageSkipped(_) => self.state = MessageState::Skipped,
-            _ => {}
-        }
-    }
-}
+pub use aggregate::{Message, MessageCommand, MessageState};
+pub use outcome::{MessageBounced, MessageFailed, MessageSent, MAX_ATTEMPTS};

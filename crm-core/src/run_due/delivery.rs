@@ -1,0 +1,100 @@
+//! The last-moment decision on a due message: whether it may go, and to whom.
+
+use crate::domain::automation::MessageChannel;
+use crate::domain::details::ConsentChannel;
+use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
+use crate::ids::CustomerId;
+use crate::projection::Views;
+
+/// Whether `message` may go, and to whom, as `views` stand now, with at most `cap`
+/// marketing messages to one person in seven days.
+pub(super) fn delivery(
+    views: &Views,
+    message: &MessageScheduled,
+    cap: Option<u32>,
+) -> Result<Recipient, SkipReason> {
+    let to = recipient(views, message)?;
+    if let (Some(cap), Recipient::Customer(customer), true) = (cap, to, message.marketing) {
+        if marketing_in_week(views, customer, message) >= cap as usize {
+            return Err(SkipReason::Capped);
+        }
+    }
+    Ok(to)
+}
+
+/// The marketing messages queued for `customer` (sent, failed or bounced since: each was
+/// meant to reach them) — the card and the
+/// contacts merged into it — due in the seven days up to `message`'s due time.
+fn marketing_in_week(views: &Views, customer: CustomerId, message: &MessageScheduled) -> usize {
+    let mut people = vec![Recipient::Customer(customer)];
+    if let CustomerId::Contact(id) = customer {
+        people.extend(
+            views
+                .cards
+                .merged_from(id)
+                .into_iter()
+                .map(|c| Recipient::Customer(CustomerId::Contact(c))),
+        );
+    }
+    let since = message.due - chrono::Duration::days(7);
+    views
+        .outbox
+        .for_recipients(&people)
+        .into_iter()
+        .filter(|e| e.message.marketing && e.message.message_id != message.message_id)
+        .filter(|e| e.message.due > since && e.message.due <= message.due)
+        .count()
+}
+
+/// Whether `message` may go at all, and to whom.
+fn recipient(views: &Views, message: &MessageScheduled) -> Result<Recipient, SkipReason> {
+    let rule_on = |rule| {
+        views
+            .automations
+            .rule(rule)
+            .is_some_and(|r: &crate::projection::RuleView| r.enabled)
+    };
+    if message.rule_id.is_some_and(|rule| !rule_on(rule)) {
+        return Err(SkipReason::RuleDisabled);
+    }
+    if let Cause::Order(order) = message.cause {
+        let settled = views
+            .activity
+            .order(order)
+            .is_none_or(|o| o.cancelled_at.is_some() || o.paid_in_full_at().is_some());
+        if settled {
+            return Err(SkipReason::Settled);
+        }
+    }
+    let customer = match message.to {
+        Recipient::User(user) => {
+            return match views.directory.user(user) {
+                Some(profile) if profile.active => Ok(Recipient::User(user)),
+                _ => Err(SkipReason::NoUser),
+            }
+        }
+        Recipient::Customer(customer) => views.cards.survivor(customer),
+    };
+    match customer {
+        CustomerId::Contact(id) => {
+            let card = views.cards.contact(id).ok_or(SkipReason::NoCustomer)?;
+            if card.erased.is_some() {
+                return Err(SkipReason::Erased);
+            }
+            let channel = match message.channel {
+                MessageChannel::Email => ConsentChannel::Email,
+                MessageChannel::Sms => ConsentChannel::Sms,
+            };
+            if message.marketing && !card.consent.contains(&channel) {
+                return Err(SkipReason::NoConsent);
+            }
+        }
+        CustomerId::Company(id) => {
+            views.cards.company(id).ok_or(SkipReason::NoCustomer)?;
+            if message.marketing {
+                return Err(SkipReason::NoConsent);
+            }
+        }
+    }
+    Ok(Recipient::Customer(customer))
+}
