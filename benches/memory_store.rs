@@ -175,7 +175,7 @@ fn load(c: &mut Criterion) {
         ),
     ];
     for history in [20u64, 1_000] {
-        for (way, options) in ways {
+        for (way, options) in ways.clone() {
             let (crm, id) = crm_with_history(history, options);
             group.bench_function(BenchmarkId::new(way, history), |b| {
                 b.iter(|| block_on(crm.load::<Contact>(id)).unwrap());

@@ -131,7 +131,7 @@ impl Request {
 }
 
 /// Tuning for a [`Crm`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrmOptions {
     /// How many times a command is decided again after a concurrency conflict.
     pub max_retries: u32,
@@ -153,6 +153,9 @@ pub struct CrmOptions {
     /// At most this many marketing messages go to one person in any seven days (`None`: no
     /// cap); [`Crm::run_due`] skips the rest as capped.
     pub marketing_per_week: Option<u32>,
+    /// The shop's unsubscribe page, `{token}` standing for the message id (see
+    /// [`crate::outbox`]); without one, marketing email asks for a reply with UNSUBSCRIBE.
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Default for CrmOptions {
@@ -166,6 +169,7 @@ impl Default for CrmOptions {
             run_policies: true,
             zone: chrono_tz::UTC,
             marketing_per_week: Some(3),
+            unsubscribe_url: None,
         }
     }
 }
@@ -257,9 +261,9 @@ impl<S: EventStore> Crm<S> {
             store,
             clock,
             ids,
-            options,
             views: Mutex::new(Tracked::new(Views::new(options.default_country))),
             states: StateCache::new(options.state_cache),
+            options,
             policies: futures_util::lock::Mutex::new(vec![
                 Runner::new(Box::new(stage_tasks)),
                 Runner::new(Box::new(automations)),

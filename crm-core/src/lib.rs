@@ -20,6 +20,7 @@ mod lead_capture;
 pub mod log;
 pub mod money;
 pub mod normalize;
+pub mod outbox;
 pub mod personal;
 pub mod policy;
 pub mod projection;

@@ -25,6 +25,7 @@ pub fn context(views: &Views, contact: ContactId, due: DateTime<Utc>) -> Option<
         },
         due,
         due_date: due.format("%Y-%m-%d").to_string(),
+        unsubscribe: String::new(),
     })
 }
 

@@ -99,6 +99,9 @@ impl Policy for Automations {
             "message.schedule",
             "message.queue",
             "message.skip",
+            "message.sent",
+            "message.failed",
+            "message.bounced",
             "task.schedule",
         ]
     }

@@ -47,7 +47,10 @@ fn marketing_in_week(views: &Views, customer: CustomerId, message: &MessageSched
 }
 
 /// Whether `message` may go at all, and to whom.
-fn recipient(views: &Views, message: &MessageScheduled) -> Result<Recipient, SkipReason> {
+pub(crate) fn recipient(
+    views: &Views,
+    message: &MessageScheduled,
+) -> Result<Recipient, SkipReason> {
     let rule_on = |rule| {
         views
             .automations

@@ -41,6 +41,7 @@ mod delivery;
 
 use calendar::{lapsed_tasks, occurrences};
 use delivery::delivery;
+pub(crate) use delivery::recipient;
 
 /// How far back `run_due` schedules a scheduled rule's missed occurrences.
 pub const CATCH_UP_DAYS: i64 = 7;

@@ -154,6 +154,15 @@ impl std::fmt::Display for RuleAction {
     }
 }
 
+impl std::fmt::Display for MessageChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Email => "email",
+            Self::Sms => "SMS",
+        })
+    }
+}
+
 impl std::fmt::Display for ReportFamily {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -174,7 +174,12 @@ impl Aggregate for Message {
             (MessageCommand::Schedule(_), _) => Ok(Vec::new()),
             (_, MessageState::Absent) => Err(DomainError::MessageNotFound { message_id }),
             (MessageCommand::Queue(m), MessageState::Scheduled) => Ok(vec![m.clone().into()]),
-            (MessageCommand::Skip(m), MessageState::Scheduled) => Ok(vec![m.clone().into()]),
+            // Skipped when due, or still when it comes to sending it (consent withdrawn or the
+            // person erased since it was queued).
+            (
+                MessageCommand::Skip(m),
+                MessageState::Scheduled | MessageState::Queued | MessageState::Failed(_),
+            ) => Ok(vec![m.clone().into()]),
             // Queued or skipped once: running what is due again changes nothing.
             (MessageCommand::Queue(_) | MessageCommand::Skip(_), _) => Ok(Vec::new()),
             _ => self.reported(command),

@@ -1,7 +1,8 @@
 //! Rendering a template for a customer, sandboxed: minijinja with no loader (a template cannot
 //! read files or include others), a fuel limit (a loop cannot run away), output HTML-escaped
-//! for email and plain for SMS. The context is the customer's name and email and the message's
-//! due time and day — nothing else of the CRM is reachable from a template.
+//! for email and plain for SMS. The context is the customer's name and email, the message's
+//! due time and day and its unsubscribe line — nothing else of the CRM is reachable from a
+//! template.
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -33,8 +34,10 @@ pub struct Context {
     pub customer: CustomerContext,
     /// When the message is due.
     pub due: DateTime<Utc>,
-    /// Its day, `YYYY-MM-DD`.
+    /// Its day, `YYYY-MM-DD`, in the shop's time zone.
     pub due_date: String,
+    /// For marketing, the unsubscribe link or the keyword to reply with; empty otherwise.
+    pub unsubscribe: String,
 }
 
 /// A rendered message.
@@ -100,6 +103,7 @@ pub fn sample() -> Context {
         },
         due: DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default(),
         due_date: "2026-05-28".into(),
+        unsubscribe: "https://shop.example/unsubscribe/0190e7a0-0000-7000-8000-000000000001".into(),
     }
 }
 

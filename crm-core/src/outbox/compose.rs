@@ -1,0 +1,292 @@
+//! [`Crm::compose`]: a queued message as it goes out now — to the address on the card, from
+//! the shop's template (or the built-in one of that name), with the unsubscribe line for
+//! marketing and the report attached for a report rule.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::defaults;
+use crate::crm::Crm;
+use crate::domain::automation::{MessageChannel, ReportFamily, Trigger};
+use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
+use crate::domain::template::render::{self, Context, CustomerContext};
+use crate::domain::template::Template;
+use crate::error::Error;
+use crate::event::Actor;
+use crate::ids::{CampaignId, CustomerId, MessageId, TemplateId};
+use crate::projection::Views;
+use crate::report::render::{render as render_report, Format};
+use crate::report::{Bucket, Period};
+use crate::store::EventStore;
+
+/// A file sent with a message: a report, as `crm report` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its name (`sales-2026-03-16-to-2026-03-22.txt`).
+    pub file_name: String,
+    /// Its text.
+    pub content: String,
+}
+
+/// A message ready for a sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The message: also the email's `Message-ID` and the unsubscribe token.
+    pub message_id: MessageId,
+    /// Email or SMS.
+    pub channel: MessageChannel,
+    /// Whom it is for, as the card or the directory names them.
+    pub to_name: String,
+    /// The email address or the phone number (E.164 where the card's country tells it).
+    pub address: String,
+    /// The subject line (email).
+    pub subject: Option<String>,
+    /// The body: HTML for email, plain text for SMS; with the unsubscribe line for marketing.
+    pub body: String,
+    /// Marketing: the unsubscribe link (or the keyword to reply with).
+    pub unsubscribe: Option<String>,
+    /// A report rule's report.
+    pub attachment: Option<Attachment>,
+    /// The campaign a mailing's message belongs to.
+    pub campaign: Option<CampaignId>,
+}
+
+/// What became of composing a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Composed {
+    /// Ready to send.
+    Ready(Box<Outgoing>),
+    /// Must not go any more (consent withdrawn, erased, rule off since it was queued).
+    Skip(SkipReason),
+    /// Cannot go as things stand (no address on the card, no such template, a template that
+    /// fails on this card): a failed try, with the reason.
+    Undeliverable(String),
+}
+
+/// What the views tell of a message's recipient.
+struct Addressee {
+    name: String,
+    given_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+fn addressee(views: &Views, to: Recipient) -> Option<Addressee> {
+    match to {
+        Recipient::User(user) => {
+            let profile = views.directory.user(user)?;
+            Some(Addressee {
+                name: profile.name.clone(),
+                given_name: profile.name.split_whitespace().next()?.to_owned(),
+                email: Some(profile.email.clone()),
+                phone: None,
+            })
+        }
+        Recipient::Customer(CustomerId::Contact(id)) => {
+            let card = views.cards.contact(id)?;
+            let phone = card.personal.phones.first().map(|p| {
+                crate::normalize::phone(&p.number, p.country)
+                    .and_then(|keys| keys.international)
+                    .map_or_else(|| p.number.clone(), |digits| format!("+{digits}"))
+            });
+            Some(Addressee {
+                name: card.personal.name.full(),
+                given_name: card.personal.name.given.clone(),
+                email: card.personal.emails.first().cloned(),
+                phone,
+            })
+        }
+        Recipient::Customer(CustomerId::Company(id)) => {
+            let card = views.cards.company(id)?;
+            Some(Addressee {
+                name: card.details.name.clone(),
+                given_name: card.details.name.clone(),
+                email: card.details.emails.first().cloned(),
+                phone: card.details.phones.first().map(|p| p.number.clone()),
+            })
+        }
+    }
+}
+
+/// The unsubscribe line of a marketing message: the link for email where the shop has one,
+/// otherwise the keyword to reply with.
+fn unsubscribe_line(url: Option<&str>, channel: MessageChannel, id: MessageId) -> String {
+    match (channel, url) {
+        (MessageChannel::Email, Some(url)) => url.replace("{token}", &id.to_string()),
+        (MessageChannel::Email, None) => "Reply with UNSUBSCRIBE to stop these emails.".into(),
+        (MessageChannel::Sms, _) => "Reply STOP to opt out.".into(),
+    }
+}
+
+/// The seven local days before a weekly rule's occurrence on `day`, in its zone.
+fn week_before(views: &Views, message: &MessageScheduled, zone: chrono_tz::Tz) -> Option<Period> {
+    let Cause::Week(day) = message.cause else {
+        return None;
+    };
+    let zone = message
+        .rule_id
+        .and_then(|r| views.automations.rule(r))
+        .and_then(|r| match r.definition.trigger {
+            Trigger::Weekly { zone, .. } => Some(zone),
+            _ => None,
+        })
+        .unwrap_or(zone);
+    let first = day.checked_sub_signed(Duration::days(7))?;
+    let last = day.checked_sub_signed(Duration::days(1))?;
+    Some(Period::days(first, last, zone).ok()?.by(Bucket::Week))
+}
+
+/// `family`'s report over `period` as `crm report FAMILY --by week` prints it, from `views`.
+pub fn report_text(views: &Views, family: ReportFamily, period: Period) -> Result<String, String> {
+    let rendered = match family {
+        ReportFamily::Sales => render_report(
+            &crate::report::sales::SalesReport::compute(
+                &views.activity,
+                period,
+                crate::report::sales::SalesBy::Bucket,
+            ),
+            Format::Table,
+        ),
+        ReportFamily::Customers => render_report(
+            &crate::report::customers::CustomersReport::compute(views, period, 2.0),
+            Format::Table,
+        ),
+        ReportFamily::Pipeline => views
+            .deals
+            .pipelines()
+            .into_iter()
+            .filter_map(|p| {
+                crate::report::pipeline::PipelineReport::compute(
+                    &views.deals,
+                    p.pipeline_id,
+                    period,
+                )
+            })
+            .map(|r| render_report(&r, Format::Table))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|tables| tables.join("\n")),
+    };
+    rendered.map_err(|e| format!("the {family} report cannot be rendered: {e}"))
+}
+
+impl<S: EventStore> Crm<S> {
+    /// The queued message `message_id` as it would go out now (see the [module
+    /// docs](crate::outbox)); `None` if there is no such message or nothing left to send.
+    pub async fn compose(&self, message_id: MessageId) -> Result<Option<Composed>, Error> {
+        let zone = self.options().zone;
+        let prepared = self.query_unfiltered(|v| {
+            let entry = v.outbox.entry(message_id)?;
+            if !entry.delivery.to_send() {
+                return None;
+            }
+            let message = entry.message.clone();
+            Some(match super::super::run_due::recipient(v, &message) {
+                Err(reason) => Err(Composed::Skip(reason)),
+                Ok(to) => match addressee(v, to) {
+                    None => Err(Composed::Skip(SkipReason::NoCustomer)),
+                    Some(a) => Ok((message, to, a, week_before(v, &entry.message, zone))),
+                },
+            })
+        });
+        let (message, to, addressee, period) = match prepared {
+            None => return Ok(None),
+            Some(Err(composed)) => return Ok(Some(composed)),
+            Some(Ok(prepared)) => prepared,
+        };
+        let address = match message.channel {
+            MessageChannel::Email => addressee.email.clone(),
+            MessageChannel::Sms => addressee.phone.clone(),
+        };
+        let Some(address) = address else {
+            return Ok(Some(Composed::Undeliverable(format!(
+                "{} has no {} on the card",
+                addressee.name,
+                match message.channel {
+                    MessageChannel::Email => "email address",
+                    MessageChannel::Sms => "phone number",
+                }
+            ))));
+        };
+        let (template, _) = self
+            .load::<Template>(TemplateId::named(&message.template))
+            .await?;
+        let Some(template) = template
+            .saved
+            .filter(|t| t.channel == message.channel)
+            .or_else(|| defaults::builtin(&message.template, message.channel))
+        else {
+            return Ok(Some(Composed::Undeliverable(format!(
+                "there is no {} template named {:?}",
+                message.channel, message.template
+            ))));
+        };
+        let unsubscribe = message.marketing.then(|| {
+            unsubscribe_line(
+                self.options().unsubscribe_url.as_deref(),
+                message.channel,
+                message_id,
+            )
+        });
+        let context = Context {
+            customer: CustomerContext {
+                name: addressee.name.clone(),
+                given_name: addressee.given_name.clone(),
+                email: addressee.email.clone(),
+            },
+            due: message.due,
+            due_date: due_date(message.due, zone),
+            unsubscribe: unsubscribe.clone().unwrap_or_default(),
+        };
+        let rendered = match render::render(&template, &context) {
+            Ok(rendered) => rendered,
+            Err(e) => return Ok(Some(Composed::Undeliverable(e.to_string()))),
+        };
+        let mut body = rendered.body;
+        if let Some(line) = unsubscribe.as_deref().filter(|l| !body.contains(l)) {
+            body = match message.channel {
+                MessageChannel::Email if line.starts_with("http") => {
+                    format!("{body}\n<p><a href=\"{line}\">Unsubscribe</a></p>")
+                }
+                MessageChannel::Email => format!("{body}\n<p>{line}</p>"),
+                MessageChannel::Sms => format!("{body} {line}"),
+            };
+        }
+        let attachment = match (message.report, period, to) {
+            (Some(family), Some(period), Recipient::User(user_id)) => {
+                // The report as its reader may see it: a head of sales gets their teams'.
+                let reader = self.reader(&Actor::User { user_id }).await?;
+                match report_text(reader.report_views(), family, period) {
+                    Ok(content) => Some(Attachment {
+                        file_name: format!(
+                            "{family}-{}-to-{}.txt",
+                            period.from.with_timezone(&period.zone).format("%Y-%m-%d"),
+                            (period.to - Duration::seconds(1))
+                                .with_timezone(&period.zone)
+                                .format("%Y-%m-%d")
+                        ),
+                        content,
+                    }),
+                    Err(reason) => return Ok(Some(Composed::Undeliverable(reason))),
+                }
+            }
+            _ => None,
+        };
+        Ok(Some(Composed::Ready(Box::new(Outgoing {
+            message_id,
+            channel: message.channel,
+            to_name: addressee.name,
+            address,
+            subject: rendered.subject,
+            body,
+            unsubscribe,
+            attachment,
+            campaign: match message.cause {
+                Cause::Mailing(campaign) => Some(campaign),
+                _ => None,
+            },
+        }))))
+    }
+}
+
+fn due_date(due: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    due.with_timezone(&zone).format("%Y-%m-%d").to_string()
+}

@@ -1,0 +1,43 @@
+//! Sending what the outbox holds, and reporting back.
+//!
+//! [`Crm::send`](crate::Crm::send) takes each message a sender still has to send (queued, or
+//! failed fewer than [`MAX_ATTEMPTS`](crate::domain::message::MAX_ATTEMPTS) times), checks
+//! once more that it may go (consent, erasure, the rule still on: a person who unsubscribed
+//! or was erased after it was queued gets nothing), renders it with the card as it is now
+//! ([`Crm::compose`](crate::Crm::compose)), hands it to a [`Sender`], and records what came
+//! of it: `MessageSent`, `MessageFailed` with the reason, or `MessageSkipped`. Bounces arrive
+//! later, from the mail system, as [`MessageCommand::Bounced`](crate::domain::message::MessageCommand).
+//!
+//! **Delivery is at least once.** A message is recorded as sent after the sender took it: a
+//! crash in between sends it again on the next run. Every email carries the message's id as
+//! its `Message-ID` (`<id@crm>`), the same on every try, so mail systems and the file sender
+//! (which writes `<id>.eml`) see one message; an SMS gateway can dedupe on it too. Nothing is
+//! ever sent twice once its outcome is recorded.
+//!
+//! **Unsubscribing.** Every marketing message carries a way out: for email a link
+//! ([`CrmOptions::unsubscribe_url`](crate::CrmOptions), `{token}` replaced by the message
+//! id) or, without one, the keyword UNSUBSCRIBE to reply with; for SMS the keyword STOP. The
+//! template may place it (`{{ unsubscribe }}`); where it does not, it is added at the end.
+//! [`Crm::unsubscribe`](crate::Crm::unsubscribe) withdraws the person's consent on the
+//! message's channel, whichever of the two they used.
+//!
+//! Two senders ship: [`FileSender`] (messages as `.eml` and `.sms` files, for the command line
+//! and tests) and, with the `smtp` feature, `SmtpSender` on lettre.
+
+mod compose;
+mod defaults;
+mod email;
+mod files;
+mod mailing;
+mod send;
+#[cfg(feature = "smtp")]
+mod smtp;
+mod unsubscribe;
+
+pub use compose::{Attachment, Composed, Outgoing};
+pub use email::email;
+pub use files::FileSender;
+pub use mailing::{Mailing, MailingRun};
+pub use send::{SendError, SendRun, Sender};
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpSender;
