@@ -241,14 +241,8 @@ impl<S: EventStore> Crm<S> {
             Err(e) => return Ok(Some(Composed::Undeliverable(e.to_string()))),
         };
         let mut body = rendered.body;
-        if let Some(line) = unsubscribe.as_deref().filter(|l| !body.contains(l)) {
-            body = match message.channel {
-                MessageChannel::Email if line.starts_with("http") => {
-                    format!("{body}\n<p><a href=\"{line}\">Unsubscribe</a></p>")
-                }
-                MessageChannel::Email => format!("{body}\n<p>{line}</p>"),
-                MessageChannel::Sms => format!("{body} {line}"),
-            };
+        if let Some(line) = unsubscribe.as_deref() {
+            body = with_unsubscribe(body, line, message.channel);
         }
         let attachment = match (message.report, period, to) {
             (Some(family), Some(period), Recipient::User(user_id)) => {
@@ -287,6 +281,81 @@ impl<S: EventStore> Crm<S> {
     }
 }
 
+/// The body with the unsubscribe line added at the end, unless the template placed it.
+fn with_unsubscribe(body: String, line: &str, channel: MessageChannel) -> String {
+    match channel {
+        MessageChannel::Sms if body.contains(line) => body,
+        MessageChannel::Sms => format!("{body} {line}"),
+        MessageChannel::Email => {
+            let escaped = html_escape(line);
+            if body.contains(&escaped) || body.contains(line) {
+                body
+            } else if line.starts_with("http") {
+                format!("{body}\n<p><a href=\"{escaped}\">Unsubscribe</a></p>")
+            } else {
+                format!("{body}\n<p>{escaped}</p>")
+            }
+        }
+    }
+}
+
+/// Text escaped for HTML as the email templates' auto-escaping does it.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' => out.push_str("&#x2f;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn due_date(due: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
     due.with_timezone(&zone).format("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unsubscribe_line_is_added_unless_the_template_placed_it() {
+        let link = "https://shop.example/u/1";
+        assert_eq!(
+            with_unsubscribe("<p>Hi</p>".into(), link, MessageChannel::Email),
+            "<p>Hi</p>\n<p><a href=\"https:&#x2f;&#x2f;shop.example&#x2f;u&#x2f;1\">Unsubscribe</a></p>"
+        );
+        let keyword = unsubscribe_line(
+            None,
+            MessageChannel::Email,
+            MessageId::from_uuid(uuid::Uuid::nil()),
+        );
+        assert_eq!(
+            with_unsubscribe("<p>Hi</p>".into(), &keyword, MessageChannel::Email),
+            "<p>Hi</p>\n<p>Reply with UNSUBSCRIBE to stop these emails.</p>"
+        );
+        let stop = unsubscribe_line(
+            Some(link),
+            MessageChannel::Sms,
+            MessageId::from_uuid(uuid::Uuid::nil()),
+        );
+        assert_eq!(
+            with_unsubscribe("20 % off today.".into(), &stop, MessageChannel::Sms),
+            "20 % off today. Reply STOP to opt out."
+        );
+        assert_eq!(
+            with_unsubscribe(
+                "Hi. Reply STOP to opt out.".into(),
+                &stop,
+                MessageChannel::Sms
+            ),
+            "Hi. Reply STOP to opt out."
+        );
+    }
 }

@@ -1,8 +1,8 @@
 //! An [`Outgoing`] email as an RFC 5322 message, with lettre's builder: the same bytes for
 //! the file sender and the SMTP sender.
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment as MimeAttachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use super::compose::Outgoing;
@@ -60,8 +60,12 @@ pub fn email(outgoing: &Outgoing, from: &Mailbox) -> Result<Message, SendError> 
         None => builder.singlepart(html),
         Some(a) => builder.multipart(
             MultiPart::mixed().singlepart(html).singlepart(
-                MimeAttachment::new(a.file_name.clone())
-                    .body(a.content.clone(), ContentType::TEXT_PLAIN),
+                // Base64 whatever the text: a report's table arrives byte for byte.
+                MimeAttachment::new(a.file_name.clone()).body(
+                    Body::new_with_encoding(a.content.clone(), ContentTransferEncoding::Base64)
+                        .map_err(|_| SendError::new("the attachment cannot be encoded"))?,
+                    ContentType::TEXT_PLAIN,
+                ),
             ),
         ),
     };

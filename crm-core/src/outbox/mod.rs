@@ -34,6 +34,10 @@ mod send;
 mod smtp;
 mod unsubscribe;
 
+/// An email address with an optional name (`Tienda <hola@tienda.example>`), as senders take
+/// their `From`; lettre's, re-exported so an embedding program needs no lettre of its own.
+pub use lettre::message::Mailbox;
+
 pub use compose::{Attachment, Composed, Outgoing};
 pub use email::email;
 pub use files::FileSender;
