@@ -340,3 +340,143 @@ async fn the_unsubscribe_link_withdraws_consent_and_what_was_queued_for_them_sta
         .unwrap();
     assert_eq!((later.scheduled, later.without_consent), (1, 2));
 }
+
+/// Base64 of a MIME part, decoded: the part of `eml` after the header naming `file_name`.
+fn attachment(eml: &str, file_name: &str) -> String {
+    use base64::Engine;
+    let start = eml
+        .find(&format!("\"{file_name}\""))
+        .unwrap_or_else(|| panic!("{eml}"));
+    let body = &eml[start..];
+    let body = &body[body.find("\r\n\r\n").unwrap_or_else(|| panic!("{body}")) + 4..];
+    let encoded: String = body
+        .lines()
+        .take_while(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .concat();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn the_weekly_report_arrives_with_the_weeks_sales_report_as_its_reader_sees_it() {
+    use crm::access::Role;
+    use crm::domain::user::events::UserAdded;
+    use crm::domain::user::{TeamCommand, UserCommand};
+    use crm::ids::TeamId;
+    use crm::report::render::{render, Format};
+    use crm::report::sales::{SalesBy, SalesReport};
+    use crm::report::{Bucket, Period};
+
+    let (_, store, clock) = shop_crm(CrmOptions::default());
+    // The access rules in force (not the fixtures' allow-all): a head sees her team's.
+    let ids = Arc::new(SequentialIds::new(1));
+    let crm = Crm::with(store, Arc::new(clock.clone()), ids, CrmOptions::default());
+    let team = TeamId::from_uuid(uuid::Uuid::from_u128(0x7001));
+    crm.execute(
+        &Actor::System,
+        TeamCommand::Create {
+            team_id: team,
+            name: "Madrid".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let (head, manager) = (support::user(1), support::user(2));
+    for (user_id, name, role) in [
+        (head, "Hugo Head", Role::HeadOfSales),
+        (manager, "Marta Manager", Role::Manager),
+    ] {
+        let add = UserAdded {
+            user_id,
+            name: name.into(),
+            email: format!("{}@tienda.example", name.to_lowercase().replace(' ', ".")),
+            role,
+            team_id: Some(team),
+        };
+        crm.execute(&Actor::System, UserCommand::Add(add))
+            .await
+            .unwrap();
+    }
+    let report = builtin::weekly_sales_report(head);
+    crm.execute(&Actor::System, AutomationCommand::Define(report.clone()))
+        .await
+        .unwrap();
+    let on = AutomationCommand::Enable {
+        rule_id: report.rule_id,
+    };
+    crm.execute(&Actor::System, on).await.unwrap();
+    // In the week of Monday 2 March: Ana (Marta's) and Bea (nobody's) order; Ana twice.
+    person(&crm, 1, "Ana", "Madrid", false).await;
+    person(&crm, 2, "Bea", "Madrid", false).await;
+    let own = crm::domain::contact::ContactCommand::AssignOwner {
+        contact_id: contact(1),
+        owner: Some(manager),
+    };
+    crm.execute(&Actor::System, own).await.unwrap();
+    for (n, who, day) in [(1, 1, 1), (2, 2, 2), (3, 1, 4)] {
+        clock.set(start() + TimeDelta::days(day));
+        let customer = CustomerId::Contact(contact(who));
+        let place = shop::place(n, customer, "chair", "chairs", 1, 5_000 * n as i64);
+        crm.execute(&Actor::System, place).await.unwrap();
+        for step in shop::fulfil(n, 6_545 + 6_050 * (n as i64 - 1))
+            .into_iter()
+            .take(1)
+        {
+            crm.execute(&Actor::System, step).await.unwrap();
+        }
+    }
+    // Monday 9 March, 09:00 in Madrid (08:00 UTC), a minute after.
+    let monday = DateTime::parse_from_rfc3339("2026-03-09T08:01:00Z")
+        .unwrap()
+        .to_utc();
+    clock.set(monday);
+    assert_eq!(crm.run_due(monday).await.unwrap().queued, 1);
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        crm.send(&FileSender::new(dir.path(), from()))
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    let eml_name = &files(dir.path())[0];
+    let eml = std::fs::read_to_string(dir.path().join(eml_name)).unwrap();
+    assert!(
+        eml.contains("To: \"Hugo Head\" <hugo.head@tienda.example>"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains("Subject: Sales report, the week to 2026-03-09"),
+        "{eml}"
+    );
+    let name = "sales-2026-03-02-to-2026-03-08.txt";
+    let attached = attachment(&eml, name);
+
+    // What `crm --as hugo report sales --from 2026-03-02 --to 2026-03-08 --by week
+    // --tz Europe/Madrid` prints: Hugo's team's figures, so Ana's orders and not Bea's.
+    let reader = crm.reader(&Actor::User { user_id: head }).await.unwrap();
+    let week = Period::days(
+        NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 3, 8).unwrap(),
+        chrono_tz::Europe::Madrid,
+    )
+    .unwrap()
+    .by(Bucket::Week);
+    let printed = render(
+        &SalesReport::compute(&reader.report_views().activity, week, SalesBy::Bucket),
+        Format::Table,
+    )
+    .unwrap();
+    // MIME carries text with CRLF line ends; a mail client shows the same lines.
+    assert_eq!(attached.replace("\r\n", "\n"), printed);
+    let everyone = SalesReport::compute(
+        &crm.query_unfiltered(|v| v.activity.clone()),
+        week,
+        SalesBy::Bucket,
+    );
+    let hugos = SalesReport::compute(&reader.report_views().activity, week, SalesBy::Bucket);
+    assert_ne!(everyone, hugos, "Bea's order is not in Hugo's report");
+}

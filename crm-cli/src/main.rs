@@ -93,6 +93,12 @@ enum Command {
     RunDue(commands::outbox::RunDueArgs),
     /// List the messages in the outbox (`--all`: also those pending and skipped).
     Outbox(commands::outbox::OutboxArgs),
+    /// Send what the outbox holds (files or SMTP) and record what came of each message.
+    Send(commands::send::SendArgs),
+    /// Mail a campaign to a segment: one message for each member who consented.
+    Mail(commands::send::MailArgs),
+    /// Withdraw the marketing consent of the person an unsubscribe token was sent to.
+    Unsubscribe(commands::send::UnsubscribeArgs),
     /// Save a message template, or preview one for a customer.
     Template(commands::template::Args),
     /// Create or upgrade a PostgreSQL store's tables (a sled store needs none).
@@ -158,6 +164,9 @@ fn main() -> ExitCode {
             Command::Automation(args) => commands::automation::run(&global, args).await,
             Command::RunDue(args) => commands::outbox::run_due(&global, args).await,
             Command::Outbox(args) => commands::outbox::outbox(&global, args).await,
+            Command::Send(args) => commands::send::send(&global, args).await,
+            Command::Mail(args) => commands::send::mail(&global, args).await,
+            Command::Unsubscribe(args) => commands::send::unsubscribe(&global, args).await,
             Command::Template(args) => commands::template::run(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,
             Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,

@@ -4,7 +4,7 @@
 use crm::access::{Principal, Role};
 use crm::domain::user::UserProfile;
 use crm::event::Actor;
-use crm::{Crm, Reader};
+use crm::{Crm, CrmOptions, Reader};
 
 use crate::commands::Failure;
 use crate::store::{Location, Store};
@@ -27,7 +27,12 @@ pub struct Session {
 impl Session {
     /// Opens the store, which must exist, rebuilds the projections and resolves `--as`.
     pub async fn open(global: &Global) -> Result<Self, Failure> {
-        let crm = Crm::open(global.store.open().await?).await?;
+        Self::open_with(global, CrmOptions::default()).await
+    }
+
+    /// [`Session::open`] with `options` (the weekly cap, the unsubscribe page).
+    pub async fn open_with(global: &Global, options: CrmOptions) -> Result<Self, Failure> {
+        let crm = Crm::open_with(global.store.open().await?, options).await?;
         let actor = match &global.as_user {
             Some(who) => {
                 let user = crm.query_unfiltered(|v| find(v.directory.users(), who))?;

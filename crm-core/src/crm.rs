@@ -289,7 +289,12 @@ impl<S: EventStore> Crm<S> {
 
     /// A CRM on a store that may hold events, with projections already caught up.
     pub async fn open(store: S) -> Result<Self, Error> {
-        let crm = Self::new(store);
+        Self::open_with(store, CrmOptions::default()).await
+    }
+
+    /// [`Crm::open`] with `options`.
+    pub async fn open_with(store: S, options: CrmOptions) -> Result<Self, Error> {
+        let crm = Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), options);
         crm.catch_up().await?;
         Ok(crm)
     }

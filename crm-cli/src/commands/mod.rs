@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod replay;
 pub mod report;
+pub mod send;
 pub mod subject_export;
 pub mod template;
 pub mod users;

@@ -15,10 +15,18 @@ pub struct RunDueArgs {
     /// Run as of this instant (RFC 3339, e.g. 2026-07-01T09:00:00+02:00) instead of now.
     #[arg(long)]
     now: Option<DateTime<chrono::FixedOffset>>,
+    /// At most this many marketing messages to one person in seven days; the rest are
+    /// skipped as capped (0: no cap).
+    #[arg(long, default_value_t = 3)]
+    marketing_per_week: u32,
 }
 
 pub async fn run_due(global: &Global, args: RunDueArgs) -> Result<ExitCode, Failure> {
-    let session = Session::open(global).await?;
+    let options = crm::CrmOptions {
+        marketing_per_week: Some(args.marketing_per_week).filter(|n| *n > 0),
+        ..crm::CrmOptions::default()
+    };
+    let session = Session::open_with(global, options).await?;
     let now = args.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     let done = session.crm.run_due(now).await?;
     session.crm.store().inner().flush()?;
