@@ -133,6 +133,28 @@ async fn a_survey_goes_out_once_even_when_a_crash_kept_its_sending_unrecorded() 
     assert_eq!(crm.send(&sender).await.unwrap().sent, 0, "sent once");
     let delivery = crm.query_unfiltered(|v| v.outbox.entry(id).unwrap().delivery.clone());
     assert!(matches!(delivery, Delivery::Sent { .. }), "{delivery:?}");
+    // On the card's timeline, and counted in the activity report.
+    let card = crm
+        .query_unfiltered(|v| v.contact_card(contact(1), clock.now()))
+        .unwrap()
+        .to_string();
+    assert!(
+        card.contains("messages     2026-03-04 09:30 email survey — sent"),
+        "{card}"
+    );
+    let march = crm::report::Period::days(
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    let activity =
+        crm.query_unfiltered(|v| crm::report::activity::ActivityReport::compute(v, march));
+    assert_eq!(activity.messages.len(), 1);
+    assert_eq!(
+        (activity.messages[0].sent, activity.messages[0].failed),
+        (1, 0)
+    );
 }
 
 fn campaign(n: u128, name: &str) -> CampaignCommand {

@@ -386,6 +386,27 @@ pub struct ActivitySummary {
     pub source: Option<ContactSourceRecorded>,
     /// The first-touch campaign's name.
     pub campaign: Option<String>,
+    /// Messages queued for them (automations' and mailings'), newest first, and what became
+    /// of each; filled by [`Views::summary`](crate::projection::Views::summary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<MessageLine>,
+}
+
+/// A message on a card: what went (or was to go) and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageLine {
+    /// The message.
+    pub message_id: crate::ids::MessageId,
+    /// When it was due.
+    pub due: DateTime<Utc>,
+    /// Email or SMS.
+    pub channel: crate::domain::automation::MessageChannel,
+    /// Its template.
+    pub template: String,
+    /// The campaign, for a mailing.
+    pub campaign: Option<String>,
+    /// Queued, sent, failed, bounced or skipped, with the reason.
+    pub outcome: String,
 }
 
 impl CustomerActivity {

@@ -179,6 +179,24 @@ fn activity_rows(out: &mut String, a: &ActivitySummary) {
             }),
         );
     }
+    rows(
+        out,
+        "messages",
+        a.messages.iter().map(|m| {
+            let campaign = m
+                .campaign
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            format!(
+                "{} {:<5} {}{campaign} — {}",
+                m.due.format("%Y-%m-%d %H:%M"),
+                m.channel.to_string(),
+                m.template,
+                m.outcome
+            )
+        }),
+    );
     if let Some(f) = &a.latest_feedback {
         let score = match f.score {
             Score::Review { stars, .. } => format!("review {stars}/5"),

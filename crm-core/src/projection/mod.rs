@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 
 pub use activity::{
     Activity, ActivitySummary, CustomerActivity, FeedbackView, InteractionView, LineSummary,
-    OrderSummary,
+    MessageLine, OrderSummary,
 };
 pub use automations::{Automations, RuleView};
 pub use board::{Board, BoardColumn, Outcome};
@@ -41,6 +41,7 @@ pub use segments::{LapsedCustomer, Segment, SegmentRow};
 pub use tasks::{TaskLine, TaskView, Tasks};
 
 use crate::crm::lock;
+use crate::domain::message::Recipient;
 use crate::event::RecordedEvent;
 use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
 use crate::store::{EventStore, StoreError};
@@ -187,6 +188,7 @@ impl Views {
         card.open_tasks = self.tasks.open_for_customer(customer, at);
         card.activity = self.summary(customer);
         card.activity.interactions.truncate(CARD_TIMELINE);
+        card.activity.messages.truncate(CARD_TIMELINE);
         let erasure = card.erased.as_ref().map(|e| Stamp {
             at: e.at,
             by: e.by.clone(),
@@ -207,6 +209,7 @@ impl Views {
         card.open_tasks = self.tasks.open_for_customer(customer, at);
         card.activity = self.summary(customer);
         card.activity.interactions.truncate(CARD_TIMELINE);
+        card.activity.messages.truncate(CARD_TIMELINE);
         card.users = self.names(mentioned(
             card.owner,
             [&card.created, &card.updated],
@@ -215,7 +218,8 @@ impl Views {
         Some(card)
     }
 
-    /// A customer's activity, with that of the contacts merged into them.
+    /// A customer's activity, with that of the contacts merged into them, and the messages
+    /// queued for any of them.
     pub fn summary(&self, customer: CustomerId) -> ActivitySummary {
         let mut ids = vec![customer];
         if let CustomerId::Contact(id) = customer {
@@ -226,7 +230,30 @@ impl Views {
                     .map(CustomerId::Contact),
             );
         }
-        self.activity.summary(&ids)
+        let mut summary = self.activity.summary(&ids);
+        let recipients: Vec<Recipient> = ids.into_iter().map(Recipient::Customer).collect();
+        summary.messages = self
+            .outbox
+            .for_recipients(&recipients)
+            .into_iter()
+            .rev()
+            .map(|e| MessageLine {
+                message_id: e.message.message_id,
+                due: e.message.due,
+                channel: e.message.channel,
+                template: e.message.template.clone(),
+                campaign: match e.message.cause {
+                    crate::domain::message::Cause::Mailing(c) => Some(
+                        self.activity
+                            .campaign(c)
+                            .map_or_else(|| c.to_string(), |c| c.name.clone()),
+                    ),
+                    _ => None,
+                },
+                outcome: e.delivery.to_string(),
+            })
+            .collect();
+        summary
     }
 
     /// A page of a customer's conversations, newest first: page 0 is what the card shows.

@@ -67,6 +67,61 @@ pub struct ActivityReport {
     pub managers: Vec<ManagerActivity>,
     /// Answering inbound messages.
     pub responsiveness: Responsiveness,
+    /// Messages to customers, per channel.
+    pub messages: Vec<MessageActivity>,
+}
+
+/// What became of the messages to customers on one channel in the period: sent (handed over),
+/// failed (tries given up on in the period, by their last try), bounced, skipped at the last
+/// moment (no consent, erased, capped, ...). Messages to users (reports) are not counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageActivity {
+    /// Email or SMS.
+    pub channel: crate::domain::automation::MessageChannel,
+    /// Handed over in the period.
+    pub sent: usize,
+    /// Tries that failed in the period (the last of each message's).
+    pub failed: usize,
+    /// Came back in the period.
+    pub bounced: usize,
+    /// Skipped in the period.
+    pub skipped: usize,
+}
+
+fn messages(views: &Views, period: &Period) -> Vec<MessageActivity> {
+    use crate::projection::Delivery;
+    let mut per: BTreeMap<u8, MessageActivity> = BTreeMap::new();
+    for entry in views.outbox.all() {
+        let customer = entry.delivery.to().unwrap_or(entry.message.to).customer();
+        // A reader counts the messages of the customers they may see.
+        if customer.is_none_or(|c| views.cards.name(c).is_none()) {
+            continue;
+        }
+        let channel = entry.message.channel;
+        let row = per.entry(channel as u8).or_insert_with(|| MessageActivity {
+            channel,
+            sent: 0,
+            failed: 0,
+            bounced: 0,
+            skipped: 0,
+        });
+        if entry
+            .delivery
+            .sent_at()
+            .is_some_and(|at| period.contains(at))
+        {
+            row.sent += 1;
+        }
+        match &entry.delivery {
+            Delivery::Failed { at, .. } if period.contains(*at) => row.failed += 1,
+            Delivery::Bounced { at, .. } if period.contains(*at) => row.bounced += 1,
+            Delivery::Skipped { at, .. } if period.contains(*at) => row.skipped += 1,
+            _ => {}
+        }
+    }
+    per.into_values()
+        .filter(|r| r.sent + r.failed + r.bounced + r.skipped > 0)
+        .collect()
 }
 
 /// A row's key: the unassigned row last, the others by name (two users of one name apart).
@@ -153,6 +208,7 @@ impl ActivityReport {
             }
         }
         Self {
+            messages: messages(views, &period),
             period,
             managers: rows.into_values().collect(),
             responsiveness: Responsiveness {
@@ -176,7 +232,7 @@ enum Change {
 impl Tabular for ActivityReport {
     fn tables(&self) -> Vec<Table> {
         let r = &self.responsiveness;
-        vec![
+        let mut tables = vec![
             Table {
                 name: "managers",
                 title: format!("Activity per manager, {}", self.period),
@@ -220,6 +276,24 @@ impl Tabular for ActivityReport {
                     .collect(),
             },
             Table {
+                name: "messages",
+                title: "Messages to customers".into(),
+                headers: vec!["channel", "sent", "failed", "bounced", "skipped"],
+                rows: self
+                    .messages
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            Cell::text(m.channel.to_string()),
+                            Cell::count(m.sent),
+                            Cell::count(m.failed),
+                            Cell::count(m.bounced),
+                            Cell::count(m.skipped),
+                        ]
+                    })
+                    .collect(),
+            },
+            Table {
                 name: "inbound",
                 title: "Answering inbound messages".into(),
                 headers: vec![
@@ -237,6 +311,9 @@ impl Tabular for ActivityReport {
                     Cell::percent(r.first_contact_resolution),
                 ]],
             },
-        ]
+        ];
+        // A shop that sends no messages sees no empty table of them.
+        tables.retain(|t| t.name != "messages" || !self.messages.is_empty());
+        tables
     }
 }
