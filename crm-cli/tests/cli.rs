@@ -869,3 +869,70 @@ fn every_command_runs_on_a_postgres_url_and_an_unmigrated_one_says_what_to_do() 
     };
     assert_eq!(shape(store), shape(&sled_store));
 }
+
+#[test]
+fn the_demo_shops_surveys_are_sent_as_files_once_and_a_mailing_respects_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let outbox = dir.path().join("sent");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let late = ["run-due", "--now", "2026-09-30T00:00:00+02:00"];
+    succeeds(&crm(&store, &late));
+    let listed = succeeds(&crm(&store, &["outbox"]));
+    let queued = listed.lines().count();
+    // The demo's companies have no email address and no representative with one.
+    let to_companies = listed.lines().filter(|l| l.contains("(company ")).count();
+    let to_people = queued - to_companies;
+    let send = [
+        "send",
+        "--sender",
+        "files",
+        "--dir",
+        outbox.to_str().unwrap(),
+        "--from",
+        "Tienda <hola@tienda.example>",
+    ];
+    assert_eq!(
+        succeeds(&crm(&store, &send)),
+        format!(
+            "{to_people} sent, {to_companies} failed (tried again next time, three times in all), 0 no longer to be sent\n"
+        )
+    );
+    let files = std::fs::read_dir(&outbox).unwrap().count();
+    assert_eq!(files, to_people, "one file per message sent");
+    let again = succeeds(&crm(&store, &send));
+    assert!(
+        again.starts_with(&format!("0 sent, {to_companies} failed")),
+        "{again}"
+    );
+    let left = succeeds(&crm(&store, &["outbox"]));
+    assert!(
+        left.lines().all(|l| l.contains("has no email address")),
+        "{left}"
+    );
+
+    let mail = [
+        "mail",
+        "summer newsletter",
+        "--template",
+        "survey",
+        "--min-orders",
+        "1",
+        "--due",
+        "2026-10-01T09:00:00+02:00",
+    ];
+    let mailed = succeeds(&crm(&store, &mail));
+    assert!(mailed.starts_with("Summer newsletter: "), "{mailed}");
+    let again = succeeds(&crm(&store, &mail));
+    assert!(again.contains(" 0 messages scheduled"), "{again}");
+    let unknown = fails(&crm(
+        &store,
+        &["mail", "winter", "--template", "survey", "--tag", "x"],
+    ));
+    assert!(unknown.contains("no campaign is called"), "{unknown}");
+    let not_a_token = fails(&crm(
+        &store,
+        &["unsubscribe", "00000000-0000-0000-0000-000000000000"],
+    ));
+    assert!(not_a_token.contains("is not the token"), "{not_a_token}");
+}

@@ -96,12 +96,36 @@ fn addressee(views: &Views, to: Recipient) -> Option<Addressee> {
             })
         }
         Recipient::Customer(CustomerId::Company(id)) => {
+            // A company without an address of its own is written to through its first
+            // representative who has one (an erased one has none).
             let card = views.cards.company(id)?;
+            let people: Vec<Addressee> = card
+                .representatives
+                .iter()
+                .filter_map(|r| {
+                    addressee(
+                        views,
+                        Recipient::Customer(CustomerId::Contact(r.contact_id)),
+                    )
+                })
+                .collect();
+            let email = card
+                .details
+                .emails
+                .first()
+                .cloned()
+                .or_else(|| people.iter().find_map(|p| p.email.clone()));
+            let phone = card
+                .details
+                .phones
+                .first()
+                .map(|p| p.number.clone())
+                .or_else(|| people.iter().find_map(|p| p.phone.clone()));
             Some(Addressee {
                 name: card.details.name.clone(),
                 given_name: card.details.name.clone(),
-                email: card.details.emails.first().cloned(),
-                phone: card.details.phones.first().map(|p| p.number.clone()),
+                email,
+                phone,
             })
         }
     }
