@@ -39,7 +39,7 @@ fn every_report(crm: &Crm<MemoryStore>) {
         FulfillmentReport::compute(&v.activity, period, 7);
         SatisfactionReport::compute(v, period);
         ActivityReport::compute(v, period);
-        AttributionReport::compute(&v.activity, &v.deals, period);
+        AttributionReport::compute(&v.activity, &v.deals, &v.outbox, period);
     });
 }
 

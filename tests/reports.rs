@@ -410,7 +410,9 @@ mod attribution {
             deal_id: support::sales::deal(1),
         };
         block_on(crm.execute(&manager(), win)).unwrap();
-        crm.query_unfiltered(|v| AttributionReport::compute(&v.activity, &v.deals, spring()))
+        crm.query_unfiltered(|v| {
+            AttributionReport::compute(&v.activity, &v.deals, &v.outbox, spring())
+        })
     }
 
     #[test]

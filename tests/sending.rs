@@ -355,6 +355,42 @@ async fn the_unsubscribe_link_withdraws_consent_and_what_was_queued_for_them_sta
             ..
         }
     ));
+    // Ana orders two days after her message: the mailing is credited with it.
+    clock.set(due + TimeDelta::days(2));
+    let place = shop::place(
+        7,
+        CustomerId::Contact(contact(1)),
+        "table",
+        "tables",
+        1,
+        9_000,
+    );
+    crm.execute(&Actor::System, place).await.unwrap();
+    let march = crm::report::Period::days(
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    let attribution = crm.query_unfiltered(|v| {
+        crm::report::attribution::AttributionReport::compute(
+            &v.activity,
+            &v.deals,
+            &v.outbox,
+            march,
+        )
+    });
+    let row = &attribution.mailings[0];
+    assert_eq!(
+        (
+            row.name.as_str(),
+            row.sent,
+            row.bounced,
+            row.recipients,
+            row.ordered
+        ),
+        ("Madrid chairs", 1, 0, 1, 1)
+    );
     // A later mailing leaves her out.
     let later = crm
         .mail(&Actor::System, mailing(1, madrid_chairs(), due))

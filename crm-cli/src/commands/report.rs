@@ -127,7 +127,12 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
                 "satisfaction",
             ),
             Family::Attribution => shown(
-                &report::attribution::AttributionReport::compute(&v.activity, &v.deals, period),
+                &report::attribution::AttributionReport::compute(
+                    &v.activity,
+                    &v.deals,
+                    &v.outbox,
+                    period,
+                ),
                 &args,
                 "attribution",
             ),

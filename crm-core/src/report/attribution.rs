@@ -11,6 +11,11 @@
 //!   won; `win_rate = contacts with a deal won in the period / leads`.
 //! - `roi` (campaigns): `(revenue − cost) / cost`, in the cost's currency; none when the cost
 //!   is zero.
+//!
+//! Mailings, per campaign, over its messages to customers handed over in the period:
+//! `sent`; `bounced` (of those); `ordered`: recipients with an order (not cancelled) placed
+//! within [`MAILING_WINDOW_DAYS`] days after their message was sent; `order_rate = ordered /
+//! recipients`.
 
 use std::collections::BTreeMap;
 
@@ -19,11 +24,32 @@ use serde::Serialize;
 use super::render::{Cell, Table, Tabular};
 use super::stats::ratio;
 use super::Period;
+use crate::domain::message::{Cause, Recipient};
 use crate::domain::order::Fulfillment;
 use crate::ids::CampaignId;
 use crate::ids::CustomerId;
 use crate::money::{Money, Totals};
-use crate::projection::{Activity, CustomerActivity, Deals, StageExit};
+use crate::projection::{Activity, CustomerActivity, Deals, Delivery, Outbox, StageExit};
+
+/// How long after a mailing's message an order counts as answering it.
+pub const MAILING_WINDOW_DAYS: i64 = 7;
+
+/// A campaign's mailings over the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MailingRow {
+    /// The campaign's name.
+    pub name: String,
+    /// Messages handed over in the period.
+    pub sent: usize,
+    /// Of those, bounced.
+    pub bounced: usize,
+    /// People they went to.
+    pub recipients: usize,
+    /// Of those, the ones who ordered within the window after their message.
+    pub ordered: usize,
+    /// `ordered / recipients`.
+    pub order_rate: Option<f64>,
+}
 
 /// One source's or campaign's results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -61,6 +87,69 @@ pub struct AttributionReport {
     pub by_source: Vec<AttributionRow>,
     /// One row per campaign, by name (campaigns with no leads included).
     pub by_campaign: Vec<AttributionRow>,
+    /// One row per campaign whose mailing sent messages in the period, by name.
+    pub mailings: Vec<MailingRow>,
+}
+
+fn mailings(customers: &CustomerActivity, outbox: &Outbox, period: &Period) -> Vec<MailingRow> {
+    use std::collections::BTreeSet;
+    let mut rows: BTreeMap<CampaignId, (MailingRow, BTreeSet<CustomerId>, BTreeSet<CustomerId>)> =
+        BTreeMap::new();
+    for entry in outbox.all() {
+        let Cause::Mailing(campaign) = entry.message.cause else {
+            continue;
+        };
+        let (Some(sent), Some(customer)) = (
+            entry.delivery.sent_at().filter(|at| period.contains(*at)),
+            entry.delivery.to().and_then(Recipient::customer),
+        ) else {
+            continue;
+        };
+        // A reader counts the customers they may see.
+        let Some(activity) = customers.of(customer) else {
+            continue;
+        };
+        let name = customers
+            .campaign(campaign)
+            .map_or_else(|| campaign.to_string(), |c| c.name.clone());
+        let (row, people, buyers) = rows.entry(campaign).or_insert_with(|| {
+            (
+                MailingRow {
+                    name,
+                    ..MailingRow::default()
+                },
+                BTreeSet::new(),
+                BTreeSet::new(),
+            )
+        });
+        row.sent += 1;
+        row.bounced += usize::from(matches!(entry.delivery, Delivery::Bounced { .. }));
+        people.insert(customer);
+        let window = sent + chrono::Duration::days(MAILING_WINDOW_DAYS);
+        let answered = activity
+            .orders
+            .iter()
+            .filter_map(|id| customers.order(*id))
+            .any(|o| {
+                o.fulfillment != Fulfillment::Cancelled
+                    && o.placed_at >= sent
+                    && o.placed_at < window
+            });
+        if answered {
+            buyers.insert(customer);
+        }
+    }
+    let mut out: Vec<MailingRow> = rows
+        .into_values()
+        .map(|(mut row, people, buyers)| {
+            row.recipients = people.len();
+            row.ordered = buyers.len();
+            row.order_rate = ratio(row.ordered, row.recipients);
+            row
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 impl AttributionRow {
@@ -117,7 +206,12 @@ impl AttributionRow {
 
 impl AttributionReport {
     /// The report of the contacts first touched during `period`.
-    pub fn compute(customers: &CustomerActivity, deals: &Deals, period: Period) -> Self {
+    pub fn compute(
+        customers: &CustomerActivity,
+        deals: &Deals,
+        outbox: &Outbox,
+        period: Period,
+    ) -> Self {
         let mut by_source: BTreeMap<String, AttributionRow> = BTreeMap::new();
         let mut by_campaign: BTreeMap<CampaignId, AttributionRow> = customers
             .campaigns()
@@ -162,6 +256,7 @@ impl AttributionReport {
         }
         by_campaign.sort_by(|a, b| a.name.cmp(&b.name));
         Self {
+            mailings: mailings(customers, outbox, &period),
             period,
             by_source,
             by_campaign,
@@ -198,7 +293,7 @@ impl Tabular for AttributionReport {
             "cost",
             "roi %",
         ];
-        vec![
+        let mut tables = vec![
             Table {
                 name: "sources",
                 title: format!("Attribution by source, {}", self.period),
@@ -211,6 +306,30 @@ impl Tabular for AttributionReport {
                 headers,
                 rows: self.by_campaign.iter().map(cells).collect(),
             },
-        ]
+        ];
+        if !self.mailings.is_empty() {
+            tables.push(Table {
+                name: "mailings",
+                title: format!(
+                    "Mailings: messages sent, and recipients who ordered within {MAILING_WINDOW_DAYS} days"
+                ),
+                headers: vec!["campaign", "sent", "bounced", "recipients", "ordered", "order rate %"],
+                rows: self
+                    .mailings
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            Cell::text(&m.name),
+                            Cell::count(m.sent),
+                            Cell::count(m.bounced),
+                            Cell::count(m.recipients),
+                            Cell::count(m.ordered),
+                            Cell::percent(m.order_rate),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        tables
     }
 }
