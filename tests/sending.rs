@@ -130,6 +130,7 @@ async fn a_survey_goes_out_once_even_when_a_crash_kept_its_sending_unrecorded() 
         !eml.contains("UNSUBSCRIBE"),
         "a transactional survey has no unsubscribe line"
     );
+    insta::assert_snapshot!("survey_eml", eml.replace("\r\n", "\n"));
     assert_eq!(crm.send(&sender).await.unwrap().sent, 0, "sent once");
     let delivery = crm.query_unfiltered(|v| v.outbox.entry(id).unwrap().delivery.clone());
     assert!(matches!(delivery, Delivery::Sent { .. }), "{delivery:?}");

@@ -48,6 +48,8 @@ pub struct Outgoing {
     pub attachment: Option<Attachment>,
     /// The campaign a mailing's message belongs to.
     pub campaign: Option<CampaignId>,
+    /// When it was composed (the CRM's clock): an email's `Date`.
+    pub date: DateTime<Utc>,
 }
 
 /// What became of composing a message.
@@ -301,6 +303,7 @@ impl<S: EventStore> Crm<S> {
                 Cause::Mailing(campaign) => Some(campaign),
                 _ => None,
             },
+            date: self.clock_now(),
         }))))
     }
 }

@@ -47,6 +47,7 @@ pub fn email(outgoing: &Outgoing, from: &Mailbox) -> Result<Message, SendError> 
         .from(from.clone())
         .to(to)
         .message_id(Some(format!("<{}@crm>", outgoing.message_id)))
+        .date(outgoing.date.into())
         .subject(outgoing.subject.clone().unwrap_or_default());
     if let Some(link) = outgoing
         .unsubscribe
