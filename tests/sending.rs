@@ -539,3 +539,26 @@ async fn the_weekly_report_arrives_with_the_weeks_sales_report_as_its_reader_see
     let hugos = SalesReport::compute(&reader.report_views().activity, week, SalesBy::Bucket);
     assert_ne!(everyone, hugos, "Bea's order is not in Hugo's report");
 }
+
+#[tokio::test]
+async fn a_reply_that_is_only_the_keyword_unsubscribes_and_any_other_reply_does_not() {
+    let (crm, _clock) = mailing_shop(CrmOptions::default()).await;
+    let consent =
+        |crm: &Crm<Store>| crm.query_unfiltered(|v| v.cards.contact(contact(1)).unwrap().consent);
+    let thanks = crm
+        .unsubscribe_reply(
+            MessageChannel::Email,
+            "ana@example.com",
+            "Thanks, lovely chairs!",
+        )
+        .await
+        .unwrap();
+    assert!(thanks.is_empty());
+    assert!(consent(&crm).contains(&ConsentChannel::Email));
+    let stop = crm
+        .unsubscribe_reply(MessageChannel::Email, "Ana@Example.com", " stop. ")
+        .await
+        .unwrap();
+    assert_eq!(stop, [contact(1)]);
+    assert!(!consent(&crm).contains(&ConsentChannel::Email));
+}

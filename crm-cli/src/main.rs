@@ -97,6 +97,8 @@ enum Command {
     Send(commands::send::SendArgs),
     /// Mail a campaign to a segment: one message for each member who consented.
     Mail(commands::send::MailArgs),
+    /// Record that a sent message came back undelivered.
+    Bounce(commands::send::BounceArgs),
     /// Withdraw the marketing consent of the person an unsubscribe token was sent to.
     Unsubscribe(commands::send::UnsubscribeArgs),
     /// Save a message template, or preview one for a customer.
@@ -166,6 +168,7 @@ fn main() -> ExitCode {
             Command::Outbox(args) => commands::outbox::outbox(&global, args).await,
             Command::Send(args) => commands::send::send(&global, args).await,
             Command::Mail(args) => commands::send::mail(&global, args).await,
+            Command::Bounce(args) => commands::send::bounce(&global, args).await,
             Command::Unsubscribe(args) => commands::send::unsubscribe(&global, args).await,
             Command::Template(args) => commands::template::run(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,

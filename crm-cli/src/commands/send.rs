@@ -201,3 +201,30 @@ pub async fn unsubscribe(global: &Global, args: UnsubscribeArgs) -> Result<ExitC
         None => Err(format!("{} is not the token of a message to a person", args.token).into()),
     }
 }
+
+#[derive(Debug, clap::Args)]
+pub struct BounceArgs {
+    /// The message that came back (its id: the token in its links, the local part of its
+    /// Message-ID).
+    message: MessageId,
+    /// What the bounce said ("550 mailbox unavailable").
+    #[arg(long)]
+    reason: String,
+}
+
+pub async fn bounce(global: &Global, args: BounceArgs) -> Result<ExitCode, Failure> {
+    let session = Session::open(global).await?;
+    let command = crm::domain::message::MessageCommand::Bounced {
+        message_id: args.message,
+        at: Utc::now(),
+        reason: args.reason,
+    };
+    let done = session.crm.execute(&session.actor, command).await?;
+    session.crm.store().inner().flush()?;
+    if done.wrote() {
+        say!("message {}: bounced", args.message);
+    } else {
+        say!("message {}: its bounce was already recorded", args.message);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -138,7 +138,7 @@ fn addressee(views: &Views, to: Recipient) -> Option<Addressee> {
 fn unsubscribe_line(url: Option<&str>, channel: MessageChannel, id: MessageId) -> String {
     match (channel, url) {
         (MessageChannel::Email, Some(url)) => url.replace("{token}", &id.to_string()),
-        (MessageChannel::Email, None) => "Reply with UNSUBSCRIBE to stop these emails.".into(),
+        (MessageChannel::Email, None) => "Reply UNSUBSCRIBE to stop these emails.".into(),
         (MessageChannel::Sms, _) => "Reply STOP to opt out.".into(),
     }
 }
@@ -365,7 +365,7 @@ mod tests {
         );
         assert_eq!(
             with_unsubscribe("<p>Hi</p>".into(), &keyword, MessageChannel::Email),
-            "<p>Hi</p>\n<p>Reply with UNSUBSCRIBE to stop these emails.</p>"
+            "<p>Hi</p>\n<p>Reply UNSUBSCRIBE to stop these emails.</p>"
         );
         let stop = unsubscribe_line(
             Some(link),

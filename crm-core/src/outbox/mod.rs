@@ -18,8 +18,9 @@
 //! ([`CrmOptions::unsubscribe_url`](crate::CrmOptions), `{token}` replaced by the message
 //! id) or, without one, the keyword UNSUBSCRIBE to reply with; for SMS the keyword STOP. The
 //! template may place it (`{{ unsubscribe }}`); where it does not, it is added at the end.
-//! [`Crm::unsubscribe`](crate::Crm::unsubscribe) withdraws the person's consent on the
-//! message's channel, whichever of the two they used.
+//! [`Crm::unsubscribe`](crate::Crm::unsubscribe) (the link's token) and
+//! [`Crm::unsubscribe_reply`](crate::Crm::unsubscribe_reply) (a reply that is only a keyword)
+//! withdraw the person's consent on the channel.
 //!
 //! Two senders ship: [`FileSender`] (messages as `.eml` and `.sms` files, for the command line
 //! and tests) and, with the `smtp` feature, `SmtpSender` on lettre.
@@ -43,5 +44,6 @@ pub use email::email;
 pub use files::FileSender;
 pub use mailing::{Mailing, MailingRun};
 pub use send::{SendError, SendRun, Sender};
+pub use unsubscribe::KEYWORDS;
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpSender;
