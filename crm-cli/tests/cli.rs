@@ -936,3 +936,68 @@ fn the_demo_shops_surveys_are_sent_as_files_once_and_a_mailing_respects_consent(
     ));
     assert!(not_a_token.contains("is not the token"), "{not_a_token}");
 }
+
+/// The attachment `file_name` of the email `eml`, decoded (lettre sends it in base64, with
+/// the CRLF line ends of MIME text).
+fn attachment(eml: &str, file_name: &str) -> String {
+    use base64::Engine;
+    let start = eml.find(&format!("\"{file_name}\"")).unwrap();
+    let body = &eml[start..];
+    let body = &body[body.find("\r\n\r\n").unwrap() + 4..];
+    let encoded: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .unwrap();
+    String::from_utf8(bytes).unwrap().replace("\r\n", "\n")
+}
+
+#[test]
+fn the_weekly_report_arrives_as_an_email_whose_attachment_is_crm_report_sales_for_the_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let sent = dir.path().join("sent");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let add = ["automation", "add", "weekly-report", "--to", "Elena Vidal"];
+    succeeds(&crm(&store, &add));
+    let on = ["automation", "enable", "Weekly sales report, Mondays 09:00"];
+    succeeds(&crm(&store, &on));
+    // A week and a day from now: exactly one Monday 09:00 has passed since it was switched on.
+    let now = (chrono::Utc::now() + chrono::TimeDelta::days(8)).to_rfc3339();
+    succeeds(&crm(&store, &["run-due", "--now", &now]));
+    let reports = succeeds(&crm(&store, &["outbox"]));
+    let reports: Vec<&str> = reports
+        .lines()
+        .filter(|l| l.contains("report-sales"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let send = ["send", "--sender", "files", "--dir", sent.to_str().unwrap()];
+    succeeds(&crm(&store, &send));
+    let emls: Vec<String> = std::fs::read_dir(&sent)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .filter(|eml| eml.contains("\"sales-"))
+        .collect();
+    assert_eq!(emls.len(), 1, "one report");
+    let eml = &emls[0];
+    assert!(eml.contains("To: \"Elena Vidal\""), "{eml}");
+    let name_at = eml.find("\"sales-").unwrap() + 1;
+    let name = &eml[name_at..name_at + "sales-2026-11-30-to-2026-12-06.txt".len()];
+    let (from, to) = (&name[6..16], &name[20..30]);
+    let report = succeeds(&crm_as(
+        &store,
+        "Elena Vidal",
+        &[
+            "report",
+            "sales",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--by",
+            "week",
+            "--tz",
+            "Europe/Madrid",
+        ],
+    ));
+    assert_eq!(attachment(eml, name), report);
+}

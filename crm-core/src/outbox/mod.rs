@@ -44,6 +44,6 @@ pub use email::email;
 pub use files::FileSender;
 pub use mailing::{Mailing, MailingRun};
 pub use send::{SendError, SendRun, Sender};
-pub use unsubscribe::KEYWORDS;
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpSender;
+pub use unsubscribe::KEYWORDS;
