@@ -20,6 +20,7 @@ use crm::ids::CustomerId;
 use crm::projection::Delivery;
 use crm::store::EventStore;
 use crm::{Crm, CrmOptions, MemoryStore, RunDue};
+use support::automation::switch_on;
 use support::{contact, create_contact, shop, start};
 
 type Store = Encrypted<Arc<MemoryStore>>;
@@ -33,17 +34,6 @@ struct Shop {
 
 fn kek() -> Arc<Kek> {
     Arc::new(Kek::from_bytes(&[9; 32]).unwrap())
-}
-
-/// Defines `rule` and switches it on, as the system.
-async fn switch_on<S: EventStore>(crm: &Crm<S>, rule: &AutomationRuleDefined) {
-    crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
-        .await
-        .unwrap();
-    let on = AutomationCommand::Enable {
-        rule_id: rule.rule_id,
-    };
-    crm.execute(&Actor::System, on).await.unwrap();
 }
 
 fn shop_with(rules: &[AutomationRuleDefined]) -> Shop {

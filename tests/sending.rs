@@ -11,17 +11,17 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use crm::clock::{Clock, ManualClock, SequentialIds};
 use crm::crypto::{Encrypted, Kek, MemoryKeys};
-use crm::domain::automation::{builtin, AutomationCommand, MessageChannel};
+use crm::domain::automation::{builtin, MessageChannel};
 use crm::domain::campaign::{CampaignCommand, CampaignCreated};
 use crm::domain::contact::{ContactCommand, CreateContact};
 use crm::domain::details::{ConsentChannel, LeadSource};
 use crm::domain::message::{Recipient, SkipReason};
-use crm::domain::order::OrderCommand;
 use crm::event::Actor;
 use crm::ids::{CampaignId, ContactId, CustomerId, MessageId};
 use crm::outbox::{Composed, FileSender, Mailing, Sender};
 use crm::projection::{Delivery, Segment};
 use crm::{Crm, CrmOptions, MemoryStore};
+use support::automation::{deliver, switch_on};
 use support::{contact, shop, start};
 
 /// Sealed, so that a person can be erased.
@@ -85,22 +85,9 @@ fn files(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn a_survey_goes_out_once_even_when_a_crash_kept_its_sending_unrecorded() {
     let (crm, store, clock) = shop_crm(CrmOptions::default());
-    let survey = builtin::survey_after_delivery();
-    crm.execute(&Actor::System, AutomationCommand::Define(survey.clone()))
-        .await
-        .unwrap();
-    let on = AutomationCommand::Enable {
-        rule_id: survey.rule_id,
-    };
-    crm.execute(&Actor::System, on).await.unwrap();
+    switch_on(&crm, &builtin::survey_after_delivery()).await;
     person(&crm, 1, "Ana", "Madrid", false).await;
-    buys(&crm, 1, "chairs").await;
-    for step in shop::fulfil(1, 6_545) {
-        if matches!(step, OrderCommand::Deliver { .. }) {
-            clock.set(start() + TimeDelta::days(1));
-        }
-        crm.execute(&Actor::System, step).await.unwrap();
-    }
+    deliver(&crm, &clock, 1, 1, start() + TimeDelta::days(1)).await;
     clock.set(start() + TimeDelta::days(2) + TimeDelta::hours(1));
     assert_eq!(crm.run_due(clock.now()).await.unwrap().queued, 1);
     let id = crm.query_unfiltered(|v| v.outbox.to_send()[0].message.message_id);
@@ -459,14 +446,7 @@ async fn the_weekly_report_arrives_with_the_weeks_sales_report_as_its_reader_see
             .await
             .unwrap();
     }
-    let report = builtin::weekly_sales_report(head);
-    crm.execute(&Actor::System, AutomationCommand::Define(report.clone()))
-        .await
-        .unwrap();
-    let on = AutomationCommand::Enable {
-        rule_id: report.rule_id,
-    };
-    crm.execute(&Actor::System, on).await.unwrap();
+    switch_on(&crm, &builtin::weekly_sales_report(head)).await;
     // In the week of Monday 2 March: Ana (Marta's) and Bea (nobody's) order; Ana twice.
     person(&crm, 1, "Ana", "Madrid", false).await;
     person(&crm, 2, "Bea", "Madrid", false).await;

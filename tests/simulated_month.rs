@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use crm::clock::{ManualClock, SequentialIds};
 use crm::crypto::{Encrypted, Kek, MemoryKeys};
-use crm::domain::automation::{builtin, AutomationCommand, AutomationRuleDefined};
+use crm::domain::automation::builtin;
 use crm::domain::contact::{ContactCommand, CreateContact};
 use crm::domain::details::ConsentChannel;
 use crm::domain::message::Recipient;
@@ -27,6 +27,7 @@ use crm::outbox::FileSender;
 use crm::projection::Delivery;
 use crm::store::EventStore;
 use crm::{Crm, CrmOptions, MemoryStore};
+use support::automation::switch_on;
 use support::{contact, shop, user};
 
 type Store = Encrypted<Arc<MemoryStore>>;
@@ -91,16 +92,6 @@ async fn order(
     }
 }
 
-async fn switch_on(crm: &Crm<Store>, rule: AutomationRuleDefined) {
-    let rule_id = rule.rule_id;
-    crm.execute(&Actor::System, AutomationCommand::Define(rule))
-        .await
-        .unwrap();
-    crm.execute(&Actor::System, AutomationCommand::Enable { rule_id })
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_simulated_march_sends_exactly_the_expected_messages_once_each() {
     let clock = ManualClock::new(utc("2026-03-02T09:30:00Z"));
@@ -126,7 +117,7 @@ async fn a_simulated_march_sends_exactly_the_expected_messages_once_each() {
         builtin::unpaid_reminder(3),
         builtin::weekly_sales_report(head),
     ] {
-        switch_on(&crm, rule).await;
+        switch_on(&crm, &rule).await;
     }
     // Ana consents (birthday 20 March); Bea does not (25 March); Carla consents (5 April:
     // her greeting falls on 29 March, the day Spain moves to summer time); Dora consents

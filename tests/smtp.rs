@@ -11,16 +11,15 @@ use std::sync::{Arc, Mutex};
 
 use chrono::TimeDelta;
 use crm::clock::{Clock, ManualClock};
-use crm::domain::automation::{builtin, AutomationCommand};
+use crm::domain::automation::builtin;
 use crm::domain::contact::{ContactCommand, CreateContact};
-use crm::domain::order::OrderCommand;
 use crm::event::Actor;
-use crm::ids::CustomerId;
 use crm::outbox::SmtpSender;
 use crm::projection::Delivery;
 use crm::{CrmOptions, MemoryStore};
 use mailin_embedded::{response, Handler, Response, Server};
-use support::{contact, shop, start};
+use support::automation::{deliver, switch_on};
+use support::{contact, start};
 
 /// One message as the server took it: its recipients and its bytes.
 type Received = (Vec<String>, String);
@@ -89,14 +88,7 @@ async fn the_survey_arrives_through_smtp_and_a_refused_mailbox_is_a_failed_try()
     let clock = ManualClock::new(start());
     let store = MemoryStore::with_clock(Arc::new(clock.clone()));
     let crm = support::deterministic(store, &clock, CrmOptions::default());
-    let survey = builtin::survey_after_delivery();
-    crm.execute(&Actor::System, AutomationCommand::Define(survey.clone()))
-        .await
-        .unwrap();
-    let on = AutomationCommand::Enable {
-        rule_id: survey.rule_id,
-    };
-    crm.execute(&Actor::System, on).await.unwrap();
+    switch_on(&crm, &builtin::survey_after_delivery()).await;
     for (n, given, email) in [
         (1, "Ana", "ana@example.com"),
         (2, "Bea", "refused@example.com"),
@@ -105,15 +97,7 @@ async fn the_survey_arrives_through_smtp_and_a_refused_mailbox_is_a_failed_try()
         crm.execute(&Actor::System, ContactCommand::Create(create))
             .await
             .unwrap();
-        let customer = CustomerId::Contact(contact(n));
-        let place = shop::place(n, customer, "chair", "chairs", 1, 5_000);
-        crm.execute(&Actor::System, place).await.unwrap();
-        for step in shop::fulfil(n, 6_545) {
-            if matches!(step, OrderCommand::Deliver { .. }) {
-                clock.set(start() + TimeDelta::days(1));
-            }
-            crm.execute(&Actor::System, step).await.unwrap();
-        }
+        deliver(&crm, &clock, n, n, start() + TimeDelta::days(1)).await;
     }
     clock.set(start() + TimeDelta::days(2) + TimeDelta::hours(1));
     assert_eq!(crm.run_due(clock.now()).await.unwrap().queued, 2);

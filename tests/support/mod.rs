@@ -442,3 +442,43 @@ pub fn csv_tables<R: crm::report::render::Tabular>(report: &R) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+pub mod automation {
+    //! Switching rules on and delivering orders, for the tests of what automations send.
+    use super::*;
+    use crm::clock::ManualClock;
+    use crm::domain::automation::{AutomationCommand, AutomationRuleDefined};
+    use crm::domain::order::OrderCommand;
+    use crm::ids::CustomerId;
+
+    /// Defines `rule` and switches it on, as the system.
+    pub async fn switch_on<S: EventStore>(crm: &Crm<S>, rule: &AutomationRuleDefined) {
+        crm.execute(&Actor::System, AutomationCommand::Define(rule.clone()))
+            .await
+            .unwrap();
+        let on = AutomationCommand::Enable {
+            rule_id: rule.rule_id,
+        };
+        crm.execute(&Actor::System, on).await.unwrap();
+    }
+
+    /// Order `n` of a chair for contact `who`, placed now and paid, shipped and delivered at
+    /// `delivered`.
+    pub async fn deliver<S: EventStore>(
+        crm: &Crm<S>,
+        clock: &ManualClock,
+        n: u128,
+        who: u128,
+        delivered: DateTime<Utc>,
+    ) {
+        let customer = CustomerId::Contact(contact(who));
+        let place = super::shop::place(n, customer, "chair", "chairs", 1, 5_000);
+        crm.execute(&Actor::System, place).await.unwrap();
+        for step in super::shop::fulfil(n, 6_545) {
+            if matches!(step, OrderCommand::Deliver { .. }) {
+                clock.set(delivered);
+            }
+            crm.execute(&Actor::System, step).await.unwrap();
+        }
+    }
+}
