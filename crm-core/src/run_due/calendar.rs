@@ -65,6 +65,23 @@ fn message(
     MessageScheduled::for_rule(d, message_id, to, d.due_after(at)?, cause)
 }
 
+/// `rule`'s message to `customer` for the date `day` on their card, set off at `at`.
+fn on_date(
+    rule: &RuleView,
+    customer: CustomerId,
+    day: NaiveDate,
+    at: DateTime<Utc>,
+) -> Option<MessageScheduled> {
+    let message_id = MessageId::of_date(rule.definition.rule_id, customer, day);
+    message(
+        rule,
+        message_id,
+        Recipient::Customer(customer),
+        at,
+        Cause::Date(day),
+    )
+}
+
 /// When each customer silent for `silence_percent` % of their usual gap fell silent that long:
 /// the customer, their last order and that instant.
 fn lapses(
@@ -135,16 +152,8 @@ pub(super) fn occurrences(
                     })
                 })
                 .filter_map(|(id, day)| {
-                    let customer = CustomerId::Contact(id);
                     let at = local_instant(zone, day, nine)?;
-                    let message_id = MessageId::of_date(d.rule_id, customer, day);
-                    message(
-                        rule,
-                        message_id,
-                        Recipient::Customer(customer),
-                        at,
-                        Cause::Date(day),
-                    )
+                    on_date(rule, CustomerId::Contact(id), day, at)
                 })
                 .collect()
         }
@@ -163,17 +172,7 @@ pub(super) fn occurrences(
             .collect(),
         Trigger::Lapsed { silence_percent } => lapses(views, *silence_percent, now)
             .into_iter()
-            .filter_map(|(customer, last, at)| {
-                let day = last.date_naive();
-                let message_id = MessageId::of_date(d.rule_id, customer, day);
-                message(
-                    rule,
-                    message_id,
-                    Recipient::Customer(customer),
-                    at,
-                    Cause::Date(day),
-                )
-            })
+            .filter_map(|(customer, last, at)| on_date(rule, customer, last.date_naive(), at))
             .collect(),
         Trigger::OrderDelivered => Vec::new(),
     };
