@@ -542,3 +542,36 @@ async fn a_reply_that_is_only_the_keyword_unsubscribes_and_any_other_reply_does_
     assert_eq!(stop, [contact(1)]);
     assert!(!consent(&crm).contains(&ConsentChannel::Email));
 }
+
+#[tokio::test]
+async fn a_shop_whose_rule_is_consent_for_transactional_messages_too_skips_the_survey() {
+    let options = CrmOptions {
+        transactional: crm::outbox::Transactional::WithConsent,
+        ..CrmOptions::default()
+    };
+    let (crm, _, clock) = shop_crm(options);
+    switch_on(&crm, &builtin::survey_after_delivery()).await;
+    person(&crm, 1, "Ana", "Madrid", false).await;
+    person(&crm, 2, "Bea", "Madrid", true).await;
+    for n in [1, 2] {
+        deliver(&crm, &clock, n, n, start() + TimeDelta::days(1)).await;
+    }
+    clock.set(start() + TimeDelta::days(3));
+    let due = crm.run_due(clock.now()).await.unwrap();
+    assert_eq!(
+        (due.queued, due.skipped),
+        (1, 1),
+        "Bea's goes, Ana's does not"
+    );
+    let reasons = crm.query_unfiltered(|v| {
+        v.outbox
+            .all()
+            .into_iter()
+            .map(|e| e.delivery.to_string())
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        reasons.contains(&"skipped: no marketing consent on the channel".to_owned()),
+        "{reasons:?}"
+    );
+}

@@ -156,6 +156,8 @@ pub struct CrmOptions {
     /// The shop's unsubscribe page, `{token}` standing for the message id (see
     /// [`crate::outbox`]); without one, marketing email asks for a reply with UNSUBSCRIBE.
     pub unsubscribe_url: Option<String>,
+    /// The shop's rule for transactional messages (see [`crate::outbox::Transactional`]).
+    pub transactional: crate::outbox::Transactional,
 }
 
 impl Default for CrmOptions {
@@ -170,6 +172,7 @@ impl Default for CrmOptions {
             zone: chrono_tz::UTC,
             marketing_per_week: Some(3),
             unsubscribe_url: None,
+            transactional: crate::outbox::Transactional::Always,
         }
     }
 }

@@ -199,19 +199,22 @@ impl<S: EventStore> Crm<S> {
     /// docs](crate::outbox)); `None` if there is no such message or nothing left to send.
     pub async fn compose(&self, message_id: MessageId) -> Result<Option<Composed>, Error> {
         let zone = self.options().zone;
+        let transactional = self.options().transactional;
         let prepared = self.query_unfiltered(|v| {
             let entry = v.outbox.entry(message_id)?;
             if !entry.delivery.to_send() {
                 return None;
             }
             let message = entry.message.clone();
-            Some(match super::super::run_due::recipient(v, &message) {
-                Err(reason) => Err(Composed::Skip(reason)),
-                Ok(to) => match addressee(v, to) {
-                    None => Err(Composed::Skip(SkipReason::NoCustomer)),
-                    Some(a) => Ok((message, to, a, week_before(v, &entry.message, zone))),
+            Some(
+                match super::super::run_due::recipient(v, &message, transactional) {
+                    Err(reason) => Err(Composed::Skip(reason)),
+                    Ok(to) => match addressee(v, to) {
+                        None => Err(Composed::Skip(SkipReason::NoCustomer)),
+                        Some(a) => Ok((message, to, a, week_before(v, &entry.message, zone))),
+                    },
                 },
-            })
+            )
         });
         let (message, to, addressee, period) = match prepared {
             None => return Ok(None),

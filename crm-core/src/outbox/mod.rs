@@ -25,6 +25,19 @@
 //! Two senders ship: [`FileSender`] (messages as `.eml` and `.sms` files, for the command line
 //! and tests) and, with the `smtp` feature, `SmtpSender` on lettre.
 
+/// The shop's rule for transactional messages (a survey about an order, a payment reminder):
+/// whether they, like marketing, need the person's consent on the channel. Either way they
+/// never go to an erased person.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transactional {
+    /// They go to every customer the message is about (the default: they concern something
+    /// the customer did, the lawful basis most shops state for them).
+    #[default]
+    Always,
+    /// They go only to people who consented on the channel, as marketing does.
+    WithConsent,
+}
+
 mod compose;
 mod defaults;
 mod email;

@@ -4,6 +4,7 @@ use crate::domain::automation::MessageChannel;
 use crate::domain::details::ConsentChannel;
 use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
 use crate::ids::CustomerId;
+use crate::outbox::Transactional;
 use crate::projection::Views;
 
 /// Whether `message` may go, and to whom, as `views` stand now, with at most `cap`
@@ -12,8 +13,9 @@ pub(super) fn delivery(
     views: &Views,
     message: &MessageScheduled,
     cap: Option<u32>,
+    transactional: Transactional,
 ) -> Result<Recipient, SkipReason> {
-    let to = recipient(views, message)?;
+    let to = recipient(views, message, transactional)?;
     if let (Some(cap), Recipient::Customer(customer), true) = (cap, to, message.marketing) {
         if marketing_in_week(views, customer, message) >= cap as usize {
             return Err(SkipReason::Capped);
@@ -50,7 +52,9 @@ fn marketing_in_week(views: &Views, customer: CustomerId, message: &MessageSched
 pub(crate) fn recipient(
     views: &Views,
     message: &MessageScheduled,
+    transactional: Transactional,
 ) -> Result<Recipient, SkipReason> {
+    let needs_consent = message.marketing || transactional == Transactional::WithConsent;
     let rule_on = |rule| {
         views
             .automations
@@ -88,13 +92,13 @@ pub(crate) fn recipient(
                 MessageChannel::Email => ConsentChannel::Email,
                 MessageChannel::Sms => ConsentChannel::Sms,
             };
-            if message.marketing && !card.consent.contains(&channel) {
+            if needs_consent && !card.consent.contains(&channel) {
                 return Err(SkipReason::NoConsent);
             }
         }
         CustomerId::Company(id) => {
             views.cards.company(id).ok_or(SkipReason::NoCustomer)?;
-            if message.marketing {
+            if needs_consent {
                 return Err(SkipReason::NoConsent);
             }
         }

@@ -111,7 +111,8 @@ impl<S: EventStore> Crm<S> {
             self.query_unfiltered(|v| v.outbox.due(now).into_iter().cloned().collect());
         for message in due {
             // Decided one by one, so the weekly cap counts what this run queued before.
-            let decision = self.query_unfiltered(|v| delivery(v, &message, cap));
+            let rule = self.options().transactional;
+            let decision = self.query_unfiltered(|v| delivery(v, &message, cap, rule));
             let queued = decision.is_ok();
             let command = match decision {
                 Ok(to) => MessageCommand::Queue(MessageQueued {
