@@ -137,7 +137,14 @@ fn addressee(views: &Views, to: Recipient) -> Option<Addressee> {
 /// otherwise the keyword to reply with.
 fn unsubscribe_line(url: Option<&str>, channel: MessageChannel, id: MessageId) -> String {
     match (channel, url) {
-        (MessageChannel::Email, Some(url)) => url.replace("{token}", &id.to_string()),
+        (MessageChannel::Email, Some(url)) if url.contains("{token}") => {
+            url.replace("{token}", &id.to_string())
+        }
+        // A page without the placeholder still gets the token, or every link would be one.
+        (MessageChannel::Email, Some(url)) => {
+            let join = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{join}token={id}")
+        }
         (MessageChannel::Email, None) => "Reply UNSUBSCRIBE to stop these emails.".into(),
         (MessageChannel::Sms, _) => "Reply STOP to opt out.".into(),
     }
@@ -369,6 +376,15 @@ mod tests {
         assert_eq!(
             with_unsubscribe("<p>Hi</p>".into(), &keyword, MessageChannel::Email),
             "<p>Hi</p>\n<p>Reply UNSUBSCRIBE to stop these emails.</p>"
+        );
+        let page = unsubscribe_line(
+            Some("https://shop.example/baja?lang=es"),
+            MessageChannel::Email,
+            MessageId::from_uuid(uuid::Uuid::nil()),
+        );
+        assert_eq!(
+            page,
+            "https://shop.example/baja?lang=es&token=00000000-0000-0000-0000-000000000000"
         );
         let stop = unsubscribe_line(
             Some(link),
