@@ -8,7 +8,9 @@ use super::defaults;
 use crate::crm::Crm;
 use crate::domain::automation::{MessageChannel, ReportFamily, Trigger};
 use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
-use crate::domain::template::render::{self, Context, CustomerContext};
+use std::sync::Arc;
+
+use crate::domain::template::render::{Compiled, Context, CustomerContext};
 use crate::domain::template::Template;
 use crate::error::Error;
 use crate::event::Actor;
@@ -17,6 +19,11 @@ use crate::projection::Views;
 use crate::report::render::{render as render_report, Format};
 use crate::report::{Bucket, Period};
 use crate::store::EventStore;
+
+/// The templates one sending run has looked up, by name and channel, compiled: loaded and
+/// compiled once per run, so a template saved meanwhile is used from the next run on.
+pub(crate) type Templates =
+    std::collections::HashMap<(String, MessageChannel), Option<Arc<Result<Compiled, String>>>>;
 
 /// A file sent with a message: a report, as `crm report` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +212,15 @@ impl<S: EventStore> Crm<S> {
     /// The queued message `message_id` as it would go out now (see the [module
     /// docs](crate::outbox)); `None` if there is no such message or nothing left to send.
     pub async fn compose(&self, message_id: MessageId) -> Result<Option<Composed>, Error> {
+        self.compose_with(message_id, &mut Templates::new()).await
+    }
+
+    /// [`Crm::compose`], with the templates already looked up in this run.
+    pub(crate) async fn compose_with(
+        &self,
+        message_id: MessageId,
+        templates: &mut Templates,
+    ) -> Result<Option<Composed>, Error> {
         let zone = self.options().zone;
         let transactional = self.options().transactional;
         let prepared = self.query_unfiltered(|v| {
@@ -242,14 +258,23 @@ impl<S: EventStore> Crm<S> {
                 }
             ))));
         };
-        let (template, _) = self
-            .load::<Template>(TemplateId::named(&message.template))
-            .await?;
-        let Some(template) = template
-            .saved
-            .filter(|t| t.channel == message.channel)
-            .or_else(|| defaults::builtin(&message.template, message.channel))
-        else {
+        let key = (message.template.clone(), message.channel);
+        let template = match templates.get(&key) {
+            Some(found) => found.clone(),
+            None => {
+                let (template, _) = self
+                    .load::<Template>(TemplateId::named(&message.template))
+                    .await?;
+                let found = template
+                    .saved
+                    .filter(|t| t.channel == message.channel)
+                    .or_else(|| defaults::builtin(&message.template, message.channel))
+                    .map(|t| Arc::new(Compiled::new(&t).map_err(|e| e.to_string())));
+                templates.insert(key, found.clone());
+                found
+            }
+        };
+        let Some(template) = template else {
             return Ok(Some(Composed::Undeliverable(format!(
                 "there is no {} template named {:?}",
                 message.channel, message.template
@@ -272,7 +297,11 @@ impl<S: EventStore> Crm<S> {
             due_date: due_date(message.due, zone),
             unsubscribe: unsubscribe.clone().unwrap_or_default(),
         };
-        let rendered = match render::render(&template, &context) {
+        let compiled = match template.as_ref() {
+            Ok(compiled) => compiled,
+            Err(reason) => return Ok(Some(Composed::Undeliverable(reason.clone()))),
+        };
+        let rendered = match compiled.render(&context) {
             Ok(rendered) => rendered,
             Err(e) => return Ok(Some(Composed::Undeliverable(e.to_string()))),
         };

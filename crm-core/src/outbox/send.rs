@@ -66,8 +66,9 @@ impl<S: EventStore> Crm<S> {
                 .collect()
         });
         let mut run = SendRun::default();
+        let mut templates = super::compose::Templates::new();
         for message_id in ids {
-            let Some(composed) = self.compose(message_id).await? else {
+            let Some(composed) = self.compose_with(message_id, &mut templates).await? else {
                 continue;
             };
             let command = match composed {

@@ -74,23 +74,57 @@ fn broken(template: &TemplateSaved, part: &str, error: &minijinja::Error) -> Dom
     }
 }
 
+/// A template compiled once, to render for many customers.
+#[derive(Debug)]
+pub struct Compiled {
+    template: TemplateSaved,
+    // One environment per part, each holding only that part: nothing else to include.
+    body: Environment<'static>,
+    subject: Option<Environment<'static>>,
+}
+
+impl Compiled {
+    /// `template` compiled, or why not (with the line).
+    pub fn new(template: &TemplateSaved) -> Result<Self, DomainError> {
+        let part =
+            |channel, name: &str, source: &str| -> Result<Environment<'static>, DomainError> {
+                let mut env = environment(channel);
+                env.add_template_owned(name.to_owned(), source.to_owned())
+                    .map_err(|e| broken(template, name, &e))?;
+                Ok(env)
+            };
+        let body = part(template.channel, "body", &template.body)?;
+        // A subject is one line of plain text, whatever the channel's escaping.
+        let subject = match &template.subject {
+            Some(subject) => Some(part(MessageChannel::Sms, "subject", subject)?),
+            None => None,
+        };
+        Ok(Self {
+            template: template.clone(),
+            body,
+            subject,
+        })
+    }
+
+    /// Rendered with `context`, or why not (with the line).
+    pub fn render(&self, context: &Context) -> Result<Rendered, DomainError> {
+        let run = |env: &Environment<'static>, name: &str| {
+            env.get_template(name)
+                .and_then(|t| t.render(context))
+                .map_err(|e| broken(&self.template, name, &e))
+        };
+        let body = run(&self.body, "body")?;
+        let subject = match &self.subject {
+            Some(env) => Some(run(env, "subject")?),
+            None => None,
+        };
+        Ok(Rendered { subject, body })
+    }
+}
+
 /// `template` rendered with `context`, or why not (with the line).
 pub fn render(template: &TemplateSaved, context: &Context) -> Result<Rendered, DomainError> {
-    let env = environment(template.channel);
-    let body = env
-        .render_str(&template.body, context)
-        .map_err(|e| broken(template, "body", &e))?;
-    // A subject is one line of plain text, whatever the channel's escaping.
-    let plain = environment(MessageChannel::Sms);
-    let subject = match &template.subject {
-        Some(subject) => Some(
-            plain
-                .render_str(subject, context)
-                .map_err(|e| broken(template, "subject", &e))?,
-        ),
-        None => None,
-    };
-    Ok(Rendered { subject, body })
+    Compiled::new(template)?.render(context)
 }
 
 /// A customer to try a template on when it is saved.
