@@ -91,7 +91,7 @@ fn addressee(views: &Views, to: Recipient) -> Option<Addressee> {
             })
         }
         Recipient::Customer(CustomerId::Contact(id)) => {
-            let card = views.cards.contact(id)?;
+            let card = views.cards.reach(id)?;
             let phone = card.personal.phones.first().map(|p| {
                 crate::normalize::phone(&p.number, p.country)
                     .and_then(|keys| keys.international)

@@ -78,8 +78,8 @@ impl<S: EventStore> Crm<S> {
             let consented = match row.customer {
                 CustomerId::Contact(id) => views
                     .cards
-                    .contact(id)
-                    .is_some_and(|c| c.erased.is_none() && c.consent.contains(&consent)),
+                    .reach(id)
+                    .is_some_and(|c| !c.erased && c.consent.contains(&consent)),
                 CustomerId::Company(_) => false,
             };
             if consented {

@@ -45,6 +45,17 @@ pub(crate) struct ContactRecord {
     pub(crate) erased: Option<Erasure>,
 }
 
+/// What a message to a person needs of their card (see [`CustomerCards::reach`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Reach<'a> {
+    /// Name, emails, phones.
+    pub personal: &'a PersonalData,
+    /// The channels they consented to marketing on.
+    pub consent: &'a BTreeSet<ConsentChannel>,
+    /// Whether they were erased.
+    pub erased: bool,
+}
+
 /// When, by whom and why a person was erased.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erasure {
@@ -209,6 +220,18 @@ impl CustomerCards {
     /// Whether there are no cards.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What a message to a person needs of their card, borrowed rather than copied as
+    /// [`CustomerCards::contact`] would: their personal data, consents, and whether they were
+    /// erased.
+    pub fn reach(&self, contact_id: ContactId) -> Option<Reach<'_>> {
+        let r = self.contacts.get(&contact_id)?;
+        Some(Reach {
+            personal: &r.personal,
+            consent: &r.consent,
+            erased: r.erased.is_some(),
+        })
     }
 
     /// The card of a person.

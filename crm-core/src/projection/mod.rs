@@ -30,7 +30,7 @@ pub use activity::{
 pub use automations::{Automations, RuleView};
 pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{
-    CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Representative, Stamp,
+    CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Reach, Representative, Stamp,
 };
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
 pub use directory::Directory;

@@ -84,8 +84,8 @@ pub(crate) fn recipient(
     };
     match customer {
         CustomerId::Contact(id) => {
-            let card = views.cards.contact(id).ok_or(SkipReason::NoCustomer)?;
-            if card.erased.is_some() {
+            let card = views.cards.reach(id).ok_or(SkipReason::NoCustomer)?;
+            if card.erased {
                 return Err(SkipReason::Erased);
             }
             let channel = match message.channel {
