@@ -518,6 +518,10 @@ async fn the_weekly_report_arrives_with_the_weeks_sales_report_as_its_reader_see
     );
     let hugos = SalesReport::compute(&reader.report_views().activity, week, SalesBy::Bucket);
     assert_ne!(everyone, hugos, "Bea's order is not in Hugo's report");
+    // A read handle holds only the messages its reader may see: Hugo's report is his.
+    assert_eq!(reader.views().outbox.all().len(), 1);
+    let marta = crm.reader(&Actor::User { user_id: manager }).await.unwrap();
+    assert!(marta.views().outbox.all().is_empty());
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 use std::sync::OnceLock;
 
 use crate::access::{Principal, Scope, Visibility};
-use crate::ids::CustomerId;
+use crate::domain::message::Recipient;
+use crate::ids::{CustomerId, UserId};
 use crate::projection::Views;
 
 /// The projections filtered for one actor: cards, search, segments, boards, task lists and
@@ -20,7 +21,12 @@ pub struct Reader {
 
 impl Reader {
     pub(crate) fn new(principal: Principal, visibility: Visibility, all: &Views) -> Self {
-        let views = visible(all, &visibility.scope, visibility.conversations);
+        let views = visible(
+            all,
+            &visibility.scope,
+            visibility.conversations,
+            user_of(&principal),
+        );
         Self {
             principal,
             visibility,
@@ -52,13 +58,22 @@ impl Reader {
         if owned == self.visibility.scope {
             return &self.views;
         }
-        self.counted
-            .get_or_init(|| visible(&self.views, &owned, self.visibility.conversations))
+        self.counted.get_or_init(|| {
+            let me = user_of(&self.principal);
+            visible(&self.views, &owned, self.visibility.conversations, me)
+        })
+    }
+}
+
+fn user_of(principal: &Principal) -> Option<UserId> {
+    match principal {
+        Principal::User(user) => Some(user.user_id),
+        _ => None,
     }
 }
 
 /// A copy of `all` holding only what `scope` shows (conversations only if `conversations`).
-fn visible(all: &Views, scope: &Scope, conversations: bool) -> Views {
+fn visible(all: &Views, scope: &Scope, conversations: bool, me: Option<UserId>) -> Views {
     let mut views = all.clone();
     if *scope == Scope::Everything && conversations {
         return views;
@@ -73,5 +88,10 @@ fn visible(all: &Views, scope: &Scope, conversations: bool) -> Views {
         .retain(&|deal| scope.sees(Some(deal.terms.owner)));
     views.tasks.retain(&|task| scope.sees(Some(task.assignee)));
     views.activity.retain(&keep, conversations);
+    // Messages to the customers they may see, and those sent to themselves (a report).
+    views.outbox.retain(&|to| match to {
+        Recipient::Customer(c) => keep(c),
+        Recipient::User(user) => Some(user) == me,
+    });
     views
 }

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use crm::access::{Principal, Scope};
 use crm::domain::message::Recipient;
 
 use super::Failure;
@@ -60,7 +59,8 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failu
         }
         let state = entry.delivery.to_string();
         let to = entry.delivery.to().unwrap_or(m.to);
-        // A reader sees the messages of the customers they may see, and reports sent to them.
+        // The read handle holds the messages of the customers its reader may see, and the
+        // reports sent to them.
         let (name, whom) = match to {
             Recipient::Customer(customer) => {
                 let Some(name) = views.cards.name(customer) else {
@@ -69,13 +69,11 @@ pub async fn outbox(global: &Global, args: OutboxArgs) -> Result<ExitCode, Failu
                 (name, customer.to_string())
             }
             Recipient::User(user) => {
-                let mine = matches!(reader.principal(), Principal::User(p) if p.user_id == user);
-                let everything = reader.visibility().scope == Scope::Everything;
-                let Some(profile) = views.directory.user(user).filter(|_| mine || everything)
-                else {
-                    continue;
-                };
-                (profile.name.clone(), format!("user {user}"))
+                let name = views
+                    .directory
+                    .user(user)
+                    .map_or_else(|| user.to_string(), |p| p.name.clone());
+                (name, format!("user {user}"))
             }
         };
         let kind = if m.marketing {

@@ -172,6 +172,15 @@ impl Outbox {
             .collect()
     }
 
+    /// Keeps only the messages whose recipient passes `keep` (a read handle's filter).
+    pub fn retain(&mut self, keep: &dyn Fn(Recipient) -> bool) {
+        self.entries
+            .retain(|_, e| keep(e.delivery.to().unwrap_or(e.message.to)));
+        let entries = &self.entries;
+        self.pending.retain(|(_, id)| entries.contains_key(id));
+        self.by_recipient.retain(|to, _| keep(*to));
+    }
+
     fn settle(&mut self, message_id: MessageId, delivery: Delivery) {
         if let Some(entry) = self.entries.get_mut(&message_id) {
             self.pending.remove(&(entry.message.due, message_id));
