@@ -103,6 +103,8 @@ pub struct Request {
     /// this id before returns that outcome instead of writing again (see [`CommandId`]).
     /// Absent, the command's events get fresh ids and a retry writes them again.
     pub command_id: Option<CommandId>,
+    /// The import run and source row, for a command a CSV import issued.
+    pub import: Option<crate::event::ImportRow>,
 }
 
 impl Request {
@@ -114,7 +116,14 @@ impl Request {
             correlation_id: None,
             causation_id: None,
             command_id: None,
+            import: None,
         }
+    }
+
+    /// Sets the import run and source row the command came from.
+    pub fn from_row(mut self, import: crate::event::ImportRow) -> Self {
+        self.import = Some(import);
+        self
     }
 
     /// Sets the idempotency key.
@@ -348,6 +357,7 @@ impl<S: EventStore> Crm<S> {
                     .unwrap_or_else(|| self.ids.correlation_id()),
             ),
             causation_id: request.causation_id,
+            import: request.import,
         };
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
         let ids = EventIds(request.command_id);
@@ -987,6 +997,7 @@ fn reaction_to(policy: &str, event: &RecordedEvent, index: usize) -> Request {
         correlation_id: event.metadata.correlation_id,
         causation_id: Some(event.id),
         command_id: Some(CommandId::reaction(policy, event.id, index)),
+        import: None,
     }
 }
 

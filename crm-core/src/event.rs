@@ -377,6 +377,20 @@ pub struct Metadata {
     /// The event that caused this one, when an automation reacted to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<EventId>,
+    /// The import and the source row the event came from, for a CSV import's events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportRow>,
+}
+
+/// Where an imported event came from: the import run and the row of its file (as a
+/// spreadsheet numbers it: the header is row 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRow {
+    /// The import run.
+    pub import_id: crate::ids::ImportId,
+    /// The row.
+    pub row: u64,
 }
 
 impl Metadata {
@@ -386,6 +400,7 @@ impl Metadata {
             actor,
             correlation_id: None,
             causation_id: None,
+            import: None,
         }
     }
 }

@@ -146,6 +146,10 @@ typed_id!(
     TemplateId, "template"
 );
 typed_id!(
+    /// One run of a CSV import: every event it caused carries it, with the source row.
+    ImportId, "import"
+);
+typed_id!(
     /// One recorded event. Chosen by the writer, so that a retried append is recognized.
     EventId, "event"
 );

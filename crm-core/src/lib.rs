@@ -12,6 +12,7 @@ pub mod audit;
 pub mod clock;
 mod crm;
 pub mod crypto;
+pub mod csv_import;
 pub mod domain;
 mod error;
 pub mod event;

@@ -1,0 +1,24 @@
+//! Bringing a shop's records in from CSV files: a [`FieldMap`] says which column is which
+//! field and how to read dates and the source's time zone; every row becomes commands, decided
+//! by the same deciders as a person's commands, under [`Actor::Import`](crate::event::Actor)
+//! with the import's id and the row's number in each event's metadata.
+//!
+//! **Ids derive from the source key** (the map's `key` column, or else the row's first email),
+//! so importing the same file again changes nothing. **Duplicates**: a row whose email, phone
+//! or tax id matches another customer is skipped, updates that customer, or is created anyway,
+//! as [`Duplicates`] says; the summary counts each outcome. **Bad rows**: a dry run reads the
+//! whole file and reports every bad row (row, column, value, reason) without writing; a real
+//! run stops at the first bad row with every row before it committed and says where to resume
+//! (or, asked to, sets bad rows aside and goes on). Rows are numbered as a spreadsheet numbers
+//! them: the header is row 1, so a cell's quoted line breaks do not shift the numbers.
+//!
+//! Today: contacts. Companies, orders, deals, interactions and feedback follow (issue 16).
+
+mod contacts;
+mod field_map;
+mod run;
+mod values;
+
+pub use field_map::{ContactField, FieldMap, Kind};
+pub use run::{headers, Duplicates, ImportOptions, ImportSummary, RowError};
+pub use values::{parse_date, parse_instant};

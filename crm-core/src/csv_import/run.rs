@@ -1,0 +1,380 @@
+//! [`Crm::import_csv`]: a file's rows through the commands, with duplicates handled as asked
+//! and bad rows reported where they are.
+
+use std::collections::HashSet;
+
+use super::contacts::{self, ContactRow};
+use super::field_map::FieldMap;
+use crate::crm::{Crm, Request};
+use crate::domain::contact::ContactCommand;
+use crate::error::Error;
+use crate::event::{Actor, ImportRow};
+use crate::ids::{ContactId, CustomerId, ImportId};
+use crate::normalize;
+use crate::projection::Views;
+use crate::store::EventStore;
+
+/// What to do with a row that matches another customer by email, phone or tax id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Leave the existing customer as it is and import nothing of the row.
+    #[default]
+    Skip,
+    /// Update the existing customer with the row.
+    Update,
+    /// Create the row's contact anyway (a merge can join them later).
+    Create,
+}
+
+/// How to run an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// This run: every event carries it, with the row.
+    pub import_id: ImportId,
+    /// Read and check the whole file, write nothing.
+    pub dry_run: bool,
+    /// What to do with duplicates.
+    pub duplicates: Duplicates,
+    /// Go on past a bad row, setting it aside, instead of stopping there.
+    pub set_aside_bad_rows: bool,
+    /// Rows before this one are not imported (to resume after a stop).
+    pub from_row: u64,
+}
+
+impl ImportOptions {
+    /// A real run of `import_id` that skips duplicates and stops at the first bad row.
+    pub fn new(import_id: ImportId) -> Self {
+        Self {
+            import_id,
+            dry_run: false,
+            duplicates: Duplicates::Skip,
+            set_aside_bad_rows: false,
+            from_row: 2,
+        }
+    }
+}
+
+/// A row that cannot be imported: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("row {row}{}: {reason}", match (column, value) {
+    (Some(c), Some(v)) => format!(", column {c:?}, value {v:?}"),
+    (Some(c), None) => format!(", column {c:?}"),
+    _ => String::new(),
+})]
+pub struct RowError {
+    /// The row, as a spreadsheet numbers it (the header is row 1).
+    pub row: u64,
+    /// The column's header.
+    pub column: Option<String>,
+    /// The cell.
+    pub value: Option<String>,
+    /// Why it cannot be imported.
+    pub reason: String,
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Data rows read.
+    pub rows: u64,
+    /// Contacts created.
+    pub created: u64,
+    /// Existing contacts changed (the row's own, imported before, or a duplicate updated).
+    pub updated: u64,
+    /// Rows that changed nothing (imported before, as they are).
+    pub unchanged: u64,
+    /// Rows matching another customer, skipped.
+    pub duplicates_skipped: u64,
+    /// Rows matching another customer, created anyway.
+    pub duplicates_created: u64,
+    /// Rows matching another customer, whose data went to that customer.
+    pub duplicates_updated: u64,
+    /// Bad rows: every one for a dry run or a run that sets them aside; else the one it
+    /// stopped at.
+    pub errors: Vec<RowError>,
+    /// The row a real run stopped at (everything before it is imported): resume there.
+    pub stopped_at: Option<u64>,
+}
+
+/// What a row is to the store as it stands.
+#[derive(Clone, Copy)]
+enum Match {
+    /// Its own contact does not exist, and no other customer has its keys.
+    New,
+    /// Its own contact exists (imported before).
+    Own,
+    /// Another contact has its email, phone or tax id.
+    Other(ContactId),
+}
+
+/// The customer other than `own` that has one of `row`'s emails, phones or tax id.
+fn other_match(views: &Views, row: &ContactRow, own: ContactId) -> Option<ContactId> {
+    let p = &row.create.personal;
+    let hits = p
+        .emails
+        .iter()
+        .flat_map(|e| views.search.by_email(e))
+        .chain(
+            p.phones
+                .iter()
+                .flat_map(|ph| views.search.by_phone(&ph.number)),
+        )
+        .chain(p.tax_id.iter().flat_map(|t| views.search.by_tax_id(t)));
+    hits.filter_map(|h| match h.customer {
+        CustomerId::Contact(c) if c != own => Some(c),
+        _ => None,
+    })
+    .next()
+}
+
+/// The file's bytes as text without a byte-order mark, and the separator its header uses.
+fn prepare(bytes: &[u8]) -> (&[u8], u8) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |sep: u8| header.iter().filter(|b| **b == sep).count();
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|sep| count(*sep))
+        .unwrap_or(b',');
+    (bytes, delimiter)
+}
+
+/// The headers of the CSV file `bytes` (for guessing a map).
+pub fn headers(bytes: &[u8]) -> Result<Vec<String>, RowError> {
+    let (bytes, delimiter) = prepare(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = reader.headers().map_err(|e| RowError {
+        row: 1,
+        column: None,
+        value: None,
+        reason: format!("the header cannot be read: {e}"),
+    })?;
+    Ok(headers.iter().map(|h| h.trim().to_owned()).collect())
+}
+
+impl<S: EventStore> Crm<S> {
+    /// Imports the contacts CSV file `bytes` as `map` says (see the [module
+    /// docs](crate::csv_import)).
+    pub async fn import_csv(
+        &self,
+        bytes: &[u8],
+        map: &FieldMap,
+        options: &ImportOptions,
+    ) -> Result<ImportSummary, Error> {
+        let mut summary = ImportSummary::default();
+        let headers = match headers(bytes) {
+            Ok(h) => h,
+            Err(e) => {
+                summary.errors.push(e);
+                summary.stopped_at = Some(1);
+                return Ok(summary);
+            }
+        };
+        let (bytes, delimiter) = prepare(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(bytes);
+        self.catch_up().await?;
+        // What a dry run would have created: its keys, so later rows see them.
+        let mut seen_ids: HashSet<ContactId> = HashSet::new();
+        let mut seen_keys: HashSet<String> = HashSet::new();
+        for (index, record) in reader.records().enumerate() {
+            let row = index as u64 + 2;
+            let outcome = match record {
+                Err(e) => Err(RowError {
+                    row,
+                    column: None,
+                    value: None,
+                    reason: format!("not a CSV row: {e}"),
+                }),
+                Ok(r) if r.len() != headers.len() => Err(RowError {
+                    row,
+                    column: None,
+                    value: None,
+                    reason: format!("it has {} cells, the header {}", r.len(), headers.len()),
+                }),
+                Ok(r) => contacts::read(map, &headers, &r, row),
+            };
+            if row < options.from_row {
+                continue;
+            }
+            summary.rows += 1;
+            let contact = match outcome {
+                Ok(contact) => contact,
+                Err(e) => {
+                    summary.errors.push(e);
+                    if options.dry_run || options.set_aside_bad_rows {
+                        continue;
+                    }
+                    summary.stopped_at = Some(row);
+                    break;
+                }
+            };
+            let own = contact.create.contact_id;
+            let found = self.query_unfiltered(|v| {
+                if v.cards.reach(own).is_some() || seen_ids.contains(&own) {
+                    Match::Own
+                } else {
+                    match other_match(v, &contact, own) {
+                        Some(other) => Match::Other(other),
+                        None => Match::New,
+                    }
+                }
+            });
+            let found = match found {
+                // In a dry run, a key met earlier in the file stands for a contact made.
+                Match::New if options.dry_run && dry_duplicate(&contact, &seen_keys) => {
+                    Match::Other(own)
+                }
+                other => other,
+            };
+            if options.dry_run {
+                match (found, options.duplicates) {
+                    (Match::New, _) => summary.created += 1,
+                    (Match::Own, _) => summary.unchanged += 1,
+                    (Match::Other(_), Duplicates::Skip) => summary.duplicates_skipped += 1,
+                    (Match::Other(_), Duplicates::Update) => summary.duplicates_updated += 1,
+                    (Match::Other(_), Duplicates::Create) => summary.duplicates_created += 1,
+                }
+                seen_ids.insert(own);
+                seen_keys.extend(keys_of(&contact));
+                continue;
+            }
+            let at = ImportRow {
+                import_id: options.import_id,
+                row,
+            };
+            match (found, options.duplicates) {
+                (Match::Other(_), Duplicates::Skip) => summary.duplicates_skipped += 1,
+                (Match::Other(other), Duplicates::Update) => {
+                    if self.update_from(other, &contact, map, at).await? {
+                        summary.duplicates_updated += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                }
+                (Match::Own, _) => {
+                    if self.update_from(own, &contact, map, at).await? {
+                        summary.updated += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                }
+                (Match::New, _) | (Match::Other(_), Duplicates::Create) => {
+                    let duplicate = matches!(found, Match::Other(_));
+                    let request = self.request(map, at, contact.created);
+                    let create = ContactCommand::Create(contact.create.clone());
+                    if let Err(e) = self.execute_request(request, create.into()).await {
+                        // The deciders' own refusal of the row, where it is.
+                        summary.errors.push(RowError {
+                            row,
+                            column: None,
+                            value: None,
+                            reason: e.to_string(),
+                        });
+                        if options.set_aside_bad_rows {
+                            continue;
+                        }
+                        summary.stopped_at = Some(row);
+                        break;
+                    }
+                    self.grant(own, &contact, map, at).await?;
+                    if duplicate {
+                        summary.duplicates_created += 1;
+                    } else {
+                        summary.created += 1;
+                    }
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    fn request(
+        &self,
+        map: &FieldMap,
+        at: ImportRow,
+        created: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Request {
+        let request = Request::by(Actor::Import {
+            source: format!("csv:{}", map.source),
+        })
+        .from_row(at);
+        match created {
+            Some(t) => request.at(t),
+            None => request,
+        }
+    }
+
+    async fn grant(
+        &self,
+        id: ContactId,
+        row: &ContactRow,
+        map: &FieldMap,
+        at: ImportRow,
+    ) -> Result<bool, Error> {
+        let mut wrote = false;
+        for channel in &row.consents {
+            let grant = ContactCommand::GrantConsent {
+                contact_id: id,
+                channel: *channel,
+                evidence: Some(format!("imported from {} (row {})", map.source, at.row)),
+            };
+            wrote |= self
+                .execute_request(self.request(map, at, row.created), grant.into())
+                .await?
+                .wrote();
+        }
+        Ok(wrote)
+    }
+
+    /// Applies `row` to the existing contact `id`; whether anything changed.
+    async fn update_from(
+        &self,
+        id: ContactId,
+        row: &ContactRow,
+        map: &FieldMap,
+        at: ImportRow,
+    ) -> Result<bool, Error> {
+        let Some(existing) =
+            self.query_unfiltered(|v| v.cards.reach(id).map(|r| r.personal.clone()))
+        else {
+            return Ok(false);
+        };
+        let update = contacts::update(&existing, row, id);
+        let request = self.request(map, at, None);
+        let changed = self
+            .execute_request(request, ContactCommand::Update(update).into())
+            .await?
+            .wrote();
+        let granted = self.grant(id, row, map, at).await?;
+        Ok(changed || granted)
+    }
+}
+
+/// The email, phone and tax id keys of a row, for a dry run's matching within the file.
+fn keys_of(row: &ContactRow) -> Vec<String> {
+    let p = &row.create.personal;
+    p.emails
+        .iter()
+        .map(|e| format!("email {}", normalize::email(e)))
+        .chain(p.phones.iter().filter_map(|ph| {
+            normalize::phone(&ph.number, ph.country)
+                .and_then(|k| k.international.or(k.national))
+                .map(|k| format!("phone {k}"))
+        }))
+        .chain(
+            p.tax_id
+                .iter()
+                .map(|t| format!("tax {}", normalize::tax_id(t))),
+        )
+        .collect()
+}
+
+fn dry_duplicate(row: &ContactRow, seen: &HashSet<String>) -> bool {
+    keys_of(row).iter().any(|k| seen.contains(k))
+}

@@ -1,0 +1,235 @@
+//! Contacts from a CSV export with the awkward parts of real ones — a byte-order mark, CRLF
+//! line ends, `;` separators, a cell with a line break, empty cells, a duplicated row, a
+//! second row for the same email, local times, and a bad date on row 4,312 — against
+//! hand-computed outcomes; a dry run writes nothing; a real run stops at the bad row with
+//! everything before it imported and resumes after it; importing the file again changes
+//! nothing.
+#![allow(clippy::unwrap_used)] // Tests fail loudly.
+
+mod support;
+
+use crm::csv_import::{headers, ContactField, Duplicates, FieldMap, ImportOptions, Kind};
+use crm::domain::details::ConsentChannel;
+use crm::event::Actor;
+use crm::ids::{ContactId, ImportId};
+use crm::store::EventStore;
+
+const LAST_ROW: u64 = 4_401; // 4 400 data rows under the header
+
+/// Row `r` of the export, as its cells.
+fn cells(r: u64) -> Vec<String> {
+    let key = if r == 100 { 99 } else { r }; // row 100 repeats row 99
+    let email = if r == 200 { 150 } else { key }; // row 200: another key, row 150's email
+    let birthday = if r == 4_312 {
+        "31/02/1990".to_owned() // no such day
+    } else {
+        format!(
+            "{:02}/{:02}/19{}",
+            1 + key % 28,
+            1 + key % 12,
+            50 + key % 50
+        )
+    };
+    let notes = match key % 10 {
+        0 => String::new(),                                  // an empty cell
+        3 => format!("llamar \"por la tarde\"\r\nnota {r}"), // quotes and a line break
+        _ => format!("nota {key}"),
+    };
+    vec![
+        format!("C{key}"),
+        format!("Cliente{key}"),
+        format!("García {key}"),
+        format!("cliente{email}@example.com"),
+        if key % 7 == 0 {
+            String::new()
+        } else {
+            format!("+34 600 {:06}", key)
+        },
+        birthday,
+        if key % 2 == 0 { "sí" } else { "no" }.to_owned(),
+        "2026-03-01 10:00:00".to_owned(),
+        notes,
+    ]
+}
+
+fn export() -> Vec<u8> {
+    let quote = |c: &str| {
+        if c.contains([';', '"', '\n', '\r']) {
+            format!("\"{}\"", c.replace('"', "\"\""))
+        } else {
+            c.to_owned()
+        }
+    };
+    let mut text = String::from("\u{feff}Código;Nombre;Apellidos;E-Mail;Teléfono;Fecha de nacimiento;Newsletter;Fecha alta;Notas\r\n");
+    for r in 2..=LAST_ROW {
+        let row: Vec<String> = cells(r).iter().map(|c| quote(c)).collect();
+        text.push_str(&row.join(";"));
+        text.push_str("\r\n");
+    }
+    text.into_bytes()
+}
+
+fn map(file: &[u8]) -> FieldMap {
+    let mut map = FieldMap::guess(Kind::Contacts, "old-crm", &headers(file).unwrap());
+    map.zone = chrono_tz::Europe::Madrid;
+    map
+}
+
+fn import_id() -> ImportId {
+    ImportId::from_uuid(uuid::Uuid::from_u128(0x1111))
+}
+
+#[tokio::test]
+async fn an_awkward_export_is_checked_imported_up_to_its_bad_row_resumed_and_reimported_as_a_no_op()
+{
+    let file = export();
+    let map = map(&file);
+    assert_eq!(map.columns["Código"], ContactField::Key);
+    assert_eq!(map.columns["Fecha de nacimiento"], ContactField::Birthday);
+    assert_eq!(
+        map.columns["Newsletter"],
+        ContactField::Consent(ConsentChannel::Email)
+    );
+    assert_eq!(map.columns["Fecha alta"], ContactField::Created);
+    assert_eq!(map.columns["Notas"], ContactField::Custom("notas".into()));
+    let (crm, _) = support::fresh();
+
+    // The dry run: every row read, one bad, nothing written.
+    let dry = ImportOptions {
+        dry_run: true,
+        ..ImportOptions::new(import_id())
+    };
+    let checked = crm.import_csv(&file, &map, &dry).await.unwrap();
+    assert_eq!(checked.rows, 4_400);
+    assert_eq!(checked.errors.len(), 1);
+    assert_eq!(
+        checked.errors[0].to_string(),
+        "row 4312, column \"Fecha de nacimiento\", value \"31/02/1990\": not a date (YYYY-MM-DD or DD/MM/YYYY; say another form in the map)"
+    );
+    // 4 400 rows: one bad, one repeating row 99, one with row 150's email.
+    assert_eq!(
+        (
+            checked.created,
+            checked.unchanged,
+            checked.duplicates_skipped
+        ),
+        (4_397, 1, 1)
+    );
+    assert_eq!(
+        crm.store().read_all(0, 10).await.unwrap().len(),
+        0,
+        "a dry run writes nothing"
+    );
+
+    // The real run stops at row 4 312 with everything before it in.
+    let run = crm
+        .import_csv(&file, &map, &ImportOptions::new(import_id()))
+        .await
+        .unwrap();
+    assert_eq!(run.stopped_at, Some(4_312));
+    assert_eq!(
+        (run.created, run.unchanged, run.duplicates_skipped),
+        (4_308, 1, 1)
+    );
+    let before = crm.query_unfiltered(|v| v.cards.len());
+    assert_eq!(before, 4_308);
+    let resume = ImportOptions {
+        from_row: 4_313,
+        ..ImportOptions::new(import_id())
+    };
+    let rest = crm.import_csv(&file, &map, &resume).await.unwrap();
+    assert_eq!((rest.created, rest.stopped_at), (4_401 - 4_313 + 1, None));
+    assert_eq!(crm.query_unfiltered(|v| v.cards.len()), 4_397);
+
+    // What a row became: its cells, its consent, its local time, its row in the metadata.
+    let id = ContactId::derived("csv:old-crm", "C13");
+    let card = crm.query_unfiltered(|v| v.cards.contact(id)).unwrap();
+    assert_eq!(card.personal.emails, ["cliente13@example.com"]);
+    assert_eq!(
+        card.custom_fields["notas"],
+        "llamar \"por la tarde\"\r\nnota 13"
+    );
+    assert!(card.consent.is_empty(), "13 said no");
+    let log = crm.store().read_all(0, usize::MAX).await.unwrap();
+    let created = log.iter().find(|e| e.stream == id.into()).unwrap();
+    assert_eq!(
+        created.occurred_at.to_rfc3339(),
+        "2026-03-01T09:00:00+00:00",
+        "10:00 in Madrid"
+    );
+    let from = created.metadata.import.unwrap();
+    assert_eq!((from.import_id, from.row), (import_id(), 13));
+    assert!(matches!(&created.metadata.actor, Actor::Import { source } if source == "csv:old-crm"));
+    let twelve = crm
+        .query_unfiltered(|v| v.cards.contact(ContactId::derived("csv:old-crm", "C12")))
+        .unwrap();
+    assert!(
+        twelve.consent.contains(&ConsentChannel::Email),
+        "12 said sí"
+    );
+
+    // The same file again, bad row set aside: nothing new.
+    let events = log.len();
+    let again = ImportOptions {
+        set_aside_bad_rows: true,
+        ..ImportOptions::new(ImportId::from_uuid(uuid::Uuid::from_u128(0x2222)))
+    };
+    let second = crm.import_csv(&file, &map, &again).await.unwrap();
+    assert_eq!(
+        (
+            second.created,
+            second.updated,
+            second.unchanged,
+            second.duplicates_skipped,
+            second.errors.len()
+        ),
+        (0, 0, 4_398, 1, 1)
+    );
+    assert_eq!(
+        crm.store().read_all(0, usize::MAX).await.unwrap().len(),
+        events
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_is_skipped_updates_the_existing_card_or_is_created_as_asked() {
+    let file = "id,name,email,phone\n\
+                A1,Ana Silva,ana@example.com,+34600111222\n"
+        .as_bytes();
+    let mut map = map(file);
+    map.source = "shop".into();
+    for (duplicates, cards, phones) in [
+        (Duplicates::Skip, 1, 0),
+        (Duplicates::Update, 1, 1),
+        (Duplicates::Create, 2, 0),
+    ] {
+        let (crm, _) = support::fresh();
+        let ana = ContactId::from_uuid(uuid::Uuid::from_u128(1));
+        let existing =
+            crm::domain::contact::CreateContact::new(ana, "Ana", "Silva").email("ANA@example.com");
+        crm.execute(
+            &Actor::System,
+            crm::domain::contact::ContactCommand::Create(existing),
+        )
+        .await
+        .unwrap();
+        let options = ImportOptions {
+            duplicates,
+            ..ImportOptions::new(import_id())
+        };
+        let done = crm.import_csv(file, &map, &options).await.unwrap();
+        assert_eq!(
+            crm.query_unfiltered(|v| v.cards.len()),
+            cards,
+            "{duplicates:?}"
+        );
+        let on_ana = crm.query_unfiltered(|v| v.cards.contact(ana).unwrap().personal.phones.len());
+        assert_eq!(on_ana, phones, "{duplicates:?}");
+        let counted = match duplicates {
+            Duplicates::Skip => done.duplicates_skipped,
+            Duplicates::Update => done.duplicates_updated,
+            Duplicates::Create => done.duplicates_created,
+        };
+        assert_eq!(counted, 1, "{duplicates:?}: {done:?}");
+    }
+}
