@@ -65,6 +65,9 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import a JSONL event log (a file, or - for standard input).
     Import(commands::import::Args),
+    /// Import records from a CSV export (contacts), through the commands: a field map
+    /// guessed from the headers or given, a dry run, duplicates handled as asked.
+    ImportCsv(commands::import_csv::Args),
     /// Write the store's log as JSONL to standard output.
     Export(commands::export::Args),
     /// Rebuild every projection from the start of the log, and say how fast.
@@ -146,6 +149,10 @@ fn main() -> ExitCode {
             Command::Import(args) => {
                 session::require_admin(&global, "import").await?;
                 commands::import::run(&global.store, args).await
+            }
+            Command::ImportCsv(args) => {
+                session::require_admin(&global, "import-csv").await?;
+                commands::import_csv::run(&global.store, args).await
             }
             Command::Export(args) => {
                 session::require_admin(&global, "export").await?;

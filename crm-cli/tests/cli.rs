@@ -1001,3 +1001,82 @@ fn the_weekly_report_arrives_as_an_email_whose_attachment_is_crm_report_sales_fo
     ));
     assert_eq!(attachment(eml, name), report);
 }
+
+#[test]
+fn import_csv_guesses_a_map_checks_imports_stops_at_a_bad_row_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let csv = dir.path().join("clientes.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}Código;Nombre;Apellidos;Correo;Fecha alta\r\n\
+         A1;Ana;Silva;ana@example.com;2026-03-01 10:00\r\n\
+         A2;Bea;Ruiz;bea@example;2026-03-01 11:00\r\n\
+         A3;Carla;Díaz;carla@example.com;2026-03-02 09:00\r\n",
+    )
+    .unwrap();
+    let file = csv.to_str().unwrap();
+    let printed = succeeds(&crm(
+        &store,
+        &[
+            "import-csv",
+            "--kind",
+            "contacts",
+            "--source",
+            "old",
+            "--tz",
+            "Europe/Madrid",
+            "--print-map",
+            file,
+        ],
+    ));
+    let map: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(map["columns"]["Correo"], "email");
+    assert_eq!(map["zone"], "Europe/Madrid");
+    let saved = dir.path().join("map.json");
+    std::fs::write(&saved, &printed).unwrap();
+    let with_map = [
+        "import-csv",
+        "--kind",
+        "contacts",
+        "--map",
+        saved.to_str().unwrap(),
+    ];
+
+    let mut dry = with_map.to_vec();
+    dry.extend(["--dry-run", file]);
+    let checked = crm(&store, &dry);
+    assert!(!checked.status.success(), "a bad row fails the check");
+    assert_eq!(
+        text(&checked.stdout),
+        "3 rows: would create 2, updated 0, unchanged 0; duplicates: 0 skipped, 0 updated, 0 created; 1 bad\n  \
+         row 3, column \"Correo\", value \"bea@example\": not an email address: the domain has no dot\n"
+    );
+
+    let mut real = with_map.to_vec();
+    real.push(file);
+    let stopped = crm(&store, &real);
+    let said = text(&stopped.stdout);
+    assert!(!stopped.status.success());
+    assert!(said.starts_with("2 rows: created 1, "), "{said}");
+    assert!(
+        said.contains("stopped at row 3; everything before it is imported"),
+        "{said}"
+    );
+    assert!(said.contains("--from-row 4"), "{said}");
+    let mut resume = with_map.to_vec();
+    resume.extend(["--from-row", "4", file]);
+    assert!(succeeds(&crm(&store, &resume)).starts_with("1 rows: created 1, "));
+    let mut again = with_map.to_vec();
+    again.extend(["--set-aside", file]);
+    let second = text(&crm(&store, &again).stdout);
+    assert!(
+        second.starts_with("3 rows: created 0, updated 0, unchanged 2; "),
+        "{second}"
+    );
+    let card = succeeds(&crm(&store, &["card", "carla@example.com"]));
+    assert!(
+        card.contains("created      2026-03-02 08:00 UTC by the import of csv:old"),
+        "09:00 in Madrid: {card}"
+    );
+}

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod erase;
 pub mod export;
 pub mod import;
+pub mod import_csv;
 pub mod migrate;
 pub mod outbox;
 pub mod replay;
