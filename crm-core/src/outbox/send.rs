@@ -18,13 +18,24 @@ use crate::store::EventStore;
 pub struct SendError {
     /// The reason, recorded with the failure (as the recipient's personal data).
     pub reason: String,
+    /// Refused for good (an SMTP 5xx such as "no such mailbox"): not tried again.
+    pub permanent: bool,
 }
 
 impl SendError {
-    /// A failure for `reason`.
+    /// A failure for `reason`, worth trying again later.
     pub fn new(reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
+            permanent: false,
+        }
+    }
+
+    /// A refusal for good for `reason`.
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: true,
         }
     }
 }
@@ -78,7 +89,8 @@ impl<S: EventStore> Crm<S> {
                 }
                 Composed::Undeliverable(reason) => {
                     run.failed += 1;
-                    self.failure(message_id, reason)
+                    // The card or the template may be fixed before the next run.
+                    self.failure(message_id, SendError::new(reason))
                 }
                 Composed::Ready(outgoing) => match sender.send(&outgoing).await {
                     Ok(()) => {
@@ -90,7 +102,7 @@ impl<S: EventStore> Crm<S> {
                     }
                     Err(e) => {
                         run.failed += 1;
-                        self.failure(message_id, e.reason)
+                        self.failure(message_id, e)
                     }
                 },
             };
@@ -102,9 +114,10 @@ impl<S: EventStore> Crm<S> {
         Ok(run)
     }
 
-    fn failure(&self, message_id: MessageId, reason: String) -> MessageCommand {
+    fn failure(&self, message_id: MessageId, error: SendError) -> MessageCommand {
         // A reason is bounded at the door; a long server answer keeps its start.
-        let reason: String = reason
+        let reason: String = error
+            .reason
             .chars()
             .take(crate::validate::MAX_MESSAGE_REASON)
             .collect();
@@ -116,6 +129,7 @@ impl<S: EventStore> Crm<S> {
             } else {
                 reason
             },
+            permanent: error.permanent,
         }
     }
 }

@@ -66,10 +66,12 @@ impl Sender for SmtpSender {
 
     async fn send(&self, message: &Outgoing) -> Result<(), SendError> {
         let email = email(message, &self.from)?;
-        self.transport
-            .send(email)
-            .await
-            .map(|_| ())
-            .map_err(|e| SendError::new(e.to_string()))
+        self.transport.send(email).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                SendError::permanent(e.to_string())
+            } else {
+                SendError::new(e.to_string())
+            }
+        })
     }
 }

@@ -35,6 +35,8 @@ pub enum MessageCommand {
         at: DateTime<Utc>,
         /// What the sender was told.
         reason: String,
+        /// The server refused for good (an SMTP 5xx: no such mailbox): not tried again.
+        permanent: bool,
     },
     /// Report that a sent message bounced.
     Bounced {
@@ -131,7 +133,15 @@ impl Message {
             .into()],
             // Sent twice (a sender that crashed before it reported): recorded once.
             (MessageCommand::Sent { .. }, Sent | Bounced) => Vec::new(),
-            (MessageCommand::Failed { at, reason: r, .. }, Queued | Failed(_)) => {
+            (
+                MessageCommand::Failed {
+                    at,
+                    reason: r,
+                    permanent,
+                    ..
+                },
+                Queued | Failed(_),
+            ) => {
                 let tries = match self.state {
                     Failed(n) => n,
                     _ => 0,
@@ -139,11 +149,13 @@ impl Message {
                 if tries >= MAX_ATTEMPTS {
                     return Err(wrong());
                 }
+                // A refusal for good counts as the last try: nothing sends it again.
+                let attempt = if *permanent { MAX_ATTEMPTS } else { tries + 1 };
                 vec![MessageFailed {
                     message_id,
                     to,
                     at: *at,
-                    attempt: tries + 1,
+                    attempt,
                     reason: reason(r)?,
                 }
                 .into()]
@@ -261,6 +273,7 @@ mod tests {
             message_id: id(),
             at: at(1),
             reason: reason.into(),
+            permanent: false,
         }
     }
 
@@ -304,6 +317,15 @@ mod tests {
             .then_error_text(
                 "message 00000000-0000-0000-0000-000000000007 is failed 3 times: that cannot be reported of it now",
             );
+        let refused = MessageCommand::Failed {
+            message_id: id(),
+            at: at(1),
+            reason: "421 busy".into(),
+            permanent: true,
+        };
+        given::<Message>([scheduled(), queued()])
+            .when(refused)
+            .then_events([failure(3)]);
         given::<Message>([scheduled(), queued(), failure(1)])
             .when(failed("  "))
             .then_error_text(
