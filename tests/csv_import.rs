@@ -233,3 +233,26 @@ async fn a_duplicate_is_skipped_updates_the_existing_card_or_is_created_as_asked
         assert_eq!(counted, 1, "{duplicates:?}: {done:?}");
     }
 }
+
+#[tokio::test]
+async fn a_dry_run_refuses_what_the_deciders_would_refuse_in_the_real_run() {
+    let file = "id,email\nX1,nameless@example.com\n".as_bytes();
+    let map = map(file);
+    let (crm, _) = support::fresh();
+    let dry = ImportOptions {
+        dry_run: true,
+        ..ImportOptions::new(import_id())
+    };
+    let checked = crm.import_csv(file, &map, &dry).await.unwrap();
+    let real = crm
+        .import_csv(file, &map, &ImportOptions::new(import_id()))
+        .await
+        .unwrap();
+    assert_eq!(checked.errors.len(), 1, "{checked:?}");
+    assert_eq!(
+        checked.errors, real.errors,
+        "the same refusal, the same row"
+    );
+    assert_eq!(real.stopped_at, Some(2));
+    assert_eq!(crm.query_unfiltered(|v| v.cards.len()), 0);
+}

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use super::contacts::{self, ContactRow};
 use super::field_map::FieldMap;
 use crate::crm::{Crm, Request};
-use crate::domain::contact::ContactCommand;
+use crate::domain::contact::{Contact, ContactCommand};
+use crate::domain::Aggregate;
 use crate::error::Error;
 use crate::event::{Actor, ImportRow};
 use crate::ids::{ContactId, CustomerId, ImportId};
@@ -233,6 +234,24 @@ impl<S: EventStore> Crm<S> {
                 other => other,
             };
             if options.dry_run {
+                // The same decider a real run meets, on a contact that does not exist yet: a
+                // dry run refuses what the real run would.
+                let creates = matches!(
+                    (found, options.duplicates),
+                    (Match::New, _) | (Match::Other(_), Duplicates::Create)
+                );
+                if creates {
+                    let create = ContactCommand::Create(contact.create.clone());
+                    if let Err(e) = Contact::default().decide(&create) {
+                        summary.errors.push(RowError {
+                            row,
+                            column: None,
+                            value: None,
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
                 match (found, options.duplicates) {
                     (Match::New, _) => summary.created += 1,
                     (Match::Own, _) => summary.unchanged += 1,
