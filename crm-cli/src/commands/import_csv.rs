@@ -96,7 +96,15 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         set_aside_bad_rows: args.set_aside,
         from_row: args.from_row,
     };
-    let done = crm.import_csv(&bytes, &map, &options).await?;
+    let bar = crate::progress::rows(if args.dry_run {
+        "checking"
+    } else {
+        "importing"
+    });
+    let done = crm
+        .import_csv_watched(&bytes, &map, &options, |row| bar.set_position(row))
+        .await?;
+    bar.finish_and_clear();
     crm.store().inner().flush()?;
     let verb = if args.dry_run {
         "would create"

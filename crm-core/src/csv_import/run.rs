@@ -165,6 +165,18 @@ impl<S: EventStore> Crm<S> {
         map: &FieldMap,
         options: &ImportOptions,
     ) -> Result<ImportSummary, Error> {
+        self.import_csv_watched(bytes, map, options, |_| {}).await
+    }
+
+    /// [`Crm::import_csv`], calling `on_row` with each row's number once it is done (for a
+    /// progress bar).
+    pub async fn import_csv_watched(
+        &self,
+        bytes: &[u8],
+        map: &FieldMap,
+        options: &ImportOptions,
+        mut on_row: impl FnMut(u64),
+    ) -> Result<ImportSummary, Error> {
         let mut summary = ImportSummary::default();
         let headers = match headers(bytes) {
             Ok(h) => h,
@@ -203,6 +215,7 @@ impl<S: EventStore> Crm<S> {
             if row < options.from_row {
                 continue;
             }
+            on_row(row);
             summary.rows += 1;
             let contact = match outcome {
                 Ok(contact) => contact,
