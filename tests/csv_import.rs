@@ -256,3 +256,28 @@ async fn a_dry_run_refuses_what_the_deciders_would_refuse_in_the_real_run() {
     assert_eq!(real.stopped_at, Some(2));
     assert_eq!(crm.query_unfiltered(|v| v.cards.len()), 0);
 }
+
+#[tokio::test]
+async fn a_row_with_a_cell_too_many_or_an_unclosed_quote_is_named_by_its_row() {
+    let file = "id,name,email\n\
+                A1,Ana Silva,ana@example.com\n\
+                A2,Bea Ruiz,bea@example.com,extra\n\
+                A3,\"Carla Díaz,carla@example.com\n"
+        .as_bytes();
+    let map = map(file);
+    let (crm, _) = support::fresh();
+    let dry = ImportOptions {
+        dry_run: true,
+        ..ImportOptions::new(import_id())
+    };
+    let checked = crm.import_csv(file, &map, &dry).await.unwrap();
+    let errors: Vec<String> = checked.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors[0], "row 3: it has 4 cells, the header 3");
+    assert!(errors[1].starts_with("row 4: "), "{errors:?}");
+    assert_eq!(checked.created, 1);
+    let stopped = crm
+        .import_csv(file, &map, &ImportOptions::new(import_id()))
+        .await
+        .unwrap();
+    assert_eq!((stopped.created, stopped.stopped_at), (1, Some(3)));
+}

@@ -910,6 +910,24 @@ fn the_demo_shops_surveys_are_sent_as_files_once_and_a_mailing_respects_consent(
         left.lines().all(|l| l.contains("has no email address")),
         "{left}"
     );
+    // A bounce reported for one of the files' messages; reporting it again changes nothing,
+    // and a message that never was is refused.
+    let first = std::fs::read_dir(&outbox).unwrap().next().unwrap().unwrap();
+    let id = first.file_name().to_string_lossy().replace(".eml", "");
+    let bounce = ["bounce", id.as_str(), "--reason", "550 mailbox unavailable"];
+    assert_eq!(
+        succeeds(&crm(&store, &bounce)),
+        format!("message {id}: bounced\n")
+    );
+    assert!(succeeds(&crm(&store, &bounce)).contains("already recorded"));
+    let all = succeeds(&crm(&store, &["outbox", "--all"]));
+    assert!(
+        all.contains(&format!("{id}  bounced: 550 mailbox unavailable")),
+        "{all}"
+    );
+    let nowhere = "00000000-0000-0000-0000-000000000001";
+    let unknown = fails(&crm(&store, &["bounce", nowhere, "--reason", "550"]));
+    assert!(unknown.contains("was never scheduled"), "{unknown}");
 
     let mail = [
         "mail",
@@ -1034,6 +1052,23 @@ fn import_csv_guesses_a_map_checks_imports_stops_at_a_bad_row_and_resumes() {
     assert_eq!(map["columns"]["Correo"], "email");
     assert_eq!(map["zone"], "Europe/Madrid");
     let saved = dir.path().join("map.json");
+    let broken = dir.path().join("broken-map.json");
+    std::fs::write(&broken, printed.replace("\"email\"", "\"e-mail\"")).unwrap();
+    let refused = fails(&crm(
+        &store,
+        &[
+            "import-csv",
+            "--kind",
+            "contacts",
+            "--map",
+            broken.to_str().unwrap(),
+            file,
+        ],
+    ));
+    assert!(
+        refused.contains("broken-map.json: not a field map"),
+        "{refused}"
+    );
     std::fs::write(&saved, &printed).unwrap();
     let with_map = [
         "import-csv",

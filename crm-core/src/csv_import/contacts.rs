@@ -130,12 +130,7 @@ pub(crate) fn read(
     }
     let key = key
         .or_else(|| personal.emails.first().map(|e| normalize::email(e)))
-        .ok_or_else(|| RowError {
-            row,
-            column: None,
-            value: None,
-            reason: "the row has no key and no email: map a key column".into(),
-        })?;
+        .ok_or_else(|| RowError::whole(row, "the row has no key and no email: map a key column"))?;
     create.contact_id = contact_id(&map.source, &key);
     create.personal = personal;
     Ok(ContactRow {

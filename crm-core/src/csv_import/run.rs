@@ -73,6 +73,18 @@ pub struct RowError {
     pub reason: String,
 }
 
+impl RowError {
+    /// A row that cannot be imported as a whole, for `reason`.
+    pub fn whole(row: u64, reason: impl Into<String>) -> Self {
+        Self {
+            row,
+            column: None,
+            value: None,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// What an import did (or, for a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -128,8 +140,9 @@ fn other_match(views: &Views, row: &ContactRow, own: ContactId) -> Option<Contac
     .next()
 }
 
-/// The file's bytes as text without a byte-order mark, and the separator its header uses.
-fn prepare(bytes: &[u8]) -> (&[u8], u8) {
+/// A reader of the CSV file `bytes`: without its byte-order mark, split on the separator its
+/// header uses most (`,`, `;` or a tab), and its headers, trimmed.
+fn open(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), RowError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |sep: u8| header.iter().filter(|b| **b == sep).count();
@@ -137,23 +150,22 @@ fn prepare(bytes: &[u8]) -> (&[u8], u8) {
         .into_iter()
         .max_by_key(|sep| count(*sep))
         .unwrap_or(b',');
-    (bytes, delimiter)
-}
-
-/// The headers of the CSV file `bytes` (for guessing a map).
-pub fn headers(bytes: &[u8]) -> Result<Vec<String>, RowError> {
-    let (bytes, delimiter) = prepare(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(bytes);
-    let headers = reader.headers().map_err(|e| RowError {
-        row: 1,
-        column: None,
-        value: None,
-        reason: format!("the header cannot be read: {e}"),
-    })?;
-    Ok(headers.iter().map(|h| h.trim().to_owned()).collect())
+    let headers = reader
+        .headers()
+        .map_err(|e| RowError::whole(1, format!("the header cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    Ok((reader, headers))
+}
+
+/// The headers of the CSV file `bytes` (for guessing a map).
+pub fn headers(bytes: &[u8]) -> Result<Vec<String>, RowError> {
+    open(bytes).map(|(_, headers)| headers)
 }
 
 impl<S: EventStore> Crm<S> {
@@ -178,43 +190,31 @@ impl<S: EventStore> Crm<S> {
         mut on_row: impl FnMut(u64),
     ) -> Result<ImportSummary, Error> {
         let mut summary = ImportSummary::default();
-        let headers = match headers(bytes) {
-            Ok(h) => h,
+        let (mut reader, headers) = match open(bytes) {
+            Ok(opened) => opened,
             Err(e) => {
                 summary.errors.push(e);
                 summary.stopped_at = Some(1);
                 return Ok(summary);
             }
         };
-        let (bytes, delimiter) = prepare(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(bytes);
         self.catch_up().await?;
         // What a dry run would have created: its keys, so later rows see them.
         let mut seen_ids: HashSet<ContactId> = HashSet::new();
         let mut seen_keys: HashSet<String> = HashSet::new();
         for (index, record) in reader.records().enumerate() {
             let row = index as u64 + 2;
-            let outcome = match record {
-                Err(e) => Err(RowError {
-                    row,
-                    column: None,
-                    value: None,
-                    reason: format!("not a CSV row: {e}"),
-                }),
-                Ok(r) if r.len() != headers.len() => Err(RowError {
-                    row,
-                    column: None,
-                    value: None,
-                    reason: format!("it has {} cells, the header {}", r.len(), headers.len()),
-                }),
-                Ok(r) => contacts::read(map, &headers, &r, row),
-            };
             if row < options.from_row {
                 continue;
             }
+            let outcome = match record {
+                Err(e) => Err(RowError::whole(row, format!("not a CSV row: {e}"))),
+                Ok(r) if r.len() != headers.len() => Err(RowError::whole(
+                    row,
+                    format!("it has {} cells, the header {}", r.len(), headers.len()),
+                )),
+                Ok(r) => contacts::read(map, &headers, &r, row),
+            };
             on_row(row);
             summary.rows += 1;
             let contact = match outcome {
@@ -256,12 +256,7 @@ impl<S: EventStore> Crm<S> {
                 if creates {
                     let create = ContactCommand::Create(contact.create.clone());
                     if let Err(e) = Contact::default().decide(&create) {
-                        summary.errors.push(RowError {
-                            row,
-                            column: None,
-                            value: None,
-                            reason: e.to_string(),
-                        });
+                        summary.errors.push(RowError::whole(row, e.to_string()));
                         continue;
                     }
                 }
@@ -302,12 +297,7 @@ impl<S: EventStore> Crm<S> {
                     let create = ContactCommand::Create(contact.create.clone());
                     if let Err(e) = self.execute_request(request, create.into()).await {
                         // The deciders' own refusal of the row, where it is.
-                        summary.errors.push(RowError {
-                            row,
-                            column: None,
-                            value: None,
-                            reason: e.to_string(),
-                        });
+                        summary.errors.push(RowError::whole(row, e.to_string()));
                         if options.set_aside_bad_rows {
                             continue;
                         }

@@ -2,14 +2,14 @@
 //! the shop's template (or the built-in one of that name), with the unsubscribe line for
 //! marketing and the report attached for a report rule.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::defaults;
 use crate::crm::Crm;
 use crate::domain::automation::{MessageChannel, ReportFamily, Trigger};
 use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
-use std::sync::Arc;
-
 use crate::domain::template::render::{Compiled, Context, CustomerContext};
 use crate::domain::template::Template;
 use crate::error::Error;
@@ -176,7 +176,7 @@ fn week_before(views: &Views, message: &MessageScheduled, zone: chrono_tz::Tz) -
 }
 
 /// `family`'s report over `period` as `crm report FAMILY --by week` prints it, from `views`.
-pub fn report_text(views: &Views, family: ReportFamily, period: Period) -> Result<String, String> {
+fn report_text(views: &Views, family: ReportFamily, period: Period) -> Result<String, String> {
     let rendered = match family {
         ReportFamily::Sales => render_report(
             &crate::report::sales::SalesReport::compute(
@@ -287,16 +287,7 @@ impl<S: EventStore> Crm<S> {
                 message_id,
             )
         });
-        let context = Context {
-            customer: CustomerContext {
-                name: addressee.name.clone(),
-                given_name: addressee.given_name.clone(),
-                email: addressee.email.clone(),
-            },
-            due: message.due,
-            due_date: due_date(message.due, zone),
-            unsubscribe: unsubscribe.clone().unwrap_or_default(),
-        };
+        let context = addressee.context(message.due, zone, unsubscribe.clone().unwrap_or_default());
         let compiled = match template.as_ref() {
             Ok(compiled) => compiled,
             Err(reason) => return Ok(Some(Composed::Undeliverable(reason.clone()))),
@@ -353,7 +344,8 @@ fn with_unsubscribe(body: String, line: &str, channel: MessageChannel) -> String
         MessageChannel::Sms if body.contains(line) => body,
         MessageChannel::Sms => format!("{body} {line}"),
         MessageChannel::Email => {
-            let escaped = html_escape(line);
+            // Escaped as the email templates' own auto-escaping does it.
+            let escaped = minijinja::HtmlEscape(line).to_string();
             if body.contains(&escaped) || body.contains(line) {
                 body
             } else if line.starts_with("http") {
@@ -365,25 +357,36 @@ fn with_unsubscribe(body: String, line: &str, channel: MessageChannel) -> String
     }
 }
 
-/// Text escaped for HTML as the email templates' auto-escaping does it.
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            '/' => out.push_str("&#x2f;"),
-            c => out.push(c),
+impl Addressee {
+    /// What a template sees of them, for a message due at `due` (its day in the shop's
+    /// `zone`) with the unsubscribe line `unsubscribe`.
+    fn context(&self, due: DateTime<Utc>, zone: chrono_tz::Tz, unsubscribe: String) -> Context {
+        Context {
+            customer: CustomerContext {
+                name: self.name.clone(),
+                given_name: self.given_name.clone(),
+                email: self.email.clone(),
+            },
+            due,
+            due_date: due.with_timezone(&zone).format("%Y-%m-%d").to_string(),
+            unsubscribe,
         }
     }
-    out
 }
 
-fn due_date(due: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-    due.with_timezone(&zone).format("%Y-%m-%d").to_string()
+/// What a template sees of `contact` for a message due at `due`, as a preview shows it;
+/// `None` for a contact the views do not have, or who was erased.
+pub(crate) fn preview_context(
+    views: &Views,
+    contact: crate::ids::ContactId,
+    due: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> Option<Context> {
+    if views.cards.reach(contact)?.erased {
+        return None;
+    }
+    let to = Recipient::Customer(CustomerId::Contact(contact));
+    Some(addressee(views, to)?.context(due, zone, String::new()))
 }
 
 #[cfg(test)]

@@ -56,3 +56,30 @@ pub(crate) fn builtin(name: &str, channel: MessageChannel) -> Option<TemplateSav
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::template::render;
+
+    #[test]
+    fn every_built_in_template_renders_on_both_channels() {
+        let names = [
+            "survey",
+            "birthday",
+            "reactivation",
+            "unpaid-reminder",
+            "report-sales",
+            "report-customers",
+            "report-pipeline",
+        ];
+        for name in names {
+            for channel in [MessageChannel::Email, MessageChannel::Sms] {
+                let template = builtin(name, channel);
+                let checked = template.as_ref().map(render::check);
+                assert_eq!(checked, Some(Ok(())), "{name} by {channel}");
+            }
+        }
+        assert_eq!(builtin("no such", MessageChannel::Email), None);
+    }
+}

@@ -64,10 +64,7 @@ impl<S: EventStore> Crm<S> {
             }
             .into());
         }
-        let consent = match mailing.channel {
-            MessageChannel::Email => ConsentChannel::Email,
-            MessageChannel::Sms => ConsentChannel::Sms,
-        };
+        let consent = ConsentChannel::from(mailing.channel);
         let reader = self.reader(by).await?;
         let now = self.clock_now();
         let mut run = MailingRun::default();

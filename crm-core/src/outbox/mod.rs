@@ -52,6 +52,7 @@ mod unsubscribe;
 /// their `From`; lettre's, re-exported so an embedding program needs no lettre of its own.
 pub use lettre::message::Mailbox;
 
+pub(crate) use compose::preview_context;
 pub use compose::{Attachment, Composed, Outgoing};
 pub use email::email;
 pub use files::FileSender;

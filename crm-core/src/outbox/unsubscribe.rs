@@ -49,10 +49,7 @@ impl<S: EventStore> Crm<S> {
     }
 
     async fn withdraw(&self, contact_id: ContactId, channel: MessageChannel) -> Result<(), Error> {
-        let channel = match channel {
-            MessageChannel::Email => ConsentChannel::Email,
-            MessageChannel::Sms => ConsentChannel::Sms,
-        };
+        let channel = ConsentChannel::from(channel);
         let by = Request::by(Actor::Api {
             client: "unsubscribe".into(),
         });

@@ -12,7 +12,7 @@ use super::Policy;
 use crate::crm::Command;
 use crate::domain::automation::{AutomationRuleDefined, RuleAction, Trigger};
 use crate::domain::message::{Cause, MessageCommand, MessageScheduled, Recipient};
-use crate::domain::task::{ScheduleTask, TaskCommand};
+use crate::domain::task::TaskCommand;
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{CustomerId, MessageId, OrderId, RuleId, TaskId, UserId};
 
@@ -68,20 +68,10 @@ impl Automations {
                 Cause::Event(cause.id),
             )
             .map(|m| MessageCommand::Schedule(m).into()),
-            RuleAction::Task { kind, title } => {
+            RuleAction::Task { .. } => {
                 let assignee = *self.owners.get(&customer)?;
-                Some(
-                    TaskCommand::Schedule(ScheduleTask {
-                        task_id: task_id(rule.rule_id, cause),
-                        title: title.clone(),
-                        kind: *kind,
-                        due,
-                        assignee,
-                        customer: Some(customer),
-                        deal: None,
-                    })
-                    .into(),
-                )
+                rule.owner_task(task_id(rule.rule_id, cause), customer, assignee, due)
+                    .map(|task| TaskCommand::Schedule(task).into())
             }
             // A report goes out on a schedule, not for one delivery.
             RuleAction::Report { .. } => None,

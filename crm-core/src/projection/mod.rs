@@ -221,15 +221,7 @@ impl Views {
     /// A customer's activity, with that of the contacts merged into them, and the messages
     /// queued for any of them.
     pub fn summary(&self, customer: CustomerId) -> ActivitySummary {
-        let mut ids = vec![customer];
-        if let CustomerId::Contact(id) = customer {
-            ids.extend(
-                self.cards
-                    .merged_from(id)
-                    .into_iter()
-                    .map(CustomerId::Contact),
-            );
-        }
+        let ids = self.with_merged(customer);
         let mut summary = self.activity.summary(&ids);
         let recipients: Vec<Recipient> = ids.into_iter().map(Recipient::Customer).collect();
         summary.messages = self
@@ -254,6 +246,20 @@ impl Views {
             })
             .collect();
         summary
+    }
+
+    /// `customer` and the contacts merged into it: whose records make up its card.
+    pub fn with_merged(&self, customer: CustomerId) -> Vec<CustomerId> {
+        let mut ids = vec![customer];
+        if let CustomerId::Contact(id) = customer {
+            ids.extend(
+                self.cards
+                    .merged_from(id)
+                    .into_iter()
+                    .map(CustomerId::Contact),
+            );
+        }
+        ids
     }
 
     /// A page of a customer's conversations, newest first: page 0 is what the card shows.

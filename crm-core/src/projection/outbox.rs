@@ -227,15 +227,8 @@ impl Projection for Outbox {
             Event::ContactErased(e) => {
                 // What a mail server said about them goes; that they were written to stays.
                 let person = Recipient::Customer(crate::ids::CustomerId::Contact(e.contact_id));
-                let ids: Vec<MessageId> = self
-                    .by_recipient
-                    .get(&person)
-                    .into_iter()
-                    .flatten()
-                    .map(|(_, id)| *id)
-                    .collect();
-                for id in ids {
-                    if let Some(entry) = self.entries.get_mut(&id) {
+                for (_, id) in self.by_recipient.get(&person).into_iter().flatten() {
+                    if let Some(entry) = self.entries.get_mut(id) {
                         if let Delivery::Failed { reason, .. } | Delivery::Bounced { reason, .. } =
                             &mut entry.delivery
                         {

@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::render::{Cell, Table, Tabular};
 use super::stats::{median, percentile, ratio};
 use super::Period;
+use crate::domain::automation::MessageChannel;
 use crate::domain::interaction::{Channel, Direction, Outcome};
 use crate::domain::task::TaskStatus;
 use crate::ids::UserId;
@@ -77,7 +78,7 @@ pub struct ActivityReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageActivity {
     /// Email or SMS.
-    pub channel: crate::domain::automation::MessageChannel,
+    pub channel: MessageChannel,
     /// Handed over in the period.
     pub sent: usize,
     /// Tries that failed in the period (the last of each message's).
@@ -90,15 +91,15 @@ pub struct MessageActivity {
 
 fn messages(views: &Views, period: &Period) -> Vec<MessageActivity> {
     use crate::projection::Delivery;
-    let mut per: BTreeMap<u8, MessageActivity> = BTreeMap::new();
+    let mut per: BTreeMap<MessageChannel, MessageActivity> = BTreeMap::new();
+    // A read handle's outbox holds only the messages of the customers its reader may see.
     for entry in views.outbox.all() {
-        let customer = entry.delivery.to().unwrap_or(entry.message.to).customer();
-        // A reader counts the messages of the customers they may see.
-        if customer.is_none_or(|c| views.cards.name(c).is_none()) {
+        let to = entry.delivery.to().unwrap_or(entry.message.to);
+        if to.customer().is_none() {
             continue;
         }
         let channel = entry.message.channel;
-        let row = per.entry(channel as u8).or_insert_with(|| MessageActivity {
+        let row = per.entry(channel).or_insert_with(|| MessageActivity {
             channel,
             sent: 0,
             failed: 0,

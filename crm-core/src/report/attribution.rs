@@ -109,10 +109,10 @@ fn mailings(customers: &CustomerActivity, outbox: &Outbox, period: &Period) -> V
         let Some(activity) = customers.of(customer) else {
             continue;
         };
-        let name = customers
-            .campaign(campaign)
-            .map_or_else(|| campaign.to_string(), |c| c.name.clone());
         let (row, people, buyers) = rows.entry(campaign).or_insert_with(|| {
+            let name = customers
+                .campaign(campaign)
+                .map_or_else(|| campaign.to_string(), |c| c.name.clone());
             (
                 MailingRow {
                     name,

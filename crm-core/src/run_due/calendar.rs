@@ -187,8 +187,7 @@ pub(super) fn lapsed_tasks(
     now: DateTime<Utc>,
 ) -> Vec<ScheduleTask> {
     let d = &rule.definition;
-    let (Trigger::Lapsed { silence_percent }, RuleAction::Task { kind, title }) =
-        (&d.trigger, &d.action)
+    let (Trigger::Lapsed { silence_percent }, RuleAction::Task { .. }) = (&d.trigger, &d.action)
     else {
         return Vec::new();
     };
@@ -202,15 +201,9 @@ pub(super) fn lapsed_tasks(
                 return None;
             }
             let key = format!("{customer} {}", last.date_naive());
-            Some(ScheduleTask {
-                task_id: TaskId::from_uuid(uuid::Uuid::new_v5(d.rule_id.as_uuid(), key.as_bytes())),
-                title: title.clone(),
-                kind: *kind,
-                due,
-                assignee,
-                customer: Some(customer),
-                deal: None,
-            })
+            let task_id =
+                TaskId::from_uuid(uuid::Uuid::new_v5(d.rule_id.as_uuid(), key.as_bytes()));
+            d.owner_task(task_id, customer, assignee, due)
         })
         .collect()
 }

@@ -1,7 +1,5 @@
 //! The last-moment decision on a due message: whether it may go, and to whom.
 
-use crate::domain::automation::MessageChannel;
-use crate::domain::details::ConsentChannel;
 use crate::domain::message::{Cause, MessageScheduled, Recipient, SkipReason};
 use crate::ids::CustomerId;
 use crate::outbox::Transactional;
@@ -24,20 +22,15 @@ pub(super) fn delivery(
     Ok(to)
 }
 
-/// The marketing messages queued for `customer` (sent, failed or bounced since: each was
-/// meant to reach them) — the card and the
-/// contacts merged into it — due in the seven days up to `message`'s due time.
+/// The marketing messages queued for `customer` and the contacts merged into it (sent,
+/// failed or bounced since: each was meant to reach them), due in the seven days up to
+/// `message`'s due time.
 fn marketing_in_week(views: &Views, customer: CustomerId, message: &MessageScheduled) -> usize {
-    let mut people = vec![Recipient::Customer(customer)];
-    if let CustomerId::Contact(id) = customer {
-        people.extend(
-            views
-                .cards
-                .merged_from(id)
-                .into_iter()
-                .map(|c| Recipient::Customer(CustomerId::Contact(c))),
-        );
-    }
+    let people: Vec<Recipient> = views
+        .with_merged(customer)
+        .into_iter()
+        .map(Recipient::Customer)
+        .collect();
     let since = message.due - chrono::Duration::days(7);
     views
         .outbox
@@ -88,11 +81,7 @@ pub(crate) fn recipient(
             if card.erased {
                 return Err(SkipReason::Erased);
             }
-            let channel = match message.channel {
-                MessageChannel::Email => ConsentChannel::Email,
-                MessageChannel::Sms => ConsentChannel::Sms,
-            };
-            if needs_consent && !card.consent.contains(&channel) {
+            if needs_consent && !card.consent.contains(&message.channel.into()) {
                 return Err(SkipReason::NoConsent);
             }
         }

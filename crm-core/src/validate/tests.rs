@@ -135,3 +135,32 @@ fn times_and_dates_outside_the_sane_range_are_refused() {
     let err = check(&contact.into(), far, &created(contact)).unwrap_err();
     assert!(err.to_string().starts_with("occurred_at is"), "{err}");
 }
+
+#[test]
+fn a_reported_failure_needs_a_try_from_one_to_three_and_a_reason_of_sane_length() {
+    use crate::domain::message::{MessageFailed, Recipient};
+    use crate::ids::MessageId;
+    let message_id = MessageId::from_uuid(uuid::Uuid::from_u128(7));
+    let failed = |attempt: u32, reason: String| -> Event {
+        MessageFailed {
+            message_id,
+            to: Recipient::Customer(CustomerId::Contact(ContactId::from_uuid(
+                uuid::Uuid::from_u128(1),
+            ))),
+            at: at(),
+            attempt,
+            reason: reason.into(),
+        }
+        .into()
+    };
+    let check_one = |e: &Event| check(&message_id.into(), at(), e).map_err(|e| e.to_string());
+    assert!(check_one(&failed(3, "421 busy".into())).is_ok());
+    for attempt in [0, 4] {
+        let refused = check_one(&failed(attempt, "421 busy".into())).unwrap_err();
+        assert!(refused.contains("attempt"), "{refused}");
+    }
+    for reason in [" ".to_owned(), "x".repeat(MAX_MESSAGE_REASON + 1)] {
+        let refused = check_one(&failed(1, reason)).unwrap_err();
+        assert!(refused.contains("reason"), "{refused}");
+    }
+}

@@ -39,6 +39,29 @@ impl AutomationRuleDefined {
     ) -> Option<chrono::DateTime<chrono::Utc>> {
         at.checked_add_signed(chrono::Duration::minutes(i64::from(self.delay_minutes)))
     }
+
+    /// The task a task rule puts on `assignee`'s list about `customer`, due at `due`; `None`
+    /// for a rule that sends a message or a report.
+    pub fn owner_task(
+        &self,
+        task_id: crate::ids::TaskId,
+        customer: crate::ids::CustomerId,
+        assignee: crate::ids::UserId,
+        due: chrono::DateTime<chrono::Utc>,
+    ) -> Option<crate::domain::task::ScheduleTask> {
+        let RuleAction::Task { kind, title } = &self.action else {
+            return None;
+        };
+        Some(crate::domain::task::ScheduleTask {
+            task_id,
+            title: title.clone(),
+            kind: *kind,
+            due,
+            assignee,
+            customer: Some(customer),
+            deal: None,
+        })
+    }
 }
 
 /// A rule was switched on: from now, what it triggers is scheduled.

@@ -154,6 +154,16 @@ impl std::fmt::Display for RuleAction {
     }
 }
 
+impl From<MessageChannel> for crate::domain::details::ConsentChannel {
+    /// The consent a marketing message on the channel needs.
+    fn from(channel: MessageChannel) -> Self {
+        match channel {
+            MessageChannel::Email => Self::Email,
+            MessageChannel::Sms => Self::Sms,
+        }
+    }
+}
+
 impl std::fmt::Display for MessageChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
