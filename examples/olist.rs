@@ -477,7 +477,7 @@ async fn funnel(c: &mut Converter, dir: &Path) -> Result<(), Failure> {
         let campaign = CampaignCreated {
             campaign_id: CampaignId::derived("olist", page),
             name: format!("Landing page {}", short(page)),
-            channel: *channel,
+            channel: channel.clone(),
             starts: first.date_naive(),
             ends: last.date_naive(),
             cost: Money::zero(c.brl),

@@ -195,7 +195,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     amount: Money::new(((20 + dice.roll(280)) * 10_000) as i64, eur),
                     expected_close,
                     owner,
-                    source: Some(sources[dice.roll(4) as usize]),
+                    source: Some(sources[dice.roll(4) as usize].clone()),
                 }),
             )
             .await?;

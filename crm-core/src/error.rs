@@ -43,4 +43,11 @@ pub enum Error {
         /// Where this one would write.
         stream: StreamId,
     },
+    /// A CSV import's field map cannot be used with its file (a field its kind does not take,
+    /// no currency for amounts); nothing was read.
+    #[error("the field map cannot be used: {reason}")]
+    FieldMap {
+        /// What is wrong with it.
+        reason: String,
+    },
 }

@@ -161,7 +161,7 @@ impl<S: EventStore> Crm<S> {
         }
         let source = ContactCommand::RecordSource {
             contact_id,
-            source: message.source,
+            source: message.source.clone(),
             campaign: message.campaign,
             lead: true,
         };

@@ -396,11 +396,12 @@ async fn write_history(crm: &Crm<Store>, clock: &ManualClock, args: &Args) -> Re
                 LeadSource::Email,
                 LeadSource::Social,
                 LeadSource::PaidSearch,
-            ][i % 4];
+            ][i % 4]
+                .clone();
             let record = ContactCommand::RecordSource {
                 contact_id,
-                source,
                 campaign: (source == LeadSource::Email).then_some(campaign),
+                source,
                 lead: false,
             };
             shop.run(joined, owner, record).await?;

@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::field_map::{ContactField, FieldMap};
+use super::field_map::{Field, FieldMap};
 use super::run::RowError;
 use super::values::{parse_date, parse_instant, parse_yes};
 use crate::domain::contact::{CreateContact, UpdateContact};
-use crate::domain::details::{Address, ConsentChannel, PersonName, PersonalData, Phone};
-use crate::ids::ContactId;
+use crate::domain::details::{
+    Address, ConsentChannel, LeadSource, PersonName, PersonalData, Phone,
+};
+use crate::ids::{CampaignId, ContactId};
 use crate::normalize::{self, Country};
 
 /// A contacts row, read.
@@ -19,11 +21,8 @@ pub(crate) struct ContactRow {
     pub consents: Vec<ConsentChannel>,
     /// When the source created it.
     pub created: Option<DateTime<Utc>>,
-}
-
-/// The id a row's key gives in `source`.
-pub(crate) fn contact_id(source: &str, key: &str) -> ContactId {
-    ContactId::derived(&format!("csv:{source}"), key.trim())
+    /// Where it came from, whether as a lead, and through which campaign.
+    pub source: Option<(LeadSource, bool, Option<CampaignId>)>,
 }
 
 /// `record` (row `row` of a file with `headers`) read as `map` says.
@@ -47,6 +46,9 @@ pub(crate) fn read(
     let mut consents = Vec::new();
     let mut created = None;
     let mut full_name = None;
+    let mut source = None;
+    let mut lead = false;
+    let mut campaign = None;
     for (header, cell) in headers.iter().zip(record.iter()) {
         let value = cell.trim();
         if value.is_empty() {
@@ -56,11 +58,11 @@ pub(crate) fn read(
             continue;
         };
         match field {
-            ContactField::Key => key = Some(value.to_owned()),
-            ContactField::GivenName => personal.name.given = value.to_owned(),
-            ContactField::FamilyName => personal.name.family = value.to_owned(),
-            ContactField::Name => full_name = Some(value.to_owned()),
-            ContactField::Email => {
+            Field::Key => key = Some(value.to_owned()),
+            Field::GivenName => personal.name.given = value.to_owned(),
+            Field::FamilyName => personal.name.family = value.to_owned(),
+            Field::Name => full_name = Some(value.to_owned()),
+            Field::Email => {
                 if let Some(problem) = normalize::email_problem(value) {
                     return Err(bad(
                         header,
@@ -70,7 +72,7 @@ pub(crate) fn read(
                 }
                 personal.emails.push(value.to_owned());
             }
-            ContactField::Phone => {
+            Field::Phone => {
                 if normalize::phone(value, map.country).is_none() {
                     return Err(bad(header, value, "not a phone number".into()));
                 }
@@ -79,43 +81,46 @@ pub(crate) fn read(
                     country: map.country,
                 });
             }
-            ContactField::Birthday => {
+            Field::Birthday => {
                 let day = parse_date(value, map.date_format.as_deref())
                     .map_err(|reason| bad(header, value, reason))?;
                 personal.birthday = Some(day);
             }
-            ContactField::TaxId => personal.tax_id = Some(value.to_owned()),
-            ContactField::Line1 => (address.line1, has_address) = (value.to_owned(), true),
-            ContactField::Line2 => (address.line2, has_address) = (Some(value.to_owned()), true),
-            ContactField::City => (address.city, has_address) = (value.to_owned(), true),
-            ContactField::PostalCode => {
+            Field::TaxId => personal.tax_id = Some(value.to_owned()),
+            Field::Line1 => (address.line1, has_address) = (value.to_owned(), true),
+            Field::Line2 => (address.line2, has_address) = (Some(value.to_owned()), true),
+            Field::City => (address.city, has_address) = (value.to_owned(), true),
+            Field::PostalCode => {
                 (address.postal_code, has_address) = (Some(value.to_owned()), true);
             }
-            ContactField::Region => (address.region, has_address) = (Some(value.to_owned()), true),
-            ContactField::Country => {
+            Field::Region => (address.region, has_address) = (Some(value.to_owned()), true),
+            Field::Country => {
                 let country = Country::new(value)
                     .map_err(|e| bad(header, value, format!("not a country code: {e}")))?;
                 (address.country, has_address) = (Some(country), true);
             }
-            ContactField::Tags => create.tags.extend(
+            Field::Tags => create.tags.extend(
                 value
                     .split(map.tag_separator)
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(str::to_owned),
             ),
-            ContactField::Consent(channel) => {
-                if parse_yes(value).map_err(|reason| bad(header, value, reason))? {
-                    consents.push(*channel);
-                }
+            Field::Consent(channel) => {
+                let yes = parse_yes(value).map_err(|reason| bad(header, value, reason))?;
+                consents.extend(yes.then_some(*channel));
             }
-            ContactField::Created => {
+            Field::Created => {
                 created = Some(parse_instant(value, map.zone).map_err(|r| bad(header, value, r))?);
             }
-            ContactField::Custom(name) => {
+            Field::Custom(name) => {
                 create.custom_fields.insert(name.clone(), value.to_owned());
             }
-            ContactField::Ignore => {}
+            Field::Source => source = LeadSource::from_name(value),
+            Field::Lead => lead = parse_yes(value).map_err(|reason| bad(header, value, reason))?,
+            Field::Campaign => campaign = Some(map.campaign_id(value)),
+            // Not a contact's: `FieldMap::check` keeps them out of a contacts map.
+            _ => {}
         }
     }
     if let Some(full) =
@@ -131,12 +136,24 @@ pub(crate) fn read(
     let key = key
         .or_else(|| personal.emails.first().map(|e| normalize::email(e)))
         .ok_or_else(|| RowError::whole(row, "the row has no key and no email: map a key column"))?;
-    create.contact_id = contact_id(&map.source, &key);
+    if normalize::words(&personal.name.full()).is_empty() {
+        // A source without names (a marketplace's anonymised buyers): named after the email,
+        // or else the key, so the card can be found and told apart.
+        let local = personal.emails.first().and_then(|e| e.split('@').next());
+        personal.name = PersonName::new("Customer", local.unwrap_or(&key));
+    }
+    create.contact_id = map.contact_id(&key);
     create.personal = personal;
+    let source = match (source, lead, campaign) {
+        (Some(s), lead, campaign) => Some((s, lead, campaign)),
+        (None, false, None) => None,
+        (None, lead, campaign) => Some((LeadSource::Other, lead, campaign)),
+    };
     Ok(ContactRow {
         create,
         consents,
         created,
+        source,
     })
 }
 

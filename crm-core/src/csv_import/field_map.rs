@@ -7,22 +7,96 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::details::ConsentChannel;
+use crate::ids::{CampaignId, ContactId, DealId, FeedbackId, OrderId};
+use crate::money::Currency;
 use crate::normalize::{self, Country};
 
 /// What kind of record each row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// People.
+    /// People: customers and leads.
     Contacts,
+    /// Orders: a row per order or per order line (the order's cells repeated or left empty),
+    /// with their lines, payments and status history, from one file or three.
+    Orders,
+    /// Deals in a pipeline, its stage named as the pipeline names it.
+    Deals,
+    /// Reviews, NPS and effort answers.
+    Feedback,
 }
 
-/// What a column of a contacts file holds.
+impl Kind {
+    /// Whether a column of this kind's files may hold `field`.
+    pub fn takes(self, field: &Field) -> bool {
+        use Field as F;
+        match field {
+            F::Key | F::Created | F::Ignore => true,
+            F::Customer => self != Kind::Contacts,
+            F::Amount => matches!(self, Kind::Orders | Kind::Deals),
+            F::Source => matches!(self, Kind::Contacts | Kind::Deals),
+            F::GivenName
+            | F::FamilyName
+            | F::Name
+            | F::Email
+            | F::Phone
+            | F::Birthday
+            | F::TaxId
+            | F::Line1
+            | F::Line2
+            | F::City
+            | F::PostalCode
+            | F::Region
+            | F::Country
+            | F::Tags
+            | F::Consent(_)
+            | F::Lead
+            | F::Campaign
+            | F::Custom(_) => self == Kind::Contacts,
+            F::Status
+            | F::Approved
+            | F::Shipped
+            | F::Delivered
+            | F::Cancelled
+            | F::PromisedDelivery
+            | F::Carrier
+            | F::Tracking
+            | F::Product
+            | F::ProductName
+            | F::Category
+            | F::Quantity
+            | F::UnitPrice
+            | F::Tax
+            | F::Shipping
+            | F::LineShipping
+            | F::Sequence
+            | F::Method => self == Kind::Orders,
+            F::Title
+            | F::Pipeline
+            | F::Stage
+            | F::Owner
+            | F::ExpectedClose
+            | F::Won
+            | F::Lost
+            | F::LostReason => self == Kind::Deals,
+            F::Order | F::Score | F::Comment => self == Kind::Feedback,
+        }
+    }
+}
+
+/// What a column holds. Which fields a kind of file takes: [`Kind::takes`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ContactField {
-    /// The source system's key for the row: the contact's id derives from it.
+pub enum Field {
+    /// The source system's key for the row's record: its id derives from it. In an orders
+    /// file, the order's key (on every line of it).
     Key,
+    /// When the source made the record (a contact's sign-up, an order's purchase, a deal's
+    /// opening, a review's date): the business time of the events it becomes.
+    Created,
+    /// The key of the row's customer among the contacts imported from the same source (an
+    /// order's buyer, a deal's contact, a review's author).
+    Customer,
     /// Given name.
     GivenName,
     /// Family name.
@@ -53,10 +127,79 @@ pub enum ContactField {
     Tags,
     /// Yes or no: consent to marketing on the channel.
     Consent(ConsentChannel),
-    /// When the contact was created in the source: the business time of the import's events.
-    Created,
+    /// Where the contact or deal came from: one of crm's sources (`organic_search`,
+    /// `paid_search`, `social`, `email`, `referral`, `web`, `phone`, `marketplace`) or else
+    /// the source system's own name for it, kept as it is.
+    Source,
+    /// Yes or no: the contact is a lead (not yet a customer).
+    Lead,
+    /// The key of the campaign (of the same source) the contact came through.
+    Campaign,
     /// Kept as a custom field of this name.
     Custom(String),
+    /// An order's status in the source (`cancelled`/`canceled`, `unavailable`, …): an order
+    /// cancelled or unavailable before it shipped is cancelled.
+    Status,
+    /// When the order was approved: its checks passed (and, paid in full, its preparation
+    /// started); a payment without a time of its own is received then.
+    Approved,
+    /// When the order was handed to the carrier.
+    Shipped,
+    /// When it reached the customer.
+    Delivered,
+    /// When it was cancelled.
+    Cancelled,
+    /// The delivery date promised to the customer.
+    PromisedDelivery,
+    /// The carrier's name.
+    Carrier,
+    /// The carrier's tracking number.
+    Tracking,
+    /// A line's product id (SKU).
+    Product,
+    /// A line's product name.
+    ProductName,
+    /// A line's product category.
+    Category,
+    /// A line's quantity (1 if absent): lines of one order with the same product and price
+    /// are added up.
+    Quantity,
+    /// A line's unit price.
+    UnitPrice,
+    /// A line's tax.
+    Tax,
+    /// The order's shipping charge, once per order (the first row that has it).
+    Shipping,
+    /// A line's share of the shipping charge: the order's is their sum.
+    LineShipping,
+    /// A payment's place among the order's payments.
+    Sequence,
+    /// An amount: a payment of an order, or a deal's value.
+    Amount,
+    /// How a payment was made (`card`, `credit_card`, `boleto`, `voucher`, `transfer`, …).
+    Method,
+    /// A deal's title.
+    Title,
+    /// A deal's pipeline, by name.
+    Pipeline,
+    /// A deal's stage, by its name in the pipeline.
+    Stage,
+    /// A deal's owner: a user's email or the source's key for the salesperson.
+    Owner,
+    /// When a deal is expected to close.
+    ExpectedClose,
+    /// When a deal was won.
+    Won,
+    /// When a deal was lost.
+    Lost,
+    /// Why a deal was lost: one of the pipeline's reasons.
+    LostReason,
+    /// The key of the order (of the same source) a review is of.
+    Order,
+    /// A review's stars (1 to 5).
+    Score,
+    /// What the customer wrote.
+    Comment,
     /// Not imported.
     Ignore,
 }
@@ -70,7 +213,7 @@ pub struct FieldMap {
     /// The source system's name ("shopify", "old-crm"): ids derive from it and the row key.
     pub source: String,
     /// Each column, by its header, and what it holds.
-    pub columns: BTreeMap<String, ContactField>,
+    pub columns: BTreeMap<String, Field>,
     /// The source's time zone: a date and time without an offset is its local time.
     #[serde(default = "utc")]
     pub zone: chrono_tz::Tz,
@@ -83,6 +226,13 @@ pub struct FieldMap {
     /// What separates tags in one cell.
     #[serde(default = "comma")]
     pub tag_separator: char,
+    /// The currency of amounts (an ISO 4217 code), for orders and deals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// What separates the units from the cents in amounts: `.` (`1234.50`, the default;
+    /// `,` is then a thousands separator) or `,` (`1.234,50`).
+    #[serde(default = "point")]
+    pub decimal_separator: char,
 }
 
 fn utc() -> chrono_tz::Tz {
@@ -93,14 +243,39 @@ fn comma() -> char {
     ','
 }
 
+fn point() -> char {
+    '.'
+}
+
 /// The headers shops' exports use for each field, folded (lowercase, no accents, `_` for any
 /// run of other characters).
 const SYNONYMS: &[(&str, &[&str])] = &[
+    // References to other records come first: in a file whose kind takes no such reference,
+    // the same header falls through to the row's own key (an orders file's `order_id`).
+    (
+        "order",
+        &["order_id", "order", "order_number", "order_key", "pedido"],
+    ),
+    (
+        "customer",
+        &[
+            "customer_id",
+            "customer",
+            "client_id",
+            "contact_id",
+            "customer_key",
+            "cliente",
+        ],
+    ),
     (
         "key",
         &[
             "id",
             "key",
+            "order_id",
+            "order_number",
+            "deal_id",
+            "review_id",
             "customer_id",
             "client_id",
             "contact_id",
@@ -269,6 +444,121 @@ const SYNONYMS: &[(&str, &[&str])] = &[
         &["sms_consent", "accepts_sms", "accepts_sms_marketing"],
     ),
     (
+        "source",
+        &["source", "lead_source", "origin", "origen", "origem"],
+    ),
+    ("lead", &["lead", "is_lead"]),
+    (
+        "campaign",
+        &["campaign", "campaign_id", "campana", "utm_campaign"],
+    ),
+    (
+        "status",
+        &[
+            "status",
+            "order_status",
+            "estado_pedido",
+            "financial_status",
+        ],
+    ),
+    ("approved", &["approved_at", "order_approved_at", "paid_at"]),
+    (
+        "shipped",
+        &["shipped_at", "fulfilled_at", "order_delivered_carrier_date"],
+    ),
+    (
+        "delivered",
+        &["delivered_at", "order_delivered_customer_date"],
+    ),
+    ("cancelled", &["cancelled_at", "canceled_at"]),
+    (
+        "promised_delivery",
+        &[
+            "estimated_delivery",
+            "order_estimated_delivery_date",
+            "promised_delivery",
+        ],
+    ),
+    ("carrier", &["carrier", "shipping_carrier", "transportista"]),
+    (
+        "tracking",
+        &["tracking", "tracking_number", "tracking_code"],
+    ),
+    (
+        "product",
+        &["product_id", "sku", "lineitem_sku", "product", "referencia"],
+    ),
+    (
+        "product_name",
+        &["product_name", "lineitem_name", "item_name", "producto"],
+    ),
+    ("category", &["category", "product_category", "categoria"]),
+    (
+        "quantity",
+        &[
+            "quantity",
+            "qty",
+            "lineitem_quantity",
+            "cantidad",
+            "quantidade",
+        ],
+    ),
+    (
+        "unit_price",
+        &["price", "unit_price", "lineitem_price", "precio", "preco"],
+    ),
+    ("tax", &["tax", "taxes", "vat_amount", "iva", "impuestos"]),
+    ("shipping", &["shipping", "shipping_cost", "envio", "frete"]),
+    ("line_shipping", &["freight_value", "line_shipping"]),
+    ("sequence", &["payment_sequential", "payment_sequence"]),
+    (
+        "amount",
+        &[
+            "amount",
+            "payment_value",
+            "value",
+            "importe",
+            "valor",
+            "deal_value",
+        ],
+    ),
+    (
+        "method",
+        &["payment_method", "payment_type", "method", "forma_de_pago"],
+    ),
+    ("title", &["title", "deal_name", "subject", "titulo"]),
+    ("pipeline", &["pipeline", "embudo"]),
+    ("stage", &["stage", "deal_stage", "etapa", "fase"]),
+    (
+        "owner",
+        &["owner", "sales_rep", "salesperson", "sr_id", "comercial"],
+    ),
+    (
+        "expected_close",
+        &["expected_close", "close_date", "fecha_cierre"],
+    ),
+    ("won", &["won_at", "won_date", "date_won"]),
+    ("lost", &["lost_at", "lost_date", "date_lost"]),
+    (
+        "lost_reason",
+        &["lost_reason", "reason_lost", "motivo_perdida"],
+    ),
+    (
+        "score",
+        &[
+            "score",
+            "rating",
+            "stars",
+            "review_score",
+            "puntuacion",
+            "nota",
+        ],
+    ),
+    (
+        "comment",
+        &["comment", "review", "review_comment_message", "comentario"],
+    ),
+    (
         "created",
         &[
             "created",
@@ -278,6 +568,13 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "registered",
             "registered_at",
             "fecha_alta",
+            "order_date",
+            "placed_at",
+            "order_purchase_timestamp",
+            "review_creation_date",
+            "first_contact_date",
+            "date",
+            "fecha",
         ],
     ),
 ];
@@ -287,26 +584,60 @@ pub(crate) fn fold_header(header: &str) -> String {
     normalize::words(header).join("_")
 }
 
-fn field_named(name: &str) -> Option<ContactField> {
+fn field_named(name: &str) -> Option<Field> {
     Some(match name {
-        "key" => ContactField::Key,
-        "email" => ContactField::Email,
-        "phone" => ContactField::Phone,
-        "given_name" => ContactField::GivenName,
-        "family_name" => ContactField::FamilyName,
-        "name" => ContactField::Name,
-        "birthday" => ContactField::Birthday,
-        "tax_id" => ContactField::TaxId,
-        "line1" => ContactField::Line1,
-        "line2" => ContactField::Line2,
-        "city" => ContactField::City,
-        "postal_code" => ContactField::PostalCode,
-        "region" => ContactField::Region,
-        "country" => ContactField::Country,
-        "tags" => ContactField::Tags,
-        "consent_email" => ContactField::Consent(ConsentChannel::Email),
-        "consent_sms" => ContactField::Consent(ConsentChannel::Sms),
-        "created" => ContactField::Created,
+        "key" => Field::Key,
+        "email" => Field::Email,
+        "phone" => Field::Phone,
+        "given_name" => Field::GivenName,
+        "family_name" => Field::FamilyName,
+        "name" => Field::Name,
+        "birthday" => Field::Birthday,
+        "tax_id" => Field::TaxId,
+        "line1" => Field::Line1,
+        "line2" => Field::Line2,
+        "city" => Field::City,
+        "postal_code" => Field::PostalCode,
+        "region" => Field::Region,
+        "country" => Field::Country,
+        "tags" => Field::Tags,
+        "consent_email" => Field::Consent(ConsentChannel::Email),
+        "consent_sms" => Field::Consent(ConsentChannel::Sms),
+        "created" => Field::Created,
+        "order" => Field::Order,
+        "customer" => Field::Customer,
+        "source" => Field::Source,
+        "lead" => Field::Lead,
+        "campaign" => Field::Campaign,
+        "status" => Field::Status,
+        "approved" => Field::Approved,
+        "shipped" => Field::Shipped,
+        "delivered" => Field::Delivered,
+        "cancelled" => Field::Cancelled,
+        "promised_delivery" => Field::PromisedDelivery,
+        "carrier" => Field::Carrier,
+        "tracking" => Field::Tracking,
+        "product" => Field::Product,
+        "product_name" => Field::ProductName,
+        "category" => Field::Category,
+        "quantity" => Field::Quantity,
+        "unit_price" => Field::UnitPrice,
+        "tax" => Field::Tax,
+        "shipping" => Field::Shipping,
+        "line_shipping" => Field::LineShipping,
+        "sequence" => Field::Sequence,
+        "amount" => Field::Amount,
+        "method" => Field::Method,
+        "title" => Field::Title,
+        "pipeline" => Field::Pipeline,
+        "stage" => Field::Stage,
+        "owner" => Field::Owner,
+        "expected_close" => Field::ExpectedClose,
+        "won" => Field::Won,
+        "lost" => Field::Lost,
+        "lost_reason" => Field::LostReason,
+        "score" => Field::Score,
+        "comment" => Field::Comment,
         _ => return None,
     })
 }
@@ -314,24 +645,30 @@ fn field_named(name: &str) -> Option<ContactField> {
 impl FieldMap {
     /// The map the headers suggest: the usual names in English, Spanish, Portuguese, French
     /// and German for each field; any other column kept as a custom field of its folded name.
-    /// Each field is taken once, by the first column that names it.
+    /// Each field is taken once, by the first column that names it; a header met again (an
+    /// orders file's key in its lines and payments files) is the same column. A column a
+    /// contacts file does not recognise is kept as a custom field; in other kinds it is
+    /// ignored.
     pub fn guess(kind: Kind, source: &str, headers: &[String]) -> Self {
         let mut columns = BTreeMap::new();
-        let mut taken: Vec<ContactField> = Vec::new();
+        let mut taken: Vec<Field> = Vec::new();
         for header in headers {
+            if columns.contains_key(header) {
+                continue;
+            }
             let folded = fold_header(header);
             let known = SYNONYMS
                 .iter()
-                .find(|(_, names)| names.contains(&folded.as_str()))
-                .and_then(|(name, _)| field_named(name))
-                .filter(|f| !taken.contains(f));
+                .filter(|(_, names)| names.contains(&folded.as_str()))
+                .filter_map(|(name, _)| field_named(name))
+                .find(|f| kind.takes(f) && !taken.contains(f));
             let field = match known {
                 Some(f) => {
                     taken.push(f.clone());
                     f
                 }
-                None if folded.is_empty() => ContactField::Ignore,
-                None => ContactField::Custom(folded),
+                None if folded.is_empty() || kind != Kind::Contacts => Field::Ignore,
+                None => Field::Custom(folded),
             };
             columns.insert(header.clone(), field);
         }
@@ -343,7 +680,58 @@ impl FieldMap {
             date_format: None,
             country: None,
             tag_separator: ',',
+            currency: None,
+            decimal_separator: '.',
         }
+    }
+
+    /// Whether this map can be used: every field is one its kind takes, the decimal separator
+    /// is `.` or `,`, and a kind with amounts names their currency.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some((header, field)) = self.columns.iter().find(|(_, f)| !self.kind.takes(f)) {
+            return Err(format!(
+                "column {header:?}: a {:?} file has no field {field:?}",
+                self.kind
+            ));
+        }
+        if !matches!(self.decimal_separator, '.' | ',') {
+            return Err("the decimal separator is `.` or `,`".into());
+        }
+        if matches!(self.kind, Kind::Orders | Kind::Deals) && self.currency.is_none() {
+            return Err("amounts need their currency: set the map's \"currency\"".into());
+        }
+        Ok(())
+    }
+
+    /// The contact that the key `key` names in this map's source: an import's ids derive
+    /// from the source and the key, so other files (and programs) can name the same records.
+    pub fn contact_id(&self, key: &str) -> ContactId {
+        ContactId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The campaign that `key` names in this map's source.
+    pub fn campaign_id(&self, key: &str) -> CampaignId {
+        CampaignId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The order that `key` names in this map's source.
+    pub fn order_id(&self, key: &str) -> OrderId {
+        OrderId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The deal that `key` names in this map's source.
+    pub fn deal_id(&self, key: &str) -> DealId {
+        DealId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The review or answer that `key` names in this map's source.
+    pub fn feedback_id(&self, key: &str) -> FeedbackId {
+        FeedbackId::derived(&self.namespace(), key.trim())
+    }
+
+    /// What ids derive from, and the import's actor names: `csv:<source>`.
+    pub(crate) fn namespace(&self) -> String {
+        format!("csv:{}", self.source)
     }
 
     /// The map as the JSON file it is saved as.
@@ -372,18 +760,18 @@ mod tests {
         .collect();
         let map = FieldMap::guess(Kind::Contacts, "old-crm", &headers);
         let field = |h: &str| map.columns.get(h).cloned();
-        assert_eq!(field("Nombre"), Some(ContactField::GivenName));
-        assert_eq!(field("Apellidos"), Some(ContactField::FamilyName));
-        assert_eq!(field("E-Mail"), Some(ContactField::Email));
-        assert_eq!(field("Teléfono"), Some(ContactField::Phone));
-        assert_eq!(field("CP"), Some(ContactField::PostalCode));
+        assert_eq!(field("Nombre"), Some(Field::GivenName));
+        assert_eq!(field("Apellidos"), Some(Field::FamilyName));
+        assert_eq!(field("E-Mail"), Some(Field::Email));
+        assert_eq!(field("Teléfono"), Some(Field::Phone));
+        assert_eq!(field("CP"), Some(Field::PostalCode));
         assert_eq!(
             field("Notas internas"),
-            Some(ContactField::Custom("notas_internas".into()))
+            Some(Field::Custom("notas_internas".into()))
         );
         assert_eq!(
             field("Correo"),
-            Some(ContactField::Custom("correo".into())),
+            Some(Field::Custom("correo".into())),
             "email is taken"
         );
         let saved: FieldMap =

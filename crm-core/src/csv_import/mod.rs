@@ -19,6 +19,6 @@ mod field_map;
 mod run;
 mod values;
 
-pub use field_map::{ContactField, FieldMap, Kind};
+pub use field_map::{Field, FieldMap, Kind};
 pub use run::{headers, Duplicates, ImportOptions, ImportSummary, RowError};
 pub use values::{parse_date, parse_instant};

@@ -190,6 +190,9 @@ impl<S: EventStore> Crm<S> {
         mut on_row: impl FnMut(u64),
     ) -> Result<ImportSummary, Error> {
         let mut summary = ImportSummary::default();
+        if let Err(reason) = map.check() {
+            return Err(Error::FieldMap { reason });
+        }
         let (mut reader, headers) = match open(bytes) {
             Ok(opened) => opened,
             Err(e) => {
@@ -323,7 +326,7 @@ impl<S: EventStore> Crm<S> {
         created: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Request {
         let request = Request::by(Actor::Import {
-            source: format!("csv:{}", map.source),
+            source: map.namespace(),
         })
         .from_row(at);
         match created {
@@ -332,6 +335,7 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
+    /// Grants the row's consents and records its source: whether anything was written.
     async fn grant(
         &self,
         id: ContactId,
@@ -348,6 +352,18 @@ impl<S: EventStore> Crm<S> {
             };
             wrote |= self
                 .execute_request(self.request(map, at, row.created), grant.into())
+                .await?
+                .wrote();
+        }
+        if let Some((source, lead, campaign)) = &row.source {
+            let record = ContactCommand::RecordSource {
+                contact_id: id,
+                source: source.clone(),
+                campaign: *campaign,
+                lead: *lead,
+            };
+            wrote |= self
+                .execute_request(self.request(map, at, row.created), record.into())
                 .await?
                 .wrote();
         }

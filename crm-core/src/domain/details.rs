@@ -363,7 +363,7 @@ pub(crate) fn free_text(text: Option<&str>) -> Option<String> {
 }
 
 /// Where a customer or a deal came from: the first touch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadSource {
     /// The shop's website, typed in directly.
@@ -384,6 +384,31 @@ pub enum LeadSource {
     Marketplace,
     /// Anything else.
     Other,
+    /// A source system's own name for a source none of the others is (Olist's `unknown`,
+    /// `display`, `other_publicities`), kept so that reports can tell them apart.
+    Named(String),
+}
+
+impl LeadSource {
+    /// The source that `name` names: one of crm's own by its snake-case name (or a usual
+    /// synonym), else `name` itself as a [`LeadSource::Named`] (folded: lowercase, `_`
+    /// between words). `None` for an empty name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let folded = normalize::words(name).join("_");
+        Some(match folded.as_str() {
+            "" => return None,
+            "web" | "website" | "direct" | "direct_traffic" => Self::Web,
+            "organic_search" | "organic" | "seo" => Self::OrganicSearch,
+            "paid_search" | "ppc" | "sem" | "google_ads" => Self::PaidSearch,
+            "social" | "social_media" => Self::Social,
+            "email" | "newsletter" => Self::Email,
+            "referral" | "referred" => Self::Referral,
+            "phone" | "call" => Self::Phone,
+            "marketplace" => Self::Marketplace,
+            "other" => Self::Other,
+            _ => Self::Named(folded),
+        })
+    }
 }
 
 impl std::fmt::Display for LeadSource {
@@ -398,6 +423,33 @@ impl std::fmt::Display for LeadSource {
             Self::Phone => "phone",
             Self::Marketplace => "marketplace",
             Self::Other => "other",
+            Self::Named(name) => name,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_systems_own_name_is_kept_unless_it_is_one_of_crms() {
+        assert_eq!(
+            LeadSource::from_name("Direct traffic"),
+            Some(LeadSource::Web)
+        );
+        assert_eq!(
+            LeadSource::from_name("organic_search"),
+            Some(LeadSource::OrganicSearch)
+        );
+        assert_eq!(
+            LeadSource::from_name("Other publicities"),
+            Some(LeadSource::Named("other_publicities".into()))
+        );
+        assert_eq!(LeadSource::from_name(" "), None);
+        let named = LeadSource::Named("unknown".into());
+        assert_eq!(named.to_string(), "unknown");
+        let json = serde_json::to_string(&named).unwrap_or_default();
+        assert_eq!(json, r#"{"named":"unknown"}"#);
     }
 }

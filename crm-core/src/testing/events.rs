@@ -88,6 +88,7 @@ fn source() -> impl Strategy<Value = LeadSource> {
         LeadSource::Phone,
         LeadSource::Marketplace,
         LeadSource::Other,
+        LeadSource::Named("other_publicities".into()),
     ])
 }
 

@@ -286,7 +286,7 @@ impl Aggregate for Contact {
             } => {
                 let recorded = ContactSourceRecorded {
                     contact_id,
-                    source: *source,
+                    source: source.clone(),
                     campaign: *campaign,
                     lead: *lead,
                 };

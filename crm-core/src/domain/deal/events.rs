@@ -50,7 +50,7 @@ impl DealOpened {
             amount: self.amount,
             expected_close: self.expected_close,
             owner: self.owner,
-            source: self.source,
+            source: self.source.clone(),
         }
     }
 }

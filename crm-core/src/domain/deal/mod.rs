@@ -109,7 +109,7 @@ fn open(open: &DealTerms, pipeline: &Pipeline) -> Result<Vec<Event>, DomainError
         amount: open.amount,
         expected_close: open.expected_close,
         owner: open.owner,
-        source: open.source,
+        source: open.source.clone(),
     }
     .into()])
 }
