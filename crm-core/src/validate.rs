@@ -386,9 +386,8 @@ pub fn deal_currency(
 /// The rules of an order as placed; its total when they hold.
 pub fn place_order(order: &PlaceOrder) -> Result<Money, DomainError> {
     let order_id = order.order_id;
-    let Some(first) = order.lines.first() else {
-        return Err(DomainError::EmptyOrder { order_id });
-    };
+    // No lines is an order too: one a shop's export keeps though it was cancelled (or found
+    // unavailable) before its lines were recorded. Its currency is its shipping's.
     if order.lines.len() > MAX_LINES {
         return Err(out_of_bounds(
             "lines",
@@ -396,7 +395,7 @@ pub fn place_order(order: &PlaceOrder) -> Result<Money, DomainError> {
             "an order has at most 10000 lines",
         ));
     }
-    let currency = first.unit_price.currency;
+    let currency = order.currency();
     for line in &order.lines {
         order_line(line)?;
         order_currency(order_id, currency, line.unit_price)?;

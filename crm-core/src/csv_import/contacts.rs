@@ -33,6 +33,7 @@ pub(crate) fn read(
     row: u64,
 ) -> Result<ContactRow, RowError> {
     let bad = |column: &str, value: &str, reason: String| RowError {
+        file: None,
         row,
         column: Some(column.to_owned()),
         value: Some(value.to_owned()),
@@ -131,6 +132,7 @@ pub(crate) fn read(
         personal.name = PersonName::new(given.trim(), family.trim());
     }
     if has_address {
+        address.country = address.country.or(map.country);
         personal.addresses.push(address);
     }
     let key = key
@@ -144,6 +146,7 @@ pub(crate) fn read(
     }
     create.contact_id = map.contact_id(&key);
     create.personal = personal;
+    let lead = lead || map.leads;
     let source = match (source, lead, campaign) {
         (Some(s), lead, campaign) => Some((s, lead, campaign)),
         (None, false, None) => None,

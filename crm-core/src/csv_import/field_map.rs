@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::details::ConsentChannel;
+use crate::domain::order::terms::SalesChannel;
 use crate::ids::{CampaignId, ContactId, DealId, FeedbackId, OrderId};
 use crate::money::Currency;
 use crate::normalize::{self, Country};
@@ -95,7 +96,8 @@ pub enum Field {
     /// opening, a review's date): the business time of the events it becomes.
     Created,
     /// The key of the row's customer among the contacts imported from the same source (an
-    /// order's buyer, a deal's contact, a review's author).
+    /// order's buyer, a deal's contact, a review's author). A deals file without it names each
+    /// deal's contact by the deal's own key (a lead's deal, keyed by the lead).
     Customer,
     /// Given name.
     GivenName,
@@ -220,7 +222,8 @@ pub struct FieldMap {
     /// How dates are written (a chrono format such as `%m/%d/%Y`); day-first or ISO if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_format: Option<String>,
-    /// The country phone numbers without an international prefix are in.
+    /// The country phone numbers without an international prefix are in, and addresses
+    /// without a country column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<Country>,
     /// What separates tags in one cell.
@@ -233,6 +236,15 @@ pub struct FieldMap {
     /// `,` is then a thousands separator) or `,` (`1.234,50`).
     #[serde(default = "point")]
     pub decimal_separator: char,
+    /// Where an orders file's orders were sold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales_channel: Option<SalesChannel>,
+    /// Every row of a contacts file is a lead (a file of marketing-qualified leads).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leads: bool,
+    /// The pipeline, by name, of a deals file's deals whose row names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
 }
 
 fn utc() -> chrono_tz::Tz {
@@ -682,6 +694,9 @@ impl FieldMap {
             tag_separator: ',',
             currency: None,
             decimal_separator: '.',
+            sales_channel: None,
+            leads: false,
+            pipeline: None,
         }
     }
 

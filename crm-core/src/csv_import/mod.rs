@@ -14,11 +14,17 @@
 //!
 //! Today: contacts. Companies, orders, deals, interactions and feedback follow (issue 16).
 
+mod cells;
 mod contacts;
 mod field_map;
+mod join;
+mod orders;
+mod records;
 mod run;
 mod values;
 
 pub use field_map::{Field, FieldMap, Kind};
+pub use join::join;
+pub use orders::OrderFiles;
 pub use run::{headers, Duplicates, ImportOptions, ImportSummary, RowError};
-pub use values::{parse_date, parse_instant};
+pub use values::{parse_amount, parse_date, parse_instant};

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use super::contacts::{self, ContactRow};
-use super::field_map::FieldMap;
+use super::field_map::{FieldMap, Kind};
+use super::orders::OrderFiles;
 use crate::crm::{Crm, Request};
 use crate::domain::contact::{Contact, ContactCommand};
 use crate::domain::Aggregate;
@@ -57,12 +58,17 @@ impl ImportOptions {
 
 /// A row that cannot be imported: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("row {row}{}: {reason}", match (column, value) {
+#[error("{}row {row}{}: {reason}", match file {
+    Some(f) => format!("{f} file, "),
+    None => String::new(),
+}, match (column, value) {
     (Some(c), Some(v)) => format!(", column {c:?}, value {v:?}"),
     (Some(c), None) => format!(", column {c:?}"),
     _ => String::new(),
 })]
 pub struct RowError {
+    /// Which of an import's files, when it has more than one (`lines`, `payments`).
+    pub file: Option<String>,
     /// The row, as a spreadsheet numbers it (the header is row 1).
     pub row: u64,
     /// The column's header.
@@ -77,6 +83,7 @@ impl RowError {
     /// A row that cannot be imported as a whole, for `reason`.
     pub fn whole(row: u64, reason: impl Into<String>) -> Self {
         Self {
+            file: None,
             row,
             column: None,
             value: None,
@@ -102,6 +109,11 @@ pub struct ImportSummary {
     pub duplicates_created: u64,
     /// Rows matching another customer, whose data went to that customer.
     pub duplicates_updated: u64,
+    /// Customers an orders, deals or feedback file named that were not there yet, created.
+    pub customers_created: u64,
+    /// Payments above what their order still owed (interest on instalments), taken up to
+    /// what it owed.
+    pub amounts_capped: u64,
     /// Bad rows: every one for a dry run or a run that sets them aside; else the one it
     /// stopped at.
     pub errors: Vec<RowError>,
@@ -142,7 +154,7 @@ fn other_match(views: &Views, row: &ContactRow, own: ContactId) -> Option<Contac
 
 /// A reader of the CSV file `bytes`: without its byte-order mark, split on the separator its
 /// header uses most (`,`, `;` or a tab), and its headers, trimmed.
-fn open(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), RowError> {
+pub(crate) fn open(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), RowError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let header = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |sep: u8| header.iter().filter(|b| **b == sep).count();
@@ -169,8 +181,9 @@ pub fn headers(bytes: &[u8]) -> Result<Vec<String>, RowError> {
 }
 
 impl<S: EventStore> Crm<S> {
-    /// Imports the contacts CSV file `bytes` as `map` says (see the [module
-    /// docs](crate::csv_import)).
+    /// Imports the CSV file `bytes` as `map` says (see the [module docs](crate::csv_import)):
+    /// contacts, orders (a file that holds their lines too; [`Crm::import_orders_csv`] takes
+    /// lines and payments from files of their own), deals or feedback.
     pub async fn import_csv(
         &self,
         bytes: &[u8],
@@ -189,10 +202,23 @@ impl<S: EventStore> Crm<S> {
         options: &ImportOptions,
         mut on_row: impl FnMut(u64),
     ) -> Result<ImportSummary, Error> {
-        let mut summary = ImportSummary::default();
         if let Err(reason) = map.check() {
             return Err(Error::FieldMap { reason });
         }
+        match map.kind {
+            Kind::Contacts => {}
+            Kind::Orders => {
+                let files = OrderFiles {
+                    orders: bytes,
+                    ..OrderFiles::default()
+                };
+                return self.import_orders_csv(files, map, options, on_row).await;
+            }
+            Kind::Deals | Kind::Feedback => {
+                return self.import_records(bytes, map, options, on_row).await
+            }
+        }
+        let mut summary = ImportSummary::default();
         let (mut reader, headers) = match open(bytes) {
             Ok(opened) => opened,
             Err(e) => {

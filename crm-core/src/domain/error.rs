@@ -328,12 +328,6 @@ pub enum DomainError {
         /// Paid minus refunded so far.
         refundable: Money,
     },
-    /// An order without lines.
-    #[error("order {order_id} has no lines")]
-    EmptyOrder {
-        /// The order.
-        order_id: OrderId,
-    },
     /// A line that cannot be sold.
     #[error("order line {product_id:?} is not valid: {reason}")]
     InvalidOrderLine {

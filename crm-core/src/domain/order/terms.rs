@@ -141,9 +141,11 @@ pub struct PlaceOrder {
 }
 
 impl PlaceOrder {
-    /// The order's currency: its first line's.
-    pub fn currency(&self) -> Option<Currency> {
-        self.lines.first().map(|l| l.unit_price.currency)
+    /// The order's currency: its first line's, or its shipping's for an order without lines.
+    pub fn currency(&self) -> Currency {
+        self.lines
+            .first()
+            .map_or(self.shipping.currency, |l| l.unit_price.currency)
     }
 
     /// Lines plus shipping, refusing to mix currencies or overflow.

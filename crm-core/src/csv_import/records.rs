@@ -1,0 +1,287 @@
+//! Feedback and deals from CSV: a row is one record, turned into its commands, each with an id
+//! derived from the row's key so that importing the file again changes nothing.
+
+use chrono::{DateTime, Utc};
+
+use super::cells::Cells;
+use super::field_map::{Field, FieldMap, Kind};
+use super::run::{open, ImportOptions, ImportSummary, RowError};
+use crate::crm::{Command, Crm, Request};
+use crate::domain::deal::{DealCommand, DealTerms};
+use crate::domain::details::LeadSource;
+use crate::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
+use crate::error::Error;
+use crate::event::{Actor, ImportRow};
+use crate::ids::{CommandId, CustomerId, UserId};
+use crate::projection::Views;
+use crate::store::EventStore;
+
+/// What a row becomes: its record's key, when, and its commands (each with its step's name).
+struct Planned {
+    key: String,
+    at: Option<DateTime<Utc>>,
+    exists: bool,
+    commands: Vec<(&'static str, Option<DateTime<Utc>>, Command)>,
+}
+
+/// The user a deals file's owner cell names: a user's email, as `crm users add` derives it,
+/// or the source's own key for a salesperson.
+fn owner(map: &FieldMap, cell: &str) -> UserId {
+    if cell.contains('@') {
+        UserId::derived("crm users", &cell.trim().to_lowercase())
+    } else {
+        UserId::derived(&map.namespace(), cell.trim())
+    }
+}
+
+fn feedback(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowError> {
+    let key = cells
+        .text(&Field::Key)
+        .ok_or_else(|| cells.whole("no key: map a key column"))?;
+    let order_key = cells.text(&Field::Order);
+    let order = order_key.map(|k| map.order_id(k));
+    let customer = match (cells.text(&Field::Customer), order) {
+        (Some(c), _) => CustomerId::Contact(map.contact_id(c)),
+        (None, Some(order_id)) => views
+            .activity
+            .order(order_id)
+            .map(|o| o.customer)
+            .ok_or_else(|| {
+                cells.whole(format!(
+                    "order {:?} was not imported",
+                    order_key.unwrap_or_default()
+                ))
+            })?,
+        (None, None) => return Err(cells.whole("no customer and no order: map one")),
+    };
+    let stars = cells
+        .read(&Field::Score, |v| {
+            v.parse::<u8>().map_err(|_| "not a score".to_owned())
+        })?
+        .ok_or_else(|| cells.whole("no score: map a score column"))?;
+    let score = match order {
+        Some(order_id) => Score::Review { order_id, stars },
+        None => Score::Nps { score: stars },
+    };
+    // Sources key reviews within their order (Olist reuses a review's id across orders).
+    let key = match order_key {
+        Some(o) => format!("{o}/{key}"),
+        None => key.to_owned(),
+    };
+    let feedback_id = map.feedback_id(&key);
+    let give = FeedbackGiven {
+        feedback_id,
+        customer,
+        score,
+        comment: cells.text(&Field::Comment).map(|c| c.to_owned().into()),
+    };
+    Ok(Planned {
+        key,
+        at: cells.instant(&Field::Created)?,
+        exists: views
+            .activity
+            .of(customer)
+            .is_some_and(|a| a.feedback.iter().any(|f| f.feedback_id == feedback_id)),
+        commands: vec![("give", None, FeedbackCommand::Give(give).into())],
+    })
+}
+
+fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowError> {
+    let key = cells
+        .text(&Field::Key)
+        .ok_or_else(|| cells.whole("no key: map a key column"))?;
+    // Without a customer column, the deal's contact has the deal's key: a lead's deal.
+    let customer = CustomerId::Contact(map.contact_id(cells.text(&Field::Customer).unwrap_or(key)));
+    let pipeline_name = cells
+        .text(&Field::Pipeline)
+        .or(map.pipeline.as_deref())
+        .ok_or_else(|| cells.whole("no pipeline: map a pipeline column or name one in the map"))?;
+    let folded = |s: &str| crate::normalize::words(s).join(" ");
+    let pipeline = views
+        .deals
+        .pipelines()
+        .into_iter()
+        .find(|p| folded(&p.name) == folded(pipeline_name))
+        .ok_or_else(|| cells.whole(format!("there is no pipeline {pipeline_name:?}")))?;
+    let active = || pipeline.stages.iter().filter(|s| !s.retired);
+    let stage = match cells.text(&Field::Stage) {
+        Some(name) => active()
+            .find(|s| folded(&s.name) == folded(name))
+            .ok_or_else(|| cells.whole(format!("{pipeline_name:?} has no stage {name:?}")))?,
+        None => active()
+            .next()
+            .ok_or_else(|| cells.whole(format!("{pipeline_name:?} has no stages")))?,
+    };
+    let opened = cells.instant(&Field::Created)?;
+    let won = cells.instant(&Field::Won)?;
+    let lost = cells.instant(&Field::Lost)?;
+    let closed = won.or(lost);
+    let deal_id = map.deal_id(key);
+    let Some(currency) = map.currency else {
+        return Err(cells.whole("amounts need the map's currency"));
+    };
+    let expected_close = match cells.date(&Field::ExpectedClose)? {
+        Some(d) => d,
+        None => closed
+            .or(opened)
+            .map(|t| t.with_timezone(&map.zone).date_naive())
+            .ok_or_else(|| cells.whole("no expected close, won, lost or created date"))?,
+    };
+    let terms = DealTerms {
+        deal_id,
+        pipeline_id: pipeline.pipeline_id,
+        stage_id: stage.stage_id,
+        customer,
+        title: cells
+            .text(&Field::Title)
+            .map_or_else(|| format!("Deal {key}"), str::to_owned),
+        amount: cells
+            .money(&Field::Amount)?
+            .unwrap_or(crate::money::Money::zero(currency)),
+        expected_close,
+        owner: cells
+            .text(&Field::Owner)
+            .map_or(UserId::derived(&map.namespace(), "unassigned"), |o| {
+                owner(map, o)
+            }),
+        source: cells.text(&Field::Source).and_then(LeadSource::from_name),
+    };
+    // A deal the source opened after closing it (a won date before the lead's first
+    // contact) opens when it closed.
+    let opened = match (opened, closed) {
+        (Some(o), Some(c)) if c < o => Some(c),
+        (o, c) => o.or(c),
+    };
+    let mut commands: Vec<(&'static str, Option<DateTime<Utc>>, Command)> =
+        vec![("open", opened, DealCommand::Open(terms).into())];
+    if let Some(won) = won {
+        commands.push(("win", Some(won), DealCommand::Win { deal_id }.into()));
+    } else if let Some(lost) = lost {
+        let reason = cells
+            .text(&Field::LostReason)
+            .map(str::to_owned)
+            .ok_or_else(|| cells.whole("a lost deal without its reason: map lost_reason"))?;
+        commands.push((
+            "lose",
+            Some(lost),
+            DealCommand::Lose {
+                deal_id,
+                reason,
+                note: None,
+            }
+            .into(),
+        ));
+    }
+    Ok(Planned {
+        key: key.to_owned(),
+        at: opened,
+        exists: views.deals.deal(deal_id).is_some(),
+        commands,
+    })
+}
+
+impl<S: EventStore> Crm<S> {
+    /// Imports a feedback or deals file, a row at a time (see [`Crm::import_csv`]).
+    pub(super) async fn import_records(
+        &self,
+        bytes: &[u8],
+        map: &FieldMap,
+        options: &ImportOptions,
+        mut on_row: impl FnMut(u64),
+    ) -> Result<ImportSummary, Error> {
+        let mut summary = ImportSummary::default();
+        let (mut reader, headers) = match open(bytes) {
+            Ok(opened) => opened,
+            Err(e) => {
+                summary.errors.push(e);
+                summary.stopped_at = Some(1);
+                return Ok(summary);
+            }
+        };
+        self.catch_up().await?;
+        for (index, record) in reader.records().enumerate() {
+            let row = index as u64 + 2;
+            if row < options.from_row {
+                continue;
+            }
+            on_row(row);
+            summary.rows += 1;
+            let planned = match record {
+                Err(e) => Err(RowError::whole(row, format!("not a CSV row: {e}"))),
+                Ok(r) if r.len() != headers.len() => Err(RowError::whole(
+                    row,
+                    format!("it has {} cells, the header {}", r.len(), headers.len()),
+                )),
+                Ok(r) => {
+                    let cells = Cells::new(map, None, &headers, &r, row);
+                    self.query_unfiltered(|v| match map.kind {
+                        Kind::Deals => deal(map, &cells, v),
+                        _ => feedback(map, &cells, v),
+                    })
+                }
+            };
+            let outcome = match planned {
+                Ok(planned) => {
+                    self.carry_out(planned, map, options, row, &mut summary)
+                        .await?
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = outcome {
+                summary.errors.push(e);
+                if options.dry_run || options.set_aside_bad_rows {
+                    continue;
+                }
+                summary.stopped_at = Some(row);
+                break;
+            }
+        }
+        Ok(summary)
+    }
+
+    async fn carry_out(
+        &self,
+        planned: Planned,
+        map: &FieldMap,
+        options: &ImportOptions,
+        row: u64,
+        summary: &mut ImportSummary,
+    ) -> Result<Result<(), RowError>, Error> {
+        if options.dry_run {
+            if planned.exists {
+                summary.unchanged += 1;
+            } else {
+                summary.created += 1;
+            }
+            return Ok(Ok(()));
+        }
+        let mut wrote = false;
+        for (step, at, command) in planned.commands {
+            let mut request = Request::by(Actor::Import {
+                source: map.namespace(),
+            })
+            .from_row(ImportRow {
+                import_id: options.import_id,
+                row,
+            })
+            .with_command_id(CommandId::derived(
+                &map.namespace(),
+                &format!("{:?}/{}/{step}", map.kind, planned.key),
+            ));
+            if let Some(at) = at.or(planned.at) {
+                request = request.at(at);
+            }
+            match self.execute_request(request, command).await {
+                Ok(done) => wrote |= done.wrote(),
+                Err(Error::Domain(e)) => return Ok(Err(RowError::whole(row, e.to_string()))),
+                Err(e) => return Err(e),
+            }
+        }
+        match (planned.exists, wrote) {
+            (false, _) => summary.created += 1,
+            (true, true) => summary.updated += 1,
+            (true, false) => summary.unchanged += 1,
+        }
+        Ok(Ok(()))
+    }
+}
