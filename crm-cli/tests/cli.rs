@@ -1115,3 +1115,96 @@ fn import_csv_guesses_a_map_checks_imports_stops_at_a_bad_row_and_resumes() {
         "09:00 in Madrid: {card}"
     );
 }
+
+#[test]
+fn import_csv_takes_orders_with_their_lines_and_payments_in_files_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // Decimal commas and `;`, as a Spanish shop's export writes them.
+    let orders = write(
+        "pedidos.csv",
+        "order_id;customer_id;order_date;order_status;paid_at;shipped_at\n\
+         P1;C1;2026-03-31 23:30:00;shipped;2026-03-31 23:31:00;2026-04-01 10:00:00\n\
+         P2;C1;2026-04-02 09:00:00;cancelled;;\n",
+    );
+    let lines = write(
+        "lineas.csv",
+        "order_id;sku;quantity;price\nP1;MUG;2;12,50\nP1;TEA;1;5,00\n",
+    );
+    let payments = write(
+        "pagos.csv",
+        "order_id;payment_method;amount\nP1;card;30,00\n",
+    );
+    let args = |extra: &[&str]| {
+        let mut all = vec![
+            "import-csv",
+            "--kind",
+            "orders",
+            "--source",
+            "tienda",
+            "--tz",
+            "Europe/Madrid",
+            "--lines",
+            &lines,
+            "--payments",
+            &payments,
+        ];
+        all.extend_from_slice(extra);
+        all.push(&orders);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let printed = succeeds(&crm(
+        &store,
+        &args(&["--print-map"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    ));
+    let mut map: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(map["columns"]["order_id"], "key");
+    assert_eq!(map["columns"]["customer_id"], "customer");
+    assert_eq!(map["columns"]["sku"], "product");
+    assert_eq!(map["columns"]["amount"], "amount");
+    let without_currency = dir.path().join("no-currency.json");
+    std::fs::write(&without_currency, &printed).unwrap();
+    let with = |path: &std::path::Path| {
+        let mut all = args(&[]);
+        all.splice(
+            1..1,
+            ["--map".to_owned(), path.to_str().unwrap().to_owned()],
+        );
+        all
+    };
+    let refused = fails(&crm(
+        &store,
+        &with(&without_currency)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    ));
+    assert!(refused.contains("currency"), "{refused}");
+    map["currency"] = "EUR".into();
+    map["decimal_separator"] = ",".into();
+    let saved = dir.path().join("map.json");
+    std::fs::write(&saved, map.to_string()).unwrap();
+    let run = with(&saved);
+    let run: Vec<&str> = run.iter().map(String::as_str).collect();
+    let done = succeeds(&crm(&store, &run));
+    assert!(
+        done.starts_with("2 rows: created 2, updated 0, unchanged 0"),
+        "{done}"
+    );
+    assert!(done.contains("customers created: 1"), "{done}");
+    let card = succeeds(&crm(&store, &["card", "Customer C1"]));
+    assert!(card.contains("30.00 EUR"), "{card}");
+    let again = succeeds(&crm(&store, &run));
+    assert!(
+        again.starts_with("2 rows: created 0, updated 0, unchanged 2"),
+        "{again}"
+    );
+}

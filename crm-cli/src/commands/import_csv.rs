@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crm::csv_import::{headers, Duplicates, FieldMap, ImportOptions, Kind};
+use crm::csv_import::{headers, Duplicates, FieldMap, ImportOptions, Kind, OrderFiles};
 use crm::ids::ImportId;
 use crm::{Crm, SledOptions};
 
@@ -12,7 +12,14 @@ use crate::store::Location;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum KindArg {
+    /// People: customers and leads.
     Contacts,
+    /// Orders, with their lines and payments (here or in --lines and --payments).
+    Orders,
+    /// Deals, their pipeline and stage by name.
+    Deals,
+    /// Reviews and survey answers.
+    Feedback,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -32,6 +39,12 @@ pub struct Args {
     /// What the rows are.
     #[arg(long, value_enum)]
     kind: KindArg,
+    /// Orders: their lines, in a file of their own (each row names its order).
+    #[arg(long, value_name = "FILE")]
+    lines: Option<PathBuf>,
+    /// Orders: their payments, in a file of their own (each row names its order).
+    #[arg(long, value_name = "FILE")]
+    payments: Option<PathBuf>,
     /// The field map (JSON, as `--print-map` writes it); guessed from the headers if absent.
     #[arg(long, value_name = "FILE")]
     map: Option<PathBuf>,
@@ -62,11 +75,21 @@ pub struct Args {
 const SHOWN_ERRORS: usize = 10;
 
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let bytes = read(&args.file)?;
+    let lines = args.lines.as_ref().map(read).transpose()?;
+    let payments = args.payments.as_ref().map(read).transpose()?;
     let kind = match args.kind {
         KindArg::Contacts => Kind::Contacts,
+        KindArg::Orders => Kind::Orders,
+        KindArg::Deals => Kind::Deals,
+        KindArg::Feedback => Kind::Feedback,
     };
+    if (lines.is_some() || payments.is_some()) && kind != Kind::Orders {
+        return Err("--lines and --payments are an orders import's".into());
+    }
     let mut map = match &args.map {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -74,8 +97,17 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
             serde_json::from_str::<FieldMap>(&text)
                 .map_err(|e| format!("{}: not a field map: {e}", path.display()))?
         }
-        None => FieldMap::guess(kind, &args.source, &headers(&bytes)?),
+        None => {
+            let mut all = headers(&bytes)?;
+            for file in lines.iter().chain(payments.iter()) {
+                all.extend(headers(file)?);
+            }
+            FieldMap::guess(kind, &args.source, &all)
+        }
     };
+    if map.kind != kind {
+        return Err(format!("the map is for {:?}, not {kind:?}", map.kind).into());
+    }
     if let Some(zone) = args.tz {
         map.zone = zone;
     }
@@ -101,9 +133,18 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     } else {
         "importing"
     });
-    let done = crm
-        .import_csv_watched(&bytes, &map, &options, |row| bar.set_position(row))
-        .await?;
+    let watch = |row| bar.set_position(row);
+    let done = if kind == Kind::Orders {
+        let files = OrderFiles {
+            orders: &bytes,
+            lines: lines.as_deref(),
+            payments: payments.as_deref(),
+        };
+        crm.import_orders_csv(files, &map, &options, watch).await?
+    } else {
+        crm.import_csv_watched(&bytes, &map, &options, watch)
+            .await?
+    };
     bar.finish_and_clear();
     crm.store().inner().flush()?;
     let verb = if args.dry_run {
@@ -122,6 +163,13 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         done.duplicates_created,
         done.errors.len()
     );
+    if done.customers_created > 0 || done.amounts_capped > 0 {
+        say!(
+            "customers created: {}; payments above what their order owed, taken up to it: {}",
+            done.customers_created,
+            done.amounts_capped
+        );
+    }
     for error in done.errors.iter().take(SHOWN_ERRORS) {
         say!("  {error}");
     }
@@ -132,6 +180,13 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         say!("import {import_id}");
     }
     match done.stopped_at {
+        Some(row) if kind == Kind::Orders => {
+            say!(
+                "stopped at the order on row {row}; every order placed before it is imported. Fix \
+                 it and run again (imported orders change nothing), or set it aside with --set-aside"
+            );
+            Ok(ExitCode::FAILURE)
+        }
         Some(row) => {
             say!(
                 "stopped at row {row}; everything before it is imported. Fix the row and run again \
