@@ -12,7 +12,11 @@
 //! (or, asked to, sets bad rows aside and goes on). Rows are numbered as a spreadsheet numbers
 //! them: the header is row 1, so a cell's quoted line breaks do not shift the numbers.
 //!
-//! Today: contacts. Companies, orders, deals, interactions and feedback follow (issue 16).
+//! Kinds: contacts (customers and leads, with their source and campaign), orders (with lines,
+//! payments and status history, from one file or three: [`Crm::import_orders_csv`]), deals
+//! (pipeline and stage by name) and feedback. What an export spreads over two files (an order
+//! and its buyer) [`join`] puts back together. Companies with their representatives and
+//! interactions are not importable from CSV yet.
 
 mod cells;
 mod contacts;
