@@ -13,7 +13,7 @@
 //! them: the header is row 1, so a cell's quoted line breaks do not shift the numbers.
 //!
 //! Kinds: contacts (customers and leads, with their source and campaign), orders (with lines,
-//! payments and status history, from one file or three: [`Crm::import_orders_csv`]), deals
+//! payments and status history, from one file or three: [`Crm::import_orders_csv`](crate::Crm::import_orders_csv)), deals
 //! (pipeline and stage by name) and feedback. What an export spreads over two files (an order
 //! and its buyer) [`join`] puts back together. Companies with their representatives and
 //! interactions are not importable from CSV yet.
