@@ -282,3 +282,77 @@ async fn a_row_with_a_cell_too_many_or_an_unclosed_quote_is_named_by_its_row() {
         .unwrap();
     assert_eq!((stopped.created, stopped.stopped_at), (1, Some(3)));
 }
+
+/// Every error's text, for one import.
+fn said(summary: &crm::csv_import::ImportSummary) -> Vec<String> {
+    summary.errors.iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test]
+async fn a_bad_cell_in_an_orders_lines_file_is_named_by_file_row_and_column_and_nothing_is_written()
+{
+    let (crm, _) = support::fresh();
+    let orders =
+        b"order_id,customer_id,order_date\nO1,C1,2026-03-01 10:00:00\nO2,C1,2026-03-02 10:00:00\n";
+    let mut map = FieldMap::guess(
+        Kind::Orders,
+        "shop",
+        &["order_id", "customer_id", "order_date", "sku", "price"].map(String::from),
+    );
+    map.currency = Some(crm::money::Currency::new("EUR").unwrap());
+    let options = ImportOptions::new(import_id());
+    let import = |lines: &'static [u8]| {
+        let files = crm::csv_import::OrderFiles {
+            orders,
+            lines: Some(lines),
+            payments: None,
+        };
+        let (crm, map, options) = (&crm, &map, &options);
+        async move {
+            crm.import_orders_csv(files, map, options, |_| {})
+                .await
+                .unwrap()
+        }
+    };
+    let three_decimals = import(b"order_id,sku,price\nO2,TEA,1.00\nO1,MUG,12.345\n").await;
+    assert_eq!(
+        said(&three_decimals),
+        ["lines file, row 3, column \"price\", value \"12.345\": more than two decimals"]
+    );
+    assert_eq!(three_decimals.stopped_at, Some(2), "the order's first row");
+    let stranger = import(b"order_id,sku,price\nO1,MUG,12.00\nO9,TEA,1.00\n").await;
+    assert_eq!(
+        said(&stranger),
+        ["lines file, row 3: order \"O9\" is not in the orders file"]
+    );
+    assert_eq!(crm.store().read_all(1, 100).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn deals_and_reviews_that_name_what_is_not_there_are_refused_by_row() {
+    let (crm, _) = support::fresh();
+    let deals = b"deal_id,customer_id,title,pipeline,stage,amount\n\
+                  D1,C1,Chairs,Nowhere,Won,10.00\n";
+    let mut map = FieldMap::guess(Kind::Deals, "old-crm", &headers(deals).unwrap());
+    map.currency = Some(crm::money::Currency::new("EUR").unwrap());
+    let options = ImportOptions {
+        set_aside_bad_rows: true,
+        ..ImportOptions::new(import_id())
+    };
+    let done = crm.import_csv(deals, &map, &options).await.unwrap();
+    assert_eq!(said(&done), ["row 2: there is no pipeline \"Nowhere\""]);
+    let reviews = b"review_id,order_id,score\nR1,O404,5\nR2,O404,five\n";
+    let map = FieldMap::guess(Kind::Feedback, "shop", &headers(reviews).unwrap());
+    let done = crm.import_csv(reviews, &map, &options).await.unwrap();
+    assert_eq!(
+        said(&done),
+        [
+            "row 2: order \"O404\" was not imported",
+            "row 3: order \"O404\" was not imported"
+        ]
+    );
+    let map_without_currency = FieldMap::guess(Kind::Deals, "old-crm", &headers(deals).unwrap());
+    let refused = crm.import_csv(deals, &map_without_currency, &options).await;
+    assert!(refused.is_err_and(|e| e.to_string().contains("currency")));
+    assert_eq!(crm.store().read_all(1, 100).await.unwrap().len(), 0);
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::cells::Cells;
 use super::field_map::{Field, FieldMap};
-use super::run::{open, ImportOptions, ImportSummary, RowError};
+use super::run::{checked, open, ImportOptions, ImportSummary, RowError};
 use crate::crm::{Crm, Request};
 use crate::domain::contact::{ContactCommand, CreateContact};
 use crate::domain::details::Address;
@@ -194,17 +194,10 @@ fn gather(files: &OrderFiles, map: &FieldMap) -> Result<Vec<Draft>, RowError> {
                 file: file.map(str::to_owned),
                 ..RowError::whole(row, reason)
             };
-            let record = match record {
-                Ok(r) if r.len() == headers.len() => r,
-                Ok(r) => {
-                    return Err(whole(format!(
-                        "it has {} cells, the header {}",
-                        r.len(),
-                        headers.len()
-                    )))
-                }
-                Err(e) => return Err(whole(format!("not a CSV row: {e}"))),
-            };
+            let record = checked(record, headers.len(), row).map_err(|e| RowError {
+                file: file.map(str::to_owned),
+                ..e
+            })?;
             let cells = Cells::new(map, file, &headers, &record, row);
             let Some(key) = cells.text(&Field::Key) else {
                 return Err(whole("no order key: map a key column".into()));
@@ -299,11 +292,7 @@ impl<S: EventStore> Crm<S> {
         let mut summary = ImportSummary::default();
         let mut drafts = match gather(&files, map) {
             Ok(drafts) => drafts,
-            Err(e) => {
-                summary.stopped_at = Some(e.row);
-                summary.errors.push(e);
-                return Ok(summary);
-            }
+            Err(e) => return Ok(ImportSummary::unreadable(e)),
         };
         drafts.sort_by_key(|d| (d.placed, d.first_row));
         let resume = drafts
@@ -326,12 +315,9 @@ impl<S: EventStore> Crm<S> {
                 }
             };
             if let Err(e) = outcome {
-                summary.errors.push(e);
-                if options.dry_run || options.set_aside_bad_rows {
-                    continue;
+                if !summary.refuse(e, draft.first_row, options) {
+                    break;
                 }
-                summary.stopped_at = Some(draft.first_row);
-                break;
             }
         }
         Ok(summary)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::cells::Cells;
 use super::field_map::{Field, FieldMap, Kind};
-use super::run::{open, ImportOptions, ImportSummary, RowError};
+use super::run::{checked, open, ImportOptions, ImportSummary, RowError};
 use crate::crm::{Command, Crm, Request};
 use crate::domain::deal::{DealCommand, DealTerms};
 use crate::domain::details::LeadSource;
@@ -192,11 +192,7 @@ impl<S: EventStore> Crm<S> {
         let mut summary = ImportSummary::default();
         let (mut reader, headers) = match open(bytes) {
             Ok(opened) => opened,
-            Err(e) => {
-                summary.errors.push(e);
-                summary.stopped_at = Some(1);
-                return Ok(summary);
-            }
+            Err(e) => return Ok(ImportSummary::unreadable(e)),
         };
         self.catch_up().await?;
         for (index, record) in reader.records().enumerate() {
@@ -206,20 +202,13 @@ impl<S: EventStore> Crm<S> {
             }
             on_row(row);
             summary.rows += 1;
-            let planned = match record {
-                Err(e) => Err(RowError::whole(row, format!("not a CSV row: {e}"))),
-                Ok(r) if r.len() != headers.len() => Err(RowError::whole(
-                    row,
-                    format!("it has {} cells, the header {}", r.len(), headers.len()),
-                )),
-                Ok(r) => {
-                    let cells = Cells::new(map, None, &headers, &r, row);
-                    self.query_unfiltered(|v| match map.kind {
-                        Kind::Deals => deal(map, &cells, v),
-                        _ => feedback(map, &cells, v),
-                    })
-                }
-            };
+            let planned = checked(record, headers.len(), row).and_then(|r| {
+                let cells = Cells::new(map, None, &headers, &r, row);
+                self.query_unfiltered(|v| match map.kind {
+                    Kind::Deals => deal(map, &cells, v),
+                    _ => feedback(map, &cells, v),
+                })
+            });
             let outcome = match planned {
                 Ok(planned) => {
                     self.carry_out(planned, map, options, row, &mut summary)
@@ -228,12 +217,9 @@ impl<S: EventStore> Crm<S> {
                 Err(e) => Err(e),
             };
             if let Err(e) = outcome {
-                summary.errors.push(e);
-                if options.dry_run || options.set_aside_bad_rows {
-                    continue;
+                if !summary.refuse(e, row, options) {
+                    break;
                 }
-                summary.stopped_at = Some(row);
-                break;
             }
         }
         Ok(summary)

@@ -121,6 +121,44 @@ pub struct ImportSummary {
     pub stopped_at: Option<u64>,
 }
 
+impl ImportSummary {
+    /// A run that could not read its file's header.
+    pub(crate) fn unreadable(error: RowError) -> Self {
+        Self {
+            stopped_at: Some(error.row),
+            errors: vec![error],
+            ..Self::default()
+        }
+    }
+
+    /// Counts the bad row `error` (at `row`): whether the run goes on past it (a dry run or
+    /// one that sets bad rows aside) or stops there.
+    pub(crate) fn refuse(&mut self, error: RowError, row: u64, options: &ImportOptions) -> bool {
+        self.errors.push(error);
+        let goes_on = options.dry_run || options.set_aside_bad_rows;
+        if !goes_on {
+            self.stopped_at = Some(row);
+        }
+        goes_on
+    }
+}
+
+/// `record`, row `row` of a file whose header has `width` cells, or why it is not a row.
+pub(crate) fn checked(
+    record: Result<csv::StringRecord, csv::Error>,
+    width: usize,
+    row: u64,
+) -> Result<csv::StringRecord, RowError> {
+    match record {
+        Err(e) => Err(RowError::whole(row, format!("not a CSV row: {e}"))),
+        Ok(r) if r.len() != width => Err(RowError::whole(
+            row,
+            format!("it has {} cells, the header {width}", r.len()),
+        )),
+        Ok(r) => Ok(r),
+    }
+}
+
 /// What a row is to the store as it stands.
 #[derive(Clone, Copy)]
 enum Match {
@@ -221,11 +259,7 @@ impl<S: EventStore> Crm<S> {
         let mut summary = ImportSummary::default();
         let (mut reader, headers) = match open(bytes) {
             Ok(opened) => opened,
-            Err(e) => {
-                summary.errors.push(e);
-                summary.stopped_at = Some(1);
-                return Ok(summary);
-            }
+            Err(e) => return Ok(ImportSummary::unreadable(e)),
         };
         self.catch_up().await?;
         // What a dry run would have created: its keys, so later rows see them.
@@ -236,24 +270,16 @@ impl<S: EventStore> Crm<S> {
             if row < options.from_row {
                 continue;
             }
-            let outcome = match record {
-                Err(e) => Err(RowError::whole(row, format!("not a CSV row: {e}"))),
-                Ok(r) if r.len() != headers.len() => Err(RowError::whole(
-                    row,
-                    format!("it has {} cells, the header {}", r.len(), headers.len()),
-                )),
-                Ok(r) => contacts::read(map, &headers, &r, row),
-            };
+            let outcome = checked(record, headers.len(), row)
+                .and_then(|r| contacts::read(map, &headers, &r, row));
             on_row(row);
             summary.rows += 1;
             let contact = match outcome {
                 Ok(contact) => contact,
                 Err(e) => {
-                    summary.errors.push(e);
-                    if options.dry_run || options.set_aside_bad_rows {
+                    if summary.refuse(e, row, options) {
                         continue;
                     }
-                    summary.stopped_at = Some(row);
                     break;
                 }
             };
@@ -326,11 +352,9 @@ impl<S: EventStore> Crm<S> {
                     let create = ContactCommand::Create(contact.create.clone());
                     if let Err(e) = self.execute_request(request, create.into()).await {
                         // The deciders' own refusal of the row, where it is.
-                        summary.errors.push(RowError::whole(row, e.to_string()));
-                        if options.set_aside_bad_rows {
+                        if summary.refuse(RowError::whole(row, e.to_string()), row, options) {
                             continue;
                         }
-                        summary.stopped_at = Some(row);
                         break;
                     }
                     self.grant(own, &contact, map, at).await?;
@@ -369,27 +393,27 @@ impl<S: EventStore> Crm<S> {
         map: &FieldMap,
         at: ImportRow,
     ) -> Result<bool, Error> {
-        let mut wrote = false;
-        for channel in &row.consents {
-            let grant = ContactCommand::GrantConsent {
+        let grants = row
+            .consents
+            .iter()
+            .map(|channel| ContactCommand::GrantConsent {
                 contact_id: id,
                 channel: *channel,
                 evidence: Some(format!("imported from {} (row {})", map.source, at.row)),
-            };
+            });
+        let source =
+            row.source
+                .iter()
+                .map(|(source, lead, campaign)| ContactCommand::RecordSource {
+                    contact_id: id,
+                    source: source.clone(),
+                    campaign: *campaign,
+                    lead: *lead,
+                });
+        let mut wrote = false;
+        for command in grants.chain(source) {
             wrote |= self
-                .execute_request(self.request(map, at, row.created), grant.into())
-                .await?
-                .wrote();
-        }
-        if let Some((source, lead, campaign)) = &row.source {
-            let record = ContactCommand::RecordSource {
-                contact_id: id,
-                source: source.clone(),
-                campaign: *campaign,
-                lead: *lead,
-            };
-            wrote |= self
-                .execute_request(self.request(map, at, row.created), record.into())
+                .execute_request(self.request(map, at, row.created), command.into())
                 .await?
                 .wrote();
         }
