@@ -360,10 +360,11 @@ impl<S: EventStore> Crm<S> {
             import: request.import,
         };
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
-        let ids = EventIds(request.command_id);
+        let mut ids = EventIds(request.command_id);
         if let Some(command_id) = request.command_id {
-            if let Some(done) = self.carried_out(command_id, target(&command)).await? {
-                return Ok(done);
+            match self.carried_out(command_id, target(&command)).await? {
+                Prior::Done(done) => return Ok(done),
+                Prior::Fresh(command_id) => ids = EventIds(Some(command_id)),
             }
         }
         if let Command::Contact(ContactCommand::Erase { contact_id, .. }) = &command {
@@ -579,12 +580,57 @@ impl<S: EventStore> Crm<S> {
     }
 
     /// The outcome of the command carried out under `command_id` before, if there was one:
-    /// its events, read back from `stream`.
-    async fn carried_out(
+    /// its events, read back from `stream`. A command of an import whose record was withdrawn
+    /// since (the import reverted) counts as not carried out: it runs again, under the id
+    /// [`CommandId::after_withdrawal`] derives, so a reverted file can be imported anew.
+    async fn carried_out(&self, command_id: CommandId, stream: StreamId) -> Result<Prior, Error> {
+        let mut command_id = command_id;
+        loop {
+            match self.carried_out_once(command_id, &stream).await? {
+                Some((done, import)) => match import {
+                    Some(import) if self.withdrawn(&stream, done.version, import).await? => {
+                        command_id = command_id.after_withdrawal();
+                    }
+                    _ => return Ok(Prior::Done(done)),
+                },
+                None => return Ok(Prior::Fresh(command_id)),
+            }
+        }
+    }
+
+    /// Whether `stream` was withdrawn with `import` after `version`.
+    async fn withdrawn(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        import: crate::ids::ImportId,
+    ) -> Result<bool, Error> {
+        let mut from = version + 1;
+        loop {
+            let batch = self
+                .store
+                .read_stream(stream, from, self.options.read_batch)
+                .await?;
+            if batch
+                .iter()
+                .any(|r| matches!(&r.event, Event::RecordWithdrawn(w) if w.import_id == import))
+            {
+                return Ok(true);
+            }
+            match batch.last() {
+                Some(last) if batch.len() == self.options.read_batch => from = last.version + 1,
+                _ => return Ok(false),
+            }
+        }
+    }
+
+    /// The command's events under exactly `command_id`, and the import they came from.
+    async fn carried_out_once(
         &self,
         command_id: CommandId,
-        stream: StreamId,
-    ) -> Result<Option<Executed>, Error> {
+        stream: &StreamId,
+    ) -> Result<Option<(Executed, Option<crate::ids::ImportId>)>, Error> {
+        let stream = stream.clone();
         let Some(first) = self.store.locate(command_id.event_id(0)).await? else {
             return Ok(None);
         };
@@ -596,6 +642,7 @@ impl<S: EventStore> Crm<S> {
             });
         }
         let mut events = Vec::new();
+        let mut import = None;
         let mut version = first.version.saturating_sub(1);
         let mut position = first.position;
         'read: loop {
@@ -608,6 +655,9 @@ impl<S: EventStore> Crm<S> {
                 if recorded.id != command_id.event_id(events.len()) {
                     break 'read;
                 }
+                if events.is_empty() {
+                    import = recorded.metadata.import.map(|i| i.import_id);
+                }
                 events.push(recorded.event);
                 version = recorded.version;
                 position = recorded.position;
@@ -616,13 +666,14 @@ impl<S: EventStore> Crm<S> {
                 break;
             }
         }
-        Ok(Some(Executed {
+        let done = Executed {
             stream,
             version,
             position,
             events,
             repeated: true,
-        }))
+        };
+        Ok(Some((done, import)))
     }
 
     /// Decides `command` on the aggregate as it stands and appends the events; `None` when
@@ -672,7 +723,7 @@ impl<S: EventStore> Crm<S> {
             Ok(outcome) => {
                 let every = self.options.snapshot_every;
                 if outcome.last_version / every > version / every {
-                    events.iter().for_each(|e| state.evolve(e));
+                    events.iter().for_each(|e| state.fold(e));
                     self.save_snapshot(&stream, &state, outcome.last_version)
                         .await;
                 }
@@ -727,7 +778,7 @@ impl<S: EventStore> Crm<S> {
                     }
                     .into());
                 }
-                state.evolve(&recorded.event);
+                state.fold(&recorded.event);
                 version = recorded.version;
             }
             if batch.len() < self.options.read_batch {
@@ -910,6 +961,16 @@ impl<S: EventStore> Crm<S> {
         &self.options
     }
 
+    /// The clock's now.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A fresh correlation id, for a request of many commands.
+    pub(crate) fn correlation_id(&self) -> CorrelationId {
+        self.ids.correlation_id()
+    }
+
     /// The global position the projections have processed.
     pub fn projected_position(&self) -> u64 {
         lock(&self.views).position
@@ -954,6 +1015,12 @@ fn requirements(command: &Command) -> Vec<Requirement> {
 }
 
 /// Where a command's event ids come from: derived from its command id, or fresh.
+/// What became of a command id before: carried out, or free to use under this id.
+enum Prior {
+    Done(Executed),
+    Fresh(CommandId),
+}
+
 #[derive(Clone, Copy)]
 struct EventIds(Option<CommandId>);
 

@@ -50,4 +50,19 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// No event in the log carries this import id.
+    #[error("no import {import_id} in the log (its id is in every event it wrote: `crm log`)")]
+    UnknownImport {
+        /// The id asked for.
+        import_id: crate::ids::ImportId,
+    },
+    /// Reverting the import would take back more than the import: something else built on
+    /// it. Nothing was written.
+    #[error("import {import_id} cannot be reverted: {}{}", conflicts.first().map(ToString::to_string).unwrap_or_default(), match conflicts.len() { 0 | 1 => String::new(), n => format!(" (and {} more)", n - 1) })]
+    RevertRefused {
+        /// The import.
+        import_id: crate::ids::ImportId,
+        /// What stands in the way, in stream order.
+        conflicts: Vec<crate::csv_import::RevertConflict>,
+    },
 }

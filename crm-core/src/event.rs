@@ -29,6 +29,7 @@ use crate::domain::pipeline::events::*;
 use crate::domain::task::events::*;
 use crate::domain::template::TemplateSaved;
 use crate::domain::user::events::*;
+use crate::domain::withdrawal::RecordWithdrawn;
 use crate::ids::{CorrelationId, EventId, StreamId, UserId};
 
 macro_rules! event_types {
@@ -218,6 +219,8 @@ event_types! {
     MessageBounced = 1,
     /// A message template was saved.
     TemplateSaved = 1,
+    /// A record an import created was taken back when the import was reverted.
+    RecordWithdrawn = 1,
 }
 
 impl Serialize for Event {

@@ -172,6 +172,13 @@ impl CommandId {
         EventId(Uuid::new_v5(&self.0, &index.to_be_bytes()))
     }
 
+    /// The id the same command runs under once the record its first run created was
+    /// withdrawn (its import reverted): derived, so the run after a revert is as repeatable
+    /// as the first.
+    pub fn after_withdrawal(&self) -> Self {
+        Self(Uuid::new_v5(&self.0, b"after withdrawal"))
+    }
+
     /// The command a policy issues as its `index`th reaction to `event`: the same on every
     /// run, so reacting twice to one event writes once.
     pub fn reaction(policy: &str, event: EventId, index: usize) -> Self {

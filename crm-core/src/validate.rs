@@ -114,6 +114,7 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         MessageFailed(e) => of(e.message_id),
         MessageBounced(e) => of(e.message_id),
         TemplateSaved(e) => of(e.template_id),
+        RecordWithdrawn(e) => (e.stream.category(), e.stream.uuid()),
     }
 }
 
@@ -239,6 +240,13 @@ pub fn validate(event: &Event) -> Result<(), DomainError> {
             message_reason(&e.reason)
         }
         TemplateSaved(e) => crate::domain::template::render::check(e),
+        RecordWithdrawn(e)
+            if !crate::domain::withdrawal::WITHDRAWABLE.contains(&e.stream.category()) =>
+        {
+            Err(DomainError::NotWithdrawable {
+                stream: e.stream.clone(),
+            })
+        }
         UserAdded(e) => grants(&e.role),
         UserRoleChanged(e) => grants(&e.role),
         _ => Ok(()),

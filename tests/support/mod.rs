@@ -482,3 +482,9 @@ pub mod automation {
         }
     }
 }
+
+/// Another CRM on `store` (a memory store's clone shares its events), as a second process
+/// or a restart would open it.
+pub fn fresh_on(store: MemoryStore) -> Crm<MemoryStore> {
+    deterministic(store, &ManualClock::new(start()), CrmOptions::default())
+}

@@ -24,11 +24,13 @@ mod field_map;
 mod join;
 mod orders;
 mod records;
+mod revert;
 mod run;
 mod values;
 
 pub use field_map::{Field, FieldMap, Kind};
 pub use join::join;
 pub use orders::OrderFiles;
+pub use revert::{RevertConflict, RevertSummary, REVERT_ROW};
 pub use run::{headers, Duplicates, ImportOptions, ImportSummary, RowError};
 pub use values::{parse_amount, parse_date, parse_instant};

@@ -357,7 +357,7 @@ impl<S: EventStore> Crm<S> {
                         }
                         break;
                     }
-                    self.grant(own, &contact, map, at).await?;
+                    self.grant(own, &contact, map, at, true).await?;
                     if duplicate {
                         summary.duplicates_created += 1;
                     } else {
@@ -385,13 +385,16 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
-    /// Grants the row's consents and records its source: whether anything was written.
+    /// Grants the row's consents and, for a contact the row created, records its source:
+    /// whether anything was written. A contact already in the CRM came from somewhere first,
+    /// so a later row is not their first touch.
     async fn grant(
         &self,
         id: ContactId,
         row: &ContactRow,
         map: &FieldMap,
         at: ImportRow,
+        created: bool,
     ) -> Result<bool, Error> {
         let grants = row
             .consents
@@ -401,15 +404,16 @@ impl<S: EventStore> Crm<S> {
                 channel: *channel,
                 evidence: Some(format!("imported from {} (row {})", map.source, at.row)),
             });
-        let source =
-            row.source
-                .iter()
-                .map(|(source, lead, campaign)| ContactCommand::RecordSource {
-                    contact_id: id,
-                    source: source.clone(),
-                    campaign: *campaign,
-                    lead: *lead,
-                });
+        let source = row
+            .source
+            .iter()
+            .filter(|_| created)
+            .map(|(source, lead, campaign)| ContactCommand::RecordSource {
+                contact_id: id,
+                source: source.clone(),
+                campaign: *campaign,
+                lead: *lead,
+            });
         let mut wrote = false;
         for command in grants.chain(source) {
             wrote |= self
@@ -439,7 +443,7 @@ impl<S: EventStore> Crm<S> {
             .execute_request(request, ContactCommand::Update(update).into())
             .await?
             .wrote();
-        let granted = self.grant(id, row, map, at).await?;
+        let granted = self.grant(id, row, map, at, false).await?;
         Ok(changed || granted)
     }
 }

@@ -455,6 +455,12 @@ pub enum DomainError {
         /// The contact.
         contact_id: ContactId,
     },
+    /// Only what an import creates can be withdrawn.
+    #[error("stream {stream} cannot be withdrawn: only imported contacts, companies, deals, orders, interactions, campaigns and feedback can")]
+    NotWithdrawable {
+        /// The stream.
+        stream: crate::ids::StreamId,
+    },
     /// An erasure needs a reason.
     #[error("erasing contact {contact_id} needs a reason (the request and its date)")]
     EmptyReason {

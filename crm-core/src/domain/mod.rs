@@ -19,6 +19,7 @@ mod requirement;
 pub mod task;
 pub mod template;
 pub mod user;
+pub mod withdrawal;
 
 pub use error::DomainError;
 pub use requirement::Requirement;
@@ -50,6 +51,15 @@ pub trait Aggregate:
 
     /// Folds one of this aggregate's events into the state. Other events are ignored.
     fn evolve(&mut self, event: &Event);
+
+    /// Folds one event of the aggregate's stream: [`evolve`](Self::evolve), except that a
+    /// withdrawn record is as if it had never been created, whatever kind it is.
+    fn fold(&mut self, event: &Event) {
+        match event {
+            Event::RecordWithdrawn(_) => *self = Self::default(),
+            other => self.evolve(other),
+        }
+    }
 
     /// Whose the record is, for the access rules; `None` while it does not exist.
     fn owned_by(&self) -> Option<OwnedBy> {

@@ -15,7 +15,10 @@
 //! with next actions must not get those tasks scheduled again, years late. So
 //! [`crate::log::import`] records the position of the last event it appended as the
 //! checkpoint [`IMPORTED_THROUGH`], and every policy treats the events up to it as reacted to:
-//! it still folds them (its state stays right) but issues nothing for them. Policies run
+//! it still folds them (its state stays right) but issues nothing for them. A CSV import's events
+//! (those whose metadata names an import row) are history in the same way: folded, never
+//! reacted to — fifty thousand imported customers must not each get a welcome mail, and a
+//! revert of the import then has no reactions to chase. Policies run
 //! inline after each command, so the only live events this can pass over are reactions a
 //! crash left undone just before an import.
 

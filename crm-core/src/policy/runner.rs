@@ -75,7 +75,11 @@ impl Runner {
             self.policy.apply(event);
             self.folded = event.position;
         }
-        (event.position > self.done.unwrap_or(0)).then(|| self.policy.react(event))
+        // A CSV import's rows are history, like an imported log (see the module docs).
+        (event.position > self.done.unwrap_or(0)).then(|| match event.metadata.import {
+            Some(_) => Vec::new(),
+            None => self.policy.react(event),
+        })
     }
 
     /// Records that the reaction to the event at `position` is carried out.

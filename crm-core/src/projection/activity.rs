@@ -13,6 +13,7 @@ use crate::domain::feedback::Score;
 use crate::domain::interaction::{Channel, Direction, Outcome};
 use crate::domain::order::terms::SalesChannel;
 use crate::domain::order::Fulfillment;
+use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{CampaignId, CustomerId, FeedbackId, InteractionId, OrderId, UserId};
 use crate::money::Money;
@@ -160,6 +161,10 @@ pub struct CustomerActivity {
     orders: HashMap<OrderId, OrderSummary>,
     customers: HashMap<CustomerId, Activity>,
     campaigns: HashMap<CampaignId, CampaignCreated>,
+    /// Whose each conversation and each piece of feedback is: what a withdrawal of one
+    /// needs to find it without looking through every customer.
+    interaction_of: HashMap<InteractionId, CustomerId>,
+    feedback_of: HashMap<FeedbackId, CustomerId>,
 }
 
 impl CustomerActivity {
@@ -168,6 +173,8 @@ impl CustomerActivity {
     pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool, conversations: bool) {
         self.customers.retain(|id, _| keep(*id));
         self.orders.retain(|_, order| keep(order.customer));
+        self.interaction_of.retain(|_, customer| keep(*customer));
+        self.feedback_of.retain(|_, customer| keep(*customer));
         if !conversations {
             for activity in self.customers.values_mut() {
                 activity.interactions.clear();
@@ -314,12 +321,14 @@ impl Projection for CustomerActivity {
                     summary: e.summary.as_ref().and_then(|s| s.get().cloned()),
                     outcome: e.outcome,
                 };
+                self.interaction_of.insert(e.interaction_id, e.customer);
                 let timeline = &mut self.customers.entry(e.customer).or_default().interactions;
                 // Imports may log older conversations late: keep the timeline in time order.
                 let place = timeline.partition_point(|i| i.at <= at);
                 timeline.insert(place, view);
             }
             Event::FeedbackGiven(e) => {
+                self.feedback_of.insert(e.feedback_id, e.customer);
                 self.customers
                     .entry(e.customer)
                     .or_default()
@@ -354,9 +363,63 @@ impl Projection for CustomerActivity {
                     }
                 }
             }
+            Event::RecordWithdrawn(e) => {
+                if let Some(record) = e.record() {
+                    self.withdraw(record);
+                }
+            }
             _ => {}
         }
     }
+}
+
+impl CustomerActivity {
+    /// Takes back everything `record` added, so the views are as if it had never been.
+    fn withdraw(&mut self, record: Withdrawn) {
+        let (customer, changed) = match record {
+            Withdrawn::Contact(id) => (CustomerId::Contact(id), None),
+            Withdrawn::Company(id) => (CustomerId::Company(id), None),
+            Withdrawn::Order(id) => match self.orders.remove(&id) {
+                Some(order) => (order.customer, Some(Changed::Order(id))),
+                None => return,
+            },
+            Withdrawn::Interaction(id) => match self.interaction_of.remove(&id) {
+                Some(customer) => (customer, Some(Changed::Interaction(id))),
+                None => return,
+            },
+            Withdrawn::Feedback(id) => match self.feedback_of.remove(&id) {
+                Some(customer) => (customer, Some(Changed::Feedback(id))),
+                None => return,
+            },
+            Withdrawn::Campaign(id) => {
+                self.campaigns.remove(&id);
+                return;
+            }
+            Withdrawn::Deal(_) => return,
+        };
+        let Some(activity) = self.customers.get_mut(&customer) else {
+            return;
+        };
+        match changed {
+            // A customer withdrawn: their orders and conversations were withdrawn before them
+            // (a revert takes back what depends on a record first), so what is left is theirs.
+            None => *activity = Activity::default(),
+            Some(Changed::Order(id)) => activity.orders.retain(|o| *o != id),
+            Some(Changed::Interaction(id)) => {
+                activity.interactions.retain(|i| i.interaction_id != id)
+            }
+            Some(Changed::Feedback(id)) => activity.feedback.retain(|f| f.feedback_id != id),
+        }
+        if *activity == Activity::default() {
+            self.customers.remove(&customer);
+        }
+    }
+}
+
+enum Changed {
+    Order(OrderId),
+    Interaction(InteractionId),
+    Feedback(FeedbackId),
 }
 
 /// The sums a card and a segment need, over a set of activities (a customer and the contacts

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{ActivitySummary, Projection, TaskLine};
 use crate::domain::details::{CompanyDetails, ConsentChannel, DocumentRef, PersonalData, Role};
+use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
 use crate::money::Money;
@@ -389,6 +390,17 @@ impl CustomerCards {
     }
 }
 
+impl CustomerCards {
+    fn unrepresent(&mut self, company: CompanyId, contact: ContactId) {
+        if let Some(reps) = self.representatives.get_mut(&company) {
+            reps.remove(&contact);
+            if reps.is_empty() {
+                self.representatives.remove(&company);
+            }
+        }
+    }
+}
+
 impl ContactRecord {
     /// The name lists show: "erased customer" once they are erased.
     pub(crate) fn display_name(&self) -> String {
@@ -454,9 +466,7 @@ impl Projection for CustomerCards {
             Event::ContactUnlinkedFromCompany(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.companies.remove(&e.company_id);
-                    if let Some(reps) = self.representatives.get_mut(&e.company_id) {
-                        reps.remove(&e.contact_id);
-                    }
+                    self.unrepresent(e.company_id, e.contact_id);
                 }
             }
             Event::MarketingConsentGranted(e) => {
@@ -527,6 +537,20 @@ impl Projection for CustomerCards {
                     r.owner = e.owner;
                 }
             }
+            Event::RecordWithdrawn(e) => match e.record() {
+                Some(Withdrawn::Contact(id)) => {
+                    if let Some(r) = self.contacts.remove(&id) {
+                        for company in r.companies.keys() {
+                            self.unrepresent(*company, id);
+                        }
+                    }
+                }
+                Some(Withdrawn::Company(id)) => {
+                    self.companies.remove(&id);
+                    self.representatives.remove(&id);
+                }
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Projection;
 use crate::domain::deal::{DealStatus, DealTerms};
+use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{CustomerId, DealId, PipelineId, StageId};
 use crate::money::Money;
@@ -156,6 +157,14 @@ pub struct Deals {
 }
 
 impl Deals {
+    fn withdraw(&mut self, id: DealId) {
+        let Some(deal) = self.deals.remove(&id) else {
+            return;
+        };
+        unlist(&mut self.by_pipeline, deal.terms.pipeline_id, id);
+        unlist(&mut self.by_customer, deal.terms.customer, id);
+    }
+
     /// Keeps only the deals `keep` says yes to (a read handle's copy); pipelines stay.
     pub(crate) fn retain(&mut self, keep: &dyn Fn(&DealRecord) -> bool) {
         self.deals.retain(|_, deal| keep(deal));
@@ -361,7 +370,22 @@ impl Projection for Deals {
                     d.enter(e.stage_id, at, e.probability);
                 }
             }
+            Event::RecordWithdrawn(e) => {
+                if let Some(Withdrawn::Deal(id)) = e.record() {
+                    self.withdraw(id);
+                }
+            }
             _ => {}
+        }
+    }
+}
+
+/// Takes `deal` out of `key`'s set, and the set out of the index once it is empty.
+fn unlist<K: std::hash::Hash + Eq>(index: &mut HashMap<K, BTreeSet<DealId>>, key: K, deal: DealId) {
+    if let Some(deals) = index.get_mut(&key) {
+        deals.remove(&deal);
+        if deals.is_empty() {
+            index.remove(&key);
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::id_set::IdSet;
 use super::Projection;
 use crate::domain::details::{CompanyDetails, PersonalData, Phone};
+use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{ContactId, CustomerId};
 use crate::normalize::{self, Country};
@@ -383,6 +384,11 @@ impl Projection for SearchIndex {
                 let id = CustomerId::Company(e.company_id);
                 self.reindex(id, e.details.name.clone(), Keys::of_company(&e.details));
             }
+            Event::RecordWithdrawn(e) => match e.record() {
+                Some(Withdrawn::Contact(id)) => self.forget(CustomerId::Contact(id)),
+                Some(Withdrawn::Company(id)) => self.forget(CustomerId::Company(id)),
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -581,6 +581,18 @@ fn conversation_event() -> impl Strategy<Value = Event> {
         (id::<ContactId>(1..=4), text()).prop_map(|(contact_id, reason)| {
             crate::domain::contact::events::ContactErased { contact_id, reason }.into()
         }),
+        (
+            prop_oneof![
+                id::<ContactId>(1..=4).prop_map(StreamId::from),
+                id::<OrderId>(601..=604).prop_map(StreamId::from),
+                id::<DealId>(501..=503).prop_map(StreamId::from),
+                id::<FeedbackId>(901..=903).prop_map(StreamId::from),
+            ],
+            id::<ImportId>(7001..=7002)
+        )
+            .prop_map(|(stream, import_id)| {
+                crate::domain::withdrawal::RecordWithdrawn { stream, import_id }.into()
+            }),
     ]
 }
 

@@ -26,7 +26,7 @@ pub struct Given<A: Aggregate> {
 pub fn given<A: Aggregate>(events: impl IntoIterator<Item = Event>) -> Given<A> {
     let mut state = A::default();
     for event in events {
-        state.evolve(&event);
+        state.fold(&event);
     }
     Given { state }
 }
