@@ -65,9 +65,13 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import a JSONL event log (a file, or - for standard input).
     Import(commands::import::Args),
-    /// Import records from a CSV export (contacts), through the commands: a field map
+    /// Import records from a CSV export (contacts, orders, deals, feedback), through the commands: a field map
     /// guessed from the headers or given, a dry run, duplicates handled as asked.
     ImportCsv(commands::import_csv::Args),
+    /// Take back everything one CSV import did (records it created are withdrawn, contacts it
+    /// changed get their earlier fields back), recorded as events; refused if anything since
+    /// builds on it.
+    RevertImport(commands::revert_import::Args),
     /// Write the store's log as JSONL to standard output.
     Export(commands::export::Args),
     /// Rebuild every projection from the start of the log, and say how fast.
@@ -153,6 +157,10 @@ fn main() -> ExitCode {
             Command::ImportCsv(args) => {
                 session::require_admin(&global, "import-csv").await?;
                 commands::import_csv::run(&global.store, args).await
+            }
+            Command::RevertImport(args) => {
+                session::require_admin(&global, "revert-import").await?;
+                commands::revert_import::run(&global, args).await
             }
             Command::Export(args) => {
                 session::require_admin(&global, "export").await?;

@@ -1207,4 +1207,33 @@ fn import_csv_takes_orders_with_their_lines_and_payments_in_files_of_their_own()
         again.starts_with("2 rows: created 0, updated 0, unchanged 2"),
         "{again}"
     );
+
+    // Taken back: the orders and the customer they brought, and the import runs anew.
+    let import_id = done
+        .lines()
+        .find_map(|l| l.strip_prefix("import "))
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        done.contains(&format!("`crm revert-import {import_id}`")),
+        "{done}"
+    );
+    let dry = succeeds(&crm(&store, &["revert-import", "--dry-run", &import_id]));
+    assert!(
+        dry.starts_with(&format!("would take back 9 events of import {import_id}: would withdraw 1 contact, 2 orders; 0 existing contacts")),
+        "{dry}"
+    );
+    let reverted = succeeds(&crm(&store, &["revert-import", &import_id]));
+    assert!(reverted.starts_with("took back 9 events"), "{reverted}");
+    let gone = fails(&crm(&store, &["card", "Customer C1"]));
+    assert!(gone.contains("no customer matches"), "{gone}");
+    let unknown = fails(&crm(
+        &store,
+        &["revert-import", "01900000-0000-7000-8000-000000000000"],
+    ));
+    assert!(unknown.contains("no import"), "{unknown}");
+    let anew = succeeds(&crm(&store, &run));
+    assert!(anew.starts_with("2 rows: created 2, "), "{anew}");
+    assert!(succeeds(&crm(&store, &["card", "Customer C1"])).contains("30.00 EUR"));
 }

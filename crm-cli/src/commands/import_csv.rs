@@ -177,7 +177,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         say!("  … and {} more", done.errors.len() - SHOWN_ERRORS);
     }
     if !args.dry_run {
-        say!("import {import_id}");
+        say!("import {import_id} (take it back with `crm revert-import {import_id}`)");
     }
     match done.stopped_at {
         Some(row) if kind == Kind::Orders => {

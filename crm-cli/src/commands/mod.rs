@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod replay;
 pub mod report;
+pub mod revert_import;
 pub mod send;
 pub mod subject_export;
 pub mod template;

@@ -17,6 +17,9 @@
 //! (pipeline and stage by name) and feedback. What an export spreads over two files (an order
 //! and its buyer) [`join`] puts back together. Companies with their representatives and
 //! interactions are not importable from CSV yet.
+//!
+//! **Undo**: [`Crm::revert_import`](crate::Crm::revert_import) takes back everything one
+//! import did and nothing else, in events (docs/importing.md says what it refuses).
 
 mod cells;
 mod contacts;
