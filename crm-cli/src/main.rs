@@ -72,6 +72,9 @@ enum Command {
     /// changed get their earlier fields back), recorded as events; refused if anything since
     /// builds on it.
     RevertImport(commands::revert_import::Args),
+    /// Convert a lead into the company it named and a deal in a pipeline, with a map of its
+    /// fields; converting again changes nothing.
+    ConvertLead(commands::convert_lead::Args),
     /// Write the store's log as JSONL to standard output.
     Export(commands::export::Args),
     /// Rebuild every projection from the start of the log, and say how fast.
@@ -186,6 +189,7 @@ fn main() -> ExitCode {
             Command::Bounce(args) => commands::send::bounce(&global, args).await,
             Command::Unsubscribe(args) => commands::send::unsubscribe(&global, args).await,
             Command::Template(args) => commands::template::run(&global, args).await,
+            Command::ConvertLead(args) => commands::convert_lead::run(&global, args).await,
             Command::Erase(args) => commands::erase::run(&global, args).await,
             Command::SubjectExport(args) => commands::subject_export::run(&global, args).await,
         }

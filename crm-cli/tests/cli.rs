@@ -1237,3 +1237,75 @@ fn import_csv_takes_orders_with_their_lines_and_payments_in_files_of_their_own()
     assert!(anew.starts_with("2 rows: created 2, "), "{anew}");
     assert!(succeeds(&crm(&store, &["card", "Customer C1"])).contains("30.00 EUR"));
 }
+
+#[test]
+fn convert_lead_makes_a_web_form_lead_a_company_and_a_deal_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "6"]));
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // Web-form leads as a form tool exports them: every row a lead, the form's fields.
+    let form = write(
+        "form.csv",
+        "id,name,email,empresa,presupuesto\nF1,Marta Gil,marta@oficinas.example,Oficinas Gil,\"2.400,50\"\n",
+    );
+    let leads = write(
+        "leads.json",
+        r#"{"kind":"contacts","source":"form","columns":{"id":"key","name":"name","email":"email","empresa":{"custom":"empresa"},"presupuesto":{"custom":"presupuesto"}},"zone":"Europe/Madrid","leads":true}"#,
+    );
+    succeeds(&crm(
+        &store,
+        &["import-csv", "--kind", "contacts", "--map", &leads, &form],
+    ));
+    let map = write(
+        "convert.json",
+        r#"{"company":{"empresa":"name"},"role":"buyer","pipeline":"Offices and hotels","amount":"presupuesto","currency":"EUR","decimal_separator":","}"#,
+    );
+    let nowhere = write(
+        "nowhere.json",
+        r#"{"company":{"empresa":"name"},"pipeline":"Nowhere","currency":"EUR"}"#,
+    );
+    let refused = fails(&crm(
+        &store,
+        &[
+            "convert-lead",
+            "marta@oficinas.example",
+            "--map",
+            &nowhere,
+            "--owner",
+            "Jorge Sanz",
+        ],
+    ));
+    assert!(
+        refused.contains("there is no pipeline \"Nowhere\""),
+        "{refused}"
+    );
+    let args = [
+        "convert-lead",
+        "marta@oficinas.example",
+        "--map",
+        &map,
+        "--owner",
+        "Jorge Sanz",
+    ];
+    let done = succeeds(&crm(&store, &args));
+    assert!(
+        done.starts_with("converted Marta Gil (contact ")
+            && done.contains(
+                ") into new company \"Oficinas Gil\" and deal \"Oficinas Gil\" (2400.50 EUR)"
+            ),
+        "{done}"
+    );
+    let again = succeeds(&crm(&store, &args));
+    assert!(
+        again.contains("into existing company \"Oficinas Gil\""),
+        "{again}"
+    );
+    let card = succeeds(&crm(&store, &["card", "marta@oficinas.example"]));
+    assert!(card.contains("Oficinas Gil"), "{card}");
+    assert!(!card.contains("still a lead"), "{card}");
+}

@@ -50,6 +50,13 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A lead cannot be converted with this map (no currency for the deal, no such pipeline,
+    /// an amount that does not read); nothing was written.
+    #[error("the lead cannot be converted: {reason}")]
+    Conversion {
+        /// What is missing or wrong.
+        reason: String,
+    },
     /// No event in the log carries this import id.
     #[error("no import {import_id} in the log (its id is in every event it wrote: `crm log`)")]
     UnknownImport {

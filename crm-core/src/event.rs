@@ -103,6 +103,8 @@ event_types! {
     ContactLinkedToCompany = 1,
     /// A contact no longer represents a company.
     ContactUnlinkedFromCompany = 1,
+    /// A lead was converted into a company and a deal.
+    LeadConverted = 1,
     /// A contact gave marketing consent on a channel.
     MarketingConsentGranted = 1,
     /// A contact withdrew marketing consent on a channel.

@@ -18,6 +18,7 @@ mod error;
 pub mod event;
 pub mod ids;
 mod lead_capture;
+pub mod lead_conversion;
 pub mod log;
 pub mod money;
 pub mod normalize;

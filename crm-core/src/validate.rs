@@ -58,6 +58,7 @@ pub fn aggregate_of(event: &Event) -> (Category, Uuid) {
         ContactMerged(e) => of(e.contact_id),
         ContactSourceRecorded(e) => of(e.contact_id),
         ContactErased(e) => of(e.contact_id),
+        LeadConverted(e) => of(e.contact_id),
         DocumentAttached(e) => match e.customer {
             CustomerId::Contact(id) => of(id),
             CustomerId::Company(id) => of(id),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod automation;
 pub mod card;
+pub mod convert_lead;
 pub mod demo;
 pub mod erase;
 pub mod export;

@@ -89,6 +89,7 @@ actions! {
     "contact.withdraw_consent" => Customers Edit,
     "contact.merge" => Customers Merge,
     "contact.record_source" => Customers Edit,
+    "contact.convert_lead" => Customers Edit,
     "contact.erase" => Customers Erase,
     "company.create" => Customers Create,
     "company.update_details" => Customers Edit,
@@ -174,6 +175,7 @@ fn name_of(command: &Command) -> &'static str {
             ContactCommand::WithdrawConsent { .. } => "contact.withdraw_consent",
             ContactCommand::Merge { .. } => "contact.merge",
             ContactCommand::RecordSource { .. } => "contact.record_source",
+            ContactCommand::ConvertLead { .. } => "contact.convert_lead",
             ContactCommand::Erase { .. } => "contact.erase",
         },
         Command::Company(c) => match c {

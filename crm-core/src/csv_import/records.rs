@@ -96,22 +96,10 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
         .text(&Field::Pipeline)
         .or(map.pipeline.as_deref())
         .ok_or_else(|| cells.whole("no pipeline: map a pipeline column or name one in the map"))?;
-    let folded = |s: &str| crate::normalize::words(s).join(" ");
-    let pipeline = views
+    let (pipeline_id, stage_id) = views
         .deals
-        .pipelines()
-        .into_iter()
-        .find(|p| folded(&p.name) == folded(pipeline_name))
-        .ok_or_else(|| cells.whole(format!("there is no pipeline {pipeline_name:?}")))?;
-    let active = || pipeline.stages.iter().filter(|s| !s.retired);
-    let stage = match cells.text(&Field::Stage) {
-        Some(name) => active()
-            .find(|s| folded(&s.name) == folded(name))
-            .ok_or_else(|| cells.whole(format!("{pipeline_name:?} has no stage {name:?}")))?,
-        None => active()
-            .next()
-            .ok_or_else(|| cells.whole(format!("{pipeline_name:?} has no stages")))?,
-    };
+        .stage_named(pipeline_name, cells.text(&Field::Stage))
+        .map_err(|reason| cells.whole(reason))?;
     let opened = cells.instant(&Field::Created)?;
     let won = cells.instant(&Field::Won)?;
     let lost = cells.instant(&Field::Lost)?;
@@ -129,8 +117,8 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
     };
     let terms = DealTerms {
         deal_id,
-        pipeline_id: pipeline.pipeline_id,
-        stage_id: stage.stage_id,
+        pipeline_id,
+        stage_id,
         customer,
         title: cells
             .text(&Field::Title)

@@ -480,6 +480,18 @@ pub enum DomainError {
         /// The interaction.
         interaction_id: InteractionId,
     },
+    /// Only a contact that arrived as a lead is converted.
+    #[error("contact {contact_id} did not arrive as a lead, so there is no lead to convert")]
+    NotALead {
+        /// The contact.
+        contact_id: ContactId,
+    },
+    /// A lead is converted once; this conversion names another company or deal.
+    #[error("lead {contact_id} was already converted, into another company or deal")]
+    LeadAlreadyConverted {
+        /// The lead.
+        contact_id: ContactId,
+    },
     /// A contact's first touch is recorded once; this one differs from it.
     #[error("contact {contact_id} already has a different first-touch source")]
     FirstTouchAlreadyRecorded {

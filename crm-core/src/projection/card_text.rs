@@ -81,14 +81,14 @@ fn user(users: &BTreeMap<UserId, String>, id: UserId) -> String {
 /// How many orders a card lists (the rest are in the count and the totals).
 const CARD_ORDERS: usize = 5;
 
-fn activity_rows(out: &mut String, a: &ActivitySummary) {
+fn activity_rows(out: &mut String, a: &ActivitySummary, converted: bool) {
     if let Some(src) = &a.source {
         let campaign = a
             .campaign
             .as_ref()
             .map(|c| format!(", campaign {c:?}"))
             .unwrap_or_default();
-        let lead = if src.lead && a.orders.is_empty() {
+        let lead = if src.lead && a.orders.is_empty() && !converted {
             ", still a lead"
         } else {
             ""
@@ -322,7 +322,24 @@ impl fmt::Display for ContactCard {
             "merged from",
             self.merged_from.iter().map(|id| format!("contact {id}")),
         );
-        activity_rows(&mut out, &self.activity);
+        activity_rows(&mut out, &self.activity, self.converted.is_some());
+        if let Some(c) = &self.converted {
+            let into: Vec<String> = c
+                .company
+                .iter()
+                .map(|(_, name)| format!("company {name:?}"))
+                .chain(c.deal.iter().map(|(_, title)| format!("deal {title:?}")))
+                .collect();
+            let into = match into.is_empty() {
+                true => String::new(),
+                false => format!(" into {}", into.join(" and ")),
+            };
+            row(
+                &mut out,
+                "converted",
+                format!("{}{into}", stamp_line(&c.stamp, &self.users)),
+            );
+        }
         work_rows(&mut out, &self.open_deals, &self.open_tasks, &self.users);
         row(&mut out, "created", stamp_line(&self.created, &self.users));
         row(&mut out, "updated", stamp_line(&self.updated, &self.users));
@@ -362,7 +379,7 @@ impl fmt::Display for CompanyCard {
             "document",
             self.documents.iter().map(document_line),
         );
-        activity_rows(&mut out, &self.activity);
+        activity_rows(&mut out, &self.activity, false);
         work_rows(&mut out, &self.open_deals, &self.open_tasks, &self.users);
         row(&mut out, "created", stamp_line(&self.created, &self.users));
         row(&mut out, "updated", stamp_line(&self.updated, &self.users));

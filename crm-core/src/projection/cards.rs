@@ -44,6 +44,7 @@ pub(crate) struct ContactRecord {
     pub(crate) created: Stamp,
     pub(crate) updated: Stamp,
     pub(crate) erased: Option<Erasure>,
+    pub(crate) converted: Option<Conversion>,
 }
 
 /// What a message to a person needs of their card (see [`CustomerCards::reach`]).
@@ -55,6 +56,18 @@ pub struct Reach<'a> {
     pub consent: &'a BTreeSet<ConsentChannel>,
     /// Whether they were erased.
     pub erased: bool,
+}
+
+/// When and by whom a lead was converted, and into what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conversion {
+    /// When and by whom.
+    pub stamp: Stamp,
+    /// The company they represent, and its name.
+    pub company: Option<(CompanyId, String)>,
+    /// The deal opened for them, and its title (filled by
+    /// [`Views::contact_card`](crate::projection::Views::contact_card)).
+    pub deal: Option<(DealId, String)>,
 }
 
 /// When, by whom and why a person was erased.
@@ -146,6 +159,9 @@ pub struct ContactCard {
     /// Set once the person is erased: their personal data is gone from the card (and
     /// unreadable in the log); orders, amounts and dates stay.
     pub erased: Option<Erasure>,
+    /// Set once the lead was converted into a company and a deal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted: Option<Conversion>,
     /// Created when and by whom.
     pub created: Stamp,
     /// Last changed when and by whom.
@@ -260,6 +276,13 @@ impl CustomerCards {
             merged_into: r.merged_into,
             merged_from: self.merges.absorbed(contact_id),
             erased: r.erased.clone(),
+            converted: r.converted.clone().map(|mut c| {
+                // The company's name as it now stands.
+                if let Some((id, name)) = &mut c.company {
+                    *name = self.company_name(*id);
+                }
+                c
+            }),
             created: r.created.clone(),
             updated: r.updated.clone(),
             open_deals: Vec::new(),
@@ -429,6 +452,7 @@ impl Projection for CustomerCards {
                         created: Stamp::of(recorded),
                         updated: Stamp::of(recorded),
                         erased: None,
+                        converted: None,
                     },
                 );
             }
@@ -487,6 +511,15 @@ impl Projection for CustomerCards {
                         at: recorded.occurred_at,
                         by: recorded.metadata.actor.clone(),
                         reason: e.reason.clone(),
+                    });
+                }
+            }
+            Event::LeadConverted(e) => {
+                if let Some(r) = self.touch_contact(e.contact_id, recorded) {
+                    r.converted = Some(Conversion {
+                        stamp: Stamp::of(recorded),
+                        company: e.company_id.map(|id| (id, String::new())),
+                        deal: e.deal_id.map(|id| (id, String::new())),
                     });
                 }
             }

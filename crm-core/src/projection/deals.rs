@@ -157,6 +157,31 @@ pub struct Deals {
 }
 
 impl Deals {
+    /// The pipeline named `pipeline` and its stage named `stage` (else its first active
+    /// stage), names compared as words so case and accents do not matter; or why not.
+    pub fn stage_named(
+        &self,
+        pipeline: &str,
+        stage: Option<&str>,
+    ) -> Result<(PipelineId, StageId), String> {
+        let folded = |s: &str| crate::normalize::words(s).join(" ");
+        let found = self
+            .pipelines
+            .values()
+            .find(|p| folded(&p.name) == folded(pipeline))
+            .ok_or_else(|| format!("there is no pipeline {pipeline:?}"))?;
+        let mut active = found.stages.iter().filter(|s| !s.retired);
+        let chosen = match stage {
+            Some(name) => active
+                .find(|s| folded(&s.name) == folded(name))
+                .ok_or_else(|| format!("{pipeline:?} has no stage {name:?}"))?,
+            None => active
+                .next()
+                .ok_or_else(|| format!("{pipeline:?} has no stages"))?,
+        };
+        Ok((found.pipeline_id, chosen.stage_id))
+    }
+
     fn withdraw(&mut self, id: DealId) {
         let Some(deal) = self.deals.remove(&id) else {
             return;

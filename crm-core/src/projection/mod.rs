@@ -30,7 +30,8 @@ pub use activity::{
 pub use automations::{Automations, RuleView};
 pub use board::{Board, BoardColumn, Outcome};
 pub use cards::{
-    CompanyCard, CompanyLink, ContactCard, CustomerCards, OpenDeal, Reach, Representative, Stamp,
+    CompanyCard, CompanyLink, ContactCard, Conversion, CustomerCards, OpenDeal, Reach,
+    Representative, Stamp,
 };
 pub use deals::{DealRecord, Deals, PipelineView, StageExit, StageView, StageVisit};
 pub use directory::Directory;
@@ -183,6 +184,12 @@ impl Views {
     /// A person's card with their open deals and open tasks (overdue marked as of `at`).
     pub fn contact_card(&self, contact_id: ContactId, at: DateTime<Utc>) -> Option<ContactCard> {
         let mut card = self.cards.contact(contact_id)?;
+        if let Some((deal_id, title)) = card.converted.as_mut().and_then(|c| c.deal.as_mut()) {
+            *title = self
+                .deals
+                .deal(*deal_id)
+                .map_or_else(|| deal_id.to_string(), |d| d.terms.title.clone());
+        }
         let customer = CustomerId::Contact(contact_id);
         card.open_deals = self.open_deals(customer);
         card.open_tasks = self.tasks.open_for_customer(customer, at);

@@ -582,6 +582,19 @@ fn conversation_event() -> impl Strategy<Value = Event> {
             crate::domain::contact::events::ContactErased { contact_id, reason }.into()
         }),
         (
+            id::<ContactId>(1..=4),
+            option::of(id::<CompanyId>(101..=102)),
+            option::of(id::<DealId>(501..=503))
+        )
+            .prop_map(|(contact_id, company_id, deal_id)| {
+                crate::domain::contact::events::LeadConverted {
+                    contact_id,
+                    company_id,
+                    deal_id,
+                }
+                .into()
+            }),
+        (
             prop_oneof![
                 id::<ContactId>(1..=4).prop_map(StreamId::from),
                 id::<OrderId>(601..=604).prop_map(StreamId::from),

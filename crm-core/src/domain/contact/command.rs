@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use crate::domain::details::{
     Address, ConsentChannel, DocumentRef, LeadSource, PersonName, PersonalData, Phone, Role,
 };
-use crate::ids::{CampaignId, CompanyId, ContactId, UserId};
+use crate::ids::{CampaignId, CompanyId, ContactId, DealId, UserId};
 
 /// A command for one contact.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +78,16 @@ pub enum ContactCommand {
         /// Why (the request, its date): kept in clear, so write no personal data in it.
         reason: String,
     },
+    /// Mark a lead converted into the company it represents and the deal opened for it (see
+    /// [`Crm::convert_lead`](crate::Crm::convert_lead), which creates them); once.
+    ConvertLead {
+        /// The lead.
+        contact_id: ContactId,
+        /// The company; it must exist.
+        company_id: Option<CompanyId>,
+        /// The deal; it must exist.
+        deal_id: Option<DealId>,
+    },
     /// Record where the contact first came from; once.
     RecordSource {
         /// The contact.
@@ -105,6 +115,7 @@ impl ContactCommand {
             | Self::Erase { contact_id, .. }
             | Self::WithdrawConsent { contact_id, .. }
             | Self::Merge { contact_id, .. }
+            | Self::ConvertLead { contact_id, .. }
             | Self::RecordSource { contact_id, .. } => *contact_id,
         }
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::details::{ConsentChannel, DocumentRef, LeadSource, PersonalData, Role};
-use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, UserId};
+use crate::ids::{CampaignId, CompanyId, ContactId, CustomerId, DealId, UserId};
 use crate::personal::Personal;
 
 /// A person was added.
@@ -152,6 +152,21 @@ pub struct ContactErased {
     pub contact_id: ContactId,
     /// Why (the request and its date), in clear.
     pub reason: String,
+}
+
+/// A lead became a customer being sold to: its company (created or found) and its deal. The
+/// contact stays the same record, so its card keeps everything the lead did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadConverted {
+    /// The lead.
+    pub contact_id: ContactId,
+    /// The company they represent, when the lead named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<CompanyId>,
+    /// The deal opened for them, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_id: Option<DealId>,
 }
 
 /// Where a contact first came from: recorded once.

@@ -54,6 +54,9 @@ pub struct Contact {
     /// Where they first came from, once recorded.
     #[serde(default)]
     pub first_touch: Option<ContactSourceRecorded>,
+    /// What the lead was converted into, once it was.
+    #[serde(default)]
+    pub converted: Option<LeadConverted>,
 }
 
 impl ContactCommand {
@@ -69,6 +72,15 @@ impl ContactCommand {
                 contact_id,
                 survivor,
             } if contact_id != survivor => vec![Requirement::ContactActive(*survivor)],
+            Self::ConvertLead {
+                company_id,
+                deal_id,
+                ..
+            } => company_id
+                .map(Requirement::CompanyExists)
+                .into_iter()
+                .chain(deal_id.map(Requirement::DealExists))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -278,6 +290,25 @@ impl Aggregate for Contact {
                 survivor: *survivor,
             }
             .into()],
+            ContactCommand::ConvertLead {
+                company_id,
+                deal_id,
+                ..
+            } => {
+                let converted = LeadConverted {
+                    contact_id,
+                    company_id: *company_id,
+                    deal_id: *deal_id,
+                };
+                match &self.converted {
+                    None if self.first_touch.as_ref().is_some_and(|t| t.lead) => {
+                        vec![converted.into()]
+                    }
+                    None => return Err(DomainError::NotALead { contact_id }),
+                    Some(done) if *done == converted => Vec::new(),
+                    Some(_) => return Err(DomainError::LeadAlreadyConverted { contact_id }),
+                }
+            }
             ContactCommand::RecordSource {
                 source,
                 campaign,
@@ -339,6 +370,7 @@ impl Aggregate for Contact {
             }
             Event::ContactMerged(e) => self.lifecycle = Lifecycle::MergedInto(e.survivor),
             Event::ContactSourceRecorded(e) => self.first_touch = Some(e.clone()),
+            Event::LeadConverted(e) => self.converted = Some(e.clone()),
             Event::ContactErased(_) => {
                 self.lifecycle = Lifecycle::Erased;
                 self.personal = PersonalData::default();
