@@ -356,3 +356,131 @@ async fn deals_and_reviews_that_name_what_is_not_there_are_refused_by_row() {
     assert!(refused.is_err_and(|e| e.to_string().contains("currency")));
     assert_eq!(crm.store().read_all(1, 100).await.unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn companies_their_representatives_and_conversations_come_in_and_go_again() {
+    let (crm, _) = support::fresh();
+    let companies = "código;empresa;CIF;web;teléfono;ciudad;etiquetas\n\
+                     E1;Oficinas Gil;B12345678;oficinas.example;+34 961 000 111;Valencia;mayorista\n"
+        .as_bytes();
+    let people = "id,name,email,company,role\n\
+                  P1,Marta Gil,marta@oficinas.example,E1,Compras\n\
+                  P2,Luis Vera,luis@hotel.example,Hotel Vera,director\n"
+        .as_bytes();
+    let calls = "id,customer,date,type,direction,duration,subject,notes\n\
+                 L1,P1,2026-03-03 10:15:00,llamada,saliente,4:05,Quote,\"Wants 40 chairs,\nby April\"\n\
+                 L2,E1,2026-03-04 09:00:00,email,inbound,,Invoice,\n\
+                 L3,P9,2026-03-04 09:30:00,call,inbound,,Who?,\n"
+        .as_bytes();
+    let guess = |kind, file: &[u8]| {
+        let mut map = FieldMap::guess(kind, "old-crm", &headers(file).unwrap());
+        map.zone = chrono_tz::Europe::Madrid;
+        map
+    };
+    let companies_map = guess(Kind::Companies, companies);
+    assert_eq!(companies_map.columns["empresa"], Field::Name);
+    assert_eq!(companies_map.columns["CIF"], Field::TaxId);
+    let people_map = guess(Kind::Contacts, people);
+    assert_eq!(people_map.columns["company"], Field::Company);
+    let calls_map = guess(Kind::Interactions, calls);
+    assert_eq!(calls_map.columns["type"], Field::Channel);
+    assert_eq!(calls_map.columns["notes"], Field::Comment);
+    let options = |n: u128| ImportOptions {
+        set_aside_bad_rows: true,
+        ..ImportOptions::new(ImportId::from_uuid(uuid::Uuid::from_u128(0x2000 + n)))
+    };
+
+    let done = crm
+        .import_csv(companies, &companies_map, &options(1))
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.errors.len()), (1, 0));
+    let done = crm
+        .import_csv(people, &people_map, &options(2))
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.errors.len()), (2, 0));
+    let done = crm
+        .import_csv(calls, &calls_map, &options(3))
+        .await
+        .unwrap();
+    assert_eq!(said(&done), ["row 4: customer \"P9\" was not imported"]);
+    assert_eq!(done.created, 2);
+
+    let gil = companies_map.company_id("E1");
+    let views = crm.query_unfiltered(crm::projection::Views::clone);
+    let card = views.company_card(gil, support::start()).unwrap();
+    assert_eq!(card.details.tax_id.as_deref(), Some("B12345678"));
+    assert_eq!(card.details.addresses[0].city, "Valencia");
+    assert!(card.tags.contains("mayorista"));
+    assert_eq!(card.representatives.len(), 1);
+    assert_eq!(
+        card.representatives[0].role,
+        crm::domain::details::Role::Buyer
+    );
+    assert_eq!(card.activity.interactions.len(), 1, "the inbound email");
+    let marta = views
+        .contact_card(people_map.contact_id("P1"), support::start())
+        .unwrap();
+    let call = &marta.activity.interactions[0];
+    assert_eq!(call.duration_seconds, Some(245));
+    assert_eq!(
+        call.direction,
+        crm::domain::interaction::Direction::Outbound
+    );
+    assert_eq!(call.summary.as_deref(), Some("Wants 40 chairs,\nby April"));
+    assert_eq!(
+        call.at.to_rfc3339(),
+        "2026-03-03T09:15:00+00:00",
+        "10:15 in Madrid"
+    );
+    let luis = views
+        .contact_card(people_map.contact_id("P2"), support::start())
+        .unwrap();
+    assert_eq!(
+        luis.companies[0].name, "Hotel Vera",
+        "a company of that name, created"
+    );
+
+    // Again: nothing changes. A changed file updates the company's details.
+    let length = crm.store().read_all(1, 1000).await.unwrap().len();
+    for (file, map, n) in [
+        (companies, &companies_map, 4),
+        (people, &people_map, 5),
+        (calls, &calls_map, 6),
+    ] {
+        let again = crm.import_csv(file, map, &options(n)).await.unwrap();
+        assert_eq!(again.created, 0, "{again:?}");
+    }
+    assert_eq!(crm.store().read_all(1, 1000).await.unwrap().len(), length);
+    let moved = String::from_utf8(companies.to_vec())
+        .unwrap()
+        .replace("Valencia", "Alicante");
+    let done = crm
+        .import_csv(moved.as_bytes(), &companies_map, &options(7))
+        .await
+        .unwrap();
+    assert_eq!(done.updated, 1);
+
+    // The conversations, then the people (and the company a row named), taken back.
+    let by = support::manager();
+    crm.revert_import(options(3).import_id, by.clone(), false)
+        .await
+        .unwrap();
+    let people_back = crm
+        .revert_import(options(2).import_id, by, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        people_back.withdrawn.get(&crm::ids::Category::Company),
+        Some(&1),
+        "Hotel Vera"
+    );
+    let views = crm.query_unfiltered(crm::projection::Views::clone);
+    assert_eq!(views.cards.len(), 1, "only the company imported on its own");
+    assert!(views
+        .company_card(gil, support::start())
+        .unwrap()
+        .representatives
+        .is_empty());
+}

@@ -65,7 +65,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import a JSONL event log (a file, or - for standard input).
     Import(commands::import::Args),
-    /// Import records from a CSV export (contacts, orders, deals, feedback), through the commands: a field map
+    /// Import records from a CSV export (contacts, companies, orders, deals, interactions,
+    /// feedback), through the commands: a field map
     /// guessed from the headers or given, a dry run, duplicates handled as asked.
     ImportCsv(commands::import_csv::Args),
     /// Take back everything one CSV import did (records it created are withdrawn, contacts it

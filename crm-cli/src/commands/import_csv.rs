@@ -20,6 +20,10 @@ enum KindArg {
     Deals,
     /// Reviews and survey answers.
     Feedback,
+    /// Organizations (a contacts file's `company` column links their representatives).
+    Companies,
+    /// Conversations: calls, emails, meetings, chats.
+    Interactions,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -86,6 +90,8 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         KindArg::Orders => Kind::Orders,
         KindArg::Deals => Kind::Deals,
         KindArg::Feedback => Kind::Feedback,
+        KindArg::Companies => Kind::Companies,
+        KindArg::Interactions => Kind::Interactions,
     };
     if (lines.is_some() || payments.is_some()) && kind != Kind::Orders {
         return Err("--lines and --payments are an orders import's".into());

@@ -7,7 +7,7 @@ use super::run::RowError;
 use super::values::{parse_date, parse_instant, parse_yes};
 use crate::domain::contact::{CreateContact, UpdateContact};
 use crate::domain::details::{
-    Address, ConsentChannel, LeadSource, PersonName, PersonalData, Phone,
+    Address, ConsentChannel, LeadSource, PersonName, PersonalData, Phone, Role,
 };
 use crate::ids::{CampaignId, ContactId};
 use crate::normalize::{self, Country};
@@ -23,6 +23,8 @@ pub(crate) struct ContactRow {
     pub created: Option<DateTime<Utc>>,
     /// Where it came from, whether as a lead, and through which campaign.
     pub source: Option<(LeadSource, bool, Option<CampaignId>)>,
+    /// The company it represents (its key or name, as the cell says) and in what role.
+    pub company: Option<(String, Role)>,
 }
 
 /// `record` (row `row` of a file with `headers`) read as `map` says.
@@ -50,6 +52,8 @@ pub(crate) fn read(
     let mut source = None;
     let mut lead = false;
     let mut campaign = None;
+    let mut company = None;
+    let mut role = None;
     for (header, cell) in headers.iter().zip(record.iter()) {
         let value = cell.trim();
         if value.is_empty() {
@@ -120,6 +124,8 @@ pub(crate) fn read(
             Field::Source => source = LeadSource::from_name(value),
             Field::Lead => lead = parse_yes(value).map_err(|reason| bad(header, value, reason))?,
             Field::Campaign => campaign = Some(map.campaign_id(value)),
+            Field::Company => company = Some(value.to_owned()),
+            Field::Role => role = Some(super::companies::role(value)),
             // Not a contact's: `FieldMap::check` keeps them out of a contacts map.
             _ => {}
         }
@@ -157,6 +163,7 @@ pub(crate) fn read(
         consents,
         created,
         source,
+        company: company.map(|c| (c, role.unwrap_or(Role::Other("contact".into())))),
     })
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::details::ConsentChannel;
 use crate::domain::order::terms::SalesChannel;
-use crate::ids::{CampaignId, ContactId, DealId, FeedbackId, OrderId};
+use crate::ids::{CampaignId, CompanyId, ContactId, DealId, FeedbackId, InteractionId, OrderId};
 use crate::money::Currency;
 use crate::normalize::{self, Country};
 
@@ -25,6 +25,10 @@ pub enum Kind {
     Deals,
     /// Reviews, NPS and effort answers.
     Feedback,
+    /// Organizations; their representatives come from a contacts file's `company` column.
+    Companies,
+    /// Conversations with customers: calls, emails, meetings, chats.
+    Interactions,
 }
 
 impl Kind {
@@ -33,15 +37,12 @@ impl Kind {
         use Field as F;
         match field {
             F::Key | F::Created | F::Ignore => true,
-            F::Customer => self != Kind::Contacts,
+            F::Customer => !matches!(self, Kind::Contacts | Kind::Companies),
             F::Amount => matches!(self, Kind::Orders | Kind::Deals),
             F::Source => matches!(self, Kind::Contacts | Kind::Deals),
-            F::GivenName
-            | F::FamilyName
-            | F::Name
+            F::Name
             | F::Email
             | F::Phone
-            | F::Birthday
             | F::TaxId
             | F::Line1
             | F::Line2
@@ -49,11 +50,21 @@ impl Kind {
             | F::PostalCode
             | F::Region
             | F::Country
-            | F::Tags
+            | F::Tags => matches!(self, Kind::Contacts | Kind::Companies),
+            F::GivenName
+            | F::FamilyName
+            | F::Birthday
             | F::Consent(_)
             | F::Lead
             | F::Campaign
+            | F::Company
+            | F::Role
             | F::Custom(_) => self == Kind::Contacts,
+            F::LegalName | F::Website => self == Kind::Companies,
+            F::Channel | F::Direction | F::Duration => self == Kind::Interactions,
+            F::Owner => matches!(self, Kind::Deals | Kind::Companies | Kind::Interactions),
+            F::Title => matches!(self, Kind::Deals | Kind::Interactions),
+            F::Comment => matches!(self, Kind::Feedback | Kind::Interactions),
             F::Status
             | F::Approved
             | F::Shipped
@@ -72,15 +83,10 @@ impl Kind {
             | F::LineShipping
             | F::Sequence
             | F::Method => self == Kind::Orders,
-            F::Title
-            | F::Pipeline
-            | F::Stage
-            | F::Owner
-            | F::ExpectedClose
-            | F::Won
-            | F::Lost
-            | F::LostReason => self == Kind::Deals,
-            F::Order | F::Score | F::Comment => self == Kind::Feedback,
+            F::Pipeline | F::Stage | F::ExpectedClose | F::Won | F::Lost | F::LostReason => {
+                self == Kind::Deals
+            }
+            F::Order | F::Score => self == Kind::Feedback,
         }
     }
 }
@@ -139,6 +145,23 @@ pub enum Field {
     Campaign,
     /// Kept as a custom field of this name.
     Custom(String),
+    /// The company a contact represents: its key among the companies imported from the same
+    /// source, or its name (a company of that name is created if there is none).
+    Company,
+    /// The contact's role at the company: `director`, `accountant`, `lawyer`, `buyer`, or any
+    /// other word, kept.
+    Role,
+    /// A company's registered name.
+    LegalName,
+    /// A company's website.
+    Website,
+    /// How a conversation happened: `call`, `email`, `meeting`, `chat`, `messenger`,
+    /// `social`, `sms` or `web_form`.
+    Channel,
+    /// Who started it: `inbound` (the customer) or `outbound` (the shop).
+    Direction,
+    /// How long it lasted, in seconds or as `h:mm:ss` / `m:ss`.
+    Duration,
     /// An order's status in the source (`cancelled`/`canceled`, `unavailable`, …): an order
     /// cancelled or unavailable before it shipped is cancelled.
     Status,
@@ -180,13 +203,14 @@ pub enum Field {
     Amount,
     /// How a payment was made (`card`, `credit_card`, `boleto`, `voucher`, `transfer`, …).
     Method,
-    /// A deal's title.
+    /// A deal's title, or a conversation's subject.
     Title,
     /// A deal's pipeline, by name.
     Pipeline,
     /// A deal's stage, by its name in the pipeline.
     Stage,
-    /// A deal's owner: a user's email or the source's key for the salesperson.
+    /// A deal's or a company's owner, or who handled a conversation: a user's email or the
+    /// source's key for the salesperson.
     Owner,
     /// When a deal is expected to close.
     ExpectedClose,
@@ -200,7 +224,7 @@ pub enum Field {
     Order,
     /// A review's stars (1 to 5).
     Score,
-    /// What the customer wrote.
+    /// What the customer wrote, or what a conversation was about.
     Comment,
     /// Not imported.
     Ignore,
@@ -269,6 +293,20 @@ const SYNONYMS: &[(&str, &[&str])] = &[
         &["order_id", "order", "order_number", "order_key", "pedido"],
     ),
     (
+        "company",
+        &[
+            "company",
+            "company_name",
+            "company_id",
+            "account",
+            "account_name",
+            "organization",
+            "organisation",
+            "empresa",
+            "compania",
+        ],
+    ),
+    (
         "customer",
         &[
             "customer_id",
@@ -288,6 +326,9 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "order_number",
             "deal_id",
             "review_id",
+            "company_id",
+            "interaction_id",
+            "activity_id",
             "customer_id",
             "client_id",
             "contact_id",
@@ -358,7 +399,50 @@ const SYNONYMS: &[(&str, &[&str])] = &[
             "contact_name",
             "nombre_completo",
             "nome_completo",
+            "company_name",
+            "company",
+            "account_name",
+            "organization",
+            "organisation",
+            "empresa",
+            "compania",
         ],
+    ),
+    (
+        "legal_name",
+        &["legal_name", "registered_name", "razon_social"],
+    ),
+    (
+        "website",
+        &[
+            "website",
+            "web",
+            "url",
+            "site",
+            "homepage",
+            "sitio_web",
+            "pagina_web",
+        ],
+    ),
+    (
+        "role",
+        &["role", "job_title", "position", "cargo", "puesto"],
+    ),
+    (
+        "channel",
+        &[
+            "channel",
+            "type",
+            "activity_type",
+            "medium",
+            "canal",
+            "tipo",
+        ],
+    ),
+    ("direction", &["direction", "sentido"]),
+    (
+        "duration",
+        &["duration", "duration_seconds", "call_duration", "duracion"],
     ),
     (
         "birthday",
@@ -538,12 +622,31 @@ const SYNONYMS: &[(&str, &[&str])] = &[
         "method",
         &["payment_method", "payment_type", "method", "forma_de_pago"],
     ),
-    ("title", &["title", "deal_name", "subject", "titulo"]),
+    (
+        "title",
+        &[
+            "title",
+            "deal_name",
+            "subject",
+            "titulo",
+            "asunto",
+            "assunto",
+        ],
+    ),
     ("pipeline", &["pipeline", "embudo"]),
     ("stage", &["stage", "deal_stage", "etapa", "fase"]),
     (
         "owner",
-        &["owner", "sales_rep", "salesperson", "sr_id", "comercial"],
+        &[
+            "owner",
+            "sales_rep",
+            "salesperson",
+            "sr_id",
+            "comercial",
+            "handled_by",
+            "agent",
+            "assigned_to",
+        ],
     ),
     (
         "expected_close",
@@ -568,7 +671,16 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ),
     (
         "comment",
-        &["comment", "review", "review_comment_message", "comentario"],
+        &[
+            "comment",
+            "review",
+            "review_comment_message",
+            "comentario",
+            "summary",
+            "notes",
+            "description",
+            "resumen",
+        ],
     ),
     (
         "created",
@@ -650,6 +762,13 @@ fn field_named(name: &str) -> Option<Field> {
         "lost_reason" => Field::LostReason,
         "score" => Field::Score,
         "comment" => Field::Comment,
+        "company" => Field::Company,
+        "role" => Field::Role,
+        "legal_name" => Field::LegalName,
+        "website" => Field::Website,
+        "channel" => Field::Channel,
+        "direction" => Field::Direction,
+        "duration" => Field::Duration,
         _ => return None,
     })
 }
@@ -737,6 +856,16 @@ impl FieldMap {
     /// The deal that `key` names in this map's source.
     pub fn deal_id(&self, key: &str) -> DealId {
         DealId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The company that `key` names in this map's source.
+    pub fn company_id(&self, key: &str) -> CompanyId {
+        CompanyId::derived(&self.namespace(), key.trim())
+    }
+
+    /// The conversation that `key` names in this map's source.
+    pub fn interaction_id(&self, key: &str) -> InteractionId {
+        InteractionId::derived(&self.namespace(), key.trim())
     }
 
     /// The review or answer that `key` names in this map's source.

@@ -12,18 +12,21 @@
 //! (or, asked to, sets bad rows aside and goes on). Rows are numbered as a spreadsheet numbers
 //! them: the header is row 1, so a cell's quoted line breaks do not shift the numbers.
 //!
-//! Kinds: contacts (customers and leads, with their source and campaign), orders (with lines,
-//! payments and status history, from one file or three: [`Crm::import_orders_csv`](crate::Crm::import_orders_csv)), deals
-//! (pipeline and stage by name) and feedback. What an export spreads over two files (an order
-//! and its buyer) [`join`] puts back together. Companies with their representatives and
-//! interactions are not importable from CSV yet.
+//! Kinds: contacts (customers and leads, with their source, campaign, and the company they
+//! represent), companies, orders (with lines, payments and status history, from one file or
+//! three: [`Crm::import_orders_csv`](crate::Crm::import_orders_csv)), deals (pipeline and
+//! stage by name), interactions (calls, emails, meetings on a customer's timeline) and
+//! feedback. What an export spreads over two files (an order and its buyer) [`join`] puts back
+//! together.
 //!
 //! **Undo**: [`Crm::revert_import`](crate::Crm::revert_import) takes back everything one
 //! import did and nothing else, in events (docs/importing.md says what it refuses).
 
 mod cells;
+mod companies;
 mod contacts;
 mod field_map;
+mod interactions;
 mod join;
 mod orders;
 mod records;

@@ -17,16 +17,16 @@ use crate::projection::Views;
 use crate::store::EventStore;
 
 /// What a row becomes: its record's key, when, and its commands (each with its step's name).
-struct Planned {
-    key: String,
-    at: Option<DateTime<Utc>>,
-    exists: bool,
-    commands: Vec<(&'static str, Option<DateTime<Utc>>, Command)>,
+pub(super) struct Planned {
+    pub key: String,
+    pub at: Option<DateTime<Utc>>,
+    pub exists: bool,
+    pub commands: Vec<(String, Option<DateTime<Utc>>, Command)>,
 }
 
 /// The user a deals file's owner cell names: a user's email, as `crm users add` derives it,
 /// or the source's own key for a salesperson.
-fn owner(map: &FieldMap, cell: &str) -> UserId {
+pub(super) fn owner(map: &FieldMap, cell: &str) -> UserId {
     if cell.contains('@') {
         UserId::derived("crm users", &cell.trim().to_lowercase())
     } else {
@@ -82,7 +82,7 @@ fn feedback(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, Row
             .activity
             .of(customer)
             .is_some_and(|a| a.feedback.iter().any(|f| f.feedback_id == feedback_id)),
-        commands: vec![("give", None, FeedbackCommand::Give(give).into())],
+        commands: vec![("give".to_owned(), None, FeedbackCommand::Give(give).into())],
     })
 }
 
@@ -140,17 +140,21 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
         (Some(o), Some(c)) if c < o => Some(c),
         (o, c) => o.or(c),
     };
-    let mut commands: Vec<(&'static str, Option<DateTime<Utc>>, Command)> =
-        vec![("open", opened, DealCommand::Open(terms).into())];
+    let mut commands: Vec<(String, Option<DateTime<Utc>>, Command)> =
+        vec![("open".to_owned(), opened, DealCommand::Open(terms).into())];
     if let Some(won) = won {
-        commands.push(("win", Some(won), DealCommand::Win { deal_id }.into()));
+        commands.push((
+            "win".to_owned(),
+            Some(won),
+            DealCommand::Win { deal_id }.into(),
+        ));
     } else if let Some(lost) = lost {
         let reason = cells
             .text(&Field::LostReason)
             .map(str::to_owned)
             .ok_or_else(|| cells.whole("a lost deal without its reason: map lost_reason"))?;
         commands.push((
-            "lose",
+            "lose".to_owned(),
             Some(lost),
             DealCommand::Lose {
                 deal_id,
@@ -169,7 +173,8 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
 }
 
 impl<S: EventStore> Crm<S> {
-    /// Imports a feedback or deals file, a row at a time (see [`Crm::import_csv`]).
+    /// Imports a feedback, deals, companies or interactions file, a row at a time (see
+    /// [`Crm::import_csv`]).
     pub(super) async fn import_records(
         &self,
         bytes: &[u8],
@@ -194,6 +199,8 @@ impl<S: EventStore> Crm<S> {
                 let cells = Cells::new(map, None, &headers, &r, row);
                 self.query_unfiltered(|v| match map.kind {
                     Kind::Deals => deal(map, &cells, v),
+                    Kind::Companies => super::companies::company(map, &cells, v),
+                    Kind::Interactions => super::interactions::interaction(map, &cells, v),
                     _ => feedback(map, &cells, v),
                 })
             });

@@ -353,6 +353,21 @@ fn restoring(contact_id: ContactId, before: &Contact, now: &Contact) -> Vec<Cont
             evidence: Some("given back by the revert of an import".to_owned()),
         }
     }));
+    for (company_id, role) in &now.companies {
+        if before.companies.get(company_id) != Some(role) {
+            commands.push(match before.companies.get(company_id) {
+                Some(earlier) => ContactCommand::LinkToCompany {
+                    contact_id,
+                    company_id: *company_id,
+                    role: earlier.clone(),
+                },
+                None => ContactCommand::UnlinkFromCompany {
+                    contact_id,
+                    company_id: *company_id,
+                },
+            });
+        }
+    }
     if before.owner != now.owner {
         commands.push(ContactCommand::AssignOwner {
             contact_id,

@@ -252,7 +252,7 @@ impl<S: EventStore> Crm<S> {
                 };
                 return self.import_orders_csv(files, map, options, on_row).await;
             }
-            Kind::Deals | Kind::Feedback => {
+            Kind::Deals | Kind::Feedback | Kind::Companies | Kind::Interactions => {
                 return self.import_records(bytes, map, options, on_row).await
             }
         }
@@ -358,6 +358,7 @@ impl<S: EventStore> Crm<S> {
                         break;
                     }
                     self.grant(own, &contact, map, at, true).await?;
+                    self.represent(own, &contact, map, at).await?;
                     if duplicate {
                         summary.duplicates_created += 1;
                     } else {
@@ -444,7 +445,50 @@ impl<S: EventStore> Crm<S> {
             .await?
             .wrote();
         let granted = self.grant(id, row, map, at, false).await?;
-        Ok(changed || granted)
+        let linked = self.represent(id, row, map, at).await?;
+        Ok(changed || granted || linked)
+    }
+
+    /// Links contact `id` to the company its row names, creating a company of that name if
+    /// there is none: whether anything was written.
+    async fn represent(
+        &self,
+        id: ContactId,
+        row: &ContactRow,
+        map: &FieldMap,
+        at: ImportRow,
+    ) -> Result<bool, Error> {
+        let Some((cell, role)) = &row.company else {
+            return Ok(false);
+        };
+        let (company_id, exists) =
+            self.query_unfiltered(|v| super::companies::represented(map, cell, v));
+        let mut wrote = false;
+        if !exists {
+            let create = crate::domain::company::CompanyCommand::Create {
+                company_id,
+                details: crate::domain::details::CompanyDetails {
+                    name: cell.clone(),
+                    ..Default::default()
+                },
+                tags: Default::default(),
+                owner: None,
+            };
+            wrote |= self
+                .execute_request(self.request(map, at, row.created), create.into())
+                .await?
+                .wrote();
+        }
+        let link = ContactCommand::LinkToCompany {
+            contact_id: id,
+            company_id,
+            role: role.clone(),
+        };
+        wrote |= self
+            .execute_request(self.request(map, at, row.created), link.into())
+            .await?
+            .wrote();
+        Ok(wrote)
     }
 }
 
