@@ -484,3 +484,54 @@ async fn companies_their_representatives_and_conversations_come_in_and_go_again(
         .representatives
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_dry_run_of_deals_refuses_by_row_exactly_what_the_real_run_refuses() {
+    let (crm, _) = support::fresh();
+    crm.execute(&support::manager(), crm::testing::sales::define_pipeline())
+        .await
+        .unwrap();
+    let people = b"id,name\nC1,Ana Silva\n";
+    let people_map = FieldMap::guess(Kind::Contacts, "old-crm", &headers(people).unwrap());
+    crm.import_csv(people, &people_map, &ImportOptions::new(import_id()))
+        .await
+        .unwrap();
+    let deals = b"deal_id,customer_id,title,pipeline,stage,amount,created,lost_at,lost_reason\n\
+                  D1,C1,Chairs,Wholesale,New,10.00,2026-03-01,2026-03-05,Too expensive\n\
+                  D2,C1,Tables,Wholesale,,20.00,2026-03-01,,\n\
+                  D2,C1,Tables,Wholesale,,20.00,2026-03-01,,\n\
+                  D3,C404,Lamps,Wholesale,,5.00,2026-03-01,,\n\
+                  D4,C1,Desks,Wholesale,Proposal,-3.00,2026-03-01,,\n";
+    let mut map = FieldMap::guess(Kind::Deals, "old-crm", &headers(deals).unwrap());
+    map.currency = Some(crm::money::Currency::new("EUR").unwrap());
+    let run = |dry_run| ImportOptions {
+        dry_run,
+        set_aside_bad_rows: true,
+        ..ImportOptions::new(ImportId::from_uuid(uuid::Uuid::from_u128(0x3000)))
+    };
+    let length = crm.store().read_all(1, 1000).await.unwrap().len();
+    let dry = crm.import_csv(deals, &map, &run(true)).await.unwrap();
+    assert_eq!(crm.store().read_all(1, 1000).await.unwrap().len(), length);
+    let real = crm.import_csv(deals, &map, &run(false)).await.unwrap();
+    assert_eq!(said(&dry), said(&real));
+    assert_eq!(said(&real).len(), 3, "{:?}", said(&real));
+    assert!(said(&real)[0].starts_with("row 2: "), "{:?}", said(&real));
+    assert!(said(&real)[1].starts_with("row 5: "), "{:?}", said(&real));
+    assert!(said(&real)[1].contains("customer \"C404\" was not imported"));
+    assert!(
+        said(&real)[2].starts_with("row 6, column \"amount\""),
+        "{:?}",
+        said(&real)
+    );
+    assert_eq!((dry.created, dry.unchanged), (real.created, real.unchanged));
+    assert_eq!(
+        (real.created, real.unchanged),
+        (1, 1),
+        "D2, then D2 again: {real:?}"
+    );
+    let d1 = map.deal_id("D1");
+    assert!(
+        crm.query_unfiltered(|v| v.deals.deal(d1).is_none()),
+        "a row the rules refuse half-way writes nothing, not its opening"
+    );
+}

@@ -337,7 +337,7 @@ impl<S: EventStore> Crm<S> {
         request: Request,
         command: Command,
     ) -> Result<Executed, Error> {
-        let executed = self.execute_once(request, command).await?;
+        let executed = self.execute_once(request, command, None).await?;
         if self.options.run_policies && executed.wrote() {
             // The command is committed whatever happens here; the reactions it missed are
             // carried out by the next call to `react`.
@@ -348,7 +348,25 @@ impl<S: EventStore> Crm<S> {
         Ok(executed)
     }
 
-    async fn execute_once(&self, request: Request, command: Command) -> Result<Executed, Error> {
+    /// Decides `command` as [`Crm::execute_request`] would — the same access rules,
+    /// requirements and deciders — on the store's state plus what earlier rehearsals in
+    /// `rehearsal` decided, and keeps its events there instead of writing them. A dry run's
+    /// way of refusing exactly what the real run would.
+    pub(crate) async fn rehearse_request(
+        &self,
+        request: Request,
+        command: Command,
+        rehearsal: &Rehearsal,
+    ) -> Result<Executed, Error> {
+        self.execute_once(request, command, Some(rehearsal)).await
+    }
+
+    async fn execute_once(
+        &self,
+        request: Request,
+        command: Command,
+        rehearsal: Option<&Rehearsal>,
+    ) -> Result<Executed, Error> {
         let metadata = Metadata {
             actor: request.actor,
             correlation_id: Some(
@@ -362,6 +380,9 @@ impl<S: EventStore> Crm<S> {
         let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
         let mut ids = EventIds(request.command_id);
         if let Some(command_id) = request.command_id {
+            if let Some(done) = rehearsal.and_then(|r| r.repeated(command_id, &command)) {
+                return Ok(done);
+            }
             match self.carried_out(command_id, target(&command)).await? {
                 Prior::Done(done) => return Ok(done),
                 Prior::Fresh(command_id) => ids = EventIds(Some(command_id)),
@@ -390,13 +411,14 @@ impl<S: EventStore> Crm<S> {
             occurred_at,
             ids,
             access: access.as_ref(),
+            rehearsal,
         };
         let attempts = self.options.max_retries + 1;
         let mut executed = None;
         for _ in 0..attempts {
             // Re-read on every attempt: what made us conflict may have changed them too.
             for requirement in requirements(&command) {
-                self.check(requirement).await?;
+                self.check(requirement, rehearsal).await?;
             }
             executed = match &command {
                 Command::Contact(c) => self.attempt::<Contact>(c.contact_id(), c, &write).await?,
@@ -407,7 +429,7 @@ impl<S: EventStore> Crm<S> {
                 Command::Deal(c) => {
                     let decision = DealDecision {
                         command: c.clone(),
-                        pipeline: self.pipeline_of(c).await?,
+                        pipeline: self.pipeline_of(c, rehearsal).await?,
                     };
                     self.attempt::<Deal>(c.deal_id(), &decision, &write).await?
                 }
@@ -444,7 +466,10 @@ impl<S: EventStore> Crm<S> {
                 attempts,
             });
         };
-        if !executed.events.is_empty() {
+        if let (Some(rehearsal), Some(command_id)) = (rehearsal, request.command_id) {
+            rehearsal.carried_out(command_id, &executed);
+        }
+        if !executed.events.is_empty() && rehearsal.is_none() {
             // The command is committed whatever happens here; a lagging projection is caught
             // up by the next call and reported by `catch_up`.
             if let Err(error) = self.catch_up().await {
@@ -455,12 +480,16 @@ impl<S: EventStore> Crm<S> {
     }
 
     /// The pipeline a deal command decides with: the one named when opening, else the deal's.
-    async fn pipeline_of(&self, command: &DealCommand) -> Result<Pipeline, Error> {
+    async fn pipeline_of(
+        &self,
+        command: &DealCommand,
+        rehearsal: Option<&Rehearsal>,
+    ) -> Result<Pipeline, Error> {
         let pipeline_id = match command {
             DealCommand::Open(open) => open.pipeline_id,
             other => {
                 let deal_id = other.deal_id();
-                let (deal, _) = self.load::<Deal>(deal_id).await?;
+                let (deal, _) = self.load_in::<Deal>(deal_id, rehearsal).await?;
                 deal.pipeline_id()
                     .ok_or(DomainError::DealNotFound { deal_id })?
             }
@@ -468,29 +497,60 @@ impl<S: EventStore> Crm<S> {
         Ok(self.load::<Pipeline>(pipeline_id).await?.0)
     }
 
-    async fn check(&self, requirement: Requirement) -> Result<(), Error> {
+    async fn check(
+        &self,
+        requirement: Requirement,
+        rehearsal: Option<&Rehearsal>,
+    ) -> Result<(), Error> {
         match requirement {
             Requirement::CompanyExists(id)
-            | Requirement::CustomerExists(CustomerId::Company(id)) => {
-                self.load::<Company>(id).await?.0.require_exists(id)?
-            }
+            | Requirement::CustomerExists(CustomerId::Company(id)) => self
+                .load_in::<Company>(id, rehearsal)
+                .await?
+                .0
+                .require_exists(id)?,
             Requirement::ContactActive(id)
-            | Requirement::CustomerExists(CustomerId::Contact(id)) => {
-                self.load::<Contact>(id).await?.0.require_active(id)?
-            }
+            | Requirement::CustomerExists(CustomerId::Contact(id)) => self
+                .load_in::<Contact>(id, rehearsal)
+                .await?
+                .0
+                .require_active(id)?,
             Requirement::DealExists(id) => self
-                .load::<Deal>(id)
+                .load_in::<Deal>(id, rehearsal)
                 .await?
                 .0
                 .require_exists(id)
                 .map(|_| ())?,
-            Requirement::OrderExists(id) => self.load::<Order>(id).await?.0.require_exists(id)?,
-            Requirement::CampaignExists(id) => {
-                self.load::<Campaign>(id).await?.0.require_exists(id)?
-            }
-            Requirement::TeamExists(id) => self.load::<Team>(id).await?.0.require_exists(id)?,
+            Requirement::OrderExists(id) => self
+                .load_in::<Order>(id, rehearsal)
+                .await?
+                .0
+                .require_exists(id)?,
+            Requirement::CampaignExists(id) => self
+                .load_in::<Campaign>(id, rehearsal)
+                .await?
+                .0
+                .require_exists(id)?,
+            Requirement::TeamExists(id) => self
+                .load_in::<Team>(id, rehearsal)
+                .await?
+                .0
+                .require_exists(id)?,
         }
         Ok(())
+    }
+
+    /// [`Crm::load`], then what a rehearsal decided on the stream since.
+    async fn load_in<A: Aggregate>(
+        &self,
+        id: A::Id,
+        rehearsal: Option<&Rehearsal>,
+    ) -> Result<(A, u64), Error> {
+        let (mut state, mut version) = self.load::<A>(id).await?;
+        if let Some(rehearsal) = rehearsal {
+            version += rehearsal.fold(&id.into(), &mut state);
+        }
+        Ok((state, version))
     }
 
     /// Runs every policy over the events it has not reacted to yet, carrying out the commands
@@ -541,7 +601,7 @@ impl<S: EventStore> Crm<S> {
                 };
                 for (index, command) in commands.into_iter().enumerate() {
                     let request = reaction_to(runner.policy.name(), event, index);
-                    match self.execute_once(request, command).await {
+                    match self.execute_once(request, command, None).await {
                         Ok(executed) => issued += usize::from(executed.wrote()),
                         // A refused reaction is the policy's mistake, like a rejected one:
                         // recorded and skipped, or every later `react` would stop at it.
@@ -685,7 +745,7 @@ impl<S: EventStore> Crm<S> {
         write: &Write<'_>,
     ) -> Result<Option<Executed>, Error> {
         let stream: StreamId = id.into();
-        let (mut state, version) = self.load::<A>(id).await?;
+        let (mut state, version) = self.load_in::<A>(id, write.rehearsal).await?;
         if let Some(access) = write.access {
             // Checked on the state the command is decided on: ownership is a fact of it.
             self.authorize(access, state.owned_by()).await?;
@@ -696,10 +756,13 @@ impl<S: EventStore> Crm<S> {
         for event in &events {
             crate::validate::check(&stream, write.occurred_at, event)?;
         }
-        if events.is_empty() {
+        if let Some(rehearsal) = write.rehearsal {
+            rehearsal.decided(&stream, &events);
+        }
+        if events.is_empty() || write.rehearsal.is_some() {
             return Ok(Some(Executed {
                 stream,
-                version,
+                version: version + events.len() as u64,
                 position: 0,
                 events,
                 repeated: false,
@@ -984,6 +1047,45 @@ struct Write<'a> {
     occurred_at: DateTime<Utc>,
     ids: EventIds,
     access: Option<&'a Access>,
+    rehearsal: Option<&'a Rehearsal>,
+}
+
+/// What a dry run decided so far, per stream, and which command ids it carried out: the
+/// state later commands of the same dry run are decided on.
+#[derive(Default)]
+pub(crate) struct Rehearsal {
+    decided: Mutex<HashMap<StreamId, Vec<Event>>>,
+    commands: Mutex<HashMap<CommandId, Executed>>,
+}
+
+impl Rehearsal {
+    fn decided(&self, stream: &StreamId, events: &[Event]) {
+        lock(&self.decided)
+            .entry(stream.clone())
+            .or_default()
+            .extend_from_slice(events);
+    }
+
+    /// Folds what was decided on `stream` into `state`; how many events that was.
+    fn fold<A: Aggregate>(&self, stream: &StreamId, state: &mut A) -> u64 {
+        let decided = lock(&self.decided);
+        let events = decided.get(stream).map_or(&[][..], Vec::as_slice);
+        events.iter().for_each(|e| state.fold(e));
+        events.len() as u64
+    }
+
+    fn carried_out(&self, command_id: CommandId, executed: &Executed) {
+        lock(&self.commands).insert(command_id, executed.clone());
+    }
+
+    /// The rehearsed outcome of `command_id`, when this dry run carried it out already.
+    fn repeated(&self, command_id: CommandId, command: &Command) -> Option<Executed> {
+        let done = lock(&self.commands).get(&command_id).cloned()?;
+        (done.stream == target(command)).then_some(Executed {
+            repeated: true,
+            ..done
+        })
+    }
 }
 
 /// A command as the rules see it, before the record's state is known.

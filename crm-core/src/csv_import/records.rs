@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::cells::Cells;
 use super::field_map::{Field, FieldMap, Kind};
 use super::run::{checked, open, ImportOptions, ImportSummary, RowError};
-use crate::crm::{Command, Crm, Request};
+use crate::crm::{Command, Crm, Rehearsal, Request};
 use crate::domain::deal::{DealCommand, DealTerms};
 use crate::domain::details::LeadSource;
 use crate::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
@@ -91,7 +91,8 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
         .text(&Field::Key)
         .ok_or_else(|| cells.whole("no key: map a key column"))?;
     // Without a customer column, the deal's contact has the deal's key: a lead's deal.
-    let customer = CustomerId::Contact(map.contact_id(cells.text(&Field::Customer).unwrap_or(key)));
+    let customer_key = cells.text(&Field::Customer).unwrap_or(key);
+    let customer = CustomerId::Contact(map.contact_id(customer_key));
     let pipeline_name = cells
         .text(&Field::Pipeline)
         .or(map.pipeline.as_deref())
@@ -100,6 +101,9 @@ fn deal(map: &FieldMap, cells: &Cells, views: &Views) -> Result<Planned, RowErro
         .deals
         .stage_named(pipeline_name, cells.text(&Field::Stage))
         .map_err(|reason| cells.whole(reason))?;
+    if views.cards.contact(map.contact_id(customer_key)).is_none() {
+        return Err(cells.whole(format!("customer {customer_key:?} was not imported")));
+    }
     let opened = cells.instant(&Field::Created)?;
     let won = cells.instant(&Field::Won)?;
     let lost = cells.instant(&Field::Lost)?;
@@ -188,6 +192,7 @@ impl<S: EventStore> Crm<S> {
             Err(e) => return Ok(ImportSummary::unreadable(e)),
         };
         self.catch_up().await?;
+        let rehearsal = Rehearsal::default();
         for (index, record) in reader.records().enumerate() {
             let row = index as u64 + 2;
             if row < options.from_row {
@@ -206,7 +211,7 @@ impl<S: EventStore> Crm<S> {
             });
             let outcome = match planned {
                 Ok(planned) => {
-                    self.carry_out(planned, map, options, row, &mut summary)
+                    self.carry_out(planned, map, options, row, &mut summary, &rehearsal)
                         .await?
                 }
                 Err(e) => Err(e),
@@ -220,6 +225,9 @@ impl<S: EventStore> Crm<S> {
         Ok(summary)
     }
 
+    /// Carries out a row's commands, or rehearses them for a dry run. A real run rehearses
+    /// them first, so that a row whose second command the rules refuse (a deal lost for a
+    /// reason its pipeline does not know) writes nothing rather than half of itself.
     async fn carry_out(
         &self,
         planned: Planned,
@@ -227,38 +235,55 @@ impl<S: EventStore> Crm<S> {
         options: &ImportOptions,
         row: u64,
         summary: &mut ImportSummary,
+        rehearsal: &Rehearsal,
     ) -> Result<Result<(), RowError>, Error> {
-        if options.dry_run {
-            if planned.exists {
-                summary.unchanged += 1;
-            } else {
-                summary.created += 1;
-            }
-            return Ok(Ok(()));
-        }
-        let mut wrote = false;
-        for (step, at, command) in planned.commands {
-            let mut request = Request::by(Actor::Import {
-                source: map.namespace(),
+        let requests: Vec<(Request, Command)> = planned
+            .commands
+            .into_iter()
+            .map(|(step, at, command)| {
+                let mut request = Request::by(Actor::Import {
+                    source: map.namespace(),
+                })
+                .from_row(ImportRow {
+                    import_id: options.import_id,
+                    row,
+                })
+                .with_command_id(CommandId::derived(
+                    &map.namespace(),
+                    &format!("{:?}/{}/{step}", map.kind, planned.key),
+                ));
+                if let Some(at) = at.or(planned.at) {
+                    request = request.at(at);
+                }
+                (request, command)
             })
-            .from_row(ImportRow {
-                import_id: options.import_id,
-                row,
-            })
-            .with_command_id(CommandId::derived(
-                &map.namespace(),
-                &format!("{:?}/{}/{step}", map.kind, planned.key),
-            ));
-            if let Some(at) = at.or(planned.at) {
-                request = request.at(at);
-            }
-            match self.execute_request(request, command).await {
-                Ok(done) => wrote |= done.wrote(),
-                Err(Error::Domain(e)) => return Ok(Err(RowError::whole(row, e.to_string()))),
-                Err(e) => return Err(e),
+            .collect();
+        let this_row = Rehearsal::default();
+        let passes: &[Option<&Rehearsal>] = match options.dry_run {
+            // A dry run meets the same deciders, on what it decided for the rows before.
+            true => &[Some(rehearsal)],
+            false => &[Some(&this_row), None],
+        };
+        let (mut wrote, mut repeated) = (false, false);
+        for pass in passes {
+            for (index, (request, command)) in requests.iter().enumerate() {
+                let (request, command) = (request.clone(), command.clone());
+                let done = match pass {
+                    Some(rehearsal) => self.rehearse_request(request, command, rehearsal).await,
+                    None => self.execute_request(request, command).await,
+                };
+                match done {
+                    Ok(done) => {
+                        // A real run's rehearsal pass writes nothing; its second pass counts.
+                        wrote |= done.wrote() && (pass.is_none() || options.dry_run);
+                        repeated |= index == 0 && done.repeated;
+                    }
+                    Err(Error::Domain(e)) => return Ok(Err(RowError::whole(row, e.to_string()))),
+                    Err(e) => return Err(e),
+                }
             }
         }
-        match (planned.exists, wrote) {
+        match (planned.exists || repeated, wrote) {
             (false, _) => summary.created += 1,
             (true, true) => summary.updated += 1,
             (true, false) => summary.unchanged += 1,
