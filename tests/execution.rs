@@ -625,3 +625,74 @@ async fn an_instance_waits_for_another_instances_command_by_its_position() {
         "a command that wrote nothing has no position"
     );
 }
+
+/// `execute_together`: an order with its payment and its shipping in one append — all of it,
+/// or (a step refused) none; again, nothing.
+#[tokio::test]
+async fn steps_on_one_record_are_written_together_or_not_at_all() {
+    use crm::domain::order::{Order, OrderCommand};
+    use crm::ids::CommandId;
+    let (crm, _) = support::fresh();
+    crm.execute(
+        &support::manager(),
+        support::create_contact(support::contact(1), "Ana", "Silva"),
+    )
+    .await
+    .unwrap();
+    let customer = support::contact(1).into();
+    let place = support::shop::place(1, customer, "chair-oak", "chairs", 2, 5_000);
+    let order_id = support::shop::order(1);
+    let total = 2 * 5_000 + 2_100 + 495;
+    let step = |n: usize, command: OrderCommand| {
+        let id = CommandId::derived("test", &format!("order-1/{n}"));
+        (crm::Request::by(support::manager()).with_command_id(id), command)
+    };
+    let log = || async { crm.store().read_all(1, 1000).await.unwrap().len() };
+    let before = log().await;
+    let ship_unpaid = vec![
+        step(0, place.clone()),
+        step(
+            9,
+            OrderCommand::Ship {
+                order_id,
+                carrier: "Correos".into(),
+                tracking_number: None,
+                estimated_delivery: None,
+            },
+        ),
+    ];
+    let refused = crm.execute_together::<Order>(order_id, ship_unpaid).await;
+    assert!(refused.is_err());
+    assert_eq!(log().await, before, "not the placing either");
+
+    let mut steps = vec![step(0, place)];
+    steps.extend(
+        support::shop::fulfil(1, total)
+            .into_iter()
+            .enumerate()
+            .map(|(n, c)| step(n + 1, c)),
+    );
+    let count = steps.len();
+    let done = crm
+        .execute_together::<Order>(order_id, steps.clone())
+        .await
+        .unwrap();
+    assert_eq!(done.len(), count);
+    assert!(done.iter().all(|d| d.wrote()));
+    let written = log().await - before;
+    assert_eq!(written, done.iter().map(|d| d.events.len()).sum::<usize>());
+    let order = crm
+        .query_unfiltered(|v| v.activity.order(order_id).cloned())
+        .unwrap();
+    assert_eq!(
+        order.fulfillment,
+        crm::domain::order::Fulfillment::Delivered
+    );
+
+    let again = crm
+        .execute_together::<Order>(order_id, steps)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|d| d.repeated));
+    assert_eq!(log().await - before, written);
+}

@@ -1,5 +1,7 @@
 //! How commands are carried out and queries served: [`Crm`].
 
+mod together;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::cells::Cells;
 use super::field_map::{Field, FieldMap};
 use super::run::{checked, open, ImportOptions, ImportSummary, RowError};
-use crate::crm::{Crm, Request};
+use crate::crm::{Crm, Executed, Request};
 use crate::domain::contact::{ContactCommand, CreateContact};
 use crate::domain::details::Address;
 use crate::domain::order::terms::{
@@ -481,15 +481,15 @@ impl<S: EventStore> Crm<S> {
                 Err(e) => return Err(e),
             }
         }
-        for (name, when, command) in steps {
-            match self
-                .execute_request(step(&name, when), command.into())
-                .await
-            {
-                Ok(done) => wrote |= done.wrote(),
-                Err(Error::Domain(e)) => return Ok(Err(whole(e.to_string()))),
-                Err(e) => return Err(e),
-            }
+        // One append for the whole order: a crash leaves all of it or none.
+        let steps = steps
+            .into_iter()
+            .map(|(name, when, command)| (step(&name, when), command))
+            .collect();
+        match self.execute_together::<Order>(order_id, steps).await {
+            Ok(done) => wrote |= done.iter().any(Executed::wrote),
+            Err(Error::Domain(e)) => return Ok(Err(whole(e.to_string()))),
+            Err(e) => return Err(e),
         }
         if exists && !wrote {
             summary.unchanged += 1;

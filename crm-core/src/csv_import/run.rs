@@ -348,21 +348,29 @@ impl<S: EventStore> Crm<S> {
                 }
                 (Match::New, _) | (Match::Other(_), Duplicates::Create) => {
                     let duplicate = matches!(found, Match::Other(_));
-                    let request = self.request(map, at, contact.created);
                     let create = ContactCommand::Create(contact.create.clone());
-                    if let Err(e) = self.execute_request(request, create.into()).await {
-                        // The deciders' own refusal of the row, where it is.
-                        if summary.refuse(RowError::whole(row, e.to_string()), row, options) {
-                            continue;
+                    // Refused before the company it names is created for it.
+                    let refused = Contact::default().decide(&create).err().map(Error::from);
+                    let written = match refused {
+                        Some(e) => Err(e),
+                        None => {
+                            let mut steps = vec![create];
+                            steps.extend(self.follow_ups(own, &contact, map, at, true).await?);
+                            self.contact_steps(own, steps, contact.created, map, at)
+                                .await
                         }
-                        break;
-                    }
-                    self.grant(own, &contact, map, at, true).await?;
-                    self.represent(own, &contact, map, at).await?;
-                    if duplicate {
-                        summary.duplicates_created += 1;
-                    } else {
-                        summary.created += 1;
+                    };
+                    match written {
+                        Ok(_) if duplicate => summary.duplicates_created += 1,
+                        Ok(_) => summary.created += 1,
+                        // The deciders' (or the rules') own refusal of the row, where it is.
+                        Err(e @ (Error::Domain(_) | Error::Denied(_))) => {
+                            if summary.refuse(RowError::whole(row, e.to_string()), row, options) {
+                                continue;
+                            }
+                            break;
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
             }
@@ -386,43 +394,79 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
-    /// Grants the row's consents and, for a contact the row created, records its source:
-    /// whether anything was written. A contact already in the CRM came from somewhere first,
-    /// so a later row is not their first touch.
-    async fn grant(
+    /// What follows a row's contact: its consents; for a contact the row created, its source
+    /// (a contact already in the CRM came from somewhere first, so a later row is not their
+    /// first touch); and the company it represents, created here if there is none yet.
+    async fn follow_ups(
         &self,
         id: ContactId,
         row: &ContactRow,
         map: &FieldMap,
         at: ImportRow,
         created: bool,
-    ) -> Result<bool, Error> {
-        let grants = row
+    ) -> Result<Vec<ContactCommand>, Error> {
+        let mut steps: Vec<ContactCommand> = row
             .consents
             .iter()
             .map(|channel| ContactCommand::GrantConsent {
                 contact_id: id,
                 channel: *channel,
                 evidence: Some(format!("imported from {} (row {})", map.source, at.row)),
-            });
-        let source = row
-            .source
-            .iter()
-            .filter(|_| created)
-            .map(|(source, lead, campaign)| ContactCommand::RecordSource {
+            })
+            .collect();
+        steps.extend(
+            row.source
+                .iter()
+                .filter(|_| created)
+                .map(|(source, lead, campaign)| ContactCommand::RecordSource {
+                    contact_id: id,
+                    source: source.clone(),
+                    campaign: *campaign,
+                    lead: *lead,
+                }),
+        );
+        if let Some((cell, role)) = &row.company {
+            let (company_id, exists) =
+                self.query_unfiltered(|v| super::companies::represented(map, cell, v));
+            if !exists {
+                let create = crate::domain::company::CompanyCommand::Create {
+                    company_id,
+                    details: crate::domain::details::CompanyDetails {
+                        name: cell.clone(),
+                        ..Default::default()
+                    },
+                    tags: Default::default(),
+                    owner: None,
+                };
+                self.execute_request(self.request(map, at, row.created), create.into())
+                    .await?;
+            }
+            steps.push(ContactCommand::LinkToCompany {
                 contact_id: id,
-                source: source.clone(),
-                campaign: *campaign,
-                lead: *lead,
+                company_id,
+                role: role.clone(),
             });
-        let mut wrote = false;
-        for command in grants.chain(source) {
-            wrote |= self
-                .execute_request(self.request(map, at, row.created), command.into())
-                .await?
-                .wrote();
         }
-        Ok(wrote)
+        Ok(steps)
+    }
+
+    /// A row's commands on contact `id`, in one append, at business time `when` (the
+    /// source's sign-up date for a contact it creates; now for a change to one already
+    /// there): whether anything was written.
+    async fn contact_steps(
+        &self,
+        id: ContactId,
+        steps: Vec<ContactCommand>,
+        when: Option<chrono::DateTime<chrono::Utc>>,
+        map: &FieldMap,
+        at: ImportRow,
+    ) -> Result<bool, Error> {
+        let steps = steps
+            .into_iter()
+            .map(|command| (self.request(map, at, when), command))
+            .collect();
+        let done = self.execute_together::<Contact>(id, steps).await?;
+        Ok(done.iter().any(crate::crm::Executed::wrote))
     }
 
     /// Applies `row` to the existing contact `id`; whether anything changed.
@@ -438,57 +482,9 @@ impl<S: EventStore> Crm<S> {
         else {
             return Ok(false);
         };
-        let update = contacts::update(&existing, row, id);
-        let request = self.request(map, at, None);
-        let changed = self
-            .execute_request(request, ContactCommand::Update(update).into())
-            .await?
-            .wrote();
-        let granted = self.grant(id, row, map, at, false).await?;
-        let linked = self.represent(id, row, map, at).await?;
-        Ok(changed || granted || linked)
-    }
-
-    /// Links contact `id` to the company its row names, creating a company of that name if
-    /// there is none: whether anything was written.
-    async fn represent(
-        &self,
-        id: ContactId,
-        row: &ContactRow,
-        map: &FieldMap,
-        at: ImportRow,
-    ) -> Result<bool, Error> {
-        let Some((cell, role)) = &row.company else {
-            return Ok(false);
-        };
-        let (company_id, exists) =
-            self.query_unfiltered(|v| super::companies::represented(map, cell, v));
-        let mut wrote = false;
-        if !exists {
-            let create = crate::domain::company::CompanyCommand::Create {
-                company_id,
-                details: crate::domain::details::CompanyDetails {
-                    name: cell.clone(),
-                    ..Default::default()
-                },
-                tags: Default::default(),
-                owner: None,
-            };
-            wrote |= self
-                .execute_request(self.request(map, at, row.created), create.into())
-                .await?
-                .wrote();
-        }
-        let link = ContactCommand::LinkToCompany {
-            contact_id: id,
-            company_id,
-            role: role.clone(),
-        };
-        wrote |= self
-            .execute_request(self.request(map, at, row.created), link.into())
-            .await?
-            .wrote();
-        Ok(wrote)
+        let mut steps = vec![ContactCommand::Update(contacts::update(&existing, row, id))];
+        steps.extend(self.follow_ups(id, row, map, at, false).await?);
+        self.contact_steps(id, steps, None, map, at).await
     }
 }
 
