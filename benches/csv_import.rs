@@ -1,6 +1,8 @@
-//! What a CSV import of contacts costs (see docs/performance.md): 2 000 rows read, mapped,
-//! checked for duplicates and put through the contact commands, beside the limit of executing
-//! the same `CreateContact` commands directly, in the same run.
+//! What a CSV import costs (see docs/performance.md), each beside the limit of executing the
+//! same commands directly in the same run: 2 000 contacts read, mapped, checked for duplicates
+//! and put through the contact commands; 1 000 orders (two lines, a payment, approval,
+//! shipping and delivery each) read from two files, decided whole and written an order at a
+//! time.
 #![allow(clippy::unwrap_used, missing_docs)] // Benchmarks fail loudly.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -74,5 +76,126 @@ fn csv_import(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, csv_import);
+const ORDERS: u64 = 1_000;
+const BUYERS: u64 = 250;
+
+/// 1 000 orders of two lines each (a row per line), paid, approved, shipped and delivered;
+/// their payments in a file of their own.
+fn order_files() -> (Vec<u8>, Vec<u8>) {
+    let mut orders = String::from(
+        "order_id,customer_id,order_date,approved_at,shipped_at,delivered_at,sku,price\n",
+    );
+    let mut payments = String::from("order_id,payment_type,amount\n");
+    for n in 0..ORDERS {
+        let when = |h: u64| format!("2026-03-{:02} {:02}:00:00", 1 + n % 28, h);
+        let cells = format!(
+            "O{n},C{},{},{},{},{}",
+            n % BUYERS,
+            when(9),
+            when(10),
+            when(15),
+            when(20)
+        );
+        orders.push_str(&format!("{cells},MUG,12.50\n{cells},TEA,5.00\n"));
+        payments.push_str(&format!("O{n},card,17.50\n"));
+    }
+    (orders.into_bytes(), payments.into_bytes())
+}
+
+fn orders_import(c: &mut Criterion) {
+    use crm::domain::order::terms::{OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
+    use crm::domain::order::OrderCommand;
+    use crm::ids::{CustomerId, OrderId};
+    use crm::money::{Currency, Money};
+    let (orders, payments) = order_files();
+    let mut map = FieldMap::guess(
+        Kind::Orders,
+        "bench",
+        &[headers(&orders).unwrap(), headers(&payments).unwrap()].concat(),
+    );
+    map.currency = Some(Currency::new("EUR").unwrap());
+    let mut group = c.benchmark_group("csv_import_1000_orders");
+    group.sample_size(10);
+    group.bench_function("import_orders_csv", |b| {
+        b.iter_batched(
+            || Crm::new(MemoryStore::new()),
+            |crm| {
+                let options = ImportOptions::new(ImportId::from_uuid(uuid::Uuid::from_u128(2)));
+                let files = crm::csv_import::OrderFiles {
+                    orders: &orders,
+                    lines: None,
+                    payments: Some(&payments),
+                };
+                let done = block_on(crm.import_orders_csv(files, &map, &options, |_| {})).unwrap();
+                assert_eq!((done.created, done.errors.len()), (ORDERS, 0), "{done:?}");
+                crm
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    // The limit: the same customers and the same orders' commands executed one by one, with
+    // nothing to read, look up or decide beforehand.
+    let eur = |minor| Money::new(minor, Currency::new("EUR").unwrap());
+    group.bench_function("limit_order_commands", |b| {
+        b.iter_batched(
+            || Crm::new(MemoryStore::new()),
+            |crm| {
+                block_on(async {
+                    for n in 0..BUYERS {
+                        let id = ContactId::derived("bench", &n.to_string());
+                        let create = CreateContact::new(id, "Customer", &format!("C{n}"));
+                        crm.execute(&Actor::System, ContactCommand::Create(create))
+                            .await
+                            .unwrap();
+                    }
+                    for n in 0..ORDERS {
+                        let order_id = OrderId::derived("bench", &n.to_string());
+                        let line = |sku: &str, minor| OrderLine {
+                            product_id: sku.into(),
+                            name: sku.into(),
+                            category: None,
+                            quantity: 1,
+                            unit_price: eur(minor),
+                            tax: eur(0),
+                        };
+                        let place = PlaceOrder {
+                            order_id,
+                            customer: CustomerId::Contact(ContactId::derived(
+                                "bench",
+                                &(n % BUYERS).to_string(),
+                            )),
+                            lines: vec![line("MUG", 1250), line("TEA", 500)],
+                            shipping: eur(0),
+                            shipping_address: crm::domain::details::Address::default().into(),
+                            billing_address: None,
+                            channel: SalesChannel::WebShop,
+                            promised_delivery: None,
+                        };
+                        let mut steps = vec![OrderCommand::Place(Box::new(place))];
+                        steps.extend(OrderCommand::pay_and_prepare(
+                            order_id,
+                            eur(1750),
+                            PaymentMethod::Card,
+                        ));
+                        steps.push(OrderCommand::Ship {
+                            order_id,
+                            carrier: "bench".into(),
+                            tracking_number: None,
+                            estimated_delivery: None,
+                        });
+                        steps.push(OrderCommand::Deliver { order_id });
+                        for step in steps {
+                            crm.execute(&Actor::System, step).await.unwrap();
+                        }
+                    }
+                });
+                crm
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, csv_import, orders_import);
 criterion_main!(benches);
