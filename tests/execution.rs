@@ -645,7 +645,10 @@ async fn steps_on_one_record_are_written_together_or_not_at_all() {
     let total = 2 * 5_000 + 2_100 + 495;
     let step = |n: usize, command: OrderCommand| {
         let id = CommandId::derived("test", &format!("order-1/{n}"));
-        (crm::Request::by(support::manager()).with_command_id(id), command)
+        (
+            crm::Request::by(support::manager()).with_command_id(id),
+            command,
+        )
     };
     let log = || async { crm.store().read_all(1, 1000).await.unwrap().len() };
     let before = log().await;

@@ -369,17 +369,7 @@ impl<S: EventStore> Crm<S> {
         command: Command,
         rehearsal: Option<&Rehearsal>,
     ) -> Result<Executed, Error> {
-        let metadata = Metadata {
-            actor: request.actor,
-            correlation_id: Some(
-                request
-                    .correlation_id
-                    .unwrap_or_else(|| self.ids.correlation_id()),
-            ),
-            causation_id: request.causation_id,
-            import: request.import,
-        };
-        let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
+        let (metadata, occurred_at) = self.stamp(&request);
         let mut ids = EventIds(request.command_id);
         if let Some(command_id) = request.command_id {
             if let Some(done) = rehearsal.and_then(|r| r.repeated(command_id, &command)) {
@@ -398,16 +388,7 @@ impl<S: EventStore> Crm<S> {
                 .into());
             }
         }
-        let principal = self.principal(&metadata.actor).await?;
-        let access = match principal {
-            Principal::Program(_) => None,
-            principal => Some(Access {
-                principal,
-                action: Action::of(&command),
-                claimed: access::claimed(&command),
-                new_owner: access::new_owner(&command),
-            }),
-        };
+        let access = self.access(&metadata.actor, &command).await?;
         let write = Write {
             metadata: &metadata,
             occurred_at,
@@ -479,6 +460,38 @@ impl<S: EventStore> Crm<S> {
             }
         }
         Ok(executed)
+    }
+
+    /// The metadata and business time a request's events carry.
+    fn stamp(&self, request: &Request) -> (Metadata, DateTime<Utc>) {
+        let metadata = Metadata {
+            actor: request.actor.clone(),
+            correlation_id: Some(
+                request
+                    .correlation_id
+                    .unwrap_or_else(|| self.ids.correlation_id()),
+            ),
+            causation_id: request.causation_id,
+            import: request.import,
+        };
+        (
+            metadata,
+            request.occurred_at.unwrap_or_else(|| self.clock.now()),
+        )
+    }
+
+    /// What the rules are asked about `command` by `actor`; `None` for a program, which the
+    /// rules do not restrict.
+    async fn access(&self, actor: &Actor, command: &Command) -> Result<Option<Access>, Error> {
+        Ok(match self.principal(actor).await? {
+            Principal::Program(_) => None,
+            principal => Some(Access {
+                principal,
+                action: Action::of(command),
+                claimed: access::claimed(command),
+                new_owner: access::new_owner(command),
+            }),
+        })
     }
 
     /// The pipeline a deal command decides with: the one named when opening, else the deal's.

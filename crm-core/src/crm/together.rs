@@ -35,26 +35,8 @@ impl<S: EventStore> Crm<S> {
                 },
                 None => EventIds(None),
             };
-            let metadata = Metadata {
-                actor: request.actor,
-                correlation_id: Some(
-                    request
-                        .correlation_id
-                        .unwrap_or_else(|| self.ids.correlation_id()),
-                ),
-                causation_id: request.causation_id,
-                import: request.import,
-            };
-            let access = match self.principal(&metadata.actor).await? {
-                Principal::Program(_) => None,
-                principal => Some(Access {
-                    principal,
-                    action: Action::of(&whole),
-                    claimed: access::claimed(&whole),
-                    new_owner: access::new_owner(&whole),
-                }),
-            };
-            let occurred_at = request.occurred_at.unwrap_or_else(|| self.clock.now());
+            let (metadata, occurred_at) = self.stamp(&request);
+            let access = self.access(&metadata.actor, &whole).await?;
             done.push(None);
             pending.push(Step {
                 index: done.len() - 1,
