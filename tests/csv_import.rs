@@ -535,3 +535,87 @@ async fn a_dry_run_of_deals_refuses_by_row_exactly_what_the_real_run_refuses() {
         "a row the rules refuse half-way writes nothing, not its opening"
     );
 }
+
+#[tokio::test]
+async fn orders_written_in_batches_are_carried_out_one_by_one_when_another_writer_gets_in_the_way()
+{
+    use crm::testing::faults::Interleaved;
+    let clock = crm::clock::ManualClock::new(support::start());
+    let bystander: crm::ids::StreamId = support::contact(77).into();
+    let racing = Interleaved::new(
+        crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone())),
+        crm::ids::Category::Order,
+        (
+            bystander.clone(),
+            vec![crm::testing::conformance::sample_event(&bystander, 1)],
+        ),
+    );
+    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
+    let orders = b"order_id,customer_id,order_date,sku,price\n\
+                   O1,C1,2026-03-01 10:00:00,MUG,12.00\n\
+                   O2,C2,2026-03-01 11:00:00,TEA,3.50\n\
+                   O3,C1,2026-03-02 09:00:00,TEA,3.50\n";
+    let mut map = FieldMap::guess(Kind::Orders, "shop", &headers(orders).unwrap());
+    map.currency = Some(crm::money::Currency::new("EUR").unwrap());
+    let files = crm::csv_import::OrderFiles {
+        orders,
+        lines: None,
+        payments: None,
+    };
+    let done = crm
+        .import_orders_csv(files, &map, &ImportOptions::new(import_id()), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.customers_created), (3, 2), "{done:?}");
+    assert!(done.errors.is_empty(), "{:?}", done.errors);
+    let log = crm.store().read_all(1, 1000).await.unwrap();
+    let placed = log
+        .iter()
+        .filter(|e| e.event.type_name() == "OrderPlaced")
+        .count();
+    assert_eq!(placed, 3, "each order once, though the batch was cut short");
+    assert!(
+        log.iter().any(|e| e.stream == bystander),
+        "the other writer's event stands"
+    );
+
+    // Cut after the first order was written: C1 is there already, C2's creation is refused.
+    let memory = crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone()));
+    let before = support::deterministic(memory.clone(), &clock, crm::CrmOptions::default());
+    let c1 = crm::domain::contact::CreateContact::new(map.contact_id("C1"), "Customer", "C1");
+    before
+        .execute(
+            &support::manager(),
+            crm::domain::contact::ContactCommand::Create(c1),
+        )
+        .await
+        .unwrap();
+    let racing = Interleaved::new(
+        memory,
+        crm::ids::Category::Contact,
+        (
+            bystander.clone(),
+            vec![crm::testing::conformance::sample_event(&bystander, 2)],
+        ),
+    );
+    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
+    let files = crm::csv_import::OrderFiles {
+        orders,
+        lines: None,
+        payments: None,
+    };
+    let done = crm
+        .import_orders_csv(files, &map, &ImportOptions::new(import_id()), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.customers_created), (3, 1), "{done:?}");
+    let placed = crm
+        .store()
+        .read_all(1, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.type_name() == "OrderPlaced")
+        .count();
+    assert_eq!(placed, 3);
+}

@@ -2,6 +2,8 @@
 
 mod together;
 
+pub(crate) use together::Batch;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

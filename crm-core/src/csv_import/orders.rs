@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::cells::Cells;
 use super::field_map::{Field, FieldMap};
 use super::run::{checked, open, ImportOptions, ImportSummary, RowError};
-use crate::crm::{Crm, Executed, Request};
-use crate::domain::contact::{ContactCommand, CreateContact};
+use crate::crm::{Batch, Crm, Executed, Request};
+use crate::domain::contact::{Contact, ContactCommand, CreateContact};
 use crate::domain::details::Address;
 use crate::domain::order::terms::{
     CancelReason, OrderCheck, OrderLine, PaymentMethod, PlaceOrder, SalesChannel,
@@ -301,6 +301,7 @@ impl<S: EventStore> Crm<S> {
             .map(|d| (d.placed, d.first_row));
         self.catch_up().await?;
         let mut customers_seen: HashSet<ContactId> = HashSet::new();
+        let mut batch = Pending::default();
         for draft in &drafts {
             if resume.is_some_and(|r| (draft.placed, draft.first_row) < r) {
                 continue;
@@ -310,17 +311,79 @@ impl<S: EventStore> Crm<S> {
             let outcome = match &draft.error {
                 Some(e) => Err(e.clone()),
                 None => {
-                    self.order_of(draft, map, options, &mut customers_seen, &mut summary)
-                        .await?
+                    let mut counted = ImportSummary::default();
+                    let start = batch.batch.len();
+                    let outcome = self
+                        .order_of(
+                            draft,
+                            map,
+                            options,
+                            &mut customers_seen,
+                            &mut counted,
+                            Some(&mut batch.batch),
+                        )
+                        .await?;
+                    if outcome.is_ok() {
+                        batch
+                            .drafts
+                            .push((draft, counted, start..batch.batch.len()));
+                    } else {
+                        summary.absorb(&counted);
+                    }
+                    outcome
                 }
             };
             if let Err(e) = outcome {
+                // Everything before the bad order is committed before it is reported.
+                self.commit_orders(&mut batch, map, options, &mut customers_seen, &mut summary)
+                    .await?;
                 if !summary.refuse(e, draft.first_row, options) {
                     break;
                 }
             }
+            if batch.batch.len() >= BATCH {
+                self.commit_orders(&mut batch, map, options, &mut customers_seen, &mut summary)
+                    .await?;
+            }
         }
+        self.commit_orders(&mut batch, map, options, &mut customers_seen, &mut summary)
+            .await?;
         Ok(summary)
+    }
+
+    /// Writes the orders decided so far in one store round trip, and counts them; if another
+    /// writer got in the way, carries them out again one by one.
+    async fn commit_orders(
+        &self,
+        pending: &mut Pending<'_>,
+        map: &FieldMap,
+        options: &ImportOptions,
+        customers_seen: &mut HashSet<ContactId>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), Error> {
+        let Pending { batch, drafts } = std::mem::take(pending);
+        let written = self.commit(batch).await?;
+        for (draft, counted, appends) in drafts {
+            if appends.end <= written {
+                summary.absorb(&counted);
+                continue;
+            }
+            // Cut short by another writer: carried out again, alone. A customer it created
+            // in the part that was written is counted here; the rest counts itself.
+            if appends.start < written {
+                summary.customers_created += counted.customers_created;
+            }
+            if let Some(key) = &draft.customer {
+                customers_seen.remove(&map.contact_id(key));
+            }
+            if let Err(e) = self
+                .order_of(draft, map, options, customers_seen, summary, None)
+                .await?
+            {
+                summary.refuse(e, draft.first_row, options);
+            }
+        }
+        Ok(())
     }
 
     /// One order through the commands (or, for a dry run, through the order's decider).
@@ -331,6 +394,7 @@ impl<S: EventStore> Crm<S> {
         options: &ImportOptions,
         customers_seen: &mut HashSet<ContactId>,
         summary: &mut ImportSummary,
+        mut batch: Option<&mut Batch>,
     ) -> Result<Result<(), RowError>, Error> {
         let row = draft.first_row;
         let whole = |reason: String| RowError::whole(row, reason);
@@ -471,11 +535,13 @@ impl<S: EventStore> Crm<S> {
                 &map.namespace(),
                 &format!("customer/{customer_key}"),
             ));
-            match self
-                .execute_request(request, ContactCommand::Create(create).into())
-                .await
-            {
-                Ok(done) if done.wrote() => summary.customers_created += 1,
+            let steps = vec![(request, ContactCommand::Create(create))];
+            let done = match batch.as_deref_mut() {
+                Some(batch) => self.decide_into::<Contact>(batch, customer, steps).await,
+                None => self.execute_together::<Contact>(customer, steps).await,
+            };
+            match done {
+                Ok(done) if done.iter().any(Executed::wrote) => summary.customers_created += 1,
                 Ok(_) => {}
                 Err(Error::Domain(e)) => return Ok(Err(whole(e.to_string()))),
                 Err(e) => return Err(e),
@@ -486,7 +552,11 @@ impl<S: EventStore> Crm<S> {
             .into_iter()
             .map(|(name, when, command)| (step(&name, when), command))
             .collect();
-        match self.execute_together::<Order>(order_id, steps).await {
+        let done = match batch {
+            Some(batch) => self.decide_into::<Order>(batch, order_id, steps).await,
+            None => self.execute_together::<Order>(order_id, steps).await,
+        };
+        match done {
             Ok(done) => wrote |= done.iter().any(Executed::wrote),
             Err(Error::Domain(e)) => return Ok(Err(whole(e.to_string()))),
             Err(e) => return Err(e),
@@ -500,4 +570,15 @@ impl<S: EventStore> Crm<S> {
         }
         Ok(Ok(()))
     }
+}
+
+/// Orders decided and not yet written: each whole, several hundred in one store round trip.
+const BATCH: usize = 512;
+
+/// What [`Crm::commit_orders`] writes and counts: the batch, and each order in it with what
+/// it will count once written and which of the batch's appends are its own.
+#[derive(Default)]
+struct Pending<'a> {
+    batch: Batch,
+    drafts: Vec<(&'a Draft, ImportSummary, std::ops::Range<usize>)>,
 }

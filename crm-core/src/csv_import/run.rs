@@ -122,6 +122,18 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
+    /// Adds what `other` counted (not its rows, errors or stop).
+    pub(crate) fn absorb(&mut self, other: &ImportSummary) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.duplicates_skipped += other.duplicates_skipped;
+        self.duplicates_created += other.duplicates_created;
+        self.duplicates_updated += other.duplicates_updated;
+        self.customers_created += other.customers_created;
+        self.amounts_capped += other.amounts_capped;
+    }
+
     /// A run that could not read its file's header.
     pub(crate) fn unreadable(error: RowError) -> Self {
         Self {
