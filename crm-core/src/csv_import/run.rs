@@ -362,7 +362,10 @@ impl<S: EventStore> Crm<S> {
                     let duplicate = matches!(found, Match::Other(_));
                     let create = ContactCommand::Create(contact.create.clone());
                     // Refused before the company it names is created for it.
-                    let refused = Contact::default().decide(&create).err().map(Error::from);
+                    let refused = match contact.company {
+                        Some(_) => Contact::default().decide(&create).err().map(Error::from),
+                        None => None,
+                    };
                     let written = match refused {
                         Some(e) => Err(e),
                         None => {
