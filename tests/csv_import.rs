@@ -619,3 +619,45 @@ async fn orders_written_in_batches_are_carried_out_one_by_one_when_another_write
         .count();
     assert_eq!(placed, 3);
 }
+
+#[tokio::test]
+async fn contacts_written_in_batches_are_carried_out_one_by_one_when_another_writer_gets_in_the_way(
+) {
+    use crm::testing::faults::Interleaved;
+    let clock = crm::clock::ManualClock::new(support::start());
+    let bystander: crm::ids::StreamId = support::contact(77).into();
+    let racing = Interleaved::new(
+        crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone())),
+        crm::ids::Category::Contact,
+        (
+            bystander.clone(),
+            vec![crm::testing::conformance::sample_event(&bystander, 1)],
+        ),
+    );
+    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
+    // Row 4 repeats row 2's email: it waits for the batch, and finds the contact row 2 made.
+    let file = b"id,name,email,newsletter\n\
+                 K1,Ana Silva,ana@example.com,yes\n\
+                 K2,Bea Ruiz,bea@example.com,no\n\
+                 K3,Ana S.,ana@example.com,no\n";
+    let map = FieldMap::guess(Kind::Contacts, "shop", &headers(file).unwrap());
+    let done = crm
+        .import_csv(file, &map, &ImportOptions::new(import_id()))
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.duplicates_skipped), (2, 1), "{done:?}");
+    let created = crm
+        .store()
+        .read_all(1, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.type_name() == "ContactCreated")
+        .count();
+    assert_eq!(
+        created, 2,
+        "each contact once, though the batch was cut short"
+    );
+    let ana = map.contact_id("K1");
+    assert!(crm.query_unfiltered(|v| v.cards.reach(ana).is_some_and(|r| !r.consent.is_empty())));
+}

@@ -24,6 +24,7 @@
 
 mod cells;
 mod companies;
+mod contact_rows;
 mod contacts;
 mod field_map;
 mod interactions;

@@ -3,17 +3,16 @@
 
 use std::collections::HashSet;
 
+use super::contact_rows::{other_match, Batched, Match};
 use super::contacts::{self, ContactRow};
 use super::field_map::{FieldMap, Kind};
 use super::orders::OrderFiles;
-use crate::crm::{Crm, Request};
+use crate::crm::Crm;
 use crate::domain::contact::{Contact, ContactCommand};
 use crate::domain::Aggregate;
 use crate::error::Error;
-use crate::event::{Actor, ImportRow};
-use crate::ids::{ContactId, CustomerId, ImportId};
+use crate::ids::{ContactId, ImportId};
 use crate::normalize;
-use crate::projection::Views;
 use crate::store::EventStore;
 
 /// What to do with a row that matches another customer by email, phone or tax id.
@@ -171,37 +170,6 @@ pub(crate) fn checked(
     }
 }
 
-/// What a row is to the store as it stands.
-#[derive(Clone, Copy)]
-enum Match {
-    /// Its own contact does not exist, and no other customer has its keys.
-    New,
-    /// Its own contact exists (imported before).
-    Own,
-    /// Another contact has its email, phone or tax id.
-    Other(ContactId),
-}
-
-/// The customer other than `own` that has one of `row`'s emails, phones or tax id.
-fn other_match(views: &Views, row: &ContactRow, own: ContactId) -> Option<ContactId> {
-    let p = &row.create.personal;
-    let hits = p
-        .emails
-        .iter()
-        .flat_map(|e| views.search.by_email(e))
-        .chain(
-            p.phones
-                .iter()
-                .flat_map(|ph| views.search.by_phone(&ph.number)),
-        )
-        .chain(p.tax_id.iter().flat_map(|t| views.search.by_tax_id(t)));
-    hits.filter_map(|h| match h.customer {
-        CustomerId::Contact(c) if c != own => Some(c),
-        _ => None,
-    })
-    .next()
-}
-
 /// A reader of the CSV file `bytes`: without its byte-order mark, split on the separator its
 /// header uses most (`,`, `;` or a tab), and its headers, trimmed.
 pub(crate) fn open(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), RowError> {
@@ -277,6 +245,7 @@ impl<S: EventStore> Crm<S> {
         // What a dry run would have created: its keys, so later rows see them.
         let mut seen_ids: HashSet<ContactId> = HashSet::new();
         let mut seen_keys: HashSet<String> = HashSet::new();
+        let mut batched = Batched::default();
         for (index, record) in reader.records().enumerate() {
             let row = index as u64 + 2;
             if row < options.from_row {
@@ -338,173 +307,26 @@ impl<S: EventStore> Crm<S> {
                 seen_keys.extend(keys_of(&contact));
                 continue;
             }
-            let at = ImportRow {
-                import_id: options.import_id,
-                row,
-            };
-            match (found, options.duplicates) {
-                (Match::Other(_), Duplicates::Skip) => summary.duplicates_skipped += 1,
-                (Match::Other(other), Duplicates::Update) => {
-                    if self.update_from(other, &contact, map, at).await? {
-                        summary.duplicates_updated += 1;
-                    } else {
-                        summary.unchanged += 1;
-                    }
-                }
-                (Match::Own, _) => {
-                    if self.update_from(own, &contact, map, at).await? {
-                        summary.updated += 1;
-                    } else {
-                        summary.unchanged += 1;
-                    }
-                }
-                (Match::New, _) | (Match::Other(_), Duplicates::Create) => {
-                    let duplicate = matches!(found, Match::Other(_));
-                    let create = ContactCommand::Create(contact.create.clone());
-                    // Refused before the company it names is created for it.
-                    let refused = match contact.company {
-                        Some(_) => Contact::default().decide(&create).err().map(Error::from),
-                        None => None,
-                    };
-                    let written = match refused {
-                        Some(e) => Err(e),
-                        None => {
-                            let mut steps = vec![create];
-                            steps.extend(self.follow_ups(own, &contact, map, at, true).await?);
-                            self.contact_steps(own, steps, contact.created, map, at)
-                                .await
-                        }
-                    };
-                    match written {
-                        Ok(_) if duplicate => summary.duplicates_created += 1,
-                        Ok(_) => summary.created += 1,
-                        // The deciders' (or the rules') own refusal of the row, where it is.
-                        Err(e @ (Error::Domain(_) | Error::Denied(_))) => {
-                            if summary.refuse(RowError::whole(row, e.to_string()), row, options) {
-                                continue;
-                            }
-                            break;
-                        }
-                        Err(e) => return Err(e),
+            match self
+                .contact_row_batched(row, contact, map, options, &mut batched, &mut summary)
+                .await?
+            {
+                Ok(()) => {}
+                Err(e) => {
+                    if !summary.refuse(e, row, options) {
+                        break;
                     }
                 }
             }
         }
+        self.flush_contacts(&mut batched, map, options, &mut summary)
+            .await?;
         Ok(summary)
-    }
-
-    fn request(
-        &self,
-        map: &FieldMap,
-        at: ImportRow,
-        created: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Request {
-        let request = Request::by(Actor::Import {
-            source: map.namespace(),
-        })
-        .from_row(at);
-        match created {
-            Some(t) => request.at(t),
-            None => request,
-        }
-    }
-
-    /// What follows a row's contact: its consents; for a contact the row created, its source
-    /// (a contact already in the CRM came from somewhere first, so a later row is not their
-    /// first touch); and the company it represents, created here if there is none yet.
-    async fn follow_ups(
-        &self,
-        id: ContactId,
-        row: &ContactRow,
-        map: &FieldMap,
-        at: ImportRow,
-        created: bool,
-    ) -> Result<Vec<ContactCommand>, Error> {
-        let mut steps: Vec<ContactCommand> = row
-            .consents
-            .iter()
-            .map(|channel| ContactCommand::GrantConsent {
-                contact_id: id,
-                channel: *channel,
-                evidence: Some(format!("imported from {} (row {})", map.source, at.row)),
-            })
-            .collect();
-        steps.extend(
-            row.source
-                .iter()
-                .filter(|_| created)
-                .map(|(source, lead, campaign)| ContactCommand::RecordSource {
-                    contact_id: id,
-                    source: source.clone(),
-                    campaign: *campaign,
-                    lead: *lead,
-                }),
-        );
-        if let Some((cell, role)) = &row.company {
-            let (company_id, exists) =
-                self.query_unfiltered(|v| super::companies::represented(map, cell, v));
-            if !exists {
-                let create = crate::domain::company::CompanyCommand::Create {
-                    company_id,
-                    details: crate::domain::details::CompanyDetails {
-                        name: cell.clone(),
-                        ..Default::default()
-                    },
-                    tags: Default::default(),
-                    owner: None,
-                };
-                self.execute_request(self.request(map, at, row.created), create.into())
-                    .await?;
-            }
-            steps.push(ContactCommand::LinkToCompany {
-                contact_id: id,
-                company_id,
-                role: role.clone(),
-            });
-        }
-        Ok(steps)
-    }
-
-    /// A row's commands on contact `id`, in one append, at business time `when` (the
-    /// source's sign-up date for a contact it creates; now for a change to one already
-    /// there): whether anything was written.
-    async fn contact_steps(
-        &self,
-        id: ContactId,
-        steps: Vec<ContactCommand>,
-        when: Option<chrono::DateTime<chrono::Utc>>,
-        map: &FieldMap,
-        at: ImportRow,
-    ) -> Result<bool, Error> {
-        let steps = steps
-            .into_iter()
-            .map(|command| (self.request(map, at, when), command))
-            .collect();
-        let done = self.execute_together::<Contact>(id, steps).await?;
-        Ok(done.iter().any(crate::crm::Executed::wrote))
-    }
-
-    /// Applies `row` to the existing contact `id`; whether anything changed.
-    async fn update_from(
-        &self,
-        id: ContactId,
-        row: &ContactRow,
-        map: &FieldMap,
-        at: ImportRow,
-    ) -> Result<bool, Error> {
-        let Some(existing) =
-            self.query_unfiltered(|v| v.cards.reach(id).map(|r| r.personal.clone()))
-        else {
-            return Ok(false);
-        };
-        let mut steps = vec![ContactCommand::Update(contacts::update(&existing, row, id))];
-        steps.extend(self.follow_ups(id, row, map, at, false).await?);
-        self.contact_steps(id, steps, None, map, at).await
     }
 }
 
 /// The email, phone and tax id keys of a row, for a dry run's matching within the file.
-fn keys_of(row: &ContactRow) -> Vec<String> {
+pub(super) fn keys_of(row: &ContactRow) -> Vec<String> {
     let p = &row.create.personal;
     p.emails
         .iter()
