@@ -86,12 +86,13 @@ impl<S: EventStore> Crm<S> {
                 || keys.iter().any(|k| b.keys.contains(k))
                 || matches!(found, Match::Other(id) if b.ids.contains(&id))
         };
-        if touches(batched, self.match_row(&contact)) {
+        let mut found = self.match_row(&contact);
+        if touches(batched, found) {
             self.flush_contacts(batched, map, options, summary).await?;
+            found = self.match_row(&contact);
         }
         let mut counted = ImportSummary::default();
         let start = batched.batch.len();
-        let found = self.match_row(&contact);
         let outcome = self
             .contact_row(
                 row,
