@@ -539,18 +539,14 @@ async fn a_dry_run_of_deals_refuses_by_row_exactly_what_the_real_run_refuses() {
 #[tokio::test]
 async fn orders_written_in_batches_are_carried_out_one_by_one_when_another_writer_gets_in_the_way()
 {
-    use crm::testing::faults::Interleaved;
     let clock = crm::clock::ManualClock::new(support::start());
     let bystander: crm::ids::StreamId = support::contact(77).into();
-    let racing = Interleaved::new(
+    let crm = racing(
+        &clock,
         crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone())),
         crm::ids::Category::Order,
-        (
-            bystander.clone(),
-            vec![crm::testing::conformance::sample_event(&bystander, 1)],
-        ),
+        &bystander,
     );
-    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
     let orders = b"order_id,customer_id,order_date,sku,price\n\
                    O1,C1,2026-03-01 10:00:00,MUG,12.00\n\
                    O2,C2,2026-03-01 11:00:00,TEA,3.50\n\
@@ -590,15 +586,7 @@ async fn orders_written_in_batches_are_carried_out_one_by_one_when_another_write
         )
         .await
         .unwrap();
-    let racing = Interleaved::new(
-        memory,
-        crm::ids::Category::Contact,
-        (
-            bystander.clone(),
-            vec![crm::testing::conformance::sample_event(&bystander, 2)],
-        ),
-    );
-    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
+    let crm = racing(&clock, memory, crm::ids::Category::Contact, &bystander);
     let files = crm::csv_import::OrderFiles {
         orders,
         lines: None,
@@ -623,18 +611,14 @@ async fn orders_written_in_batches_are_carried_out_one_by_one_when_another_write
 #[tokio::test]
 async fn contacts_written_in_batches_are_carried_out_one_by_one_when_another_writer_gets_in_the_way(
 ) {
-    use crm::testing::faults::Interleaved;
     let clock = crm::clock::ManualClock::new(support::start());
     let bystander: crm::ids::StreamId = support::contact(77).into();
-    let racing = Interleaved::new(
+    let crm = racing(
+        &clock,
         crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone())),
         crm::ids::Category::Contact,
-        (
-            bystander.clone(),
-            vec![crm::testing::conformance::sample_event(&bystander, 1)],
-        ),
+        &bystander,
     );
-    let crm = support::deterministic(racing, &clock, crm::CrmOptions::default());
     // Row 4 repeats row 2's email: it waits for the batch, and finds the contact row 2 made.
     let file = b"id,name,email,newsletter\n\
                  K1,Ana Silva,ana@example.com,yes\n\
@@ -660,4 +644,18 @@ async fn contacts_written_in_batches_are_carried_out_one_by_one_when_another_wri
     );
     let ana = map.contact_id("K1");
     assert!(crm.query_unfiltered(|v| v.cards.reach(ana).is_some_and(|r| !r.consent.is_empty())));
+}
+
+/// A CRM on `store` where another writer gets in first, once: the first append to a stream
+/// of `category` finds `bystander` changed and is refused as a conflict.
+fn racing(
+    clock: &crm::clock::ManualClock,
+    store: crm::MemoryStore,
+    category: crm::ids::Category,
+    bystander: &crm::ids::StreamId,
+) -> crm::Crm<crm::testing::faults::Interleaved<crm::MemoryStore>> {
+    let sneak = crm::testing::conformance::sample_event(bystander, 1);
+    let store =
+        crm::testing::faults::Interleaved::new(store, category, (bystander.clone(), vec![sneak]));
+    support::deterministic(store, clock, crm::CrmOptions::default())
 }
