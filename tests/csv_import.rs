@@ -659,3 +659,50 @@ fn racing(
         crm::testing::faults::Interleaved::new(store, category, (bystander.clone(), vec![sneak]));
     support::deterministic(store, clock, crm::CrmOptions::default())
 }
+
+#[tokio::test]
+async fn bad_cells_of_companies_and_conversations_are_named_by_row_and_column() {
+    let (crm, _) = support::fresh();
+    let companies = "id,name,email,phone\n\
+                     E1,,info@gil.example,\n\
+                     E2,Hotel Vera,info@vera,\n\
+                     E3,Café Sol,,n/a\n\
+                     E4,Oficinas Gil,info@gil.example,\n"
+        .as_bytes();
+    let map = FieldMap::guess(Kind::Companies, "old-crm", &headers(companies).unwrap());
+    let options = ImportOptions {
+        set_aside_bad_rows: true,
+        ..ImportOptions::new(import_id())
+    };
+    let done = crm.import_csv(companies, &map, &options).await.unwrap();
+    assert_eq!(
+        said(&done),
+        [
+            "row 2: no name: map the company's name column",
+            "row 3, column \"email\", value \"info@vera\": not an email address: the domain has no dot",
+            "row 4, column \"phone\", value \"n/a\": not a phone number",
+        ]
+    );
+    assert_eq!(done.created, 1);
+    let calls = "id,customer,date,channel,direction,duration\n\
+                 L1,E4,2026-03-03 10:15:00,pigeon,inbound,\n\
+                 L2,E4,2026-03-03 10:15:00,call,sideways,\n\
+                 L3,E4,2026-03-03 10:15:00,call,inbound,1:75\n\
+                 L4,E4,,call,inbound,\n\
+                 L5,E4,2026-03-03 10:15:00,call,inbound,95\n"
+        .as_bytes();
+    let map = FieldMap::guess(Kind::Interactions, "old-crm", &headers(calls).unwrap());
+    let done = crm.import_csv(calls, &map, &options).await.unwrap();
+    let errors = said(&done);
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(errors[0].starts_with("row 2, column \"channel\", value \"pigeon\": not a channel"));
+    assert!(
+        errors[1].starts_with("row 3, column \"direction\", value \"sideways\": not a direction")
+    );
+    assert!(errors[2].starts_with("row 4, column \"duration\", value \"1:75\": not a duration"));
+    assert_eq!(
+        errors[3],
+        "row 5: no date: map when the conversation happened"
+    );
+    assert_eq!(done.created, 1);
+}

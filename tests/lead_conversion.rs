@@ -206,3 +206,42 @@ async fn a_conversion_the_map_cannot_make_writes_nothing() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn an_amount_that_does_not_read_or_a_deal_without_a_currency_is_refused_with_nothing_written()
+{
+    let (crm, _) = support::fresh();
+    support::sales::setup(&crm).await;
+    let marta = lead(
+        &crm,
+        "form-1",
+        "marta@oficinas.example",
+        &[("empresa", "Oficinas Gil"), ("presupuesto", "dos mil")],
+    )
+    .await;
+    let length = log_length(&crm).await;
+    let convert = |map: ConversionMap| {
+        let crm = &crm;
+        async move {
+            crm.convert_lead(Request::by(support::manager()), marta, &map, None)
+                .await
+                .unwrap_err()
+                .to_string()
+        }
+    };
+    let unreadable = convert(map()).await;
+    assert!(
+        unreadable.contains("the amount \"dos mil\""),
+        "{unreadable}"
+    );
+    let no_currency = convert(ConversionMap {
+        currency: None,
+        ..map()
+    })
+    .await;
+    assert!(
+        no_currency.contains("needs the map's currency"),
+        "{no_currency}"
+    );
+    assert_eq!(log_length(&crm).await, length);
+}

@@ -47,7 +47,7 @@ fn map(kind: Kind, file: &[u8]) -> FieldMap {
     map
 }
 
-async fn import_all(crm: &Crm<MemoryStore>, first: u128) {
+async fn import_all<S: EventStore>(crm: &Crm<S>, first: u128) {
     let options = |n| ImportOptions {
         duplicates: Duplicates::Update,
         ..ImportOptions::new(import(n))
@@ -80,11 +80,11 @@ async fn import_all(crm: &Crm<MemoryStore>, first: u128) {
     assert!(reviews.errors.is_empty(), "{:?}", reviews.errors);
 }
 
-async fn log_length(crm: &Crm<MemoryStore>) -> usize {
+async fn log_length<S: EventStore>(crm: &Crm<S>) -> usize {
     crm.store().read_all(1, 10_000).await.unwrap().len()
 }
 
-fn views(crm: &Crm<MemoryStore>) -> Views {
+fn views<S: EventStore>(crm: &Crm<S>) -> Views {
     crm.query_unfiltered(Views::clone)
 }
 
@@ -200,4 +200,36 @@ async fn a_change_made_after_the_import_stands_in_the_way_of_its_revert() {
         .await
         .unwrap_err();
     assert!(matches!(unknown, Error::UnknownImport { .. }), "{unknown}");
+}
+
+#[tokio::test]
+async fn a_revert_cut_short_by_a_failure_goes_on_where_it_stopped_when_run_again() {
+    use crm::testing::faults::FailAfterWrite;
+    let clock = crm::clock::ManualClock::new(support::start());
+    let store = FailAfterWrite::new(MemoryStore::with_clock(std::sync::Arc::new(clock.clone())));
+    let crm = support::deterministic(store, &clock, crm::CrmOptions::default());
+    let create = CreateContact::new(ana(), "Ana", "Silva").email("ANA@example.com");
+    crm.execute(&support::manager(), ContactCommand::Create(create))
+        .await
+        .unwrap();
+    let untouched = shop().await;
+    import_all(&crm, 1).await;
+    for n in [3, 2] {
+        crm.revert_import(import(n), support::manager(), false)
+            .await
+            .unwrap();
+    }
+    // The contacts import's first step back (Ana's fields) is written, and then the
+    // connection drops.
+    let before = log_length(&crm).await;
+    crm.store().arm(1);
+    let cut = crm
+        .revert_import(import(1), support::manager(), false)
+        .await;
+    assert!(cut.is_err(), "{cut:?}");
+    assert!(log_length(&crm).await > before, "part of it was written");
+    crm.revert_import(import(1), support::manager(), false)
+        .await
+        .unwrap();
+    assert_same(&views(&crm), &views(&untouched), &support::manager());
 }

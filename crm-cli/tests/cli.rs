@@ -1305,6 +1305,25 @@ fn convert_lead_makes_a_web_form_lead_a_company_and_a_deal_once() {
         again.contains("into existing company \"Oficinas Gil\""),
         "{again}"
     );
+    let broken = write(
+        "broken.json",
+        r#"{"pipeline": "Offices and hotels", "stage": 3}"#,
+    );
+    let refused = fails(&crm(
+        &store,
+        &["convert-lead", "marta@oficinas.example", "--map", &broken],
+    ));
+    assert!(
+        refused.contains("broken.json: not a conversion map"),
+        "{refused}"
+    );
+    let not_an_id = crm(&store, &["revert-import", "last-tuesday"]);
+    assert_eq!(not_an_id.status.code(), Some(2), "a wrong command line");
+    assert!(
+        text(&not_an_id.stderr).contains("IMPORT_ID"),
+        "{}",
+        text(&not_an_id.stderr)
+    );
     let card = succeeds(&crm(&store, &["card", "marta@oficinas.example"]));
     assert!(card.contains("Oficinas Gil"), "{card}");
     assert!(!card.contains("still a lead"), "{card}");

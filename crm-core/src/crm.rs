@@ -774,7 +774,7 @@ impl<S: EventStore> Crm<S> {
             crate::validate::check(&stream, write.occurred_at, event)?;
         }
         if let Some(rehearsal) = write.rehearsal {
-            rehearsal.decided(&stream, &events);
+            rehearsal.decided(&stream, events.iter().cloned());
         }
         if events.is_empty() || write.rehearsal.is_some() {
             return Ok(Some(Executed {
@@ -1076,11 +1076,11 @@ pub(crate) struct Rehearsal {
 }
 
 impl Rehearsal {
-    fn decided(&self, stream: &StreamId, events: &[Event]) {
+    fn decided(&self, stream: &StreamId, events: impl IntoIterator<Item = Event>) {
         lock(&self.decided)
             .entry(stream.clone())
             .or_default()
-            .extend_from_slice(events);
+            .extend(events);
     }
 
     /// Folds what was decided on `stream` into `state`; how many events that was.

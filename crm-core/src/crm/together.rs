@@ -201,8 +201,9 @@ impl<S: EventStore> Crm<S> {
         let decided = self
             .decide_steps::<A>(id, &stream, &pending, Some(&batch.rehearsal))
             .await?;
-        let all: Vec<Event> = decided.events_of.iter().flatten().cloned().collect();
-        batch.rehearsal.decided(&stream, &all);
+        batch
+            .rehearsal
+            .decided(&stream, decided.events_of.iter().flatten().cloned());
         let (version, mut decided) = (decided.version, decided);
         let new_events = std::mem::take(&mut decided.new_events);
         for (step, executed) in pending.iter().zip(decided.executed(0, false)) {
