@@ -30,7 +30,7 @@ use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId, UserId};
 use crate::normalize::Country;
 use crate::policy::{self, Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
-use crate::projection::{catch_up, Tracked, Views};
+use crate::projection::{Tracked, Views};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
@@ -244,6 +244,9 @@ pub struct Crm<S> {
     grants: HashMap<String, Vec<&'static str>>,
     authorizer: Arc<dyn Authorizer>,
     policy_failures: Mutex<Vec<PolicyFailure>>,
+    /// The batch the projections read last, for the policies to react to without reading it
+    /// again.
+    recent: Mutex<Arc<Vec<RecordedEvent>>>,
 }
 
 impl<S: EventStore> Crm<S> {
@@ -287,6 +290,7 @@ impl<S: EventStore> Crm<S> {
             grants,
             authorizer: Arc::new(Roles),
             policy_failures: Mutex::new(Vec::new()),
+            recent: Mutex::default(),
         }
     }
 
@@ -611,8 +615,8 @@ impl<S: EventStore> Crm<S> {
         let batch = self.options.read_batch;
         let mut issued = 0;
         loop {
-            let events = self.store.read_all(runner.next_position(), batch).await?;
-            for event in &events {
+            let (events, full) = self.events_from(runner.next_position(), batch).await?;
+            for event in events.iter() {
                 let Some(commands) = runner.see(event) else {
                     continue;
                 };
@@ -630,7 +634,7 @@ impl<S: EventStore> Crm<S> {
                 }
                 runner.reacted(event.position);
             }
-            if events.len() < batch {
+            if !full {
                 break;
             }
         }
@@ -641,6 +645,25 @@ impl<S: EventStore> Crm<S> {
             runner.saved(position);
         }
         Ok(issued)
+    }
+
+    /// The events from `position` on, at most `batch`, and whether there may be more: from
+    /// the batch the projections last read when it holds them (a command's own events, just
+    /// caught up), else from the store.
+    async fn events_from(&self, position: u64, batch: usize) -> Result<(Events, bool), Error> {
+        let recent = Arc::clone(&lock(&self.recent));
+        if let Some(start) = recent
+            .first()
+            .and_then(|first| position.checked_sub(first.position))
+            .and_then(|offset| usize::try_from(offset).ok())
+            .filter(|&offset| offset < recent.len())
+        {
+            // More may have been appended after it: the caller reads on from the store.
+            return Ok((Events::Shared(recent, start), true));
+        }
+        let events = self.store.read_all(position, batch).await?;
+        let full = events.len() == batch;
+        Ok((Events::Read(events), full))
     }
 
     fn record_failure(&self, policy: &str, event: &RecordedEvent, rejected: &Error) {
@@ -762,29 +785,32 @@ impl<S: EventStore> Crm<S> {
         write: &Write<'_>,
     ) -> Result<Option<Executed>, Error> {
         let stream: StreamId = id.into();
-        let (mut state, version) = self.load_in::<A>(id, write.rehearsal).await?;
-        if let Some(access) = write.access {
-            // Checked on the state the command is decided on: ownership is a fact of it.
-            self.authorize(access, state.owned_by()).await?;
-        }
-        let events = state.decide(command)?;
-        // The same check an imported line meets: a decider can never write what an import
-        // would refuse.
-        for event in &events {
-            crate::validate::check(&stream, write.occurred_at, event)?;
-        }
-        if let Some(rehearsal) = write.rehearsal {
-            rehearsal.decided(&stream, events.iter().cloned());
-        }
-        if events.is_empty() || write.rehearsal.is_some() {
-            return Ok(Some(Executed {
-                stream,
-                version: version + events.len() as u64,
-                position: 0,
-                events,
-                repeated: false,
-            }));
-        }
+        let (mut state, version) = match write.rehearsal {
+            Some(rehearsal) => self.load_in::<A>(id, Some(rehearsal)).await?,
+            // Out of the cache while deciding: the state is put back below, so a command
+            // costs no copy of it.
+            None => self.load_state::<A>(id, Keep::Out).await?,
+        };
+        let decided = self.decide(&stream, &state, command, write).await;
+        let events = match decided {
+            Ok(events) if !events.is_empty() && write.rehearsal.is_none() => events,
+            other => {
+                if write.rehearsal.is_none() {
+                    self.states.put(&stream, state, version);
+                }
+                let events = other?;
+                if let Some(rehearsal) = write.rehearsal {
+                    rehearsal.decided(&stream, events.iter().cloned());
+                }
+                return Ok(Some(Executed {
+                    stream,
+                    version: version + events.len() as u64,
+                    position: 0,
+                    events,
+                    repeated: false,
+                }));
+            }
+        };
         let new_events = events
             .iter()
             .enumerate()
@@ -801,11 +827,14 @@ impl<S: EventStore> Crm<S> {
             .await
         {
             Ok(outcome) => {
-                let every = self.options.snapshot_every;
-                if outcome.last_version / every > version / every {
+                if outcome.written {
                     events.iter().for_each(|e| state.fold(e));
-                    self.save_snapshot(&stream, &state, outcome.last_version)
-                        .await;
+                    let every = self.options.snapshot_every;
+                    if outcome.last_version / every > version / every {
+                        self.save_snapshot(&stream, &state, outcome.last_version)
+                            .await;
+                    }
+                    self.states.put(&stream, state, outcome.last_version);
                 }
                 Ok(Some(Executed {
                     stream,
@@ -820,12 +849,41 @@ impl<S: EventStore> Crm<S> {
         }
     }
 
+    /// Whether the rules allow the command on `state`, and the events it decides.
+    async fn decide<A: Aggregate>(
+        &self,
+        stream: &StreamId,
+        state: &A,
+        command: &A::Command,
+        write: &Write<'_>,
+    ) -> Result<Vec<Event>, Error> {
+        if let Some(access) = write.access {
+            // Checked on the state the command is decided on: ownership is a fact of it.
+            self.authorize(access, state.owned_by()).await?;
+        }
+        let events = state.decide(command)?;
+        // The same check an imported line meets: a decider can never write what an import
+        // would refuse.
+        for event in &events {
+            crate::validate::check(stream, write.occurred_at, event)?;
+        }
+        Ok(events)
+    }
+
     /// Loads an aggregate's state and version: the cached state or the latest usable
     /// snapshot, plus the events after it. A snapshot that does not decode is reported and
     /// ignored, never trusted.
     pub async fn load<A: Aggregate>(&self, id: A::Id) -> Result<(A, u64), Error> {
+        self.load_state(id, Keep::Cached).await
+    }
+
+    async fn load_state<A: Aggregate>(&self, id: A::Id, keep: Keep) -> Result<(A, u64), Error> {
         let stream: StreamId = id.into();
-        let (mut state, mut version) = match self.states.get::<A>(&stream) {
+        let cached = match keep {
+            Keep::Cached => self.states.get::<A>(&stream),
+            Keep::Out => self.states.take::<A>(&stream),
+        };
+        let (mut state, mut version) = match cached {
             Some(cached) => cached,
             None => match self.store.load_snapshot(&stream).await? {
                 Some(snapshot) => {
@@ -862,7 +920,7 @@ impl<S: EventStore> Crm<S> {
                 version = recorded.version;
             }
             if batch.len() < self.options.read_batch {
-                if version > start {
+                if version > start && keep == Keep::Cached {
                     self.states.put(&stream, state.clone(), version);
                 }
                 return Ok((state, version));
@@ -956,13 +1014,33 @@ impl<S: EventStore> Crm<S> {
     /// Feeds projections every event appended since they last looked; returns the position
     /// they have reached. Call it before querying when other processes write to the store.
     pub async fn catch_up(&self) -> Result<u64, Error> {
-        let erasures = lock(&self.views).projection.cards.erasures();
-        let position = catch_up(&self.store, &self.views, self.options.read_batch).await?;
-        if lock(&self.views).projection.cards.erasures() != erasures {
-            // Cached states of the erased person's streams hold their data in clear.
-            self.states.clear();
+        let batch = self.options.read_batch;
+        loop {
+            let (from, erasures) = {
+                let views = lock(&self.views);
+                (views.position + 1, views.projection.cards.erasures())
+            };
+            let events = Arc::new(self.store.read_all(from, batch).await?);
+            let (position, erased) = {
+                let mut views = lock(&self.views);
+                views.apply_batch(&events);
+                (
+                    views.position,
+                    views.projection.cards.erasures() != erasures,
+                )
+            };
+            if erased {
+                // Cached states and events of the erased person's streams hold their data
+                // in clear.
+                self.states.clear();
+                *lock(&self.recent) = Arc::default();
+            } else if !events.is_empty() {
+                *lock(&self.recent) = Arc::clone(&events);
+            }
+            if events.len() < batch {
+                return Ok(position);
+            }
         }
-        Ok(position)
     }
 
     /// Returns once the projections hold every event up to `position` (read-your-writes
@@ -1103,6 +1181,29 @@ impl Rehearsal {
             ..done
         })
     }
+}
+
+/// Events a policy reacts to: the tail of a batch the projections read, or a fresh read.
+enum Events {
+    Shared(Arc<Vec<RecordedEvent>>, usize),
+    Read(Vec<RecordedEvent>),
+}
+
+impl Events {
+    fn iter(&self) -> std::slice::Iter<'_, RecordedEvent> {
+        match self {
+            Self::Shared(events, start) => events.get(*start..).unwrap_or_default().iter(),
+            Self::Read(events) => events.iter(),
+        }
+    }
+}
+
+/// Whether a loaded state stays in the cache (a read) or leaves it until the command that
+/// loaded it puts it back (a decision).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Cached,
+    Out,
 }
 
 /// A command as the rules see it, before the record's state is known.

@@ -303,7 +303,16 @@ impl StreamId {
 
     /// The stream of aggregate `id` in `category`.
     pub fn of(category: Category, id: Uuid) -> Self {
-        Self(format!("{category}-{}", id.hyphenated()))
+        // Built by hand rather than with `format!`: every command names its stream a few
+        // times, and the formatting machinery cost more than the rest of the naming.
+        let mut buffer = Uuid::encode_buffer();
+        let uuid = id.hyphenated().encode_lower(&mut buffer);
+        let category = category.as_str();
+        let mut name = String::with_capacity(category.len() + 1 + uuid.len());
+        name.push_str(category);
+        name.push('-');
+        name.push_str(uuid);
+        Self(name)
     }
 
     fn check(name: &str) -> Result<(), &'static str> {

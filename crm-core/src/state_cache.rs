@@ -4,8 +4,8 @@
 //! A cached state is only a starting point: `Crm::load` still reads the stream after the
 //! cached version, so events written by other processes are never missed.
 
+use foldhash::HashMap;
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::crm::lock;
@@ -27,7 +27,7 @@ impl StateCache {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
         }
     }
 
@@ -42,6 +42,18 @@ impl StateCache {
         let entry = entries.get(stream)?;
         let state = entry.state.downcast_ref::<A>()?;
         Some((state.clone(), entry.version))
+    }
+
+    /// The cached state of `stream`, taken out of the cache: for a command that puts back
+    /// the state it decided on, without a copy.
+    pub(crate) fn take<A: Aggregate>(&self, stream: &StreamId) -> Option<(A, u64)> {
+        let mut entries = lock(&self.entries);
+        if !entries.get(stream)?.state.is::<A>() {
+            return None;
+        }
+        let entry = entries.remove(stream)?;
+        let state = entry.state.downcast::<A>().ok()?;
+        Some((*state, entry.version))
     }
 
     /// Remembers `state` at `version`, unless a newer one is already cached.

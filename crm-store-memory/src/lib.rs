@@ -13,7 +13,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -25,21 +27,14 @@ use crm_core::store::{
     self, AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
 };
 
-/// Where an event sits: its stream and the index of its position in the log.
-#[derive(Debug, Clone)]
-struct Slot {
-    stream: StreamId,
-    version: u64,
-    index: usize,
-}
-
 #[derive(Debug, Default)]
 struct Inner {
     /// The log; an event's position is its index + 1.
     log: Vec<RecordedEvent>,
     /// Per stream, the log indexes of its events in version order.
     streams: HashMap<StreamId, Vec<usize>>,
-    ids: HashMap<EventId, Slot>,
+    /// Each event's index in the log.
+    ids: HashMap<EventId, usize>,
     snapshots: HashMap<StreamId, Snapshot>,
     checkpoints: BTreeMap<String, u64>,
 }
@@ -106,6 +101,15 @@ impl MemoryStore {
 }
 
 impl Inner {
+    fn stored_at(&self, index: usize) -> StoredAt {
+        let event = &self.log[index];
+        StoredAt {
+            stream: event.stream.clone(),
+            version: event.version,
+            position: event.position,
+        }
+    }
+
     fn version_of(&self, stream: &StreamId) -> u64 {
         self.streams.get(stream).map_or(0, |s| s.len() as u64)
     }
@@ -119,13 +123,7 @@ impl Inner {
     ) -> Result<Option<AppendOutcome>, StoreError> {
         let stored: Vec<Option<StoredAt>> = events
             .iter()
-            .map(|e| {
-                self.ids.get(&e.id).map(|slot| StoredAt {
-                    stream: slot.stream.clone(),
-                    version: slot.version,
-                    position: slot.index as u64 + 1,
-                })
-            })
+            .map(|e| self.ids.get(&e.id).map(|&index| self.stored_at(index)))
             .collect();
         Ok(
             store::recognize_retry(stream, events, &stored, version + 1)?.map(|last_position| {
@@ -171,18 +169,15 @@ impl EventStore for MemoryStore {
         // All checks passed; from here on nothing can fail, so the append is all or nothing.
         let mut guard = inner;
         let inner = &mut *guard;
-        let indexes = inner.streams.entry(stream.clone()).or_default();
+        // The name is copied only for a new stream.
+        let indexes = match inner.streams.get_mut(stream) {
+            Some(indexes) => indexes,
+            None => inner.streams.entry(stream.clone()).or_default(),
+        };
         for (offset, new) in events.into_iter().enumerate() {
             let index = inner.log.len();
             let version = actual + offset as u64 + 1;
-            inner.ids.insert(
-                new.id,
-                Slot {
-                    stream: stream.clone(),
-                    version,
-                    index,
-                },
-            );
+            inner.ids.insert(new.id, index);
             indexes.push(index);
             inner.log.push(RecordedEvent {
                 id: new.id,
@@ -243,11 +238,8 @@ impl EventStore for MemoryStore {
     }
 
     async fn locate(&self, id: EventId) -> Result<Option<StoredAt>, StoreError> {
-        Ok(self.read().ids.get(&id).map(|slot| StoredAt {
-            stream: slot.stream.clone(),
-            version: slot.version,
-            position: slot.index as u64 + 1,
-        }))
+        let inner = self.read();
+        Ok(inner.ids.get(&id).map(|&index| inner.stored_at(index)))
     }
 
     async fn save_snapshot(&self, stream: &StreamId, snapshot: Snapshot) -> Result<(), StoreError> {

@@ -1,7 +1,9 @@
 //! What each customer did: orders, conversations, feedback, and where they came from. The
 //! complete card, segments and lapsed customers are computed from it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -1,7 +1,9 @@
 //! The customer card: everything a manager sees about one person or organization.
 
 use super::merges::Merges;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -1,7 +1,9 @@
 //! Every deal with its stage history, and every pipeline's stages: what the board, a deal's
 //! timeline and the pipeline reports are computed from.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;

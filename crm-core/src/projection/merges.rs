@@ -4,7 +4,9 @@
 //! must then put A's history on C. Each projection that cares keeps a [`Merges`] and asks
 //! it, so they cannot disagree.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use crate::ids::{ContactId, CustomerId};
 

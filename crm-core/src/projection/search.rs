@@ -2,7 +2,9 @@
 //! tax id, all normalized; and spotting likely duplicates.
 
 use super::merges::Merges;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 
 use serde::Serialize;
 

@@ -1,7 +1,9 @@
 //! Every task, by assignee, customer and deal. Overdue is computed at the instant asked
 //! about: an open task whose due time is before it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -229,8 +229,18 @@ impl UpdateContact {
         }
     }
 
-    /// The personal data after applying this update to `current`.
-    pub(crate) fn apply_to(&self, current: &PersonalData) -> PersonalData {
+    /// The personal data after applying this update to `current`; `None` when the update
+    /// names none of it, so that a change of tags or fields neither copies nor re-checks it.
+    pub(crate) fn apply_to(&self, current: &PersonalData) -> Option<PersonalData> {
+        let touches = self.name.is_some()
+            || self.emails.is_some()
+            || self.phones.is_some()
+            || self.addresses.is_some()
+            || self.birthday.is_some()
+            || self.tax_id.is_some();
+        if !touches {
+            return None;
+        }
         let mut next = current.clone();
         if let Some(name) = &self.name {
             next.name = name.clone();
@@ -250,6 +260,6 @@ impl UpdateContact {
         if let Some(tax_id) = &self.tax_id {
             next.tax_id = tax_id.clone();
         }
-        next
+        Some(next)
     }
 }

@@ -127,11 +127,13 @@ impl Contact {
     fn decide_update(&self, u: &UpdateContact) -> Result<Vec<Event>, DomainError> {
         let contact_id = u.contact_id;
         let personal = u.apply_to(&self.personal);
-        details::validate_personal(&personal)?;
+        if let Some(personal) = &personal {
+            details::validate_personal(personal)?;
+        }
         details::validate_tags(u.add_tags.iter().chain(&u.remove_tags))?;
         details::validate_field_keys(u.set_fields.keys().chain(&u.remove_fields))?;
         let mut events = Vec::new();
-        if personal != self.personal {
+        if let Some(personal) = personal.filter(|p| *p != self.personal) {
             events.push(
                 ContactPersonalDataChanged {
                     contact_id,
