@@ -121,6 +121,13 @@ impl Inner {
         events: &[NewEvent],
         version: u64,
     ) -> Result<Option<AppendOutcome>, StoreError> {
+        if !events.iter().any(|e| self.ids.contains_key(&e.id)) {
+            // Every id is new (the common case), and new ids are never a retry.
+            let mut seen = foldhash::HashSet::default();
+            if events.len() == 1 || events.iter().all(|e| seen.insert(e.id)) {
+                return Ok(None);
+            }
+        }
         let stored: Vec<Option<StoredAt>> = events
             .iter()
             .map(|e| self.ids.get(&e.id).map(|&index| self.stored_at(index)))

@@ -148,7 +148,7 @@ macro_rules! impl_index {
 
 impl_index!(Words, Postings);
 
-fn add(index: &mut impl Index, keys: &[String], id: CustomerId) {
+fn add<'k>(index: &mut impl Index, keys: impl IntoIterator<Item = &'k String>, id: CustomerId) {
     for key in keys {
         // Most keys (common first names, shared domains) already exist: no clone for them.
         match index.ids_mut(key) {
@@ -160,12 +160,27 @@ fn add(index: &mut impl Index, keys: &[String], id: CustomerId) {
     }
 }
 
-fn remove(index: &mut impl Index, keys: &[String], id: CustomerId) {
+fn remove<'k>(index: &mut impl Index, keys: impl IntoIterator<Item = &'k String>, id: CustomerId) {
     for key in keys {
         if index.ids_mut(key).is_some_and(|ids| ids.remove(id)) {
             index.drop_key(key);
         }
     }
+}
+
+/// Moves `id` from the keys of `old` to those of `new` (both sorted, without repeats),
+/// touching only the keys in one and not the other.
+fn update(index: &mut impl Index, old: &[String], new: &[String], id: CustomerId) {
+    remove(
+        index,
+        old.iter().filter(|k| new.binary_search(k).is_err()),
+        id,
+    );
+    add(
+        index,
+        new.iter().filter(|k| old.binary_search(k).is_err()),
+        id,
+    );
 }
 
 impl SearchIndex {
@@ -182,16 +197,12 @@ impl SearchIndex {
             self.names.insert(id, name);
             return;
         }
-        if let Some(old) = self.keys.remove(&id) {
-            remove(&mut self.words, &old.words, id);
-            remove(&mut self.emails, &old.emails, id);
-            remove(&mut self.phones, &old.phones, id);
-            remove(&mut self.tax_ids, &old.tax_ids, id);
-        }
-        add(&mut self.words, &keys.words, id);
-        add(&mut self.emails, &keys.emails, id);
-        add(&mut self.phones, &keys.phones, id);
-        add(&mut self.tax_ids, &keys.tax_ids, id);
+        // Only the keys that changed move: a new email leaves the name's words in place.
+        let old = self.keys.remove(&id).unwrap_or_default();
+        update(&mut self.words, &old.words, &keys.words, id);
+        update(&mut self.emails, &old.emails, &keys.emails, id);
+        update(&mut self.phones, &old.phones, &keys.phones, id);
+        update(&mut self.tax_ids, &old.tax_ids, &keys.tax_ids, id);
         self.keys.insert(id, keys);
         self.names.insert(id, name);
     }
