@@ -1,7 +1,9 @@
 //! How commands are carried out and queries served: [`Crm`].
 
+mod live_views;
 mod together;
 
+use live_views::LiveViews;
 pub(crate) use together::Batch;
 
 use std::collections::HashMap;
@@ -30,7 +32,7 @@ use crate::event::{Actor, Event, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{CommandId, CorrelationId, CustomerId, EventId, StreamId, UserId};
 use crate::normalize::Country;
 use crate::policy::{self, Policy, PolicyFailure, Runner, StageTasks, IMPORTED_THROUGH};
-use crate::projection::{Tracked, Views};
+use crate::projection::Views;
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
 
@@ -237,7 +239,7 @@ pub struct Crm<S> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdSource>,
     options: CrmOptions,
-    views: Mutex<Tracked<Views>>,
+    views: LiveViews,
     states: StateCache,
     policies: futures_util::lock::Mutex<Vec<Runner>>,
     /// What each policy may issue, by name: read while `policies` is locked by `react`.
@@ -280,7 +282,7 @@ impl<S: EventStore> Crm<S> {
             store,
             clock,
             ids,
-            views: Mutex::new(Tracked::new(Views::new(options.default_country))),
+            views: LiveViews::new(Views::new(options.default_country)),
             states: StateCache::new(options.state_cache),
             options,
             policies: futures_util::lock::Mutex::new(vec![
@@ -1013,23 +1015,19 @@ impl<S: EventStore> Crm<S> {
 
     /// Feeds projections every event appended since they last looked; returns the position
     /// they have reached. Call it before querying when other processes write to the store.
+    ///
+    /// A query running meanwhile is not waited for: what it keeps the views from taking in
+    /// is applied by the next query, before it reads (see `live_views`).
     pub async fn catch_up(&self) -> Result<u64, Error> {
         let batch = self.options.read_batch;
         loop {
-            let (from, erasures) = {
-                let views = lock(&self.views);
-                (views.position + 1, views.projection.cards.erasures())
-            };
+            let from = self.views.through() + 1;
             let events = Arc::new(self.store.read_all(from, batch).await?);
-            let (position, erased) = {
-                let mut views = lock(&self.views);
-                views.apply_batch(&events);
-                (
-                    views.position,
-                    views.projection.cards.erasures() != erasures,
-                )
-            };
-            if erased {
+            let full = events.len() == batch;
+            if events
+                .iter()
+                .any(|e| matches!(e.event, Event::ContactErased(_)))
+            {
                 // Cached states and events of the erased person's streams hold their data
                 // in clear.
                 self.states.clear();
@@ -1037,8 +1035,9 @@ impl<S: EventStore> Crm<S> {
             } else if !events.is_empty() {
                 *lock(&self.recent) = Arc::clone(&events);
             }
-            if events.len() < batch {
-                return Ok(position);
+            let through = self.views.offer(events);
+            if !full {
+                return Ok(through);
             }
         }
     }
@@ -1069,16 +1068,17 @@ impl<S: EventStore> Crm<S> {
 
     /// Reads every projection, unfiltered: for the embedding program itself (its own jobs,
     /// its own checks). Serve people through [`Crm::reader`], which shows each actor what
-    /// their role may see. The closure runs under a lock: keep it short.
+    /// their role may see. The closure runs under a read lock, shared with other queries;
+    /// commands go on meanwhile.
     pub fn query_unfiltered<R>(&self, f: impl FnOnce(&Views) -> R) -> R {
-        f(&lock(&self.views).projection)
+        f(&self.views.read().projection)
     }
 
     /// A read handle for `actor`: the projections as of now, holding only the records and
     /// fields the authorizer lets them see. Costs a copy of the visible part of the views.
     pub async fn reader(&self, actor: &Actor) -> Result<crate::Reader, Error> {
         let principal = self.principal(actor).await?;
-        let views = lock(&self.views);
+        let views = self.views.read();
         let visibility = self
             .authorizer
             .visibility(&principal, &views.projection.directory);
@@ -1131,7 +1131,7 @@ impl<S: EventStore> Crm<S> {
 
     /// The global position the projections have processed.
     pub fn projected_position(&self) -> u64 {
-        lock(&self.views).position
+        self.views.read().position
     }
 }
 

@@ -227,7 +227,6 @@ pub struct CustomerCards {
     companies: HashMap<CompanyId, CompanyRecord>,
     representatives: HashMap<CompanyId, BTreeSet<ContactId>>,
     merges: Merges,
-    erasures: u64,
 }
 
 impl CustomerCards {
@@ -373,12 +372,6 @@ impl CustomerCards {
         }
     }
 
-    /// How many erasures the cards have seen: when it grows, whatever else holds a person's
-    /// data in clear (the state cache) must drop it.
-    pub fn erasures(&self) -> u64 {
-        self.erasures
-    }
-
     /// The display name of any customer.
     pub fn name(&self, customer: CustomerId) -> Option<String> {
         match customer {
@@ -506,7 +499,6 @@ impl Projection for CustomerCards {
                 }
             }
             Event::ContactErased(e) => {
-                self.erasures += 1;
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
                     r.personal = PersonalData::default();
                     r.erased = Some(Erasure {
