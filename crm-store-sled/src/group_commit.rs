@@ -11,18 +11,33 @@
 //! one per waiting writer.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crm_core::store::{AppendOutcome, StoreError};
+use tokio::sync::oneshot;
 
 use crate::append::{Append, Writer};
 
+/// How the committer answers a job: into a oneshot an async caller awaits (its task waits,
+/// never its worker thread), or a channel a blocking caller waits on.
+type Reply<T> = Box<dyn FnOnce(T) + Send>;
+
 enum Job {
-    Append(Append, SyncSender<Result<AppendOutcome, StoreError>>),
-    Flush(SyncSender<Result<(), StoreError>>),
+    Append(Append, Reply<Result<AppendOutcome, StoreError>>),
+    Flush(Reply<Result<(), StoreError>>),
+}
+
+/// A reply an async caller awaits, and the future of its answer.
+fn awaited<T: Send + 'static>() -> (Reply<T>, oneshot::Receiver<T>) {
+    let (sender, receiver) = oneshot::channel();
+    // A waiter that has gone away needs no answer, so a failed send is ignored.
+    let reply: Reply<T> = Box::new(move |answer| {
+        let _ = sender.send(answer);
+    });
+    (reply, receiver)
 }
 
 #[derive(Default)]
@@ -40,6 +55,10 @@ struct Shared {
 
 fn lock(shared: &Shared) -> MutexGuard<'_, Queue> {
     shared.queue.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn stopped() -> StoreError {
+    failure("the store's committer stopped")
 }
 
 fn failure(why: impl Into<String>) -> StoreError {
@@ -70,22 +89,28 @@ impl GroupCommit {
         })
     }
 
-    /// Commits `append` and returns once it is durable (or why it is not).
-    pub(crate) fn append(&self, append: Append) -> Result<AppendOutcome, StoreError> {
-        let (reply, answer) = sync_channel(1);
+    /// Commits `append` and returns once it is durable (or why it is not). The caller's task
+    /// waits through the fsync; its thread is free for other tasks meanwhile.
+    pub(crate) async fn append(&self, append: Append) -> Result<AppendOutcome, StoreError> {
+        let (reply, answer) = awaited();
         self.submit(Job::Append(append, reply));
-        answer
-            .recv()
-            .unwrap_or_else(|_| Err(failure("the store's committer stopped")))
+        answer.await.unwrap_or_else(|_| Err(stopped()))
     }
 
     /// Returns once everything committed before the call is durable.
-    pub(crate) fn flush(&self) -> Result<(), StoreError> {
-        let (reply, answer) = sync_channel(1);
+    pub(crate) async fn flush(&self) -> Result<(), StoreError> {
+        let (reply, answer) = awaited();
         self.submit(Job::Flush(reply));
-        answer
-            .recv()
-            .unwrap_or_else(|_| Err(failure("the store's committer stopped")))
+        answer.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// [`GroupCommit::flush`] for a caller outside async code, blocking its thread.
+    pub(crate) fn flush_blocking(&self) -> Result<(), StoreError> {
+        let (sender, answer) = sync_channel(1);
+        self.submit(Job::Flush(Box::new(move |flushed| {
+            let _ = sender.send(flushed);
+        })));
+        answer.recv().unwrap_or_else(|_| Err(stopped()))
     }
 
     /// Flushes done so far: how well appends were grouped.
@@ -160,9 +185,8 @@ fn run(shared: &Shared, writer: &Writer, flush: impl Fn() -> Result<(), String>)
         if let Err(why) = &flushed {
             tracing::warn!(%why, "flush failed; the appends waiting on it are told so");
         }
-        // A waiter that has gone away needs no answer, so failed sends are ignored.
         for (reply, outcome) in waiting.into_iter().zip(outcomes) {
-            let _ = reply.send(match (outcome, &flushed) {
+            reply(match (outcome, &flushed) {
                 (Ok(_), Err(why)) => Err(failure(format!(
                     "written but not known to be durable: {why}; retry the append"
                 ))),
@@ -170,7 +194,7 @@ fn run(shared: &Shared, writer: &Writer, flush: impl Fn() -> Result<(), String>)
             });
         }
         for reply in flush_waiting {
-            let _ = reply.send(flushed.clone().map_err(failure));
+            reply(flushed.clone().map_err(failure));
         }
     }
 }
@@ -191,6 +215,7 @@ mod tests {
     use crm_core::event::NewEvent;
     use crm_core::store::ExpectedVersion;
     use crm_core::testing::conformance::sample_event;
+    use futures::executor::block_on;
     use std::sync::atomic::AtomicUsize;
 
     fn writer() -> Arc<Writer> {
@@ -222,7 +247,7 @@ mod tests {
                             seeds.fetch_add(1, Ordering::SeqCst),
                         );
                         let next = append(&stream, ExpectedVersion::Exact(version), &event);
-                        group.append(next).unwrap();
+                        block_on(group.append(next)).unwrap();
                     }
                 });
             }
@@ -276,13 +301,11 @@ mod tests {
         })
         .unwrap();
         let event = sample_event(&crm_core::testing::stream("s"), 7);
-        let err = group
-            .append(append("s", ExpectedVersion::NoStream, &event))
-            .unwrap_err();
+        let err =
+            block_on(group.append(append("s", ExpectedVersion::NoStream, &event))).unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
-        let retried = group
-            .append(append("s", ExpectedVersion::NoStream, &event))
-            .unwrap();
+        let retried =
+            block_on(group.append(append("s", ExpectedVersion::NoStream, &event))).unwrap();
         assert!(!retried.written);
         assert_eq!(calls.load(Ordering::SeqCst), 2, "the retry flushed again");
     }
@@ -290,7 +313,8 @@ mod tests {
     #[test]
     fn dropping_stops_the_committer() {
         let group = GroupCommit::start(writer(), || Ok(())).unwrap();
-        group.flush().unwrap();
+        group.flush_blocking().unwrap();
+        block_on(group.flush()).unwrap();
         drop(group); // Joins the thread; a hang here fails the test by timeout.
     }
 }

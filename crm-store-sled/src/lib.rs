@@ -228,8 +228,14 @@ impl SledStore {
     }
 
     /// Makes everything appended so far durable (useful in `Buffered` mode).
+    /// Blocks the calling thread until then; async code awaits [`SledStore::flush_async`].
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.inner.group.flush()
+        self.inner.group.flush_blocking()
+    }
+
+    /// [`SledStore::flush`] for async code: the task waits for the fsync, its thread does not.
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.inner.group.flush().await
     }
 
     /// `Some` when every event was stored before at these very places: a retried append.
@@ -278,7 +284,7 @@ impl EventStore for SledStore {
     ) -> Result<AppendOutcome, StoreError> {
         let append = Append::prepare(stream, expected, events, self.inner.options.clock.now())?;
         let outcome = match self.inner.options.durability {
-            Durability::Durable => self.inner.group.append(append),
+            Durability::Durable => self.inner.group.append(append).await,
             Durability::Buffered { .. } => self.inner.writer.commit_one(&append),
         }?;
         self.inner.head.advance(outcome.last_position);
@@ -383,7 +389,7 @@ impl EventStore for SledStore {
             .insert(name, &position.to_be_bytes())
             .map_err(backend)?;
         if self.inner.options.durability == Durability::Durable {
-            self.flush()?;
+            self.flush_async().await?;
         }
         Ok(())
     }
@@ -433,7 +439,7 @@ impl EventStore for SledStore {
         }
         let failed = failed.or(refused);
         if matches!(self.inner.options.durability, Durability::Durable) {
-            if let Err(error) = self.inner.group.flush() {
+            if let Err(error) = self.inner.group.flush().await {
                 // Written but not known durable: report the first as failed, like an append.
                 return ManyAppended {
                     done: Vec::new(),
