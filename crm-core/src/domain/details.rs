@@ -32,9 +32,18 @@ impl PersonName {
 
     /// "Given Family", trimmed.
     pub fn full(&self) -> String {
-        format!("{} {}", self.given.trim(), self.family.trim())
-            .trim()
-            .to_owned()
+        let (given, family) = (self.given.trim(), self.family.trim());
+        match (given.is_empty(), family.is_empty()) {
+            (_, true) => given.to_owned(),
+            (true, false) => family.to_owned(),
+            (false, false) => {
+                let mut full = String::with_capacity(given.len() + 1 + family.len());
+                full.push_str(given);
+                full.push(' ');
+                full.push_str(family);
+                full
+            }
+        }
     }
 }
 

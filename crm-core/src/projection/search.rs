@@ -73,8 +73,9 @@ fn distinct(mut keys: Vec<String>) -> Vec<String> {
 }
 
 impl Keys {
-    fn of_person(p: &PersonalData) -> Self {
-        Self::build(&p.name.full(), &p.emails, &p.phones, p.tax_id.as_deref())
+    /// A person's keys; `full_name` is `p.name.full()`, which the caller keeps too.
+    fn of_person(p: &PersonalData, full_name: &str) -> Self {
+        Self::build(full_name, &p.emails, &p.phones, p.tax_id.as_deref())
     }
 
     fn of_company(d: &CompanyDetails) -> Self {
@@ -190,6 +191,12 @@ impl SearchIndex {
             default_country: Some(country),
             ..Self::default()
         }
+    }
+
+    fn reindex_person(&mut self, id: CustomerId, personal: &PersonalData) {
+        let name = personal.name.full();
+        let keys = Keys::of_person(personal, &name);
+        self.reindex(id, name, keys);
     }
 
     fn reindex(&mut self, id: CustomerId, name: String, keys: Keys) {
@@ -376,13 +383,13 @@ impl Projection for SearchIndex {
             Event::ContactCreated(e) => {
                 let id = CustomerId::Contact(e.contact_id);
                 if let Some(personal) = e.personal.get() {
-                    self.reindex(id, personal.name.full(), Keys::of_person(personal));
+                    self.reindex_person(id, personal);
                 }
             }
             Event::ContactPersonalDataChanged(e) => {
                 let id = CustomerId::Contact(e.contact_id);
                 if let Some(personal) = e.personal.get() {
-                    self.reindex(id, personal.name.full(), Keys::of_person(personal));
+                    self.reindex_person(id, personal);
                 }
             }
             Event::ContactMerged(e) => {
