@@ -247,8 +247,8 @@ pub struct Crm<S> {
     authorizer: Arc<dyn Authorizer>,
     policy_failures: Mutex<Vec<PolicyFailure>>,
     /// The batch the projections read last, for the policies to react to without reading it
-    /// again.
-    recent: Mutex<Arc<Vec<RecordedEvent>>>,
+    /// again, and whether it reached the head of the log when it was read.
+    recent: Mutex<(Arc<Vec<RecordedEvent>>, bool)>,
 }
 
 impl<S: EventStore> Crm<S> {
@@ -652,16 +652,22 @@ impl<S: EventStore> Crm<S> {
     /// The events from `position` on, at most `batch`, and whether there may be more: from
     /// the batch the projections last read when it holds them (a command's own events, just
     /// caught up), else from the store.
+    ///
+    /// A shared batch that reached the head when it was read ends the policy's pass: what was
+    /// appended since by other writers is reacted to on the next call, as it would be had it
+    /// come a moment later, and the store is not asked again after every command.
     async fn events_from(&self, position: u64, batch: usize) -> Result<(Events, bool), Error> {
-        let recent = Arc::clone(&lock(&self.recent));
+        let (recent, at_head) = {
+            let recent = lock(&self.recent);
+            (Arc::clone(&recent.0), recent.1)
+        };
         if let Some(start) = recent
             .first()
             .and_then(|first| position.checked_sub(first.position))
             .and_then(|offset| usize::try_from(offset).ok())
             .filter(|&offset| offset < recent.len())
         {
-            // More may have been appended after it: the caller reads on from the store.
-            return Ok((Events::Shared(recent, start), true));
+            return Ok((Events::Shared(recent, start), !at_head));
         }
         let events = self.store.read_all(position, batch).await?;
         let full = events.len() == batch;
@@ -1031,9 +1037,9 @@ impl<S: EventStore> Crm<S> {
                 // Cached states and events of the erased person's streams hold their data
                 // in clear.
                 self.states.clear();
-                *lock(&self.recent) = Arc::default();
+                *lock(&self.recent) = (Arc::default(), false);
             } else if !events.is_empty() {
-                *lock(&self.recent) = Arc::clone(&events);
+                *lock(&self.recent) = (Arc::clone(&events), !full);
             }
             let through = self.views.offer(events);
             if !full {
