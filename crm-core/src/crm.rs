@@ -793,30 +793,20 @@ impl<S: EventStore> Crm<S> {
         write: &Write<'_>,
     ) -> Result<Option<Executed>, Error> {
         let stream: StreamId = id.into();
-        let (mut state, version) = match write.rehearsal {
-            Some(rehearsal) => self.load_in::<A>(id, Some(rehearsal)).await?,
-            // Out of the cache while deciding: the state is put back below, so a command
-            // costs no copy of it.
-            None => self.load_state::<A>(id, Keep::Out).await?,
-        };
-        let decided = self.decide(&stream, &state, command, write).await;
-        let events = match decided {
-            Ok(events) if !events.is_empty() && write.rehearsal.is_none() => events,
-            other => {
-                if write.rehearsal.is_none() {
-                    self.states.put(&stream, state, version);
-                }
-                let events = other?;
-                if let Some(rehearsal) = write.rehearsal {
-                    rehearsal.decided(&stream, events.iter().cloned());
-                }
-                return Ok(Some(Executed {
-                    stream,
-                    version: version + events.len() as u64,
-                    position: 0,
-                    events,
-                    repeated: false,
-                }));
+        if let Some(rehearsal) = write.rehearsal {
+            let (state, version) = self.load_in::<A>(id, Some(rehearsal)).await?;
+            let events = self.decide(&stream, &state, command, write).await?;
+            rehearsal.decided(&stream, events.iter().cloned());
+            return Ok(Some(unwritten(stream, version, events)));
+        }
+        // Out of the cache while deciding, and put back with the command's events folded in:
+        // a command costs no copy of the state.
+        let (mut state, version) = self.load_state::<A>(id, Keep::Out).await?;
+        let events = match self.decide(&stream, &state, command, write).await {
+            Ok(events) if !events.is_empty() => events,
+            nothing_to_write => {
+                self.states.put(&stream, state, version);
+                return Ok(Some(unwritten(stream, version, nothing_to_write?)));
             }
         };
         let new_events = events
@@ -1186,6 +1176,17 @@ impl Rehearsal {
             repeated: true,
             ..done
         })
+    }
+}
+
+/// What a command decided without writing it: a rehearsal's events, or none.
+fn unwritten(stream: StreamId, version: u64, events: Vec<Event>) -> Executed {
+    Executed {
+        stream,
+        version: version + events.len() as u64,
+        position: 0,
+        events,
+        repeated: false,
     }
 }
 

@@ -19,7 +19,6 @@ mod segments;
 mod tasks;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
@@ -41,7 +40,6 @@ pub use search::{DuplicateGroup, MatchKey, SearchHit, SearchIndex};
 pub use segments::{LapsedCustomer, Segment, SegmentRow};
 pub use tasks::{TaskLine, TaskView, Tasks};
 
-use crate::crm::lock;
 use crate::domain::message::Recipient;
 use crate::event::RecordedEvent;
 use crate::ids::{CompanyId, ContactId, CustomerId, UserId};
@@ -78,31 +76,6 @@ impl<P: Projection> Tracked<P> {
         for event in batch.iter().filter(|e| e.position > seen) {
             self.projection.apply(event);
             self.position = event.position;
-        }
-    }
-}
-
-/// Catches `target` up with the store, one batch at a time; returns the position reached.
-///
-/// The lock is not held while reading, so queries go on during a long catch-up; two
-/// concurrent catch-ups are safe because [`Tracked::apply_batch`] skips what was applied.
-pub async fn catch_up<S, P>(
-    store: &S,
-    target: &Mutex<Tracked<P>>,
-    batch: usize,
-) -> Result<u64, StoreError>
-where
-    S: EventStore + ?Sized,
-    P: Projection,
-{
-    let batch = batch.max(1);
-    loop {
-        let from = lock(target).position + 1;
-        let events = store.read_all(from, batch).await?;
-        let mut tracked = lock(target);
-        tracked.apply_batch(&events);
-        if events.len() < batch {
-            return Ok(tracked.position);
         }
     }
 }
