@@ -5,6 +5,8 @@
 //! time.
 #![allow(clippy::unwrap_used, missing_docs)] // Benchmarks fail loudly.
 
+mod fixtures;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use crm::csv_import::{headers, FieldMap, ImportOptions, Kind};
 use crm::domain::contact::{ContactCommand, CreateContact};
@@ -103,10 +105,7 @@ fn order_files() -> (Vec<u8>, Vec<u8>) {
 }
 
 fn orders_import(c: &mut Criterion) {
-    use crm::domain::order::terms::{OrderLine, PaymentMethod, PlaceOrder, SalesChannel};
-    use crm::domain::order::OrderCommand;
-    use crm::ids::{CustomerId, OrderId};
-    use crm::money::{Currency, Money};
+    use crm::money::Currency;
     let (orders, payments) = order_files();
     let mut map = FieldMap::guess(
         Kind::Orders,
@@ -135,7 +134,6 @@ fn orders_import(c: &mut Criterion) {
     });
     // The limit: the same customers and the same orders' commands executed one by one, with
     // nothing to read, look up or decide beforehand.
-    let eur = |minor| Money::new(minor, Currency::new("EUR").unwrap());
     group.bench_function("limit_order_commands", |b| {
         b.iter_batched(
             || Crm::new(MemoryStore::new()),
@@ -149,41 +147,7 @@ fn orders_import(c: &mut Criterion) {
                             .unwrap();
                     }
                     for n in 0..ORDERS {
-                        let order_id = OrderId::derived("bench", &n.to_string());
-                        let line = |sku: &str, minor| OrderLine {
-                            product_id: sku.into(),
-                            name: sku.into(),
-                            category: None,
-                            quantity: 1,
-                            unit_price: eur(minor),
-                            tax: eur(0),
-                        };
-                        let place = PlaceOrder {
-                            order_id,
-                            customer: CustomerId::Contact(ContactId::derived(
-                                "bench",
-                                &(n % BUYERS).to_string(),
-                            )),
-                            lines: vec![line("MUG", 1250), line("TEA", 500)],
-                            shipping: eur(0),
-                            shipping_address: crm::domain::details::Address::default().into(),
-                            billing_address: None,
-                            channel: SalesChannel::WebShop,
-                            promised_delivery: None,
-                        };
-                        let mut steps = vec![OrderCommand::Place(Box::new(place))];
-                        steps.extend(OrderCommand::pay_and_prepare(
-                            order_id,
-                            eur(1750),
-                            PaymentMethod::Card,
-                        ));
-                        steps.push(OrderCommand::Ship {
-                            order_id,
-                            carrier: "bench".into(),
-                            tracking_number: None,
-                            estimated_delivery: None,
-                        });
-                        steps.push(OrderCommand::Deliver { order_id });
+                        let steps = fixtures::order_lifecycle(n, BUYERS);
                         for step in steps {
                             crm.execute(&Actor::System, step).await.unwrap();
                         }
