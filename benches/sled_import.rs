@@ -8,11 +8,8 @@
 mod fixtures;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use crm::domain::contact::{ContactCommand, CreateContact};
-use crm::event::Actor;
-use crm::ids::ContactId;
 use crm::log::{import, ImportOptions, LogLine};
-use crm::{Crm, Durability, MemoryStore, SledOptions, SledStore};
+use crm::{Durability, SledOptions, SledStore};
 use futures::executor::block_on;
 
 const BUYERS: u64 = 1_000;
@@ -23,27 +20,10 @@ const BATCH: usize = 1_000;
 /// A shop's log as `crm export` writes it: 1 000 customers, then 3 000 orders from placed to
 /// delivered (25 000 events).
 fn log() -> Vec<u8> {
-    let crm = Crm::new(MemoryStore::new());
-    block_on(async {
-        for n in 0..BUYERS {
-            let id = ContactId::derived("bench", &n.to_string());
-            let create = CreateContact::new(id, "Customer", &format!("C{n}"))
-                .email(&format!("customer{n}@example.com"));
-            crm.execute(&Actor::System, ContactCommand::Create(create))
-                .await
-                .unwrap();
-        }
-        for n in 0..ORDERS {
-            for step in fixtures::order_lifecycle(n, BUYERS) {
-                crm.execute(&Actor::System, step).await.unwrap();
-            }
-        }
-        let mut out = Vec::new();
-        crm::log::export(crm.store(), &mut out, 1, 4096)
-            .await
-            .unwrap();
-        out
-    })
+    let crm = fixtures::shop(BUYERS, ORDERS);
+    let mut out = Vec::new();
+    block_on(crm::log::export(crm.store(), &mut out, 1, 4096)).unwrap();
+    out
 }
 
 /// Each line's keys and values as the store lays them out (`crm-store-sled/src/keys.rs`), in
