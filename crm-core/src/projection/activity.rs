@@ -160,8 +160,9 @@ pub struct Activity {
 /// Every customer's activity, folded from the log.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerActivity {
-    orders: HashMap<OrderId, OrderSummary>,
-    customers: HashMap<CustomerId, Activity>,
+    // Boxed, like the cards' records: a table keeps up to twice as many slots as entries.
+    orders: HashMap<OrderId, Box<OrderSummary>>,
+    customers: HashMap<CustomerId, Box<Activity>>,
     campaigns: HashMap<CampaignId, CampaignCreated>,
     /// Whose each conversation and each piece of feedback is: what a withdrawal of one
     /// needs to find it without looking through every customer.
@@ -186,12 +187,12 @@ impl CustomerActivity {
 
     /// A customer's own activity (not that of contacts merged into them).
     pub fn of(&self, customer: CustomerId) -> Option<&Activity> {
-        self.customers.get(&customer)
+        self.customers.get(&customer).map(|a| &**a)
     }
 
     /// An order.
     pub fn order(&self, order_id: OrderId) -> Option<&OrderSummary> {
-        self.orders.get(&order_id)
+        self.orders.get(&order_id).map(|o| &**o)
     }
 
     /// Every campaign, in no particular order.
@@ -206,16 +207,16 @@ impl CustomerActivity {
 
     /// Every order, in no particular order.
     pub fn orders(&self) -> impl Iterator<Item = &OrderSummary> {
-        self.orders.values()
+        self.orders.values().map(|o| &**o)
     }
 
     /// Every customer with any activity.
     pub fn customers(&self) -> impl Iterator<Item = (&CustomerId, &Activity)> {
-        self.customers.iter()
+        self.customers.iter().map(|(id, a)| (id, &**a))
     }
 
     fn order_mut(&mut self, order_id: OrderId) -> Option<&mut OrderSummary> {
-        self.orders.get_mut(&order_id)
+        self.orders.get_mut(&order_id).map(|o| &mut **o)
     }
 }
 
@@ -228,7 +229,7 @@ impl Projection for CustomerActivity {
                 let zero = Money::zero(e.total.currency);
                 self.orders.insert(
                     o.order_id,
-                    OrderSummary {
+                    Box::new(OrderSummary {
                         order_id: o.order_id,
                         customer: o.customer,
                         placed_at: at,
@@ -261,7 +262,7 @@ impl Projection for CustomerActivity {
                         shipped_at: None,
                         delivered_at: None,
                         returned: false,
-                    },
+                    }),
                 );
                 self.customers
                     .entry(o.customer)
@@ -405,14 +406,14 @@ impl CustomerActivity {
         match changed {
             // A customer withdrawn: their orders and conversations were withdrawn before them
             // (a revert takes back what depends on a record first), so what is left is theirs.
-            None => *activity = Activity::default(),
+            None => **activity = Activity::default(),
             Some(Changed::Order(id)) => activity.orders.retain(|o| *o != id),
             Some(Changed::Interaction(id)) => {
                 activity.interactions.retain(|i| i.interaction_id != id)
             }
             Some(Changed::Feedback(id)) => activity.feedback.retain(|f| f.feedback_id != id),
         }
-        if *activity == Activity::default() {
+        if **activity == Activity::default() {
             self.customers.remove(&customer);
         }
     }
@@ -483,7 +484,7 @@ impl CustomerActivity {
                 activity
                     .orders
                     .iter()
-                    .filter_map(|id| self.orders.get(id))
+                    .filter_map(|id| self.orders.get(id).map(|o| &**o))
                     .cloned(),
             );
             s.interactions.extend(activity.interactions.iter().cloned());

@@ -103,6 +103,13 @@ impl Keys {
     }
 }
 
+/// What the index knows of one customer: their keys, and the name hits show.
+#[derive(Debug, Clone, PartialEq)]
+struct Customer {
+    keys: Keys,
+    name: String,
+}
+
 /// Ordered, for word-prefix ranges.
 type Words = BTreeMap<String, IdSet>;
 /// Exact keys only: hashing beats ordering there.
@@ -116,8 +123,8 @@ pub struct SearchIndex {
     emails: Postings,
     phones: Postings,
     tax_ids: Postings,
-    keys: HashMap<CustomerId, Keys>,
-    names: HashMap<CustomerId, String>,
+    /// Boxed: a hash table keeps up to twice as many slots as entries.
+    customers: HashMap<CustomerId, Box<Customer>>,
     merges: Merges,
     /// The country assumed for national-format phone queries.
     default_country: Option<Country>,
@@ -200,23 +207,37 @@ impl SearchIndex {
     }
 
     fn reindex(&mut self, id: CustomerId, name: String, keys: Keys) {
-        if self.keys.get(&id) == Some(&keys) {
-            self.names.insert(id, name);
-            return;
+        let mut customer = self.customers.remove(&id).unwrap_or_else(|| {
+            Box::new(Customer {
+                keys: Keys::default(),
+                name: String::new(),
+            })
+        });
+        if customer.keys != keys {
+            // Only the keys that changed move: a new email leaves the name's words in place.
+            self.move_keys(id, &customer.keys, &keys);
+            customer.keys = keys;
         }
-        // Only the keys that changed move: a new email leaves the name's words in place.
-        let old = self.keys.remove(&id).unwrap_or_default();
-        update(&mut self.words, &old.words, &keys.words, id);
-        update(&mut self.emails, &old.emails, &keys.emails, id);
-        update(&mut self.phones, &old.phones, &keys.phones, id);
-        update(&mut self.tax_ids, &old.tax_ids, &keys.tax_ids, id);
-        self.keys.insert(id, keys);
-        self.names.insert(id, name);
+        customer.name = name;
+        self.customers.insert(id, customer);
+    }
+
+    /// Moves `id` from the index entries of `old` to those of `new`.
+    fn move_keys(&mut self, id: CustomerId, old: &Keys, new: &Keys) {
+        update(&mut self.words, &old.words, &new.words, id);
+        update(&mut self.emails, &old.emails, &new.emails, id);
+        update(&mut self.phones, &old.phones, &new.phones, id);
+        update(&mut self.tax_ids, &old.tax_ids, &new.tax_ids, id);
     }
 
     /// Forgets every customer `keep` says no to (a read handle's copy).
     pub(crate) fn retain(&mut self, keep: &dyn Fn(CustomerId) -> bool) {
-        let dropped: Vec<CustomerId> = self.keys.keys().copied().filter(|id| !keep(*id)).collect();
+        let dropped: Vec<CustomerId> = self
+            .customers
+            .keys()
+            .copied()
+            .filter(|id| !keep(*id))
+            .collect();
         for id in dropped {
             self.forget(id);
         }
@@ -224,13 +245,9 @@ impl SearchIndex {
 
     /// Drops every key and the name of `id`.
     fn forget(&mut self, id: CustomerId) {
-        if let Some(old) = self.keys.remove(&id) {
-            remove(&mut self.words, &old.words, id);
-            remove(&mut self.emails, &old.emails, id);
-            remove(&mut self.phones, &old.phones, id);
-            remove(&mut self.tax_ids, &old.tax_ids, id);
+        if let Some(old) = self.customers.remove(&id) {
+            self.move_keys(id, &old.keys, &Keys::default());
         }
-        self.names.remove(&id);
     }
 
     fn hits(&self, ids: impl IntoIterator<Item = CustomerId>) -> Vec<SearchHit> {
@@ -240,7 +257,11 @@ impl SearchIndex {
             .into_iter()
             .map(|customer| SearchHit {
                 customer,
-                name: self.names.get(&customer).cloned().unwrap_or_default(),
+                name: self
+                    .customers
+                    .get(&customer)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
             })
             .collect();
         hits.sort_by(|a, b| (&a.name, a.customer).cmp(&(&b.name, b.customer)));
