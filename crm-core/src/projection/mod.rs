@@ -16,6 +16,7 @@ mod merges;
 mod outbox;
 mod search;
 mod segments;
+mod tag_list;
 mod tasks;
 
 use std::collections::BTreeMap;

@@ -91,7 +91,7 @@ struct Profile<'a> {
     customer: CustomerId,
     name: String,
     addresses: &'a [Address],
-    tags: &'a std::collections::BTreeSet<String>,
+    tags: &'a super::tag_list::TagList,
     owner: Option<UserId>,
     birthday: Option<NaiveDate>,
     consent: Option<&'a std::collections::BTreeSet<ConsentChannel>>,
