@@ -1,10 +1,13 @@
 //! The set of customers behind one search key, sized for the common case of exactly one.
 //!
-//! Most keys (an email, a phone, a tax id) belong to a single customer; a `BTreeSet` would
-//! allocate a whole node for it. Replay builds millions of these, so the one-element case is
-//! stored inline.
+//! Most keys (an email, a phone, a tax id) belong to a single customer; a set would allocate a
+//! table for it. Replay builds millions of these, so the one-element case is stored inline.
+//! The many-element case is hashed, not ordered: a common first name is shared by thousands
+//! of customers, and inserting a random id into an ordered set of thousands is a dozen
+//! comparisons on cold nodes. Whoever needs an order (search hits, duplicate groups) sorts
+//! what it collected.
 
-use std::collections::BTreeSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::ids::CustomerId;
 
@@ -13,14 +16,19 @@ use crate::ids::CustomerId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum IdSet {
     One(CustomerId),
-    Many(BTreeSet<CustomerId>),
+    Many(HashSet<CustomerId>),
 }
 
 impl IdSet {
     pub(crate) fn insert(&mut self, id: CustomerId) {
         match self {
             Self::One(existing) if *existing == id => {}
-            Self::One(existing) => *self = Self::Many(BTreeSet::from([*existing, id])),
+            Self::One(existing) => {
+                let mut ids = HashSet::with_capacity(2);
+                ids.insert(*existing);
+                ids.insert(id);
+                *self = Self::Many(ids);
+            }
             Self::Many(ids) => {
                 ids.insert(id);
             }
@@ -34,7 +42,7 @@ impl IdSet {
             Self::Many(ids) => {
                 ids.remove(&id);
                 if ids.len() == 1 {
-                    if let Some(last) = ids.first().copied() {
+                    if let Some(last) = ids.iter().next().copied() {
                         *self = Self::One(last);
                     }
                 }
@@ -43,6 +51,7 @@ impl IdSet {
         }
     }
 
+    /// The customers, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = CustomerId> + '_ {
         let (one, many) = match self {
             Self::One(id) => (Some(*id), None),

@@ -3,6 +3,7 @@
 
 use super::merges::Merges;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use foldhash::HashMap;
 
@@ -110,10 +111,60 @@ struct Customer {
     name: String,
 }
 
-/// Ordered, for word-prefix ranges.
-type Words = BTreeMap<String, IdSet>;
-/// Exact keys only: hashing beats ordering there.
-type Postings = HashMap<String, IdSet>;
+/// Exact keys to the customers that have them: hashing beats ordering there.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Postings(HashMap<String, IdSet>);
+
+impl Postings {
+    /// Files `id` under `key`; returns whether the key is new.
+    fn add(&mut self, key: &str, id: CustomerId) -> bool {
+        // Most keys (common first names, shared domains) already exist: no copy for them.
+        match self.0.get_mut(key) {
+            Some(ids) => {
+                ids.insert(id);
+                false
+            }
+            None => {
+                self.0.insert(key.to_owned(), IdSet::One(id));
+                true
+            }
+        }
+    }
+
+    /// Takes `id` from under `key`; returns whether the key is gone.
+    fn remove(&mut self, key: &str, id: CustomerId) -> bool {
+        let emptied = self.0.get_mut(key).is_some_and(|ids| ids.remove(id));
+        if emptied {
+            self.0.remove(key);
+        }
+        emptied
+    }
+
+    fn get(&self, key: &str) -> Option<&IdSet> {
+        self.0.get(key)
+    }
+}
+
+/// Name words: found exactly through the postings, and by prefix through the words in order.
+/// The order changes only when a word first appears or last goes, which a replay meets far
+/// less often than a customer with a common first name.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Words {
+    postings: Postings,
+    ordered: BTreeSet<String>,
+}
+
+impl Words {
+    /// The customers with a word that starts with `prefix`, a word at a time.
+    fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = CustomerId> + 'a {
+        self.ordered
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |word| word.starts_with(prefix))
+            .filter_map(|word| self.postings.get(word))
+            .flat_map(IdSet::iter)
+    }
+}
+
 type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
@@ -130,48 +181,30 @@ pub struct SearchIndex {
     default_country: Option<Country>,
 }
 
-/// A map from keys to the customers that have them: the words index or an exact one.
+/// Keys to the customers that have them: the words or an exact index.
 trait Index {
-    fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet>;
-    fn put(&mut self, key: String, ids: IdSet);
-    fn drop_key(&mut self, key: &str);
+    fn add(&mut self, key: &str, id: CustomerId);
+    fn remove(&mut self, key: &str, id: CustomerId);
 }
 
-// The two maps have the same methods under different traits; one body serves both.
-macro_rules! impl_index {
-    ($($map:ty),*) => {$(
-        impl Index for $map {
-            fn ids_mut(&mut self, key: &str) -> Option<&mut IdSet> {
-                self.get_mut(key)
-            }
-            fn put(&mut self, key: String, ids: IdSet) {
-                self.insert(key, ids);
-            }
-            fn drop_key(&mut self, key: &str) {
-                self.remove(key);
-            }
-        }
-    )*};
-}
-
-impl_index!(Words, Postings);
-
-fn add<'k>(index: &mut impl Index, keys: impl IntoIterator<Item = &'k String>, id: CustomerId) {
-    for key in keys {
-        // Most keys (common first names, shared domains) already exist: no clone for them.
-        match index.ids_mut(key) {
-            Some(ids) => {
-                ids.insert(id);
-            }
-            None => index.put(key.clone(), IdSet::One(id)),
-        }
+impl Index for Postings {
+    fn add(&mut self, key: &str, id: CustomerId) {
+        Postings::add(self, key, id);
+    }
+    fn remove(&mut self, key: &str, id: CustomerId) {
+        Postings::remove(self, key, id);
     }
 }
 
-fn remove<'k>(index: &mut impl Index, keys: impl IntoIterator<Item = &'k String>, id: CustomerId) {
-    for key in keys {
-        if index.ids_mut(key).is_some_and(|ids| ids.remove(id)) {
-            index.drop_key(key);
+impl Index for Words {
+    fn add(&mut self, key: &str, id: CustomerId) {
+        if self.postings.add(key, id) {
+            self.ordered.insert(key.to_owned());
+        }
+    }
+    fn remove(&mut self, key: &str, id: CustomerId) {
+        if self.postings.remove(key, id) {
+            self.ordered.remove(key);
         }
     }
 }
@@ -179,16 +212,12 @@ fn remove<'k>(index: &mut impl Index, keys: impl IntoIterator<Item = &'k String>
 /// Moves `id` from the keys of `old` to those of `new` (both sorted, without repeats),
 /// touching only the keys in one and not the other.
 fn update(index: &mut impl Index, old: &[String], new: &[String], id: CustomerId) {
-    remove(
-        index,
-        old.iter().filter(|k| new.binary_search(k).is_err()),
-        id,
-    );
-    add(
-        index,
-        new.iter().filter(|k| old.binary_search(k).is_err()),
-        id,
-    );
+    for key in old.iter().filter(|k| new.binary_search(k).is_err()) {
+        index.remove(key, id);
+    }
+    for key in new.iter().filter(|k| old.binary_search(k).is_err()) {
+        index.add(key, id);
+    }
 }
 
 impl SearchIndex {
@@ -273,12 +302,7 @@ impl SearchIndex {
     pub fn by_name(&self, query: &str) -> Vec<SearchHit> {
         let mut result: Option<BTreeSet<CustomerId>> = None;
         for word in normalize::words(query) {
-            let matching: BTreeSet<CustomerId> = self
-                .words
-                .range(word.clone()..)
-                .take_while(|(key, _)| key.starts_with(&word))
-                .flat_map(|(_, ids)| ids.iter())
-                .collect();
+            let matching: BTreeSet<CustomerId> = self.words.starting_with(&word).collect();
             result = Some(match result {
                 Some(so_far) => so_far.intersection(&matching).copied().collect(),
                 None => matching,
@@ -351,14 +375,15 @@ impl SearchIndex {
             (&self.tax_ids, MatchKey::TaxId),
         ];
         for (postings, kind) in sources {
-            for (key, ids) in postings {
-                let contacts: Vec<ContactId> = ids
+            for (key, ids) in &postings.0 {
+                let mut contacts: Vec<ContactId> = ids
                     .iter()
                     .filter_map(|id| match id {
                         CustomerId::Contact(c) if !self.merges.is_merged(c) => Some(c),
                         _ => None,
                     })
                     .collect();
+                contacts.sort_unstable();
                 if contacts.len() > 1 {
                     groups
                         .entry(contacts)
