@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use crm::event::{NewEvent, RecordedEvent};
 use crm::ids::StreamId;
-use crm::projection::{CustomerCards, Projection};
+use crm::projection::{CustomerCards, Projection, Tracked, Views};
 use crm::store::{EventStore, ExpectedVersion};
 use crm::{Durability, SledOptions, SledStore};
 use crm_core::testing::stream as named_stream;
@@ -234,6 +234,14 @@ fn replay(c: &mut Criterion) {
             let mut cards = CustomerCards::default();
             for_each_page(&store, |page| page.iter().for_each(|e| cards.apply(e)));
             cards
+        });
+    });
+    // What opening a CRM does: every view, as issue 17's replay target counts it.
+    group.bench_function("into_views", |b| {
+        b.iter_with_large_drop(|| {
+            let mut views = Tracked::new(Views::default());
+            for_each_page(&store, |page| views.apply_batch(page));
+            views
         });
     });
     // The limit: scanning a raw sled tree of the same events as JSON and decoding each.
