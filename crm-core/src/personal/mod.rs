@@ -16,9 +16,10 @@
 use std::fmt;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 mod declared;
+mod wire;
 
 use crate::ids::CustomerId;
 
@@ -137,24 +138,6 @@ impl<T: Serialize> Serialize for Personal<T> {
                 "a personal value with neither a clear nor a sealed form",
             )),
         }
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Personal<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged, deny_unknown_fields)]
-        enum Wire<T> {
-            Sealed { sealed: Box<Sealed> },
-            Clear(T),
-        }
-        Ok(match Wire::<T>::deserialize(deserializer)? {
-            Wire::Sealed { sealed } => Self {
-                clear: None,
-                sealed: Some(sealed),
-            },
-            Wire::Clear(value) => Self::new(value),
-        })
     }
 }
 
