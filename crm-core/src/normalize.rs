@@ -165,7 +165,7 @@ pub fn phone(raw: &str, country: Option<Country>) -> Option<PhoneKeys> {
         return None;
     }
     Some(PhoneKeys {
-        international: dialing.map(|(cc, _)| format!("{cc}{national}")),
+        international: dialing.map(|(cc, _)| [cc, national].concat()),
         national: Some(national.to_owned()),
     })
 }
