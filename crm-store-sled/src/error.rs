@@ -42,6 +42,14 @@ pub enum OpenError {
         /// The newest format this release reads.
         supported: u32,
     },
+    /// The store needs what this build lacks.
+    #[error("{path} cannot be opened by this build: {reason}")]
+    Unsupported {
+        /// The path given.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
     /// Another process, or a `SledStore` still open in this one, holds the store. Close it
     /// first: one store, one process.
     #[error("{path} is in use by another process or another open SledStore")]

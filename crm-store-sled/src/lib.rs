@@ -10,6 +10,10 @@
 //!   batch and one flush for all of them (group commit, see `group_commit.rs`).
 //! - **Checked.** Opening refuses a directory that is not a crm store or was written by a newer
 //!   release; [`SledStore::verify`] walks the whole store and reports every inconsistency.
+//! - **Smaller on disk, if asked.** With the `compression` feature, [`SledOptions`]'s
+//!   `compression` creates a store whose pages sled compresses with zstd (sled's own feature,
+//!   rather than compressing records ourselves: sled's page fragments, not the records, are
+//!   most of the size). About half the disk, at about a quarter of the import speed.
 //!
 //! ```
 //! use crm_core::store::{EventStore, ExpectedVersion};
@@ -138,8 +142,16 @@ impl SledStore {
         }
         open_checks::wait_until_unlocked(&path)?;
         open_checks::remove_unfinished_snapshots(&path).map_err(|e| io(Box::new(e)))?;
+        let compression = open_checks::created_compressed(&path).unwrap_or(options.compression);
+        if compression && !cfg!(feature = "compression") {
+            return Err(OpenError::Unsupported {
+                path,
+                reason: "it is compressed (or asked to be), and this build of crm-store-sled has no `compression` feature".into(),
+            });
+        }
         let config = sled::Config::new()
             .path(&path)
+            .use_compression(compression)
             .cache_capacity(options.cache_bytes)
             .mode(sled::Mode::HighThroughput)
             .flush_every_ms(match options.durability {

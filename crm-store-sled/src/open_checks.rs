@@ -95,6 +95,18 @@ pub(crate) fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
 }
 
 /// Stamps a new database with the format version; refuses a foreign or newer one.
+/// Whether the store in `path` was created compressed, from sled's own `conf` file (sled
+/// refuses to open a store with the other setting); `None` where there is no store yet, or
+/// its `conf` does not say, and then the options decide.
+pub(crate) fn created_compressed(path: &Path) -> Option<bool> {
+    // Text lines, then a binary checksum: not valid UTF-8 as a whole.
+    let conf = std::fs::read(path.join("conf")).ok()?;
+    String::from_utf8_lossy(&conf)
+        .lines()
+        .find_map(|line| line.strip_prefix("use_compression:"))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 pub(crate) fn check_format(path: &Path, db: &sled::Db) -> Result<(), OpenError> {
     let io = |e: sled::Error| OpenError::Io {
         path: path.to_path_buf(),

@@ -387,3 +387,52 @@ fn a_store_whose_db_file_holds_garbage_is_refused_without_a_panic() {
         }
     }
 }
+
+fn compressed() -> SledOptions {
+    SledOptions {
+        compression: true,
+        ..SledOptions::default()
+    }
+}
+
+/// A store keeps the compression it was created with: reopening it with the default options
+/// reads it (sled alone would refuse a changed setting), and so does asking again.
+#[cfg(feature = "compression")]
+#[test]
+fn a_compressed_store_is_reopened_compressed_whatever_the_options_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open_with(dir.path(), compressed()).unwrap();
+    let s = stream("a");
+    let events = vec![sample_event(&s, 1), sample_event(&s, 2)];
+    block(store.append(&s, ExpectedVersion::NoStream, events)).unwrap();
+    let before = block(store.read_all(0, 100)).unwrap();
+    drop(store);
+    assert_eq!(open_checks::created_compressed(dir.path()), Some(true));
+    let plain = SledStore::open(dir.path()).unwrap();
+    assert_eq!(block(plain.read_all(0, 100)).unwrap(), before);
+    drop(plain);
+    let again = SledStore::open_with(dir.path(), compressed()).unwrap();
+    assert_eq!(block(again.read_all(0, 100)).unwrap(), before);
+    drop(again);
+
+    let uncompressed = tempfile::tempdir().unwrap();
+    drop(filled(uncompressed.path()));
+    assert_eq!(
+        open_checks::created_compressed(uncompressed.path()),
+        Some(false)
+    );
+    let reopened = SledStore::open_with(uncompressed.path(), compressed()).unwrap();
+    assert_eq!(block(reopened.head_position()).unwrap(), 6);
+}
+
+#[cfg(not(feature = "compression"))]
+#[test]
+fn compression_without_the_feature_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = SledStore::open_with(dir.path(), compressed())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("`compression` feature"), "{error}");
+    assert!(!dir.path().join("db").exists(), "nothing was created");
+}
