@@ -201,6 +201,39 @@ fn export_then_import_into_an_empty_store_gives_the_same_log() {
 }
 
 #[test]
+fn a_compressed_import_reads_back_the_same_log_and_stays_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, compressed) = (dir.path().join("plain"), dir.path().join("zstd"));
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    succeeds(&crm(&plain, &["import", file.to_str().unwrap()]));
+    succeeds(&crm(
+        &compressed,
+        &["import", "--compressed", file.to_str().unwrap()],
+    ));
+    let conf = std::fs::read(compressed.join("conf")).unwrap();
+    assert!(String::from_utf8_lossy(&conf).contains("use_compression: true"));
+    // Opened later without the flag, by every command, it is still the compressed store.
+    succeeds(&crm(&compressed, &["verify"]));
+    let card = succeeds(&crm(&compressed, &["card", "c3@example.com"]));
+    assert!(card.starts_with("Cliente Número 3"), "{card}");
+    assert_eq!(card, succeeds(&crm(&plain, &["card", "c3@example.com"])));
+    let replayed = succeeds(&crm(&compressed, &["replay"]));
+    assert!(
+        replayed.starts_with("replayed 13 events into 13 cards"),
+        "{replayed}"
+    );
+
+    let url = fails(&crm(
+        Path::new("postgres://nobody@127.0.0.1:1/none"),
+        &["import", "--compressed", file.to_str().unwrap()],
+    ));
+    assert!(
+        url.contains("--compressed is for a store directory"),
+        "{url}"
+    );
+}
+
+#[test]
 fn card_and_report_read_the_imported_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
