@@ -8,7 +8,7 @@ pub use crm_core::*;
 #[cfg(feature = "memory")]
 pub use crm_store_memory::MemoryStore;
 
-/// The durable embedded store (feature `sled`).
+/// The durable embedded store (feature `sled`; `sled-compression` adds zstd-compressed stores).
 #[cfg(feature = "sled")]
 pub use crm_store_sled::{Durability, SledOptions, SledStore};
 
