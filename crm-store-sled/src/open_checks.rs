@@ -94,7 +94,6 @@ pub(crate) fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Stamps a new database with the format version; refuses a foreign or newer one.
 /// Whether the store in `path` was created compressed, from sled's own `conf` file (sled
 /// refuses to open a store with the other setting); `None` where there is no store yet, or
 /// its `conf` does not say, and then the options decide.
@@ -107,6 +106,7 @@ pub(crate) fn created_compressed(path: &Path) -> Option<bool> {
         .and_then(|value| value.trim().parse().ok())
 }
 
+/// Stamps a new database with the format version; refuses a foreign or newer one.
 pub(crate) fn check_format(path: &Path, db: &sled::Db) -> Result<(), OpenError> {
     let io = |e: sled::Error| OpenError::Io {
         path: path.to_path_buf(),

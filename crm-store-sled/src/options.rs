@@ -38,8 +38,8 @@ pub struct SledOptions {
     /// Whether a store created by this open compresses sled's pages with zstd (needs the
     /// `compression` feature). The Olist log took 1.69x its JSONL on disk compressed against
     /// 3.49x without, imported 3.8x slower and replayed 1.26x slower (docs/performance.md).
-    /// An existing store keeps
-    /// what it was created with, whatever this says: sled cannot change it afterwards.
+    /// An existing store keeps what it was created with, whatever this says: sled cannot
+    /// change it afterwards.
     pub compression: bool,
 }
 

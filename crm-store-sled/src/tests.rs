@@ -436,3 +436,27 @@ fn compression_without_the_feature_is_refused_by_name() {
     assert!(error.contains("`compression` feature"), "{error}");
     assert!(!dir.path().join("db").exists(), "nothing was created");
 }
+
+/// sled's `conf` is read before sled opens the store, to learn its compression: garbage or a
+/// setting that cannot be parsed there is an error to report, never a panic; an empty one
+/// (sled writes it anew) leaves a plain store readable.
+#[test]
+fn a_damaged_sled_conf_is_reported_and_an_empty_one_rewritten() {
+    for garbage in [&b"\xff\xfe not text"[..], b"use_compression: maybe\n", b""] {
+        let dir = tempfile::tempdir().unwrap();
+        closed_store(dir.path());
+        std::fs::write(dir.path().join("conf"), garbage).unwrap();
+        assert_eq!(open_checks::created_compressed(dir.path()), None);
+        let opened = std::panic::catch_unwind(|| SledStore::open(dir.path()));
+        let Ok(result) = opened else {
+            panic!("a damaged conf ({garbage:?}) made opening panic");
+        };
+        match result {
+            Ok(store) if garbage.is_empty() => {
+                assert_eq!(block(store.head_position()).unwrap(), 60);
+            }
+            Ok(_) => panic!("a damaged conf ({garbage:?}) was trusted"),
+            Err(_) => assert!(!garbage.is_empty(), "an empty conf stopped the store"),
+        }
+    }
+}

@@ -36,14 +36,14 @@ pub struct Args {
 }
 
 pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
-    // Buffered while importing, one flush at the end: every batch is still atomic, and if the
-    // process dies, importing the file again resumes where the store stopped. (A PostgreSQL
-    // store commits each append durably.)
     if args.compressed && !matches!(location, Location::Dir(_)) {
         return Err(
             "--compressed is for a store directory: PostgreSQL compresses large rows itself".into(),
         );
     }
+    // Buffered while importing, one flush at the end: every batch is still atomic, and if the
+    // process dies, importing the file again resumes where the store stopped. (A PostgreSQL
+    // store commits each append durably.)
     let options = SledOptions {
         durability: Durability::Buffered {
             flush_every_ms: 1000,

@@ -32,10 +32,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Personal<T> {
 
 struct PersonalVisitor<T>(PhantomData<T>);
 
-impl<T> PersonalVisitor<T> {
-    fn clear(value: T) -> Personal<T> {
-        Personal::new(value)
-    }
+/// The clear value, read from a value the visitor was given whole.
+fn clear<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    value: D,
+) -> Result<Personal<T>, D::Error> {
+    T::deserialize(Plain(value)).map(Personal::new)
 }
 
 impl<'de, T: Deserialize<'de>> Visitor<'de> for PersonalVisitor<T> {
@@ -58,43 +59,43 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PersonalVisitor<T> {
             });
         }
         let rest = Replay { first, map };
-        T::deserialize(Plain(MapAccessDeserializer::new(rest))).map(Self::clear)
+        clear(MapAccessDeserializer::new(rest))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(Plain(SeqAccessDeserializer::new(seq))).map(Self::clear)
+        clear(SeqAccessDeserializer::new(seq))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::deserialize(Plain(BorrowedStrDeserializer::new(v))).map(Self::clear)
+        clear(BorrowedStrDeserializer::new(v))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::deserialize(Plain(StrDeserializer::new(v))).map(Self::clear)
+        clear(StrDeserializer::new(v))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        T::deserialize(Plain(StringDeserializer::new(v))).map(Self::clear)
+        clear(StringDeserializer::new(v))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::deserialize(Plain(BoolDeserializer::new(v))).map(Self::clear)
+        clear(BoolDeserializer::new(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::deserialize(Plain(I64Deserializer::new(v))).map(Self::clear)
+        clear(I64Deserializer::new(v))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::deserialize(Plain(U64Deserializer::new(v))).map(Self::clear)
+        clear(U64Deserializer::new(v))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::deserialize(Plain(F64Deserializer::new(v))).map(Self::clear)
+        clear(F64Deserializer::new(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        T::deserialize(UnitDeserializer::new()).map(Self::clear)
+        T::deserialize(UnitDeserializer::new()).map(Personal::new)
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -102,7 +103,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for PersonalVisitor<T> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        T::deserialize(deserializer).map(Self::clear)
+        T::deserialize(deserializer).map(Personal::new)
     }
 }
 
