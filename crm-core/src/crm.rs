@@ -1,5 +1,6 @@
 //! How commands are carried out and queries served: [`Crm`].
 
+mod as_of;
 mod live_views;
 mod together;
 

@@ -43,6 +43,14 @@ pub enum Error {
         /// Where this one would write.
         stream: StreamId,
     },
+    /// Time travel to a position the log has not reached.
+    #[error("the log ends at position {head}: there is no position {position} to go back to")]
+    AsOfAhead {
+        /// The position asked for.
+        position: u64,
+        /// The log's last position.
+        head: u64,
+    },
     /// A CSV import's field map cannot be used with its file (a field its kind does not take,
     /// no currency for amounts); nothing was read.
     #[error("the field map cannot be used: {reason}")]

@@ -36,6 +36,7 @@ pub mod subscription;
 pub mod template_preview;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod time_travel;
 pub mod upcast;
 pub mod validate;
 
