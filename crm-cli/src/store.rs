@@ -213,6 +213,24 @@ impl EventStore for AnyStore {
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
         either!(self, s => s.load_snapshot(stream).await)
     }
+    async fn save_views_snapshot(
+        &self,
+        snapshot: crm::store::ViewsSnapshot,
+    ) -> Result<(), StoreError> {
+        either!(self, s => s.save_views_snapshot(snapshot).await)
+    }
+    async fn views_snapshots(&self) -> Result<Vec<crm::store::SnapshotInfo>, StoreError> {
+        either!(self, s => s.views_snapshots().await)
+    }
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<crm::store::ViewsSnapshot>, StoreError> {
+        either!(self, s => s.load_views_snapshot(position).await)
+    }
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        either!(self, s => s.delete_views_snapshot(position).await)
+    }
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
         either!(self, s => s.save_checkpoint(name, position).await)
     }

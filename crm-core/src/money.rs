@@ -157,7 +157,7 @@ impl fmt::Display for Money {
 
 /// Sums of money per currency: what a column of deals or a report adds up to. Amounts in
 /// different currencies are kept apart, never converted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Totals(BTreeMap<Currency, i64>);
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{NewEvent, RecordedEvent};
 use crate::ids::{EventId, StreamId};
+pub use crate::projection::snapshot::{SnapshotInfo, ViewsSnapshot};
 
 /// What the writer believes about the stream's current version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,6 +322,36 @@ pub trait EventStore: Send + Sync {
     /// The latest snapshot of `stream`, if any.
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError>;
 
+    /// Stores a snapshot of the views at its position, replacing one already there. Stores
+    /// keep several, so time travel can start from the nearest; [`crate::Crm`] prunes them.
+    ///
+    /// The default keeps none (every open then replays the whole log): for stores written
+    /// before snapshots of the views existed. Every store in this workspace keeps them.
+    async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
+        let _ = snapshot;
+        Ok(())
+    }
+
+    /// Where the stored snapshots of the views stand, by position, without their state.
+    async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    /// The snapshot of the views at `position`, if one is stored.
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<ViewsSnapshot>, StoreError> {
+        let _ = position;
+        Ok(None)
+    }
+
+    /// Removes the snapshot of the views at `position`; removing none is not an error.
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        let _ = position;
+        Ok(())
+    }
+
     /// Records that projection `name` has processed every event up to `position`.
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError>;
 
@@ -436,6 +467,18 @@ macro_rules! delegate_store {
             }
             async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
                 (**self).load_snapshot(stream).await
+            }
+            async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
+                (**self).save_views_snapshot(snapshot).await
+            }
+            async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+                (**self).views_snapshots().await
+            }
+            async fn load_views_snapshot(&self, position: u64) -> Result<Option<ViewsSnapshot>, StoreError> {
+                (**self).load_views_snapshot(position).await
+            }
+            async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+                (**self).delete_views_snapshot(position).await
             }
             async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
                 (**self).save_checkpoint(name, position).await

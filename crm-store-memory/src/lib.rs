@@ -24,7 +24,8 @@ use crm_core::clock::{Clock, SystemClock};
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    self, AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, StoreError, StoredAt,
+    self, AppendOutcome, EventStore, ExpectedVersion, HeadWatch, Snapshot, SnapshotInfo,
+    StoreError, StoredAt, ViewsSnapshot,
 };
 
 #[derive(Debug, Default)]
@@ -36,6 +37,8 @@ struct Inner {
     /// Each event's index in the log.
     ids: HashMap<EventId, usize>,
     snapshots: HashMap<StreamId, Snapshot>,
+    /// Snapshots of the views, by position; shared, since a snapshot can be large.
+    views_snapshots: BTreeMap<u64, Arc<ViewsSnapshot>>,
     checkpoints: BTreeMap<String, u64>,
 }
 
@@ -264,6 +267,36 @@ impl EventStore for MemoryStore {
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
         Ok(self.read().snapshots.get(stream).cloned())
+    }
+
+    async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
+        let position = snapshot.info.position;
+        self.write()
+            .views_snapshots
+            .insert(position, Arc::new(snapshot));
+        Ok(())
+    }
+
+    async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        Ok(self
+            .read()
+            .views_snapshots
+            .values()
+            .map(|s| s.info)
+            .collect())
+    }
+
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<ViewsSnapshot>, StoreError> {
+        let shared = self.read().views_snapshots.get(&position).cloned();
+        Ok(shared.map(|s| ViewsSnapshot::clone(&s)))
+    }
+
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        self.write().views_snapshots.remove(&position);
+        Ok(())
     }
 
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {

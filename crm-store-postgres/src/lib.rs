@@ -71,8 +71,8 @@ use tokio::sync::OnceCell;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, StoreError,
-    StoredAt, StreamAppend,
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, SnapshotInfo,
+    StoreError, StoredAt, StreamAppend, ViewsSnapshot,
 };
 
 use append::{backend, Committer, Prepared};
@@ -185,6 +185,21 @@ fn limit(limit: usize) -> i64 {
 
 fn signed(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A row of `crm_views_snapshots`: position, recorded_at, schema_version first.
+fn views_snapshot_info(row: &sqlx::postgres::PgRow) -> Result<SnapshotInfo, StoreError> {
+    let position: i64 = row.try_get(0).map_err(backend)?;
+    let schema: i32 = row.try_get(2).map_err(backend)?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        location: format!("views snapshot at {position}"),
+        reason,
+    };
+    Ok(SnapshotInfo {
+        position: u64::try_from(position).map_err(|_| corrupt(format!("position {position}")))?,
+        recorded_at: row.try_get(1).map_err(backend)?,
+        schema: u32::try_from(schema).map_err(|_| corrupt(format!("schema {schema}")))?,
+    })
 }
 
 #[async_trait]
@@ -325,6 +340,63 @@ impl EventStore for PostgresStore {
             schema: u32::try_from(schema).map_err(|_| corrupt(format!("schema {schema}")))?,
             state: row.try_get(2).map_err(backend)?,
         }))
+    }
+
+    async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO crm_views_snapshots (position, recorded_at, schema_version, state) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (position) DO UPDATE \
+             SET recorded_at = excluded.recorded_at, \
+                 schema_version = excluded.schema_version, state = excluded.state",
+        )
+        .bind(signed(snapshot.info.position))
+        .bind(snapshot.info.recorded_at)
+        .bind(i64::from(snapshot.info.schema))
+        .bind(&snapshot.state)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, recorded_at, schema_version FROM crm_views_snapshots \
+             ORDER BY position",
+        )
+        .fetch_all(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(views_snapshot_info).collect()
+    }
+
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<ViewsSnapshot>, StoreError> {
+        let row = sqlx::query(
+            "SELECT position, recorded_at, schema_version, state FROM crm_views_snapshots \
+             WHERE position = $1",
+        )
+        .bind(signed(position))
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(ViewsSnapshot {
+            info: views_snapshot_info(&row)?,
+            state: row.try_get(3).map_err(backend)?,
+        }))
+    }
+
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM crm_views_snapshots WHERE position = $1")
+            .bind(signed(position))
+            .execute(&self.inner.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {

@@ -24,10 +24,15 @@ const MIGRATIONS: &[Migration] = &[
         description: "the data keys of personal data",
         sql: include_str!("../migrations/0002_keys.sql"),
     },
+    Migration {
+        version: 3,
+        description: "snapshots of the views",
+        sql: include_str!("../migrations/0003_views_snapshots.sql"),
+    },
 ];
 
 /// The schema version this release writes and the newest it reads.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// The name of the PostgreSQL schema (namespace) the tables live in: lowercase ASCII letters,
 /// digits and `_`, starting with a letter or `_`, at most 48 bytes. Checked, because it is

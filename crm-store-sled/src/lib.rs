@@ -42,6 +42,7 @@ mod open_checks;
 mod options;
 mod record;
 mod verify;
+mod views_snapshots;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,8 +51,8 @@ use async_trait::async_trait;
 use crm_core::event::{NewEvent, RecordedEvent};
 use crm_core::ids::{EventId, StreamId};
 use crm_core::store::{
-    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, StoreError,
-    StoredAt, StreamAppend,
+    AppendOutcome, EventStore, ExpectedVersion, HeadWatch, ManyAppended, Snapshot, SnapshotInfo,
+    StoreError, StoredAt, StreamAppend, ViewsSnapshot,
 };
 use durable::DiskFlush;
 
@@ -69,6 +70,8 @@ struct Inner {
     path: PathBuf,
     log: sled::Tree,
     snapshots: sled::Tree,
+    /// Snapshots of the views (see `views_snapshots`).
+    views: sled::Tree,
     checkpoints: sled::Tree,
     /// Where every append is committed.
     writer: Arc<Writer>,
@@ -177,9 +180,10 @@ impl SledStore {
             .map_err(|e| io(Box::new(e)))?;
         open_checks::check_format(&path, &db)?;
         let open_tree = |name: &str| db.open_tree(name).map_err(|e| io(Box::new(e)));
-        let (log, snapshots, checkpoints) = (
+        let (log, snapshots, views, checkpoints) = (
             open_tree("log")?,
             open_tree("snapshots")?,
+            open_tree("views")?,
             open_tree("checkpoints")?,
         );
         let next = match log
@@ -223,6 +227,7 @@ impl SledStore {
                 path: path.clone(),
                 log,
                 snapshots,
+                views,
                 checkpoints,
                 writer,
                 group,
@@ -393,6 +398,34 @@ impl EventStore for SledStore {
                 .unwrap_or(0),
             state: state.to_vec(),
         }))
+    }
+
+    async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
+        views_snapshots::save(&self.inner.views, &snapshot)?;
+        if self.inner.options.durability == Durability::Durable {
+            self.flush_async().await?;
+        }
+        Ok(())
+    }
+
+    async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        views_snapshots::list(&self.inner.views)
+    }
+
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<ViewsSnapshot>, StoreError> {
+        views_snapshots::load(&self.inner.views, position)
+    }
+
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        views_snapshots::delete(&self.inner.views, position)?;
+        // An erasure deletes the snapshots that hold a person in clear: that must last.
+        if self.inner.options.durability == Durability::Durable {
+            self.flush_async().await?;
+        }
+        Ok(())
     }
 
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {

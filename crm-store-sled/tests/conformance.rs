@@ -111,6 +111,24 @@ impl EventStore for Reopening {
     async fn load_snapshot(&self, s: &StreamId) -> Result<Option<Snapshot>, StoreError> {
         self.reopen().load_snapshot(s).await
     }
+    async fn save_views_snapshot(
+        &self,
+        snapshot: crm_core::store::ViewsSnapshot,
+    ) -> Result<(), StoreError> {
+        self.current().save_views_snapshot(snapshot).await
+    }
+    async fn views_snapshots(&self) -> Result<Vec<crm_core::store::SnapshotInfo>, StoreError> {
+        self.current().views_snapshots().await
+    }
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<crm_core::store::ViewsSnapshot>, StoreError> {
+        self.current().load_views_snapshot(position).await
+    }
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        self.current().delete_views_snapshot(position).await
+    }
     async fn save_checkpoint(&self, name: &str, p: u64) -> Result<(), StoreError> {
         self.current().save_checkpoint(name, p).await
     }

@@ -255,6 +255,24 @@ impl<S: EventStore> EventStore for Encrypted<S> {
         Ok(plain.map(|state| Snapshot { state, ..snapshot }))
     }
 
+    async fn save_views_snapshot(
+        &self,
+        snapshot: crate::store::ViewsSnapshot,
+    ) -> Result<(), StoreError> {
+        self.inner.save_views_snapshot(snapshot).await
+    }
+    async fn views_snapshots(&self) -> Result<Vec<crate::store::SnapshotInfo>, StoreError> {
+        self.inner.views_snapshots().await
+    }
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<crate::store::ViewsSnapshot>, StoreError> {
+        self.inner.load_views_snapshot(position).await
+    }
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.delete_views_snapshot(position).await
+    }
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
         self.inner.save_checkpoint(name, position).await
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use foldhash::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Projection;
 use crate::domain::campaign::CampaignCreated;
@@ -21,7 +21,7 @@ use crate::ids::{CampaignId, CustomerId, FeedbackId, InteractionId, OrderId, Use
 use crate::money::Money;
 
 /// An order as a card shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     /// The order.
     pub order_id: OrderId,
@@ -94,7 +94,7 @@ impl OrderSummary {
 }
 
 /// One line of an order, for reports and segments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineSummary {
     /// The product.
     pub product_id: String,
@@ -107,7 +107,7 @@ pub struct LineSummary {
 }
 
 /// A conversation on a customer's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InteractionView {
     /// The interaction.
     pub interaction_id: InteractionId,
@@ -130,7 +130,7 @@ pub struct InteractionView {
 }
 
 /// A piece of feedback on a card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackView {
     /// The feedback.
     pub feedback_id: FeedbackId,
@@ -143,7 +143,7 @@ pub struct FeedbackView {
 }
 
 /// One customer's activity, in the order it happened.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activity {
     /// Orders, oldest first.
     pub orders: Vec<OrderId>,
@@ -158,7 +158,7 @@ pub struct Activity {
 }
 
 /// Every customer's activity, folded from the log.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerActivity {
     // Boxed, like the cards' records: a table keeps up to twice as many slots as entries.
     orders: HashMap<OrderId, Box<OrderSummary>>,
@@ -427,7 +427,7 @@ enum Changed {
 
 /// The sums a card and a segment need, over a set of activities (a customer and the contacts
 /// merged into them).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ActivitySummary {
     /// Orders, newest first.
     pub orders: Vec<OrderSummary>,
@@ -454,12 +454,12 @@ pub struct ActivitySummary {
     pub campaign: Option<String>,
     /// Messages queued for them (automations' and mailings'), newest first, and what became
     /// of each; filled by [`Views::summary`](crate::projection::Views::summary).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<MessageLine>,
 }
 
 /// A message on a card: what went (or was to go) and what came of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageLine {
     /// The message.
     pub message_id: crate::ids::MessageId,

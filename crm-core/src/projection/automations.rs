@@ -1,6 +1,7 @@
 //! The automation rules as they stand: each one's definition, whether it is on, and since
 //! when — what `crm automation list` shows and what the scheduler runs.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use crate::event::{Event, RecordedEvent};
 use crate::ids::RuleId;
 
 /// One rule as it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleView {
     /// Its latest definition.
     pub definition: AutomationRuleDefined,
@@ -22,7 +23,7 @@ pub struct RuleView {
 }
 
 /// Every rule, by id.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Automations {
     rules: BTreeMap<RuleId, RuleView>,
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::deals::Deals;
 use crate::domain::deal::{DealStatus, DealTerms};
@@ -12,7 +12,7 @@ use crate::ids::{PipelineId, StageId};
 use crate::money::{weighted, Totals};
 
 /// One stage's column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardColumn {
     /// The stage.
     pub stage_id: StageId,
@@ -31,7 +31,7 @@ pub struct BoardColumn {
 }
 
 /// Won or lost deals.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     /// How many.
     pub count: usize,
@@ -41,7 +41,7 @@ pub struct Outcome {
 
 /// A pipeline's board. Every deal ever opened in the pipeline is in exactly one place: a
 /// stage's column (open), `won` or `lost`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
     /// The pipeline.
     pub pipeline_id: PipelineId,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use foldhash::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ActivitySummary, Projection, TaskLine};
 use crate::domain::details::{CompanyDetails, ConsentChannel, DocumentRef, PersonalData, Role};
@@ -17,7 +17,7 @@ use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
 use crate::money::Money;
 
 /// When and by whom something was done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     /// Business time.
     pub at: DateTime<Utc>,
@@ -34,7 +34,7 @@ impl Stamp {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ContactRecord {
     pub(crate) personal: PersonalData,
     pub(crate) tags: TagList,
@@ -63,7 +63,7 @@ pub struct Reach<'a> {
 }
 
 /// When and by whom a lead was converted, and into what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversion {
     /// When and by whom.
     pub stamp: Stamp,
@@ -75,7 +75,7 @@ pub struct Conversion {
 }
 
 /// When, by whom and why a person was erased.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erasure {
     /// When (business time).
     pub at: DateTime<Utc>,
@@ -88,7 +88,7 @@ pub struct Erasure {
 /// What cards, lists and reports call an erased person.
 pub const ERASED_NAME: &str = "erased customer";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CompanyRecord {
     pub(crate) details: CompanyDetails,
     pub(crate) tags: TagList,
@@ -99,7 +99,7 @@ pub(crate) struct CompanyRecord {
 }
 
 /// A company a contact represents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyLink {
     /// The company.
     pub company_id: CompanyId,
@@ -110,7 +110,7 @@ pub struct CompanyLink {
 }
 
 /// A person who represents a company.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Representative {
     /// The contact.
     pub contact_id: ContactId,
@@ -121,7 +121,7 @@ pub struct Representative {
 }
 
 /// An open deal as a customer's card shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenDeal {
     /// The deal.
     pub deal_id: DealId,
@@ -138,7 +138,7 @@ pub struct OpenDeal {
 }
 
 /// A person's card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactCard {
     /// The contact.
     pub contact_id: ContactId,
@@ -164,7 +164,7 @@ pub struct ContactCard {
     /// unreadable in the log); orders, amounts and dates stay.
     pub erased: Option<Erasure>,
     /// Set once the lead was converted into a company and a deal.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converted: Option<Conversion>,
     /// Created when and by whom.
     pub created: Stamp,
@@ -182,12 +182,12 @@ pub struct ContactCard {
     pub activity: ActivitySummary,
     /// The names of the users the card mentions (owner, stamps, assignees), from the
     /// directory; filled like `open_deals`. A user missing here shows as `user <uuid>`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub users: BTreeMap<UserId, String>,
 }
 
 /// An organization's card.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompanyCard {
     /// The company.
     pub company_id: CompanyId,
@@ -217,13 +217,13 @@ pub struct CompanyCard {
     pub activity: ActivitySummary,
     /// The names of the users the card mentions (owner, stamps, assignees), from the
     /// directory; filled like `open_deals`. A user missing here shows as `user <uuid>`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub users: BTreeMap<UserId, String>,
 }
 
 /// Every customer's card. Names of linked companies and representatives are joined when a
 /// card is read, so a renamed company shows its new name on every representative's card.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerCards {
     // Boxed: a record is hundreds of bytes, and a hash table keeps up to twice as many slots
     // as entries; a slot of a pointer wastes 8 bytes where one of a record wasted 600.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use foldhash::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Projection;
 use crate::domain::deal::{DealStatus, DealTerms};
@@ -16,7 +16,7 @@ use crate::ids::{CustomerId, DealId, PipelineId, StageId};
 use crate::money::Money;
 
 /// A pipeline's stage as it now stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageView {
     /// The stage.
     pub stage_id: StageId,
@@ -29,7 +29,7 @@ pub struct StageView {
 }
 
 /// A pipeline as it now stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PipelineView {
     /// The pipeline.
     pub pipeline_id: PipelineId,
@@ -62,7 +62,7 @@ impl PipelineView {
 }
 
 /// How a stay in a stage ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "to", content = "stage_id")]
 pub enum StageExit {
     /// Moved to another stage.
@@ -74,7 +74,7 @@ pub enum StageExit {
 }
 
 /// One stay of a deal in a stage: a deal that returns to a stage has two.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageVisit {
     /// The stage.
     pub stage_id: StageId,
@@ -99,7 +99,7 @@ impl StageVisit {
 }
 
 /// A deal as it now stands, with its whole stage history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DealRecord {
     /// What it is about, as now stands (`stage_id`: the stage it is in, or was last in).
     pub terms: DealTerms,
@@ -150,7 +150,7 @@ impl DealRecord {
 }
 
 /// Deals and pipelines, folded from the log.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Deals {
     pipelines: HashMap<PipelineId, PipelineView>,
     deals: HashMap<DealId, DealRecord>,

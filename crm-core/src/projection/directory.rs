@@ -1,6 +1,7 @@
 //! The user directory: who the users are, their roles and teams, for names on cards and
 //! reports and for the teams a head of sales sees.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Projection;
@@ -12,7 +13,7 @@ use crate::ids::{Category, TeamId, UserId};
 use crate::validate::aggregate_of;
 
 /// Users and teams as the log says they stand.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Directory {
     users: BTreeMap<UserId, UserProfile>,
     teams: BTreeMap<TeamId, String>,

@@ -8,12 +8,13 @@
 //! what it collected.
 
 use foldhash::{HashSet, HashSetExt};
+use serde::{Deserialize, Serialize};
 
 use crate::ids::CustomerId;
 
 /// A non-empty set of customers. Canonical: one element is always `One`, so equal sets
 /// compare equal whatever order they were built in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum IdSet {
     One(CustomerId),
     Many(HashSet<CustomerId>),

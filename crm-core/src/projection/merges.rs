@@ -4,6 +4,7 @@
 //! must then put A's history on C. Each projection that cares keeps a [`Merges`] and asks
 //! it, so they cannot disagree.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use foldhash::HashMap;
@@ -15,7 +16,7 @@ use crate::ids::{ContactId, CustomerId};
 const MAX_CHAIN: usize = 64;
 
 /// Every merge seen, both ways.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merges {
     into: HashMap<ContactId, ContactId>,
     from: HashMap<ContactId, BTreeSet<ContactId>>,

@@ -16,9 +16,11 @@ mod merges;
 mod outbox;
 mod search;
 mod segments;
+pub mod snapshot;
 mod tag_list;
 mod tasks;
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -53,7 +55,7 @@ pub trait Projection: Send {
 }
 
 /// A projection together with the last position it processed.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tracked<P> {
     /// The last global position applied; 0 before any.
     pub position: u64,
@@ -115,7 +117,7 @@ where
 }
 
 /// Every projection the CRM serves queries from.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Views {
     /// Customer cards.
     pub cards: CustomerCards,

@@ -2,6 +2,7 @@
 //! for its due time, queued for the embedding program to send, skipped and why, sent, failed
 //! or bounced. A projection of the message events, so a replay of the log rebuilds it exactly.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use crate::event::{Event, RecordedEvent};
 use crate::ids::MessageId;
 
 /// Where a scheduled message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Delivery {
     /// Waiting for its due time (or for `run_due` to reach it).
     Pending,
@@ -109,7 +110,7 @@ impl std::fmt::Display for Delivery {
 }
 
 /// One scheduled message and where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// As scheduled.
     pub message: MessageScheduled,
@@ -118,7 +119,7 @@ pub struct OutboxEntry {
 }
 
 /// Every scheduled message.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
     entries: BTreeMap<MessageId, OutboxEntry>,
     pending: BTreeSet<(DateTime<Utc>, MessageId)>,

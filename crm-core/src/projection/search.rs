@@ -7,7 +7,7 @@ use std::ops::Bound;
 
 use foldhash::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::id_set::IdSet;
 use super::Projection;
@@ -18,7 +18,7 @@ use crate::ids::{ContactId, CustomerId};
 use crate::normalize::{self, Country};
 
 /// What two records were found to share.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum MatchKey {
     /// The same email, lowercased.
@@ -40,7 +40,7 @@ impl std::fmt::Display for MatchKey {
 }
 
 /// Contacts that look like one person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateGroup {
     /// The contacts, in id order.
     pub contacts: Vec<ContactId>,
@@ -49,7 +49,7 @@ pub struct DuplicateGroup {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
     /// The customer found (the survivor, if the match was a merged contact).
     pub customer: CustomerId,
@@ -59,7 +59,7 @@ pub struct SearchHit {
 
 /// One customer's search keys; each list sorted and without repeats. Vectors rather than
 /// sets: a replay builds one of these per event, and small vectors allocate far less.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Keys {
     words: Vec<String>,
     emails: Vec<String>,
@@ -105,14 +105,14 @@ impl Keys {
 }
 
 /// What the index knows of one customer: their keys, and the name hits show.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Customer {
     keys: Keys,
     name: String,
 }
 
 /// Exact keys to the customers that have them: hashing beats ordering there.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Postings(HashMap<String, IdSet>);
 
 impl Postings {
@@ -148,7 +148,7 @@ impl Postings {
 /// Name words: found exactly through the postings, and by prefix through the words in order.
 /// The order changes only when a word first appears or last goes, which a replay meets far
 /// less often than a customer with a common first name.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Words {
     postings: Postings,
     ordered: BTreeSet<String>,
@@ -168,7 +168,7 @@ impl Words {
 type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchIndex {
     words: Words,
     emails: Postings,

@@ -5,7 +5,7 @@
 //! Contacts merged into another are not listed; their activity counts for the survivor.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ActivitySummary, Views};
 use crate::domain::details::{Address, ConsentChannel};
@@ -16,7 +16,7 @@ use crate::normalize::{self, Country};
 
 /// Conditions a customer must all meet; `None` means "any". Build one with struct update
 /// syntax: `Segment { tag: Some("vip".into()), ..Segment::default() }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// An address in this city (ignoring case and accents).
     pub city: Option<String>,
@@ -53,7 +53,7 @@ pub struct Segment {
 }
 
 /// A customer in a segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentRow {
     /// The customer.
     pub customer: CustomerId,
@@ -70,7 +70,7 @@ pub struct SegmentRow {
 }
 
 /// A customer who has gone quiet: silent for longer than `k` times their own usual gap.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LapsedCustomer {
     /// The customer.
     pub customer: CustomerId,

@@ -4,10 +4,11 @@
 //! whole node (about 280 bytes) for its first element, and a million cards with a tag or two
 //! each would pay that a million times. A sorted vector pays for what it holds.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// Tags, sorted and without repeats.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct TagList(Vec<String>);
 
 impl TagList {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Projection;
 use crate::domain::task::{TaskKind, TaskStatus};
@@ -14,7 +14,7 @@ use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CustomerId, DealId, TaskId, UserId};
 
 /// A task as it now stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskView {
     /// The task.
     pub task_id: TaskId,
@@ -46,7 +46,7 @@ impl TaskView {
 }
 
 /// A task on a list, marked overdue or not at the instant the list was made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskLine {
     /// The task.
     pub task: TaskView,
@@ -55,7 +55,7 @@ pub struct TaskLine {
 }
 
 /// Tasks, folded from the log.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tasks {
     tasks: HashMap<TaskId, TaskView>,
     by_assignee: HashMap<UserId, BTreeSet<TaskId>>,

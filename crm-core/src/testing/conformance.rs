@@ -28,7 +28,9 @@ use futures::future::{join_all, BoxFuture, FutureExt, Shared};
 use crate::domain::contact::events::ContactTagsChanged;
 use crate::event::{Actor, Metadata, NewEvent, RecordedEvent};
 use crate::ids::{ContactId, EventId, StreamId};
-use crate::store::{EventStore, ExpectedVersion, Snapshot, StoreError};
+use crate::store::{
+    EventStore, ExpectedVersion, Snapshot, SnapshotInfo, StoreError, ViewsSnapshot,
+};
 
 /// Runs `task` concurrently with its caller: how the race checks start their writers and
 /// readers, so that the suite works under whatever runtime a store needs.
@@ -67,6 +69,7 @@ where
     retried_appends_are_recognized(&new_store().await).await;
     batched_reads_cross_boundaries(&new_store().await).await;
     snapshots_and_checkpoints(&new_store().await).await;
+    views_snapshots_are_kept_listed_and_deleted(&new_store().await).await;
     racing_writers_on_one_stream(Arc::new(new_store().await), spawn, 8, 25).await;
     tailing_reader_never_skips(Arc::new(new_store().await), spawn, 4, 200).await;
     events_are_located_by_id(&new_store().await).await;
@@ -498,6 +501,62 @@ pub async fn snapshots_and_checkpoints<S: EventStore>(store: &S) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.load_checkpoint("cards").await.ok(), Some(Some(42)));
     assert_eq!(store.load_checkpoint("search").await.ok(), Some(Some(5)));
+}
+
+/// Snapshots of the views: several kept, listed by position without their state, replaced at
+/// the same position, deleted one by one.
+pub async fn views_snapshots_are_kept_listed_and_deleted<S: EventStore>(store: &S) {
+    let snapshot = |position: u64, schema: u32, state: &[u8]| ViewsSnapshot {
+        info: SnapshotInfo {
+            position,
+            recorded_at: at(i64::try_from(position).unwrap_or(0)),
+            schema,
+        },
+        state: state.to_vec(),
+    };
+    assert_eq!(listed(store).await, Vec::new(), "a new store has none");
+    assert_eq!(store.load_views_snapshot(3).await.ok(), Some(None));
+    let (late, early, replaced) = (
+        snapshot(300, 1, b"late"),
+        snapshot(3, 1, &[0, 255, 7]),
+        snapshot(3, 2, b"early again"),
+    );
+    for s in [&late, &early, &replaced] {
+        store
+            .save_views_snapshot(s.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(
+        listed(store).await,
+        vec![replaced.info, late.info],
+        "listed by position; a second save at a position replaces the first"
+    );
+    assert_eq!(
+        store.load_views_snapshot(3).await.ok(),
+        Some(Some(replaced))
+    );
+    assert_eq!(
+        store.load_views_snapshot(300).await.ok(),
+        Some(Some(late.clone()))
+    );
+    store
+        .delete_views_snapshot(3)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .delete_views_snapshot(4)
+        .await
+        .unwrap_or_else(|e| panic!("deleting none: {e}"));
+    assert_eq!(listed(store).await, vec![late.info]);
+    assert_eq!(store.load_views_snapshot(3).await.ok(), Some(None));
+}
+
+async fn listed<S: EventStore>(store: &S) -> Vec<SnapshotInfo> {
+    store
+        .views_snapshots()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `writers` tasks append to one stream, each round all with the same expected version:

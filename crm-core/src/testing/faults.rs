@@ -87,6 +87,24 @@ impl<S: EventStore> EventStore for FailAfterWrite<S> {
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
         self.inner.load_snapshot(stream).await
     }
+    async fn save_views_snapshot(
+        &self,
+        snapshot: crate::store::ViewsSnapshot,
+    ) -> Result<(), StoreError> {
+        self.inner.save_views_snapshot(snapshot).await
+    }
+    async fn views_snapshots(&self) -> Result<Vec<crate::store::SnapshotInfo>, StoreError> {
+        self.inner.views_snapshots().await
+    }
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<crate::store::ViewsSnapshot>, StoreError> {
+        self.inner.load_views_snapshot(position).await
+    }
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.delete_views_snapshot(position).await
+    }
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
         self.inner.save_checkpoint(name, position).await
     }
@@ -173,6 +191,24 @@ impl<S: EventStore> EventStore for Interleaved<S> {
     }
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
         self.inner.load_snapshot(stream).await
+    }
+    async fn save_views_snapshot(
+        &self,
+        snapshot: crate::store::ViewsSnapshot,
+    ) -> Result<(), StoreError> {
+        self.inner.save_views_snapshot(snapshot).await
+    }
+    async fn views_snapshots(&self) -> Result<Vec<crate::store::SnapshotInfo>, StoreError> {
+        self.inner.views_snapshots().await
+    }
+    async fn load_views_snapshot(
+        &self,
+        position: u64,
+    ) -> Result<Option<crate::store::ViewsSnapshot>, StoreError> {
+        self.inner.load_views_snapshot(position).await
+    }
+    async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
+        self.inner.delete_views_snapshot(position).await
     }
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
         self.inner.save_checkpoint(name, position).await
