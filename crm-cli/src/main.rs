@@ -13,6 +13,7 @@ macro_rules! say {
     };
 }
 
+mod as_of;
 mod commands;
 mod keys_file;
 mod progress;
@@ -84,6 +85,11 @@ enum Command {
     Report(commands::report::Args),
     /// Find a customer by name, email, phone or tax id and print the card.
     Card(commands::card::Args),
+    /// Print the pipelines' boards: each stage's deals, count, value and weighted value.
+    Board(commands::board::Args),
+    /// Save a snapshot of the views, so later commands start from it instead of replaying
+    /// the whole log (import and every so many events save one too).
+    Snapshot,
     /// Find a customer by name, email, phone or tax id and print who changed what on the card
     /// and on its deals, tasks and orders, newest first.
     Audit(commands::audit::Args),
@@ -180,6 +186,8 @@ fn main() -> ExitCode {
             }
             Command::Report(args) => commands::report::run(&global, args).await,
             Command::Card(args) => commands::card::run(&global, args).await,
+            Command::Board(args) => commands::board::run(&global, args).await,
+            Command::Snapshot => commands::snapshot::run(&global).await,
             Command::Audit(args) => commands::audit::run(&global, args).await,
             Command::Users(args) => commands::users::run(&global, args).await,
             Command::Automation(args) => commands::automation::run(&global, args).await,

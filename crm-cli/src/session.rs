@@ -4,6 +4,7 @@
 use crm::access::{Principal, Role};
 use crm::domain::user::UserProfile;
 use crm::event::Actor;
+use crm::time_travel::AsOf;
 use crm::{Crm, CrmOptions, Reader};
 
 use crate::commands::Failure;
@@ -33,6 +34,9 @@ impl Session {
     /// [`Session::open`] with `options` (the weekly cap, the unsubscribe page).
     pub async fn open_with(global: &Global, options: CrmOptions) -> Result<Self, Failure> {
         let crm = Crm::open_with(global.store.open().await?, options).await?;
+        for ignored in crm.snapshot_report().ignored {
+            eprintln!("crm: {ignored}: ignored, the views were rebuilt from the events");
+        }
         let actor = match &global.as_user {
             Some(who) => {
                 let user = crm.query_unfiltered(|v| find(v.directory.users(), who))?;
@@ -55,6 +59,24 @@ impl Session {
     /// The projections as the actor may see them.
     pub async fn reader(&self) -> Result<Reader, Failure> {
         Ok(self.crm.reader(&self.actor).await?)
+    }
+
+    /// The projections as the actor may see them now, or as they stood at `as_of` (saying on
+    /// standard error which point of the log that is).
+    pub async fn reader_at(&self, as_of: Option<AsOf>) -> Result<Reader, Failure> {
+        let Some(as_of) = as_of else {
+            return self.reader().await;
+        };
+        let past = self.crm.as_of(as_of).await?;
+        let recorded = past.recorded_at.map_or_else(
+            || "nothing recorded yet".to_owned(),
+            |t| format!("recorded {}", t.to_rfc3339()),
+        );
+        eprintln!(
+            "as of {as_of}: the log through position {} ({recorded})",
+            past.position
+        );
+        Ok(self.crm.reader_of(&self.actor, &past.views).await?)
     }
 }
 

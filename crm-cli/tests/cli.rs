@@ -287,6 +287,84 @@ fn card_and_report_read_the_imported_store() {
     );
 }
 
+#[test]
+fn an_import_leaves_a_snapshot_and_a_card_is_shown_as_of_a_past_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    let imported = succeeds(&crm(&store, &["import", file.to_str().unwrap()]));
+    assert!(
+        imported.contains(
+            "snapshots of the views at positions 13: later commands start from the latest"
+        ),
+        "{imported}"
+    );
+    // The fourth contact, c3, was created by the fourth event.
+    let before = crm(&store, &["card", "c3@example.com", "--as-of", "3"]);
+    assert_eq!(before.status.code(), Some(1), "{}", text(&before.stdout));
+    assert!(
+        text(&before.stderr).contains("as of position 3: the log through position 3 (recorded "),
+        "{}",
+        text(&before.stderr)
+    );
+    let then = succeeds(&crm(&store, &["card", "c3@example.com", "--as-of", "4"]));
+    assert!(then.starts_with("Cliente Número 3"), "{then}");
+    let now = succeeds(&crm(&store, &["card", "c3@example.com"]));
+    assert_eq!(then, now, "nothing changed c3 since");
+    let ahead = fails(&crm(&store, &["card", "c3@example.com", "--as-of", "99"]));
+    assert!(
+        ahead.contains("the log ends at position 13: there is no position 99 to go back to"),
+        "{ahead}"
+    );
+    let nonsense = fails(&crm(
+        &store,
+        &["card", "c3@example.com", "--as-of", "yesterday"],
+    ));
+    assert!(
+        nonsense.contains("--as-of \"yesterday\": not a position, a day"),
+        "{nonsense}"
+    );
+    let report = succeeds(&crm(
+        &store,
+        &[
+            "report",
+            "customers",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--as-of",
+            "2000-01-01",
+        ],
+    ));
+    assert!(!report.is_empty());
+    let saved = succeeds(&crm(&store, &["snapshot"]));
+    assert_eq!(
+        saved,
+        "saved a snapshot of the views at position 13\nthe store keeps snapshots at positions 13\n"
+    );
+    let no_board = crm(&store, &["board"]);
+    assert_eq!(no_board.status.code(), Some(1));
+    assert!(text(&no_board.stderr).contains("no pipeline is defined"));
+}
+
+#[test]
+fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    succeeds(&crm(&store, &["demo", "--seed", "7", "--customers", "12"]));
+    let board = succeeds(&crm(&store, &["board"]));
+    assert!(board.starts_with("Pipeline "), "{board}");
+    let empty = crm(&store, &["board", "--as-of", "0"]);
+    assert_eq!(
+        empty.status.code(),
+        Some(1),
+        "no pipeline had been defined at position 0"
+    );
+    let other = crm(&store, &["board", "--pipeline", "no such pipeline"]);
+    assert!(text(&other.stderr).contains("no pipeline is named \"no such pipeline\""));
+}
+
 /// `crm` with `--as who` before the rest of `args`.
 fn crm_as(store: &Path, who: &str, args: &[&str]) -> Output {
     let mut all = vec!["--as", who];
@@ -867,7 +945,7 @@ fn every_command_runs_on_a_postgres_url_and_an_unmigrated_one_says_what_to_do() 
     assert!(migrated.status.success(), "{}", text(&migrated.stderr));
     assert_eq!(
         text(&migrated.stdout).trim(),
-        format!("the PostgreSQL schema {schema}: at schema version 2")
+        format!("the PostgreSQL schema {schema}: at schema version 3")
     );
 
     let dir = tempfile::tempdir().unwrap();

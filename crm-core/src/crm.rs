@@ -3,9 +3,12 @@
 mod as_of;
 mod live_views;
 mod together;
+mod views_snapshots;
 
 use live_views::LiveViews;
 pub(crate) use together::Batch;
+pub use views_snapshots::SnapshotReport;
+use views_snapshots::SnapshotState;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -174,6 +177,13 @@ pub struct CrmOptions {
     pub unsubscribe_url: Option<String>,
     /// The shop's rule for transactional messages (see [`crate::outbox::Transactional`]).
     pub transactional: crate::outbox::Transactional,
+    /// A snapshot of the views is saved whenever the log has grown this many events past
+    /// the last one (0: only on demand and on [`Crm::close`]). Saving costs an encoding of
+    /// the whole views, on the command or catch-up that crosses the mark.
+    pub views_snapshot_every: u64,
+    /// How many snapshots of the views a store keeps (at least 1): the newest, and older ones
+    /// spread over the log for time travel (see [`crate::projection::snapshot::to_prune`]).
+    pub views_snapshots_kept: usize,
 }
 
 impl Default for CrmOptions {
@@ -189,6 +199,8 @@ impl Default for CrmOptions {
             marketing_per_week: Some(3),
             unsubscribe_url: None,
             transactional: crate::outbox::Transactional::Always,
+            views_snapshot_every: 100_000,
+            views_snapshots_kept: 8,
         }
     }
 }
@@ -250,6 +262,7 @@ pub struct Crm<S> {
     /// The batch the projections read last, for the policies to react to without reading it
     /// again, and whether it reached the head of the log when it was read.
     recent: Mutex<(Arc<Vec<RecordedEvent>>, bool)>,
+    snapshots: Mutex<SnapshotState>,
 }
 
 impl<S: EventStore> Crm<S> {
@@ -294,6 +307,7 @@ impl<S: EventStore> Crm<S> {
             authorizer: Arc::new(Roles),
             policy_failures: Mutex::new(Vec::new()),
             recent: Mutex::default(),
+            snapshots: Mutex::default(),
         }
     }
 
@@ -310,15 +324,24 @@ impl<S: EventStore> Crm<S> {
         self
     }
 
-    /// A CRM on a store that may hold events, with projections already caught up.
+    /// Loads the latest usable snapshot of the views, if the store holds one (see
+    /// [`Crm::snapshot_report`]), and catches up from there: what [`Crm::open`] does, for a
+    /// `Crm` made with [`Crm::with`]. Returns the position caught up to.
+    pub async fn resume(&mut self) -> Result<u64, Error> {
+        self.open_from_snapshot().await?;
+        self.catch_up().await
+    }
+
+    /// A CRM on a store that may hold events, with projections already caught up: from the
+    /// latest usable snapshot of the views, and the events after it.
     pub async fn open(store: S) -> Result<Self, Error> {
         Self::open_with(store, CrmOptions::default()).await
     }
 
     /// [`Crm::open`] with `options`.
     pub async fn open_with(store: S, options: CrmOptions) -> Result<Self, Error> {
-        let crm = Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), options);
-        crm.catch_up().await?;
+        let mut crm = Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), options);
+        crm.resume().await?;
         Ok(crm)
     }
 
@@ -1021,10 +1044,11 @@ impl<S: EventStore> Crm<S> {
             let from = self.views.through() + 1;
             let events = Arc::new(self.store.read_all(from, batch).await?);
             let full = events.len() == batch;
-            if events
+            let erased = events
                 .iter()
-                .any(|e| matches!(e.event, Event::ContactErased(_)))
-            {
+                .rfind(|e| matches!(e.event, Event::ContactErased(_)))
+                .map(|e| e.position);
+            if erased.is_some() {
                 // Cached states and events of the erased person's streams hold their data
                 // in clear.
                 self.states.clear();
@@ -1033,6 +1057,11 @@ impl<S: EventStore> Crm<S> {
                 *lock(&self.recent) = (Arc::clone(&events), !full);
             }
             let through = self.views.offer(events);
+            if let Some(position) = erased {
+                // So do the snapshots of the views taken before the erasure.
+                self.drop_snapshots_before(position).await?;
+            }
+            self.snapshot_if_due(through).await?;
             if !full {
                 return Ok(through);
             }

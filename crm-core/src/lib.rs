@@ -40,7 +40,7 @@ pub mod time_travel;
 pub mod upcast;
 pub mod validate;
 
-pub use crate::crm::{Command, Crm, CrmOptions, Executed, Request};
+pub use crate::crm::{Command, Crm, CrmOptions, Executed, Request, SnapshotReport};
 pub use error::Error;
 pub use lead_capture::{Captured, InboundMessage};
 pub use reader::Reader;

@@ -60,6 +60,9 @@ pub struct PastViews {
     pub position: u64,
     /// When the last event they hold was recorded (`None` for an empty log).
     pub recorded_at: Option<DateTime<Utc>>,
+    /// The position of the snapshot of the views they were built from (`None`: from the
+    /// start of the log).
+    pub from_snapshot: Option<u64>,
     /// The views.
     pub views: Views,
 }

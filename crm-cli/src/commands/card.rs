@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crm::ids::CustomerId;
+use crm::time_travel::AsOf;
 
 use super::Failure;
 use crate::session::{Global, Session};
@@ -11,11 +12,22 @@ use crate::session::{Global, Session};
 pub struct Args {
     /// A name, email address, phone number or tax id.
     query: String,
+    #[arg(long, value_name = "WHEN", help = crate::as_of::HELP)]
+    as_of: Option<String>,
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
-    let reader = Session::open(global).await?.reader().await?;
-    let now = chrono::Utc::now();
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|text| crate::as_of::parse(text, chrono_tz::UTC))
+        .transpose()?;
+    let reader = Session::open(global).await?.reader_at(as_of).await?;
+    // Open tasks are overdue as of the moment shown.
+    let now = match as_of {
+        Some(AsOf::Recorded(instant)) => instant.min(chrono::Utc::now()),
+        _ => chrono::Utc::now(),
+    };
     let v = reader.views();
     let cards: Vec<String> = v
         .search

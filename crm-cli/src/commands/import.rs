@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crm::log::{import, ImportOptions};
-
-use crm::{Durability, SledOptions};
+use crm::store::EventStore;
+use crm::{Crm, CrmOptions, Durability, SledOptions};
 
 use super::Failure;
 use crate::progress;
-use crate::store::Location;
+use crate::store::{Location, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -103,6 +103,8 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
     store.inner().flush()?;
     let report = result?;
     let seconds = started.elapsed().as_secs_f64();
+    let snapshots = snapshot_views(&store).await?;
+    store.inner().flush()?;
     say!(
         "imported {} events ({} already present, {} lines set aside) from {} lines in {:.1} s: {:.0} events/s",
         report.imported,
@@ -112,5 +114,34 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
         seconds,
         (report.imported + report.already_present) as f64 / seconds.max(1e-9)
     );
+    if !snapshots.is_empty() {
+        let listed: Vec<String> = snapshots.iter().map(u64::to_string).collect();
+        say!(
+            "snapshots of the views at positions {}: later commands start from the latest",
+            listed.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Replays the imported log into the views once, saving a snapshot every
+/// [`SNAPSHOT_EVERY`] events and at the end, so that no later command replays it all;
+/// returns the positions the store keeps snapshots at.
+async fn snapshot_views(store: &Store) -> Result<Vec<u64>, Failure> {
+    let options = CrmOptions {
+        views_snapshot_every: SNAPSHOT_EVERY,
+        ..CrmOptions::default()
+    };
+    let crm = Crm::open_with(store, options).await?;
+    crm.close().await?;
+    Ok(store
+        .views_snapshots()
+        .await?
+        .into_iter()
+        .map(|s| s.position)
+        .collect())
+}
+
+/// How far apart an import's snapshots are: time travel into an imported log replays at
+/// most this many events past the snapshot it starts from.
+const SNAPSHOT_EVERY: u64 = 50_000;

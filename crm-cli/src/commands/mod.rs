@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod automation;
+pub mod board;
 pub mod card;
 pub mod convert_lead;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod replay;
 pub mod report;
 pub mod revert_import;
 pub mod send;
+pub mod snapshot;
 pub mod subject_export;
 pub mod template;
 pub mod users;

@@ -52,6 +52,8 @@ pub struct Args {
     /// Write each table as its own CSV file, `<report>-<table>.csv`, into this directory.
     #[arg(long, value_name = "DIR", conflicts_with = "table")]
     csv_dir: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "WHEN", help = crate::as_of::HELP)]
+    as_of: Option<String>,
 }
 
 /// The report as `args` asks: printed, one table of it, or one CSV file per table.
@@ -77,7 +79,12 @@ fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Fail
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
-    let reader = Session::open(global).await?.reader().await?;
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|text| crate::as_of::parse(text, args.tz))
+        .transpose()?;
+    let reader = Session::open(global).await?.reader_at(as_of).await?;
     let period = Period::days(args.from, args.to, args.tz)?.by(args.by);
     // A manager's figures are their own customers', a head's their team's.
     let v = reader.report_views();

@@ -12,6 +12,10 @@ impl<S: EventStore> Crm<S> {
     /// segments and reports of the log up to that point, built apart from the live views
     /// (which go on serving queries and commands meanwhile).
     ///
+    /// Starts from the nearest usable snapshot of the views at or before `as_of` (a recorded
+    /// instant: the latest whose last event was recorded by then), so it replays at most the
+    /// events between two snapshots.
+    ///
     /// A position past the end of the log is refused ([`Error::AsOfAhead`]); an instant after
     /// the last recording is simply now.
     pub async fn as_of(&self, as_of: AsOf) -> Result<PastViews, Error> {
@@ -21,8 +25,11 @@ impl<S: EventStore> Crm<S> {
                 return Err(Error::AsOfAhead { position, head });
             }
         }
-        let mut views = Tracked::new(Views::new(self.options.default_country));
-        let mut recorded_at = None;
+        let (mut views, mut recorded_at) = match self.snapshot_before(as_of).await? {
+            Some((views, recorded_at)) => (views, Some(recorded_at)),
+            None => (Tracked::new(Views::new(self.options.default_country)), None),
+        };
+        let from_snapshot = recorded_at.map(|_| views.position);
         let batch = self.options.read_batch;
         loop {
             let events = self.store.read_all(views.position + 1, batch).await?;
@@ -35,6 +42,7 @@ impl<S: EventStore> Crm<S> {
             as_of,
             position: views.position,
             recorded_at,
+            from_snapshot,
             views: views.projection,
         })
     }
@@ -42,11 +50,15 @@ impl<S: EventStore> Crm<S> {
     /// A read handle for `actor` on the views as of `as_of`: what [`Crm::reader`] would have
     /// shown then, under the actor's rights now.
     pub async fn reader_as_of(&self, actor: &Actor, as_of: AsOf) -> Result<crate::Reader, Error> {
-        let principal = self.principal(actor).await?;
         let past = self.as_of(as_of).await?;
-        let visibility = self
-            .authorizer
-            .visibility(&principal, &past.views.directory);
-        Ok(crate::Reader::new(principal, visibility, &past.views))
+        self.reader_of(actor, &past.views).await
+    }
+
+    /// A read handle for `actor` on `views` (past ones, from [`Crm::as_of`]): the records
+    /// and fields the actor may see in them, by the actor's rights now.
+    pub async fn reader_of(&self, actor: &Actor, views: &Views) -> Result<crate::Reader, Error> {
+        let principal = self.principal(actor).await?;
+        let visibility = self.authorizer.visibility(&principal, &views.directory);
+        Ok(crate::Reader::new(principal, visibility, views))
     }
 }

@@ -35,6 +35,17 @@ impl LiveViews {
         }
     }
 
+    /// Puts `views` (a snapshot) in place of the views, before anyone shares them.
+    pub(crate) fn replace(&mut self, views: Tracked<Views>) {
+        let unapplied = self
+            .unapplied
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        unapplied.through = views.position;
+        unapplied.batches.clear();
+        *self.views.get_mut().unwrap_or_else(PoisonError::into_inner) = views;
+    }
+
     /// The last position read for the views, applied or waiting: where the next read starts.
     pub(crate) fn through(&self) -> u64 {
         lock(&self.unapplied).through

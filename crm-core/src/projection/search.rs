@@ -221,6 +221,11 @@ fn update(index: &mut impl Index, old: &[String], new: &[String], id: CustomerId
 }
 
 impl SearchIndex {
+    /// The country national phone numbers are read in, if any.
+    pub fn default_country(&self) -> Option<Country> {
+        self.default_country
+    }
+
     /// An index that reads national-format phone queries as numbers of `country`.
     pub fn with_default_country(country: Country) -> Self {
         Self {

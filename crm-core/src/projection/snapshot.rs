@@ -121,3 +121,91 @@ pub fn decode(
         decoded.at,
     ))
 }
+
+/// Which of `held` (sorted by position) to delete so that at most `kept` remain: the newest
+/// always stays; of the rest, the one closest to the snapshot after it goes first (the older
+/// of a tie), so the ones kept stay spread over the whole log and time travel to any point
+/// starts near it. Snapshots of another schema are deleted first: no build reads them.
+pub fn to_prune(held: &[SnapshotInfo], kept: usize) -> Vec<u64> {
+    let kept = kept.max(1);
+    let (mut current, mut doomed): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+    for info in held {
+        if info.schema == VIEWS_SCHEMA {
+            current.push(info.position);
+        } else {
+            doomed.push(info.position);
+        }
+    }
+    current.sort_unstable();
+    while current.len() > kept {
+        // `current` has at least two entries here; the newest is never a candidate.
+        let closest = (0..current.len() - 1)
+            .min_by_key(|&i| current[i + 1] - current[i])
+            .unwrap_or(0);
+        doomed.push(current.remove(closest));
+    }
+    doomed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(positions: &[u64]) -> Vec<SnapshotInfo> {
+        positions
+            .iter()
+            .map(|&position| SnapshotInfo {
+                position,
+                recorded_at: DateTime::UNIX_EPOCH,
+                schema: VIEWS_SCHEMA,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_and_the_most_spread() {
+        assert_eq!(to_prune(&held(&[10, 20, 30]), 3), Vec::<u64>::new());
+        assert_eq!(to_prune(&held(&[10, 20, 25, 40]), 3), vec![20]);
+        assert_eq!(to_prune(&held(&[10, 20, 30, 40]), 2), vec![10, 20]);
+        assert_eq!(to_prune(&held(&[10, 11]), 1), vec![10], "the newest stays");
+        assert_eq!(
+            to_prune(&held(&[10, 11]), 0),
+            vec![10],
+            "at least one is kept"
+        );
+    }
+
+    #[test]
+    fn snapshots_of_another_schema_go_first() {
+        let mut infos = held(&[10, 20]);
+        infos[0].schema = VIEWS_SCHEMA - 1;
+        assert_eq!(to_prune(&infos, 5), vec![10]);
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_and_refuses_another_schema_or_damage() {
+        let views = Views::default();
+        let state = encode(&views, None).unwrap_or_default();
+        let mut snapshot = ViewsSnapshot {
+            info: held(&[7])[0],
+            state,
+        };
+        let (decoded, at) = decode(&snapshot)
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((decoded.position, at), (7, None));
+        assert_eq!(decoded.projection, views);
+
+        snapshot.info.schema = VIEWS_SCHEMA + 1;
+        assert!(matches!(
+            decode(&snapshot),
+            Err(SnapshotError::Schema { position: 7, .. })
+        ));
+        snapshot.info.schema = VIEWS_SCHEMA;
+        snapshot.state.truncate(snapshot.state.len() / 2);
+        assert!(matches!(
+            decode(&snapshot),
+            Err(SnapshotError::Undecodable { position: 7, .. })
+        ));
+    }
+}
