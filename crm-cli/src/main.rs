@@ -85,6 +85,9 @@ enum Command {
     Report(commands::report::Args),
     /// Find a customer by name, email, phone or tax id and print the card.
     Card(commands::card::Args),
+    /// Name the events behind a figure (a sales report's cell, a board column's value) and
+    /// what each adds: they sum to the figure exactly.
+    Explain(commands::explain::Args),
     /// Print the pipelines' boards: each stage's deals, count, value and weighted value.
     Board(commands::board::Args),
     /// Save a snapshot of the views, so later commands start from it instead of replaying
@@ -187,6 +190,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report::run(&global, args).await,
             Command::Card(args) => commands::card::run(&global, args).await,
             Command::Board(args) => commands::board::run(&global, args).await,
+            Command::Explain(args) => commands::explain::run(&global, args).await,
             Command::Snapshot => commands::snapshot::run(&global).await,
             Command::Audit(args) => commands::audit::run(&global, args).await,
             Command::Users(args) => commands::users::run(&global, args).await,

@@ -363,6 +363,36 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
     );
     let other = crm(&store, &["board", "--pipeline", "no such pipeline"]);
     assert!(text(&other.stderr).contains("no pipeline is named \"no such pipeline\""));
+
+    // The events behind a board column and a sales figure, which add up to them.
+    let column = succeeds(&crm(
+        &store,
+        &["explain", "board", "--column", "negotiation"],
+    ));
+    let refunds = succeeds(&crm(
+        &store,
+        &[
+            "explain",
+            "sales",
+            "--bucket",
+            "2026-08",
+            "--column",
+            "refunds",
+            "--tz",
+            "Europe/Madrid",
+        ],
+    ));
+    insta::assert_snapshot!("explain_demo_seed_7", format!("{column}\n{refunds}"));
+    let wrong = fails(&crm(
+        &store,
+        &[
+            "explain", "sales", "--bucket", "2026-08", "--column", "profit",
+        ],
+    ));
+    assert!(
+        wrong.contains("--column \"profit\": the sales report has placed, delivered"),
+        "{wrong}"
+    );
 }
 
 /// `crm` with `--as who` before the rest of `args`.

@@ -1,6 +1,7 @@
 //! How commands are carried out and queries served: [`Crm`].
 
 mod as_of;
+mod explain;
 mod live_views;
 mod together;
 mod views_snapshots;

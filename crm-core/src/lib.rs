@@ -16,6 +16,7 @@ pub mod csv_import;
 pub mod domain;
 mod error;
 pub mod event;
+pub mod explain;
 pub mod ids;
 mod lead_capture;
 pub mod lead_conversion;

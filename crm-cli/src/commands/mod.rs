@@ -7,6 +7,7 @@ pub mod card;
 pub mod convert_lead;
 pub mod demo;
 pub mod erase;
+pub mod explain;
 pub mod export;
 pub mod import;
 pub mod import_csv;
