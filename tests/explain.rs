@@ -239,8 +239,8 @@ async fn net_sales_of_each_month_of_the_olist_data_add_up_from_their_events() {
     .unwrap()
     .by(Bucket::Month);
     let brl = Currency::new("BRL").unwrap();
-    let report = crm
-        .query_unfiltered(|v| SalesReport::compute(&v.activity, period, SalesBy::Bucket));
+    let report =
+        crm.query_unfiltered(|v| SalesReport::compute(&v.activity, period, SalesBy::Bucket));
     let mut months = 0;
     for row in report
         .rows

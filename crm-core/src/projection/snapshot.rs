@@ -7,7 +7,7 @@
 //! not decode is reported and ignored, and the views are rebuilt from the events instead.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Tracked, Views};
 use crate::ids::EventId;
@@ -82,18 +82,91 @@ pub enum SnapshotError {
     },
 }
 
-/// What is encoded: the views and the id of the event they were taken at.
-#[derive(Serialize, Deserialize)]
-struct Encoded<V> {
-    at: Option<EventId>,
-    views: V,
+// The encoded form: a flag byte (1: the id of the event taken at follows, 16 bytes; 0: none),
+// then each projection as a MessagePack part, its length (u64, big-endian) before it, in the
+// order of `Views`' fields. Parts apart, so they encode and decode on threads of their own:
+// the cards, the activity and the search are each about a third of the work.
+
+/// How many parts: one per field of [`Views`].
+const PARTS: usize = 8;
+
+fn part<T: Serialize>(value: &T) -> Result<Vec<u8>, SnapshotError> {
+    rmp_serde::to_vec_named(value).map_err(|e| SnapshotError::Unencodable {
+        reason: e.to_string(),
+    })
 }
 
 /// Encodes `views`, which hold everything through the event `at` (`None` for an empty log).
 pub fn encode(views: &Views, at: Option<EventId>) -> Result<Vec<u8>, SnapshotError> {
-    rmp_serde::to_vec_named(&Encoded { at, views }).map_err(|e| SnapshotError::Unencodable {
-        reason: e.to_string(),
-    })
+    let parts: [Result<Vec<u8>, SnapshotError>; PARTS] = std::thread::scope(|s| {
+        let cards = s.spawn(|| part(&views.cards));
+        let activity = s.spawn(|| part(&views.activity));
+        let search = part(&views.search);
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<Vec<u8>, SnapshotError>>| {
+            h.join().unwrap_or_else(|_| {
+                Err(SnapshotError::Unencodable {
+                    reason: "an encoder panicked".into(),
+                })
+            })
+        };
+        [
+            joined(cards),
+            search,
+            part(&views.deals),
+            part(&views.tasks),
+            joined(activity),
+            part(&views.directory),
+            part(&views.automations),
+            part(&views.outbox),
+        ]
+    });
+    let mut out = Vec::new();
+    match at {
+        Some(id) => {
+            out.push(1);
+            out.extend_from_slice(id.as_uuid().as_bytes());
+        }
+        None => out.push(0),
+    }
+    for part in parts {
+        let part = part?;
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(&part);
+    }
+    Ok(out)
+}
+
+/// Splits an encoded snapshot into the event id and the parts.
+fn split(bytes: &[u8]) -> Result<(Option<EventId>, Vec<&[u8]>), String> {
+    let (at, mut rest) = match bytes.split_first() {
+        Some((0, rest)) => (None, rest),
+        Some((1, rest)) if rest.len() >= 16 => {
+            let (id, rest) = rest.split_at(16);
+            let id = uuid::Uuid::from_slice(id).map_err(|e| e.to_string())?;
+            (Some(EventId::from_uuid(id)), rest)
+        }
+        _ => return Err("it does not start with an event id".into()),
+    };
+    let mut parts = Vec::with_capacity(PARTS);
+    for n in 0..PARTS {
+        let length = rest
+            .get(..8)
+            .and_then(|l| <[u8; 8]>::try_from(l).ok())
+            .map(u64::from_be_bytes)
+            .and_then(|l| usize::try_from(l).ok())
+            .filter(|&l| l <= rest.len() - 8)
+            .ok_or_else(|| format!("part {n} of {PARTS} is cut short"))?;
+        parts.push(&rest[8..8 + length]);
+        rest = &rest[8 + length..];
+    }
+    if !rest.is_empty() {
+        return Err(format!("{} bytes follow the last part", rest.len()));
+    }
+    Ok((at, parts))
+}
+
+fn read<T: serde::de::DeserializeOwned>(bytes: &[u8], name: &str) -> Result<T, String> {
+    rmp_serde::from_slice(bytes).map_err(|e| format!("{name}: {e}"))
 }
 
 /// Decodes a snapshot's state after checking its schema; returns the views and the id of the
@@ -108,17 +181,31 @@ pub fn decode(
             found: snapshot.info.schema,
         });
     }
-    let decoded: Encoded<Views> =
-        rmp_serde::from_slice(&snapshot.state).map_err(|e| SnapshotError::Undecodable {
-            position,
-            reason: e.to_string(),
-        })?;
+    let undecodable = |reason: String| SnapshotError::Undecodable { position, reason };
+    let (at, parts) = split(&snapshot.state).map_err(undecodable)?;
+    let views = std::thread::scope(|s| -> Result<Views, String> {
+        let panicked = || "a decoder panicked".to_owned();
+        let cards = s.spawn(|| read(parts[0], "cards"));
+        let activity = s.spawn(|| read(parts[4], "activity"));
+        let search = read(parts[1], "search")?;
+        Ok(Views {
+            search,
+            deals: read(parts[2], "deals")?,
+            tasks: read(parts[3], "tasks")?,
+            directory: read(parts[5], "directory")?,
+            automations: read(parts[6], "automations")?,
+            outbox: read(parts[7], "outbox")?,
+            cards: cards.join().map_err(|_| panicked())??,
+            activity: activity.join().map_err(|_| panicked())??,
+        })
+    })
+    .map_err(undecodable)?;
     Ok((
         Tracked {
             position,
-            projection: decoded.views,
+            projection: views,
         },
-        decoded.at,
+        at,
     ))
 }
 
