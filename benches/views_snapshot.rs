@@ -69,6 +69,7 @@ fn olist_store(runtime: &tokio::runtime::Runtime, dir: &Path) -> Option<Store> {
             .unwrap();
         let options = CrmOptions {
             views_snapshot_every: INTERVAL,
+            views_snapshots_while_replaying: true,
             ..CrmOptions::default()
         };
         Crm::open_with(&store, options)

@@ -247,3 +247,38 @@ fn as_of_an_instant_starts_from_the_snapshot_recorded_by_then() {
     let early = block_on(crm.as_of(AsOf::Recorded(at(10)))).unwrap();
     assert_eq!((early.position, early.from_snapshot), (10, None));
 }
+
+#[test]
+fn an_open_saves_one_snapshot_at_the_head_unless_asked_for_every_mark_on_the_way() {
+    let commands = (1..=30)
+        .map(|n| create_contact(contact(n), "Ada", &format!("Lovelace{n}")).into())
+        .collect();
+    let crm = run(commands);
+    let positions = |while_replaying: bool| {
+        let store = MemoryStore::new();
+        block_on(async {
+            let mut log = Vec::new();
+            crm::log::export(crm.store(), &mut log, 0, 64)
+                .await
+                .unwrap();
+            crm::log::import(&store, log.as_slice(), Default::default(), |_| {}, |_| {})
+                .await
+                .unwrap();
+            let options = crm::CrmOptions {
+                read_batch: 4,
+                views_snapshot_every: 10,
+                views_snapshots_while_replaying: while_replaying,
+                ..crm::CrmOptions::default()
+            };
+            Crm::open_with(store.clone(), options).await.unwrap();
+            let held = store.views_snapshots().await.unwrap();
+            held.iter().map(|s| s.position).collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(positions(false), vec![30]);
+    assert_eq!(
+        positions(true),
+        vec![12, 24],
+        "at the first batch past each mark"
+    );
+}

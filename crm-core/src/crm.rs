@@ -179,9 +179,14 @@ pub struct CrmOptions {
     /// The shop's rule for transactional messages (see [`crate::outbox::Transactional`]).
     pub transactional: crate::outbox::Transactional,
     /// A snapshot of the views is saved whenever the log has grown this many events past
-    /// the last one (0: only on demand and on [`Crm::close`]). Saving costs an encoding of
-    /// the whole views, on the command or catch-up that crosses the mark.
+    /// the last one (0: only on demand and on [`Crm::close`]), by the catch-up — a command's,
+    /// or an open's when it reaches the head — that finds it due. Saving costs an encoding of
+    /// the whole views.
     pub views_snapshot_every: u64,
+    /// Whether a catch-up still short of the head (the first open of a long log) saves a
+    /// snapshot at every mark it passes, for time travel into the past it replays; without,
+    /// it saves one when it reaches the head. `crm import` sets it.
+    pub views_snapshots_while_replaying: bool,
     /// How many snapshots of the views a store keeps (at least 1): the newest, and older ones
     /// spread over the log for time travel (see [`crate::projection::snapshot::to_prune`]).
     pub views_snapshots_kept: usize,
@@ -201,6 +206,7 @@ impl Default for CrmOptions {
             unsubscribe_url: None,
             transactional: crate::outbox::Transactional::Always,
             views_snapshot_every: 100_000,
+            views_snapshots_while_replaying: false,
             views_snapshots_kept: 8,
         }
     }
@@ -1062,7 +1068,11 @@ impl<S: EventStore> Crm<S> {
                 // So do the snapshots of the views taken before the erasure.
                 self.drop_snapshots_before(position).await?;
             }
-            self.snapshot_if_due(through).await?;
+            // Mid-way through a long catch-up, only if asked: each snapshot encodes the whole
+            // views, which a replay of millions of events would otherwise do at every mark.
+            if !full || self.options.views_snapshots_while_replaying {
+                self.snapshot_if_due(through).await?;
+            }
             if !full {
                 return Ok(through);
             }

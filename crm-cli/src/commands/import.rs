@@ -130,6 +130,7 @@ pub async fn run(location: &Location, args: Args) -> Result<ExitCode, Failure> {
 async fn snapshot_views(store: &Store) -> Result<Vec<u64>, Failure> {
     let options = CrmOptions {
         views_snapshot_every: SNAPSHOT_EVERY,
+        views_snapshots_while_replaying: true,
         ..CrmOptions::default()
     };
     let crm = Crm::open_with(store, options).await?;
