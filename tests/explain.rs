@@ -8,8 +8,6 @@ mod olist;
 
 mod support;
 
-use std::path::{Path, PathBuf};
-
 use chrono::NaiveDate;
 use crm::explain::{BoardFigure, Explained, Explanation, SalesFigure};
 use crm::money::Currency;
@@ -209,19 +207,11 @@ async fn a_board_columns_weighted_value_is_its_deals_each_by_its_latest_event() 
     assert_eq!((then.total, then.contributions.len()), (0, 0));
 }
 
-fn olist_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/olist");
-    if dir.join("olist_orders_dataset.csv").exists() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: the Olist data is not in {}", dir.display());
-        None
-    }
-}
-
 #[tokio::test]
 async fn net_sales_of_each_month_of_the_olist_data_add_up_from_their_events() {
-    let Some(dir) = olist_data() else { return };
+    let Some(dir) = support::olist_data() else {
+        return;
+    };
     let clock = crm::clock::ManualClock::new(support::start());
     let store = crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone()));
     let options = CrmOptions {

@@ -12,22 +12,12 @@ mod olist;
 mod support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDateTime;
 use crm::domain::details::LeadSource;
 use crm::domain::feedback::Score;
 use crm::store::EventStore;
-
-fn data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/olist");
-    if dir.join("olist_orders_dataset.csv").exists() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: the Olist data is not in {}", dir.display());
-        None
-    }
-}
 
 fn rows(dir: &Path, file: &str) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(dir.join(file)).unwrap();
@@ -95,7 +85,9 @@ fn expected(dir: &Path) -> Expected {
 
 #[tokio::test]
 async fn the_olist_files_through_the_field_maps_give_the_figures_the_files_give() {
-    let Some(dir) = data() else { return };
+    let Some(dir) = support::olist_data() else {
+        return;
+    };
     let clock = crm::clock::ManualClock::new(support::start());
     let store = crm::MemoryStore::with_clock(std::sync::Arc::new(clock.clone()));
     // Stage tasks are the shop's automation, not part of Olist's history.

@@ -7,6 +7,11 @@ use crm::time_travel::AsOf;
 /// What `--as-of` takes, for its help text.
 pub const HELP: &str = "Show the store as it was: a position in the log (digits), an RFC 3339 instant, or a day (YYYY-MM-DD: as recorded by the end of that day). Recording time, not business time";
 
+/// `--as-of`, if given, read with [`parse`].
+pub fn given(text: Option<&str>, zone: Tz) -> Result<Option<AsOf>, String> {
+    text.map(|text| parse(text, zone)).transpose()
+}
+
 /// Reads `text`: digits are a position, `YYYY-MM-DD` the end of that day in `zone`, anything
 /// else an RFC 3339 instant.
 pub fn parse(text: &str, zone: Tz) -> Result<AsOf, String> {

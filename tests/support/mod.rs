@@ -13,6 +13,17 @@ use crm::ids::{CompanyId, ContactId, UserId};
 use crm::store::EventStore;
 use crm::{Crm, CrmOptions, MemoryStore};
 
+/// Where the Olist data is, if it is there; says it skips where it is not.
+pub fn olist_data() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/olist");
+    if dir.join("olist_orders_dataset.csv").exists() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: the Olist data is not in {}", dir.display());
+        None
+    }
+}
+
 pub fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T09:30:00Z")
         .map(|t| t.to_utc())

@@ -15,11 +15,7 @@ pub struct Args {
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|text| crate::as_of::parse(text, chrono_tz::UTC))
-        .transpose()?;
+    let as_of = crate::as_of::given(args.as_of.as_deref(), chrono_tz::UTC)?;
     let reader = Session::open(global).await?.reader_at(as_of).await?;
     let deals = &reader.views().deals;
     let boards: Vec<String> = deals

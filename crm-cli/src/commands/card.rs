@@ -17,11 +17,7 @@ pub struct Args {
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|text| crate::as_of::parse(text, chrono_tz::UTC))
-        .transpose()?;
+    let as_of = crate::as_of::given(args.as_of.as_deref(), chrono_tz::UTC)?;
     let reader = Session::open(global).await?.reader_at(as_of).await?;
     // Open tasks are overdue as of the moment shown.
     let now = match as_of {

@@ -60,11 +60,7 @@ pub struct Args {
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
     let currency = Currency::new(&args.currency)
         .map_err(|e| format!("--currency {:?}: {e}", args.currency))?;
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|text| crate::as_of::parse(text, args.tz))
-        .transpose()?;
+    let as_of = crate::as_of::given(args.as_of.as_deref(), args.tz)?;
     let session = Session::open(global).await?;
     let explained = match args.family {
         Family::Sales => {
