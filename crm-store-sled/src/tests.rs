@@ -460,3 +460,38 @@ fn a_damaged_sled_conf_is_reported_and_an_empty_one_rewritten() {
         }
     }
 }
+
+#[test]
+fn a_damaged_views_snapshot_index_or_a_state_gone_missing_is_reported_not_panicked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled(dir.path());
+    let info = SnapshotInfo {
+        position: 5,
+        recorded_at: chrono::DateTime::UNIX_EPOCH,
+        schema: 1,
+    };
+    block(store.save_views_snapshot(ViewsSnapshot {
+        info,
+        state: b"state".to_vec(),
+    }))
+    .unwrap();
+    let views = &store.inner.views;
+    let mut state_key = b"S".to_vec();
+    state_key.extend_from_slice(&5u64.to_be_bytes());
+    views.remove(&state_key).unwrap();
+    let gone = block(store.load_views_snapshot(5)).unwrap_err();
+    assert!(
+        matches!(&gone, StoreError::Corrupt { reason, .. } if reason == "its state is missing"),
+        "{gone}"
+    );
+    for (key, header) in [
+        (&b"I\x00\x00\x00\x00\x00\x00\x00\x05"[..], &b"short"[..]),
+        (&b"Ishort"[..], &[0; 12][..]),
+        (&b"I\x00\x00\x00\x00\x00\x00\x00\x06"[..], &[0x7f; 12][..]),
+    ] {
+        views.insert(key, header).unwrap();
+        let err = block(store.views_snapshots()).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        views.remove(key).unwrap();
+    }
+}

@@ -19,12 +19,7 @@ impl<S: EventStore> Crm<S> {
     /// A position past the end of the log is refused ([`Error::AsOfAhead`]); an instant after
     /// the last recording is simply now.
     pub async fn as_of(&self, as_of: AsOf) -> Result<PastViews, Error> {
-        if let AsOf::Position(position) = as_of {
-            let head = self.store.head_position().await?;
-            if position > head {
-                return Err(Error::AsOfAhead { position, head });
-            }
-        }
+        self.check_reached(as_of).await?;
         let (mut views, mut recorded_at) = match self.snapshot_before(as_of).await? {
             Some((views, recorded_at)) => (views, Some(recorded_at)),
             None => (Tracked::new(Views::new(self.options.default_country)), None),
@@ -45,6 +40,17 @@ impl<S: EventStore> Crm<S> {
             from_snapshot,
             views: views.projection,
         })
+    }
+
+    /// Refuses a position the log has not reached ([`Error::AsOfAhead`]).
+    pub(crate) async fn check_reached(&self, as_of: AsOf) -> Result<(), Error> {
+        if let AsOf::Position(position) = as_of {
+            let head = self.store.head_position().await?;
+            if position > head {
+                return Err(Error::AsOfAhead { position, head });
+            }
+        }
+        Ok(())
     }
 
     /// A read handle for `actor` on the views as of `as_of`: what [`Crm::reader`] would have

@@ -20,23 +20,16 @@ impl<S: EventStore> Crm<S> {
         figure: SalesFigure,
         as_of: Option<AsOf>,
     ) -> Result<Explained, Error> {
-        let through = match as_of {
-            Some(AsOf::Position(position)) => {
-                let head = self.store.head_position().await?;
-                if position > head {
-                    return Err(Error::AsOfAhead { position, head });
-                }
-                Some(AsOf::Position(position))
-            }
-            other => other,
-        };
+        if let Some(as_of) = as_of {
+            self.check_reached(as_of).await?;
+        }
         let mut explainer = SalesExplainer::new(period, bucket, currency, figure);
         let batch = self.options.read_batch;
         let mut next = 1;
         loop {
             let events = self.store.read_all(next, batch).await?;
             for event in &events {
-                if through.is_some_and(|t| t.excludes(event)) {
+                if as_of.is_some_and(|t| t.excludes(event)) {
                     return Ok(explainer.finish());
                 }
                 explainer.apply(event);

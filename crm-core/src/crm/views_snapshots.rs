@@ -37,25 +37,26 @@ impl<S: EventStore> Crm<S> {
     /// Saves a snapshot of the views as they stand and prunes the older ones (see
     /// [`snapshot::to_prune`]); returns its position, or `None` for an empty log.
     pub async fn save_views_snapshot(&self) -> Result<Option<u64>, Error> {
-        let position = self.views.read().position;
-        if position == 0 {
-            return Ok(None);
-        }
-        let Some(at) = self.event_at(position).await? else {
-            return Ok(None);
-        };
-        let state = {
-            // Encoded under the shared read lock: commands go on, their events wait.
+        let (position, state) = {
+            // Encoded under the shared read lock, at the position read under it: commands go
+            // on, their events wait. The event's id is stamped in after, without the lock.
             let views = self.views.read();
-            snapshot::encode(&views.projection, Some(at.id))
+            if views.position == 0 {
+                return Ok(None);
+            }
+            (views.position, snapshot::encode(&views.projection, None))
         };
-        let state = match state {
+        let mut state = match state {
             Ok(state) => state,
             Err(error) => {
                 tracing::warn!(%error, "no snapshot of the views was saved");
                 return Ok(None);
             }
         };
+        let Some(at) = self.event_at(position).await? else {
+            return Ok(None);
+        };
+        snapshot::stamp(&mut state, at.id);
         let info = SnapshotInfo {
             position,
             recorded_at: at.recorded_at,

@@ -82,8 +82,8 @@ pub enum SnapshotError {
     },
 }
 
-// The encoded form: a flag byte (1: the id of the event taken at follows, 16 bytes; 0: none),
-// then each projection as a MessagePack part, its length (u64, big-endian) before it, in the
+// The encoded form: a header of 17 bytes — a flag (1: the id of the event taken at follows;
+// 0: none, and zeros follow) and that id — then each projection as a MessagePack part, its length (u64, big-endian) before it, in the
 // order of `Views`' fields. Parts apart, so they encode and decode on threads of their own:
 // the cards, the activity and the search are each about a third of the work.
 
@@ -120,13 +120,9 @@ pub fn encode(views: &Views, at: Option<EventId>) -> Result<Vec<u8>, SnapshotErr
             part(&views.outbox),
         ]
     });
-    let mut out = Vec::new();
-    match at {
-        Some(id) => {
-            out.push(1);
-            out.extend_from_slice(id.as_uuid().as_bytes());
-        }
-        None => out.push(0),
+    let mut out = vec![0; HEADER];
+    if let Some(id) = at {
+        stamp(&mut out, id);
     }
     for part in parts {
         let part = part?;
@@ -136,16 +132,31 @@ pub fn encode(views: &Views, at: Option<EventId>) -> Result<Vec<u8>, SnapshotErr
     Ok(out)
 }
 
+/// The header's length: the flag and the event id.
+const HEADER: usize = 17;
+
+/// Names `at` in an encoded snapshot's header as the event its views were taken at: done
+/// after encoding, so the views are encoded at the position read under the same lock.
+pub(crate) fn stamp(state: &mut [u8], at: EventId) {
+    if let Some(header) = state.get_mut(..HEADER) {
+        header[0] = 1;
+        header[1..].copy_from_slice(at.as_uuid().as_bytes());
+    }
+}
+
 /// Splits an encoded snapshot into the event id and the parts.
 fn split(bytes: &[u8]) -> Result<(Option<EventId>, Vec<&[u8]>), String> {
-    let (at, mut rest) = match bytes.split_first() {
-        Some((0, rest)) => (None, rest),
-        Some((1, rest)) if rest.len() >= 16 => {
-            let (id, rest) = rest.split_at(16);
-            let id = uuid::Uuid::from_slice(id).map_err(|e| e.to_string())?;
-            (Some(EventId::from_uuid(id)), rest)
-        }
-        _ => return Err("it does not start with an event id".into()),
+    let (header, mut rest) = match bytes.get(..HEADER) {
+        Some(header) => (header, &bytes[HEADER..]),
+        None => return Err("it is shorter than its header".into()),
+    };
+    let at = match header[0] {
+        0 => None,
+        1 => uuid::Uuid::from_slice(&header[1..])
+            .map(EventId::from_uuid)
+            .map(Some)
+            .map_err(|e| e.to_string())?,
+        flag => return Err(format!("its header starts with {flag}, not 0 or 1")),
     };
     let mut parts = Vec::with_capacity(PARTS);
     for n in 0..PARTS {
