@@ -20,13 +20,19 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub(crate) fn new(principal: Principal, visibility: Visibility, all: &Views) -> Self {
-        let views = visible(
-            all,
-            &visibility.scope,
-            visibility.conversations,
-            user_of(&principal),
-        );
+    /// A reader of `all` as `visibility` shows it: `all` itself when it shows everything,
+    /// so that a reader of everything costs no copy.
+    pub(crate) fn new(principal: Principal, visibility: Visibility, all: Views) -> Self {
+        let views = if visibility.scope == Scope::Everything && visibility.conversations {
+            all
+        } else {
+            visible(
+                &all,
+                &visibility.scope,
+                visibility.conversations,
+                user_of(&principal),
+            )
+        };
         Self {
             principal,
             visibility,

@@ -16,7 +16,7 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
     let as_of = crate::as_of::given(args.as_of.as_deref(), chrono_tz::UTC)?;
-    let reader = Session::open(global).await?.reader_at(as_of).await?;
+    let reader = Session::open(global).await?.into_reader(as_of).await?;
     let deals = &reader.views().deals;
     let boards: Vec<String> = deals
         .pipelines()
@@ -37,5 +37,6 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     say!("{}", boards.join("\n"));
+    crate::session::leave(reader);
     Ok(ExitCode::SUCCESS)
 }

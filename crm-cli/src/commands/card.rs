@@ -18,7 +18,7 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
     let as_of = crate::as_of::given(args.as_of.as_deref(), chrono_tz::UTC)?;
-    let reader = Session::open(global).await?.reader_at(as_of).await?;
+    let reader = Session::open(global).await?.into_reader(as_of).await?;
     // Open tasks are overdue as of the moment shown.
     let now = match as_of {
         Some(AsOf::Recorded(instant)) => instant.min(chrono::Utc::now()),
@@ -39,5 +39,6 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::FAILURE);
     }
     say!("{}", cards.join("\n"));
+    crate::session::leave(reader);
     Ok(ExitCode::SUCCESS)
 }

@@ -80,7 +80,7 @@ fn shown<R: Tabular>(report: &R, args: &Args, name: &str) -> Result<String, Fail
 
 pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
     let as_of = crate::as_of::given(args.as_of.as_deref(), args.tz)?;
-    let reader = Session::open(global).await?.reader_at(as_of).await?;
+    let reader = Session::open(global).await?.into_reader(as_of).await?;
     let period = Period::days(args.from, args.to, args.tz)?.by(args.by);
     // A manager's figures are their own customers', a head's their team's.
     let v = reader.report_views();
@@ -142,5 +142,6 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
         }
     })()?;
     say!("{}", text.trim_end_matches('\n'));
+    crate::session::leave(reader);
     Ok(ExitCode::SUCCESS)
 }

@@ -57,12 +57,12 @@ impl<S: EventStore> Crm<S> {
     /// shown then, under the actor's rights now.
     pub async fn reader_as_of(&self, actor: &Actor, as_of: AsOf) -> Result<crate::Reader, Error> {
         let past = self.as_of(as_of).await?;
-        self.reader_of(actor, &past.views).await
+        self.reader_of(actor, past.views).await
     }
 
     /// A read handle for `actor` on `views` (past ones, from [`Crm::as_of`]): the records
     /// and fields the actor may see in them, by the actor's rights now.
-    pub async fn reader_of(&self, actor: &Actor, views: &Views) -> Result<crate::Reader, Error> {
+    pub async fn reader_of(&self, actor: &Actor, views: Views) -> Result<crate::Reader, Error> {
         let principal = self.principal(actor).await?;
         let visibility = self.authorizer.visibility(&principal, &views.directory);
         Ok(crate::Reader::new(principal, visibility, views))

@@ -83,6 +83,23 @@ impl LiveViews {
         self.views.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The views with everything read so far applied, taken out: no one else holds them.
+    pub(crate) fn into_inner(self) -> Tracked<Views> {
+        let mut views = self
+            .views
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let batches = self
+            .unapplied
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .batches;
+        for batch in &batches {
+            views.apply_batch(batch);
+        }
+        views
+    }
+
     fn apply_waiting(&self, views: &mut RwLockWriteGuard<'_, Tracked<Views>>) {
         // Taken under the views' write lock, so two appliers never interleave batches.
         let batches = std::mem::take(&mut lock(&self.unapplied).batches);

@@ -28,6 +28,7 @@ pub struct OrderSummary {
     /// Who placed it.
     pub customer: CustomerId,
     /// When it was placed.
+    #[serde(with = "super::instant")]
     pub placed_at: DateTime<Utc>,
     /// Where.
     pub channel: SalesChannel,
@@ -44,20 +45,26 @@ pub struct OrderSummary {
     /// What was ordered.
     pub lines: Vec<LineSummary>,
     /// Payments received, when and how much.
+    #[serde(with = "super::instant::timed")]
     pub payments: Vec<(DateTime<Utc>, Money)>,
     /// Refunds issued, when and how much.
+    #[serde(with = "super::instant::timed")]
     pub refunds: Vec<(DateTime<Utc>, Money)>,
     /// When it was cancelled.
+    #[serde(with = "super::instant::optional")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The delivery date promised.
     pub promised_delivery: Option<NaiveDate>,
     /// When preparation started.
+    #[serde(with = "super::instant::optional")]
     pub preparing_at: Option<DateTime<Utc>>,
     /// The carrier, once shipped.
     pub carrier: Option<String>,
     /// When it shipped.
+    #[serde(with = "super::instant::optional")]
     pub shipped_at: Option<DateTime<Utc>>,
     /// When it was delivered.
+    #[serde(with = "super::instant::optional")]
     pub delivered_at: Option<DateTime<Utc>>,
     /// Whether any goods came back.
     pub returned: bool,
@@ -112,6 +119,7 @@ pub struct InteractionView {
     /// The interaction.
     pub interaction_id: InteractionId,
     /// When.
+    #[serde(with = "super::instant")]
     pub at: DateTime<Utc>,
     /// How.
     pub channel: Channel,
@@ -135,6 +143,7 @@ pub struct FeedbackView {
     /// The feedback.
     pub feedback_id: FeedbackId,
     /// When it was given.
+    #[serde(with = "super::instant")]
     pub at: DateTime<Utc>,
     /// What kind, and the score.
     pub score: Score,
@@ -154,6 +163,7 @@ pub struct Activity {
     /// Where they first came from.
     pub source: Option<ContactSourceRecorded>,
     /// When that was recorded.
+    #[serde(with = "super::instant::optional")]
     pub source_at: Option<DateTime<Utc>>,
 }
 
@@ -435,8 +445,10 @@ pub struct ActivitySummary {
     /// lifetime value: what the customer has actually spent, whatever became of the goods.
     pub lifetime_value: crate::money::Totals,
     /// When the first order was placed.
+    #[serde(with = "super::instant::optional")]
     pub first_order: Option<DateTime<Utc>>,
     /// When the last order was placed.
+    #[serde(with = "super::instant::optional")]
     pub last_order: Option<DateTime<Utc>>,
     /// Mean days between consecutive orders (cancelled ones excluded); `None` below two.
     pub average_days_between_orders: Option<f64>,
@@ -445,6 +457,7 @@ pub struct ActivitySummary {
     /// How many conversations per channel.
     pub interactions_per_channel: BTreeMap<Channel, usize>,
     /// The latest conversation's time.
+    #[serde(with = "super::instant::optional")]
     pub last_contact: Option<DateTime<Utc>>,
     /// The latest feedback.
     pub latest_feedback: Option<FeedbackView>,
@@ -464,6 +477,7 @@ pub struct MessageLine {
     /// The message.
     pub message_id: crate::ids::MessageId,
     /// When it was due.
+    #[serde(with = "super::instant")]
     pub due: DateTime<Utc>,
     /// Email or SMS.
     pub channel: crate::domain::automation::MessageChannel,

@@ -19,6 +19,7 @@ pub struct RuleView {
     /// Whether it is on.
     pub enabled: bool,
     /// When it was last switched on or off, or defined (store time).
+    #[serde(with = "super::instant")]
     pub since: DateTime<Utc>,
 }
 

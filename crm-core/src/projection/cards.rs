@@ -20,6 +20,7 @@ use crate::money::Money;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     /// Business time.
+    #[serde(with = "super::instant")]
     pub at: DateTime<Utc>,
     /// Who.
     pub by: Actor,
@@ -78,6 +79,7 @@ pub struct Conversion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Erasure {
     /// When (business time).
+    #[serde(with = "super::instant")]
     pub at: DateTime<Utc>,
     /// Who erased them.
     pub by: Actor,

@@ -79,6 +79,7 @@ pub struct StageVisit {
     /// The stage.
     pub stage_id: StageId,
     /// When the deal entered it (business time).
+    #[serde(with = "super::instant")]
     pub entered_at: DateTime<Utc>,
     /// The deal's amount on entering.
     pub amount: Money,
@@ -106,8 +107,10 @@ pub struct DealRecord {
     /// Open, won or lost.
     pub status: DealStatus,
     /// When it was opened.
+    #[serde(with = "super::instant")]
     pub opened_at: DateTime<Utc>,
     /// When it was last won or lost; `None` while open.
+    #[serde(with = "super::instant::optional")]
     pub closed_at: Option<DateTime<Utc>>,
     /// Why it was lost, and the manager's note, if it is lost.
     pub lost_reason: Option<(String, Option<String>)>,

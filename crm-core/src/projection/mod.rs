@@ -12,6 +12,7 @@ mod cards;
 mod deals;
 mod directory;
 mod id_set;
+mod instant;
 mod merges;
 mod outbox;
 mod search;

@@ -14,7 +14,7 @@ use crate::ids::EventId;
 
 /// The views' snapshot schema. Raise it with every change to what the views hold or how they
 /// encode: an older snapshot is then ignored (and rebuilt), never misread.
-pub const VIEWS_SCHEMA: u32 = 1;
+pub const VIEWS_SCHEMA: u32 = 2;
 
 /// Where a snapshot stands in the log, as a store lists it: enough to choose one without
 /// reading its state.

@@ -23,6 +23,7 @@ pub struct TaskView {
     /// Call, email, ...
     pub kind: TaskKind,
     /// When it is due.
+    #[serde(with = "super::instant")]
     pub due: DateTime<Utc>,
     /// Who must do it.
     pub assignee: UserId,
@@ -35,6 +36,7 @@ pub struct TaskView {
     /// Who scheduled it: a manager, or a policy.
     pub scheduled_by: Actor,
     /// When it was completed or cancelled.
+    #[serde(with = "super::instant::optional")]
     pub closed_at: Option<DateTime<Utc>>,
 }
 
