@@ -1,6 +1,6 @@
-//! Explained figures: the events behind a sales figure or a board column add up to the figure
-//! exactly, on the shop fixture, the pipeline fixture, as of a past point, and on the Olist
-//! data (skipped, with a message, where it is absent).
+//! Explained figures: the events behind a sales, satisfaction or fulfillment figure or a
+//! board column add up to the figure exactly, on the shop fixture, the pipeline fixture, as
+//! of a past point, and on the Olist data (skipped, with a message, where it is absent).
 #![allow(clippy::unwrap_used)] // Tests fail loudly.
 
 #[path = "../examples/olist/import.rs"]
@@ -9,9 +9,13 @@ mod olist;
 mod support;
 
 use chrono::NaiveDate;
-use crm::explain::{BoardFigure, Explained, Explanation, SalesFigure};
+use crm::explain::{
+    BoardFigure, Explained, Explanation, FulfillmentFigure, SalesFigure, SatisfactionFigure, Stage,
+};
 use crm::money::Currency;
+use crm::report::fulfillment::FulfillmentReport;
 use crm::report::sales::{SalesBy, SalesReport, SalesRow};
+use crm::report::satisfaction::{SatisfactionReport, SatisfactionRow};
 use crm::report::{Bucket, Period};
 use crm::store::EventStore;
 use crm::time_travel::AsOf;
@@ -256,4 +260,267 @@ async fn net_sales_of_each_month_of_the_olist_data_add_up_from_their_events() {
         months += 1;
     }
     assert!(months >= 12, "{months} months with sales");
+
+    // The fulfillment report's stages and the carrier's late deliveries over the two years,
+    // and the reviews' stars, each from their events.
+    assert!(every_fulfillment_figure_is_explained(&crm, period).await >= 5);
+    let satisfaction = crm.query_unfiltered(|v| SatisfactionReport::compute(v, period));
+    assert!(satisfaction.total.reviews > 10_000);
+    for (name, figure) in SatisfactionFigure::ALL {
+        if name == "reviews" || name.contains("stars") {
+            let why = crm
+                .explain_satisfaction(period, "total", figure, None)
+                .await
+                .unwrap();
+            satisfaction_row_is_explained(&satisfaction.total, figure, &why);
+        }
+    }
+}
+
+/// A rate's explanation gives the reported value: its parts' quotient, over as many answers.
+fn same_rate(explained: (i64, i64), reported: Option<f64>, answers: usize, scale: f64) -> bool {
+    let (numerator, denominator) = explained;
+    match reported {
+        None => (numerator, denominator) == (0, 0),
+        Some(value) => {
+            denominator == i64::try_from(answers).unwrap()
+                && (numerator as f64 / denominator as f64 / scale - value).abs() < 1e-9
+        }
+    }
+}
+
+/// Every figure of a satisfaction row is what its explanation adds up to.
+fn satisfaction_row_is_explained(
+    row: &SatisfactionRow,
+    figure: SatisfactionFigure,
+    why: &Explained,
+) {
+    let count = |n: usize| (i64::try_from(n).unwrap(), 0);
+    let sums = explained(why);
+    let ok = match figure {
+        SatisfactionFigure::Reviews => sums == count(row.reviews),
+        SatisfactionFigure::Stars(k) => sums == count(row.stars[usize::from(k) - 1]),
+        SatisfactionFigure::AverageStars => same_rate(sums, row.average_stars, row.reviews, 1.0),
+        SatisfactionFigure::NpsAnswers => sums == count(row.nps_answers),
+        SatisfactionFigure::Promoters => sums == count(row.promoters),
+        SatisfactionFigure::Passives => sums == count(row.passives),
+        SatisfactionFigure::Detractors => sums == count(row.detractors),
+        SatisfactionFigure::Nps => same_rate(sums, row.nps, row.nps_answers, 1.0),
+        SatisfactionFigure::CesAnswers => sums == count(row.ces_answers),
+        SatisfactionFigure::AverageCes => same_rate(sums, row.average_ces, row.ces_answers, 1.0),
+    };
+    assert!(
+        ok,
+        "{figure:?} of {}: {sums:?} explained, {row:?} reported",
+        row.group
+    );
+}
+
+#[tokio::test]
+async fn every_satisfaction_figure_of_the_shop_adds_up_from_its_feedback() {
+    use crm::domain::feedback::{FeedbackCommand, FeedbackGiven, Score};
+    use crm::ids::{CustomerId, FeedbackId};
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    let answers = [
+        (20, CustomerId::Contact(contact(2)), Score::Nps { score: 3 }),
+        (40, CustomerId::Company(company(1)), Score::Ces { score: 6 }),
+        (41, CustomerId::Contact(contact(1)), Score::Nps { score: 7 }),
+        (42, CustomerId::Contact(contact(2)), Score::Ces { score: 3 }),
+        (
+            43,
+            CustomerId::Contact(contact(2)),
+            Score::Nps { score: 10 },
+        ),
+    ];
+    for (n, (day, customer, score)) in (1u128..).zip(answers) {
+        clock.set(start() + chrono::TimeDelta::days(day));
+        let feedback = FeedbackGiven {
+            feedback_id: FeedbackId::from_uuid(uuid::Uuid::from_u128(n)),
+            customer,
+            score,
+            comment: None,
+        };
+        crm.execute(&manager(), FeedbackCommand::Give(feedback))
+            .await
+            .unwrap();
+    }
+    let report = crm.query_unfiltered(|v| SatisfactionReport::compute(v, spring()));
+    assert!(report.total.nps_answers >= 3 && report.total.ces_answers == 2);
+    for row in report.by_bucket.iter().chain([&report.total]) {
+        for (_, figure) in SatisfactionFigure::ALL {
+            let why = crm
+                .explain_satisfaction(spring(), &row.group, figure, None)
+                .await
+                .unwrap();
+            satisfaction_row_is_explained(row, figure, &why);
+        }
+    }
+    // Each NPS answer is one FeedbackGiven event: +100 a promoter, 0 a passive, −100 a
+    // detractor, over one per answer.
+    let Explained::Rate {
+        numerator,
+        denominator,
+    } = crm
+        .explain_satisfaction(spring(), "total", SatisfactionFigure::Nps, None)
+        .await
+        .unwrap()
+    else {
+        panic!("NPS is a rate")
+    };
+    let mut parts: Vec<i64> = numerator.contributions.iter().map(|c| c.amount).collect();
+    parts.sort_unstable();
+    assert_eq!(parts, [-100, 0, 100, 100]);
+    assert_eq!(denominator.total, 4);
+    assert!(numerator
+        .contributions
+        .iter()
+        .all(|c| c.event_type == "FeedbackGiven"));
+}
+
+/// Every stage figure and carrier figure of the fulfillment report over `period` is what
+/// its explanation adds up to; returns how many were not empty.
+async fn every_fulfillment_figure_is_explained<S: EventStore>(
+    crm: &Crm<S>,
+    period: Period,
+) -> usize {
+    let report = crm.query_unfiltered(|v| FulfillmentReport::compute(&v.activity, period, 7));
+    let mut nonempty = 0;
+    for ((_, stage), row) in Stage::ALL.into_iter().zip(&report.stages) {
+        let why = |figure| async move {
+            explained(
+                &crm.explain_fulfillment(period, &figure, None)
+                    .await
+                    .unwrap(),
+            )
+        };
+        let orders = why(FulfillmentFigure::Orders(stage)).await;
+        assert_eq!(
+            orders,
+            (i64::try_from(row.orders).unwrap(), 0),
+            "{}",
+            row.stage
+        );
+        let median = why(FulfillmentFigure::Median(stage)).await;
+        let middle = if row.orders % 2 == 1 { 1 } else { 2 };
+        assert!(
+            same_rate(median, row.median_hours, middle, 3600.0),
+            "median of {}: {median:?}, {:?} h reported",
+            row.stage,
+            row.median_hours
+        );
+        let (p90, _) = why(FulfillmentFigure::P90(stage)).await;
+        assert_eq!(
+            row.p90_hours.map(|h| (h * 3600.0).round() as i64),
+            (row.orders > 0).then_some(p90),
+            "p90 of {}",
+            row.stage
+        );
+        nonempty += usize::from(row.orders > 0);
+    }
+    for carrier in &report.carriers {
+        let why = |figure| async move {
+            explained(
+                &crm.explain_fulfillment(period, &figure, None)
+                    .await
+                    .unwrap(),
+            )
+        };
+        let name = carrier.carrier.clone();
+        let delivered = why(FulfillmentFigure::Delivered(name.clone())).await;
+        assert_eq!(delivered, (i64::try_from(carrier.delivered).unwrap(), 0));
+        let late = why(FulfillmentFigure::Late(name.clone())).await;
+        assert_eq!(late, (i64::try_from(carrier.late).unwrap(), 0));
+        let rate = why(FulfillmentFigure::LateRate(name)).await;
+        assert!(same_rate(rate, carrier.late_rate, carrier.delivered, 1.0));
+        nonempty += usize::from(carrier.delivered > 0);
+    }
+    nonempty
+}
+
+#[tokio::test]
+async fn every_fulfillment_figure_of_the_shop_adds_up_from_its_order_events() {
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    assert!(every_fulfillment_figure_is_explained(&crm, spring()).await >= 2);
+    // A median is its middle order's (or two orders') duration, carried by the event that
+    // ended the stage, beside the one that started it.
+    let Explained::Rate { numerator, .. } = crm
+        .explain_fulfillment(
+            spring(),
+            &FulfillmentFigure::Median(Stage::PlacedToDelivered),
+            None,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("a median is a rate")
+    };
+    let types: Vec<&str> = numerator
+        .contributions
+        .iter()
+        .map(|c| c.event_type)
+        .collect();
+    assert!(
+        types.contains(&"OrderPlaced") && types.contains(&"OrderDelivered"),
+        "{types:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cards_lifetime_value_orders_and_conversations_add_up_from_their_events() {
+    use crm::explain::CardFigure;
+    use crm::ids::CustomerId;
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    let customers = [
+        CustomerId::Contact(contact(1)),
+        CustomerId::Contact(contact(2)),
+        CustomerId::Company(company(1)),
+    ];
+    let mut valued = 0;
+    for customer in customers {
+        let summary = crm.query_unfiltered(|v| v.summary(customer));
+        for value in summary.lifetime_value.iter() {
+            let why = crm
+                .explain_card(customer, CardFigure::LifetimeValue(value.currency), None)
+                .await
+                .unwrap();
+            assert_eq!(explained(&why), (value.minor, 0), "{customer} {value}");
+            valued += usize::from(value.minor != 0);
+        }
+        let orders = crm
+            .explain_card(customer, CardFigure::Orders, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            explained(&orders).0,
+            i64::try_from(summary.orders.len()).unwrap()
+        );
+        let talks: usize = summary.interactions_per_channel.values().sum();
+        let interactions = crm
+            .explain_card(customer, CardFigure::Interactions, None)
+            .await
+            .unwrap();
+        assert_eq!(explained(&interactions).0, i64::try_from(talks).unwrap());
+    }
+    assert!(valued >= 1, "someone on the shop fixture has spent");
+
+    // As of the middle of the log, against the card as it was then.
+    let middle = crm.store().head_position().await.unwrap() / 2;
+    let past = crm.as_of(AsOf::Position(middle)).await.unwrap();
+    for customer in customers {
+        let then = past.views.summary(customer);
+        for value in then.lifetime_value.iter() {
+            let why = crm
+                .explain_card(
+                    customer,
+                    CardFigure::LifetimeValue(value.currency),
+                    Some(AsOf::Position(middle)),
+                )
+                .await
+                .unwrap();
+            assert_eq!(explained(&why), (value.minor, 0));
+        }
+    }
 }

@@ -243,6 +243,19 @@ fn card_and_report_read_the_imported_store() {
         .success());
     let card = crm(&store, &["card", "c3@example.com"]);
     assert!(card.status.success(), "{}", text(&card.stderr));
+    let orders = succeeds(&crm(
+        &store,
+        &[
+            "explain",
+            "card",
+            "--customer",
+            "c3@example.com",
+            "--column",
+            "orders",
+        ],
+    ));
+    assert!(orders.starts_with("card contact "), "{orders}");
+    assert!(orders.contains(" from "), "{orders}");
     assert!(
         text(&card.stdout).starts_with("Cliente Número 3"),
         "{}",
@@ -383,6 +396,24 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
         ],
     ));
     insta::assert_snapshot!("explain_demo_seed_7", format!("{column}\n{refunds}"));
+    let year = ["--from", "2026-01-01", "--to", "2026-12-31"];
+    let median = succeeds(&crm(
+        &store,
+        &[&["explain", "fulfillment", "--column", "median"], &year[..]].concat(),
+    ));
+    let stars = succeeds(&crm(
+        &store,
+        &[
+            &["explain", "satisfaction", "--bucket", "total"],
+            &year[..],
+            &["--column", "average_stars"],
+        ]
+        .concat(),
+    ));
+    insta::assert_snapshot!(
+        "explain_fulfillment_and_satisfaction_demo_seed_7",
+        format!("{median}\n{stars}")
+    );
     let wrong = fails(&crm(
         &store,
         &[

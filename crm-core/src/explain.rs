@@ -7,6 +7,15 @@
 //! report's documentation states it; a test holds each against the report's figure on the
 //! same log.
 
+pub(crate) mod card;
+pub(crate) mod fulfillment;
+pub(crate) mod satisfaction;
+pub(crate) mod traced;
+
+pub use card::CardFigure;
+pub use fulfillment::{FulfillmentFigure, Stage};
+pub use satisfaction::SatisfactionFigure;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

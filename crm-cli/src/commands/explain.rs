@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use clap::ValueEnum;
-use crm::explain::{BoardFigure, Explained, Explanation, SalesFigure};
+use crm::explain::{
+    BoardFigure, CardFigure, Explained, Explanation, FulfillmentFigure, SalesFigure,
+    SatisfactionFigure, Stage,
+};
 use crm::money::{Currency, Money};
 use crm::report::{Bucket, Period};
 
@@ -17,20 +20,39 @@ use crate::session::{Global, Session};
 enum Family {
     Sales,
     Board,
+    Satisfaction,
+    Fulfillment,
+    Card,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Which figures: the sales report's, or a board's.
+    /// Which figures: the sales, satisfaction or fulfillment report's, a board's or a card's.
     #[arg(value_enum)]
     family: Family,
     /// Sales: the report column (placed, delivered, cancelled, booked, gross, refunds, net,
-    /// average_order_value, items_per_order). Board: the stage's name.
+    /// average_order_value, items_per_order). Board: the stage's name. Satisfaction:
+    /// reviews, stars_1 … stars_5, average_stars, nps_answers, promoters, passives,
+    /// detractors, nps, ces_answers, average_ces. Fulfillment: orders, median or p90 (of
+    /// --stage), delivered, late or late_rate (of --carrier). Card: lifetime_value (in
+    /// --currency), orders or interactions.
     #[arg(long)]
     column: String,
-    /// Sales: the bucket's label as the report prints it (2018-03, 2018-W09, 2018-Q1, ...).
-    #[arg(long, required_if_eq("family", "sales"))]
+    /// Card: whose (a name, email address, phone number or tax id that finds one customer).
+    #[arg(long, required_if_eq("family", "card"))]
+    customer: Option<String>,
+    /// Sales, satisfaction: the bucket's label as the report prints it (2018-03, 2018-W09,
+    /// 2018-Q1, ...), or `total` for a satisfaction report's whole period. Fulfillment: a
+    /// month or a year, for the period when --from and --to are left out.
+    #[arg(long, required_if_eq_any([("family", "sales"), ("family", "satisfaction")]))]
     bucket: Option<String>,
+    /// Fulfillment: the stage (placed-paid, paid-shipped, shipped-delivered,
+    /// placed-delivered) of orders, median or p90.
+    #[arg(long, default_value = "placed-delivered")]
+    stage: String,
+    /// Fulfillment: the carrier of delivered, late or late_rate.
+    #[arg(long)]
+    carrier: Option<String>,
     /// Sales: the first day of the report's period (YYYY-MM-DD), in the time zone; the
     /// bucket's own first day when left out.
     #[arg(long)]
@@ -118,9 +140,93 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
                 .ok_or_else(|| format!("the board shows no column {:?}", args.column))?;
             Explained::Sum(explanation)
         }
+        Family::Satisfaction => {
+            let figure = SatisfactionFigure::named(&args.column).ok_or_else(|| {
+                let names: Vec<&str> = SatisfactionFigure::ALL.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "--column {:?}: the satisfaction report has {}",
+                    args.column,
+                    names.join(", ")
+                )
+            })?;
+            let bucket = args.bucket.as_deref().unwrap_or_default();
+            let period = period_around(&args, bucket)?;
+            session
+                .crm
+                .explain_satisfaction(period, bucket, figure, as_of)
+                .await?
+        }
+        Family::Fulfillment => {
+            let figure = fulfillment_figure(&args)?;
+            let period = period_around(&args, args.bucket.as_deref().unwrap_or_default())?;
+            session
+                .crm
+                .explain_fulfillment(period, &figure, as_of)
+                .await?
+        }
+        Family::Card => {
+            let figure = match args.column.as_str() {
+                "lifetime_value" => CardFigure::LifetimeValue(currency),
+                "orders" => CardFigure::Orders,
+                "interactions" => CardFigure::Interactions,
+                other => {
+                    return Err(format!(
+                        "--column {other:?}: a card has lifetime_value, orders and interactions"
+                    )
+                    .into())
+                }
+            };
+            let query = args.customer.as_deref().unwrap_or_default();
+            let found = session.crm.query_unfiltered(|v| v.search.find(query));
+            let customer = match found.as_slice() {
+                [hit] => hit.customer,
+                [] => return Err(format!("--customer {query:?}: no customer matches").into()),
+                hits => {
+                    return Err(format!(
+                        "--customer {query:?}: {} customers match; give an email or a tax id",
+                        hits.len()
+                    )
+                    .into())
+                }
+            };
+            session.crm.explain_card(customer, figure, as_of).await?
+        }
     };
     say!("{}", shown(&explained));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The fulfillment figure `--column` names, of `--stage` or `--carrier`.
+fn fulfillment_figure(args: &Args) -> Result<FulfillmentFigure, Failure> {
+    let stage = || {
+        Stage::named(&args.stage).ok_or_else(|| {
+            let names: Vec<&str> = Stage::ALL.iter().map(|(n, _)| *n).collect();
+            format!(
+                "--stage {:?}: the stages are {}",
+                args.stage,
+                names.join(", ")
+            )
+        })
+    };
+    let carrier = || {
+        args.carrier
+            .clone()
+            .ok_or_else(|| format!("--column {}: name the carrier with --carrier", args.column))
+    };
+    Ok(match args.column.as_str() {
+        "orders" => FulfillmentFigure::Orders(stage()?),
+        "median" => FulfillmentFigure::Median(stage()?),
+        "p90" => FulfillmentFigure::P90(stage()?),
+        "delivered" => FulfillmentFigure::Delivered(carrier()?),
+        "late" => FulfillmentFigure::Late(carrier()?),
+        "late_rate" => FulfillmentFigure::LateRate(carrier()?),
+        other => {
+            return Err(format!(
+                "--column {other:?}: the fulfillment report has orders, median, p90, delivered, late and late_rate"
+            )
+            .into())
+        }
+    })
 }
 
 /// The report's period: `--from`/`--to`, or the bucket's own days.

@@ -1,10 +1,19 @@
-//! `Crm::explain_sales` and `Crm::explain_board` (see [`crate::explain`]).
+//! `Crm::explain_sales`, `explain_board`, `explain_satisfaction` and `explain_fulfillment`
+//! (see [`crate::explain`]).
+
+use std::collections::HashMap;
 
 use super::Crm;
 use crate::error::Error;
-use crate::explain::{BoardFigure, Explained, Explanation, SalesExplainer, SalesFigure};
-use crate::ids::{PipelineId, StageId, StreamId};
+use crate::event::RecordedEvent;
+use crate::explain::traced::{Selection, Side};
+use crate::explain::{
+    card, fulfillment, satisfaction, BoardFigure, CardFigure, Explained, Explanation,
+    FulfillmentFigure, SalesExplainer, SalesFigure, SatisfactionFigure,
+};
+use crate::ids::{CustomerId, PipelineId, StageId, StreamId};
 use crate::money::{weighted, Currency};
+use crate::projection::Views;
 use crate::report::Period;
 use crate::store::EventStore;
 use crate::time_travel::AsOf;
@@ -92,5 +101,107 @@ impl<S: EventStore> Crm<S> {
         }
         explanation.contributions.sort_by_key(|c| c.position);
         Ok(Some(explanation))
+    }
+
+    /// The feedback behind a figure of the satisfaction report's row `group` (a bucket's
+    /// label as the report prints it, or `total`) over `period`, now or as of `as_of`.
+    pub async fn explain_satisfaction(
+        &self,
+        period: Period,
+        group: &str,
+        figure: SatisfactionFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| satisfaction::select(v, &period, group, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The order events behind a figure of the fulfillment report over `period`, now or as
+    /// of `as_of`.
+    pub async fn explain_fulfillment(
+        &self,
+        period: Period,
+        figure: &FulfillmentFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| fulfillment::select(v, &period, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The events behind a total on `customer`'s card (the contacts merged into them
+    /// included), now or as of `as_of`.
+    pub async fn explain_card(
+        &self,
+        customer: CustomerId,
+        figure: CardFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| card::select(v, customer, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// What `select` picks of the views now or as of `as_of`, and the position they hold.
+    async fn select(
+        &self,
+        as_of: Option<AsOf>,
+        select: impl FnOnce(&Views) -> Selection,
+    ) -> Result<(Selection, u64), Error> {
+        Ok(match as_of {
+            Some(as_of) => {
+                let past = self.as_of(as_of).await?;
+                (select(&past.views), past.position)
+            }
+            None => {
+                let live = self.views.read();
+                (select(&live.projection), live.position)
+            }
+        })
+    }
+
+    /// Finds each selected part's event on its stream (the latest of its type and business
+    /// time at or before `position`) and adds it to its side.
+    async fn trace(&self, (selection, position): (Selection, u64)) -> Result<Explained, Error> {
+        let mut numerator = Explanation::new(selection.figure.clone(), selection.currency);
+        let mut denominator =
+            Explanation::new(selection.denominator.clone().unwrap_or_default(), None);
+        let mut streams: HashMap<StreamId, Vec<RecordedEvent>> = HashMap::new();
+        for part in &selection.parts {
+            if !streams.contains_key(&part.stream) {
+                let history = self.store.read_stream(&part.stream, 1, usize::MAX).await?;
+                streams.insert(part.stream.clone(), history);
+            }
+            let found = streams.get(&part.stream).and_then(|history| {
+                history.iter().rev().find(|e| {
+                    e.position <= position
+                        && e.occurred_at == part.occurred_at
+                        && e.event.type_name() == part.event_type
+                })
+            });
+            let Some(event) = found else {
+                tracing::warn!(stream = %part.stream, event_type = part.event_type, "an explained figure's event is not in the log");
+                continue;
+            };
+            match part.side {
+                Side::Numerator => numerator.add(event, part.amount),
+                Side::Denominator => denominator.add(event, part.amount),
+            }
+        }
+        for side in [&mut numerator, &mut denominator] {
+            side.contributions.sort_by_key(|c| c.position);
+        }
+        Ok(if selection.denominator.is_some() {
+            Explained::Rate {
+                numerator,
+                denominator,
+            }
+        } else {
+            Explained::Sum(numerator)
+        })
     }
 }

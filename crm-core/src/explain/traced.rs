@@ -1,0 +1,91 @@
+//! What a figure counts, as the report selects it from the views: each item's part in the
+//! figure and where in the log to find the event that put the item there.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::StreamId;
+use crate::money::Currency;
+
+/// Which side of a rate a part counts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// A sum's only side, or a rate's numerator.
+    Numerator,
+    /// A rate's denominator.
+    Denominator,
+}
+
+/// One event's part, to be found on its stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    /// The stream the event is on.
+    pub(crate) stream: StreamId,
+    /// Its type, as [`crate::event::Event::type_name`] names it.
+    pub(crate) event_type: &'static str,
+    /// Its business time.
+    pub(crate) occurred_at: DateTime<Utc>,
+    /// What it adds.
+    pub(crate) amount: i64,
+    /// Where it adds it.
+    pub(crate) side: Side,
+}
+
+/// A figure's parts, before their events are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Selection {
+    /// What the figure (or a rate's numerator) is, in words.
+    pub(crate) figure: String,
+    /// A rate's denominator, in words; `None` for a sum.
+    pub(crate) denominator: Option<String>,
+    /// The currency of a sum of money (`None` for a count).
+    pub(crate) currency: Option<Currency>,
+    /// The parts, on both sides.
+    pub(crate) parts: Vec<Part>,
+}
+
+impl Selection {
+    /// A sum.
+    pub(crate) fn sum(figure: String) -> Self {
+        Self {
+            figure,
+            denominator: None,
+            currency: None,
+            parts: Vec::new(),
+        }
+    }
+
+    /// A sum of money in `currency`.
+    pub(crate) fn money(figure: String, currency: Currency) -> Self {
+        Self {
+            currency: Some(currency),
+            ..Self::sum(figure)
+        }
+    }
+
+    /// A rate of `figure`: `numerator` over `denominator`.
+    pub(crate) fn rate(figure: &str, numerator: &str, denominator: &str) -> Self {
+        Self {
+            figure: format!("{figure}: {numerator}"),
+            denominator: Some(format!("{figure}: {denominator}")),
+            currency: None,
+            parts: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        side: Side,
+        stream: StreamId,
+        event_type: &'static str,
+        occurred_at: DateTime<Utc>,
+        amount: i64,
+    ) {
+        self.parts.push(Part {
+            stream,
+            event_type,
+            occurred_at,
+            amount,
+            side,
+        });
+    }
+}
