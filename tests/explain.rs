@@ -212,7 +212,8 @@ async fn a_board_columns_weighted_value_is_its_deals_each_by_its_latest_event() 
 }
 
 #[tokio::test]
-async fn net_sales_of_each_month_of_the_olist_data_add_up_from_their_events() {
+async fn the_olist_datas_monthly_net_sales_fulfillment_customers_and_stars_add_up_from_their_events(
+) {
     let Some(dir) = support::olist_data() else {
         return;
     };
@@ -264,6 +265,14 @@ async fn net_sales_of_each_month_of_the_olist_data_add_up_from_their_events() {
     // The fulfillment report's stages and the carrier's late deliveries over the two years,
     // and the reviews' stars, each from their events.
     assert!(every_fulfillment_figure_is_explained(&crm, period).await >= 5);
+    let quarters = Period::days(
+        day(2017, 1, 1),
+        day(2018, 6, 30),
+        chrono_tz::America::Sao_Paulo,
+    )
+    .unwrap()
+    .by(Bucket::Quarter);
+    assert!(every_customers_figure_is_explained(&crm, quarters).await >= 5);
     let satisfaction = crm.query_unfiltered(|v| SatisfactionReport::compute(v, period));
     assert!(satisfaction.total.reviews > 10_000);
     for (name, figure) in SatisfactionFigure::ALL {
@@ -523,4 +532,277 @@ async fn a_cards_lifetime_value_orders_and_conversations_add_up_from_their_event
             assert_eq!(explained(&why), (value.minor, 0));
         }
     }
+}
+
+/// Every bucket's new and active customers and churn, the repeat rate, and each customer's
+/// RFM frequency and monetary value in the customers report over `period` is what its
+/// explanation adds up to; returns how many were not zero.
+async fn every_customers_figure_is_explained<S: EventStore>(crm: &Crm<S>, period: Period) -> usize {
+    use crm::explain::CustomersFigure as F;
+    use crm::report::customers::CustomersReport;
+    let report = crm.query_unfiltered(|v| CustomersReport::compute(v, period, 2.0));
+    let why = |figure: F| async move {
+        explained(&crm.explain_customers(period, &figure, None).await.unwrap())
+    };
+    let count = |n: usize| i64::try_from(n).unwrap();
+    let mut nonzero = 0;
+    for (i, bucket) in report.buckets.iter().enumerate() {
+        let label = bucket.bucket.clone();
+        assert_eq!(
+            why(F::New(label.clone())).await,
+            (count(bucket.new), 0),
+            "new in {label}"
+        );
+        assert_eq!(
+            why(F::Active(label.clone())).await,
+            (count(bucket.active), 0),
+            "active in {label}"
+        );
+        let before = i.checked_sub(1).map_or(0, |b| report.buckets[b].active);
+        let churn = why(F::Churn(label.clone())).await;
+        assert!(
+            same_rate(churn, bucket.churn, before, 1.0),
+            "churn in {label}: {churn:?}"
+        );
+        nonzero += usize::from(bucket.active > 0);
+    }
+    let repeat = why(F::RepeatRate).await;
+    assert!(
+        repeat.1 > 0 || report.repeat_rate.is_none(),
+        "{repeat:?} against {:?}",
+        report.repeat_rate
+    );
+    assert!(same_rate(
+        repeat,
+        report.repeat_rate,
+        usize::try_from(repeat.1).unwrap(),
+        1.0
+    ));
+    // Every customer's on a small log; the first few hundred of a large one.
+    for row in report.rfm.iter().take(300) {
+        assert_eq!(
+            why(F::Frequency(row.customer)).await,
+            (count(row.frequency), 0)
+        );
+        assert_eq!(
+            why(F::Monetary(row.customer)).await,
+            (row.monetary.minor, 0)
+        );
+        nonzero += usize::from(row.monetary.minor != 0);
+    }
+    nonzero
+}
+
+#[tokio::test]
+async fn every_customers_figure_of_the_shop_adds_up_from_its_orders() {
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    assert!(every_customers_figure_is_explained(&crm, spring()).await >= 2);
+}
+
+#[tokio::test]
+async fn every_activity_figure_of_the_shop_adds_up_from_its_conversations_and_tasks() {
+    use crm::domain::task::{ScheduleTask, TaskCommand, TaskKind};
+    use crm::explain::ActivityFigure as F;
+    use crm::ids::TaskId;
+    use crm::report::activity::ActivityReport;
+    use crm::{InboundMessage, Request};
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    // Two inbound messages (one settled at once), and two tasks: one done, one overdue.
+    for (n, outcome) in [
+        (1, Some(crm::domain::interaction::Outcome::Resolved)),
+        (2, None),
+    ] {
+        clock.set(start() + chrono::TimeDelta::days(50 + n));
+        let form = InboundMessage {
+            message_id: format!("form-{n}"),
+            channel: crm::domain::interaction::Channel::WebForm,
+            from_email: Some(format!("asker{n}@example.org")),
+            from_phone: None,
+            name: None,
+            subject: "Catalogue, please".into(),
+            summary: None,
+            handled_by: None,
+            outcome,
+            source: crm::domain::details::LeadSource::Web,
+            campaign: None,
+        };
+        crm.log_inbound(Request::by(manager()), form).await.unwrap();
+    }
+    for n in 1..=2u128 {
+        let schedule = TaskCommand::Schedule(ScheduleTask {
+            task_id: TaskId::from_uuid(uuid::Uuid::from_u128(n)),
+            title: format!("Call back {n}"),
+            kind: TaskKind::Call,
+            due: start() + chrono::TimeDelta::days(60),
+            assignee: user(1),
+            customer: None,
+            deal: None,
+        });
+        crm.execute(&manager(), schedule).await.unwrap();
+    }
+    clock.set(start() + chrono::TimeDelta::days(61));
+    let done = TaskCommand::Complete {
+        task_id: TaskId::from_uuid(uuid::Uuid::from_u128(1)),
+    };
+    crm.execute(&manager(), done).await.unwrap();
+    let report = crm.query_unfiltered(|v| ActivityReport::compute(v, spring()));
+    let why = |figure: F| {
+        let crm = &crm;
+        async move { explained(&crm.explain_activity(spring(), figure, None).await.unwrap()) }
+    };
+    let count = |n: usize| (i64::try_from(n).unwrap(), 0);
+    let mut nonzero = 0;
+    for row in &report.managers {
+        let who = row.user_id;
+        assert_eq!(
+            why(F::Interactions(who)).await,
+            count(row.interactions),
+            "{}",
+            row.manager
+        );
+        assert_eq!(
+            why(F::Calls(who)).await,
+            count(row.calls),
+            "{}",
+            row.manager
+        );
+        if let Some(user) = who {
+            assert_eq!(
+                why(F::TasksCompleted(user)).await,
+                count(row.tasks_completed)
+            );
+            assert_eq!(why(F::TasksOverdue(user)).await, count(row.tasks_overdue));
+        }
+        nonzero += row.interactions + row.tasks_completed + row.tasks_overdue;
+    }
+    let r = &report.responsiveness;
+    assert_eq!(why(F::Inbound).await, count(r.inbound));
+    assert_eq!(why(F::Answered).await, count(r.answered));
+    let fcr = why(F::FirstContactResolution).await;
+    assert!(
+        same_rate(fcr, r.first_contact_resolution, r.inbound, 1.0),
+        "{fcr:?}"
+    );
+    assert!(nonzero >= 4 && r.inbound >= 2, "{report:?}");
+    assert!(
+        report
+            .managers
+            .iter()
+            .any(|m| m.tasks_completed == 1 && m.tasks_overdue == 1),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_pipelines_openings_wins_losses_and_amounts_won_add_up_from_its_deal_events() {
+    use crm::explain::PipelineFigure as F;
+    use crm::report::pipeline::PipelineReport;
+    let (crm, clock) = fresh();
+    sales::month(&crm, &clock).await;
+    let pipeline = crm::testing::sales::pipeline_id();
+    let report = crm
+        .query_unfiltered(|v| PipelineReport::compute(&v.deals, pipeline, spring()))
+        .unwrap();
+    let why = |figure: F| {
+        let crm = &crm;
+        async move {
+            explained(
+                &crm.explain_pipeline(pipeline, spring(), figure, None)
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    let count = |n: usize| (i64::try_from(n).unwrap(), 0);
+    assert_eq!(why(F::Opened).await, count(report.opened));
+    assert_eq!(why(F::Won).await, count(report.won));
+    assert_eq!(why(F::Lost).await, count(report.lost));
+    let rate = why(F::WinRate).await;
+    assert!(
+        same_rate(rate, report.win_rate, report.won + report.lost, 1.0),
+        "{rate:?}"
+    );
+    let mut amounts = 0;
+    for won in report.won_amount.iter() {
+        assert_eq!(why(F::WonAmount(won.currency)).await, (won.minor, 0));
+        amounts += 1;
+    }
+    assert!(report.opened >= 3 && report.won >= 1 && report.lost >= 1 && amounts >= 1);
+}
+
+#[tokio::test]
+async fn every_attribution_figure_of_a_source_and_a_campaign_adds_up_from_its_events() {
+    use crm::explain::{AttributionFigure as F, Touch};
+    use crm::report::attribution::{AttributionReport, AttributionRow};
+    let (crm, clock) = fresh();
+    shop::history(&crm, &clock).await;
+    // Lucía also buys for her office: a deal won on day 55.
+    let lucia = crm::ids::CustomerId::Contact(contact(1));
+    crm.execute(&manager(), crm::testing::sales::define_pipeline())
+        .await
+        .unwrap();
+    let open = sales::open(1, lucia, 0, shop::eur(250_000), 1, (2026, 5, 31));
+    crm.execute(&manager(), open).await.unwrap();
+    clock.set(start() + chrono::TimeDelta::days(55));
+    let win = crm::domain::deal::DealCommand::Win {
+        deal_id: sales::deal(1),
+    };
+    crm.execute(&manager(), win).await.unwrap();
+
+    let (report, campaigns) = crm.query_unfiltered(|v| {
+        let campaigns: Vec<(String, crm::ids::CampaignId)> = v
+            .activity
+            .campaigns()
+            .map(|c| (c.name.clone(), c.campaign_id))
+            .collect();
+        (
+            AttributionReport::compute(&v.activity, &v.deals, &v.outbox, spring()),
+            campaigns,
+        )
+    });
+    let check = |touch: Touch, row: AttributionRow| {
+        let crm = &crm;
+        async move {
+            let why = |figure| {
+                let touch = touch.clone();
+                async move {
+                    explained(
+                        &crm.explain_attribution(spring(), &touch, figure, None)
+                            .await
+                            .unwrap(),
+                    )
+                }
+            };
+            let count = |n: usize| (i64::try_from(n).unwrap(), 0);
+            assert_eq!(why(F::Leads).await, count(row.leads), "{}", row.name);
+            assert_eq!(
+                why(F::Converted).await,
+                count(row.converted),
+                "{}",
+                row.name
+            );
+            assert_eq!(why(F::Orders).await, count(row.orders), "{}", row.name);
+            assert_eq!(why(F::DealsWon).await, count(row.deals_won), "{}", row.name);
+            for money in row.revenue.iter() {
+                assert_eq!(why(F::Revenue(money.currency)).await, (money.minor, 0));
+            }
+            for money in row.won_value.iter() {
+                assert_eq!(why(F::WonValue(money.currency)).await, (money.minor, 0));
+            }
+            let rate = why(F::WinRate).await;
+            assert!(same_rate(rate, row.win_rate, row.leads, 1.0), "{rate:?}");
+            row.leads + row.deals_won
+        }
+    };
+    let mut seen = 0;
+    for row in report.by_source.clone() {
+        seen += check(Touch::Source(row.name.clone()), row).await;
+    }
+    for row in report.by_campaign.clone() {
+        let id = campaigns.iter().find(|(n, _)| *n == row.name).unwrap().1;
+        seen += check(Touch::Campaign(id), row).await;
+    }
+    assert!(seen >= 3, "{report:?}");
 }

@@ -414,6 +414,39 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
         "explain_fulfillment_and_satisfaction_demo_seed_7",
         format!("{median}\n{stars}")
     );
+    // The other families, each adding up to its figure in the report.
+    for (family, column) in [
+        ("customers", "repeat_rate"),
+        ("activity", "inbound"),
+        ("pipeline", "won"),
+    ] {
+        let out = succeeds(&crm(
+            &store,
+            &[&["explain", family, "--column", column], &year[..]].concat(),
+        ));
+        assert!(out.contains(" from "), "{family} {column}: {out}");
+    }
+    let unnamed = fails(&crm(
+        &store,
+        &[&["explain", "attribution", "--column", "leads"], &year[..]].concat(),
+    ));
+    assert!(unnamed.contains("--source or --campaign"), "{unnamed}");
+    let web = succeeds(&crm(
+        &store,
+        &[
+            &[
+                "explain",
+                "attribution",
+                "--column",
+                "leads",
+                "--source",
+                "web",
+            ],
+            &year[..],
+        ]
+        .concat(),
+    ));
+    assert!(web.starts_with("attribution source web, leads"), "{web}");
     let wrong = fails(&crm(
         &store,
         &[

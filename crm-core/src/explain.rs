@@ -7,13 +7,21 @@
 //! report's documentation states it; a test holds each against the report's figure on the
 //! same log.
 
+pub(crate) mod activity;
+pub(crate) mod attribution;
 pub(crate) mod card;
+pub(crate) mod customers;
 pub(crate) mod fulfillment;
+pub(crate) mod pipeline;
 pub(crate) mod satisfaction;
 pub(crate) mod traced;
 
+pub use activity::ActivityFigure;
+pub use attribution::{AttributionFigure, Touch};
 pub use card::CardFigure;
+pub use customers::CustomersFigure;
 pub use fulfillment::{FulfillmentFigure, Stage};
+pub use pipeline::PipelineFigure;
 pub use satisfaction::SatisfactionFigure;
 
 use std::collections::HashMap;
@@ -134,18 +142,22 @@ impl SalesFigure {
 
     /// The figure a report column names.
     pub fn named(column: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .find(|(name, _)| *name == column)
-            .map(|(_, figure)| *figure)
+        named_in(&Self::ALL, column)
     }
 
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, figure)| *figure == self)
-            .map_or("", |(name, _)| name)
+        name_in(&Self::ALL, self)
     }
+}
+
+/// The value `name` names in a table of names and values.
+fn named_in<T: Copy>(all: &[(&'static str, T)], name: &str) -> Option<T> {
+    all.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// The name of `value` in a table of names and values (empty if it has none).
+fn name_in<T: PartialEq>(all: &[(&'static str, T)], value: T) -> &'static str {
+    all.iter().find(|(_, v)| *v == value).map_or("", |(n, _)| n)
 }
 
 /// Folds events into the explanation of one sales figure of one bucket and currency, by the

@@ -1,17 +1,18 @@
-//! `Crm::explain_sales`, `explain_board`, `explain_satisfaction` and `explain_fulfillment`
-//! (see [`crate::explain`]).
+//! `Crm::explain_*`: the events behind a report's figure, a board column or a card total (see
+//! [`crate::explain`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Crm;
 use crate::error::Error;
 use crate::event::RecordedEvent;
-use crate::explain::traced::{Selection, Side};
+use crate::explain::traced::{Find, Selection, Side};
 use crate::explain::{
-    card, fulfillment, satisfaction, BoardFigure, CardFigure, Explained, Explanation,
-    FulfillmentFigure, SalesExplainer, SalesFigure, SatisfactionFigure,
+    activity, attribution, card, customers, fulfillment, pipeline, satisfaction, ActivityFigure,
+    AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained, Explanation,
+    FulfillmentFigure, PipelineFigure, SalesExplainer, SalesFigure, SatisfactionFigure, Touch,
 };
-use crate::ids::{CustomerId, PipelineId, StageId, StreamId};
+use crate::ids::{CustomerId, EventId, PipelineId, StageId, StreamId};
 use crate::money::{weighted, Currency};
 use crate::projection::Views;
 use crate::report::Period;
@@ -132,6 +133,64 @@ impl<S: EventStore> Crm<S> {
         self.trace(selected).await
     }
 
+    /// The events behind a figure of the attribution report's row `touch` (a first-touch
+    /// source or a campaign) over `period`, now or as of `as_of`.
+    pub async fn explain_attribution(
+        &self,
+        period: Period,
+        touch: &Touch,
+        figure: AttributionFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| attribution::select(v, &period, touch, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The deal events behind a headline figure of `pipeline_id`'s report over `period`,
+    /// now or as of `as_of`.
+    pub async fn explain_pipeline(
+        &self,
+        pipeline_id: PipelineId,
+        period: Period,
+        figure: PipelineFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| pipeline::select(v, pipeline_id, &period, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The conversations and tasks behind a figure of the activity report over `period`,
+    /// now or as of `as_of`.
+    pub async fn explain_activity(
+        &self,
+        period: Period,
+        figure: ActivityFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| activity::select(v, &period, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The orders, payments and refunds behind a figure of the customers report over
+    /// `period`, now or as of `as_of`.
+    pub async fn explain_customers(
+        &self,
+        period: Period,
+        figure: &CustomersFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| customers::select(v, &period, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
     /// The events behind a total on `customer`'s card (the contacts merged into them
     /// included), now or as of `as_of`.
     pub async fn explain_card(
@@ -171,22 +230,35 @@ impl<S: EventStore> Crm<S> {
         let mut denominator =
             Explanation::new(selection.denominator.clone().unwrap_or_default(), None);
         let mut streams: HashMap<StreamId, Vec<RecordedEvent>> = HashMap::new();
+        let mut used: HashSet<(Side, EventId)> = HashSet::new();
         for part in &selection.parts {
             if !streams.contains_key(&part.stream) {
                 let history = self.store.read_stream(&part.stream, 1, usize::MAX).await?;
                 streams.insert(part.stream.clone(), history);
             }
+            // Several events can fit a part (two payments of one order in the same second):
+            // each is used once, oldest first, in the order the views took them in.
             let found = streams.get(&part.stream).and_then(|history| {
-                history.iter().rev().find(|e| {
+                let fits = |e: &&RecordedEvent| {
                     e.position <= position
-                        && e.occurred_at == part.occurred_at
-                        && e.event.type_name() == part.event_type
-                })
+                        && !used.contains(&(part.side, e.id))
+                        && match part.find {
+                            Find::Typed(event_type, at) => {
+                                e.occurred_at == at && e.event.type_name() == event_type
+                            }
+                            Find::Latest => true,
+                        }
+                };
+                match part.find {
+                    Find::Typed(..) => history.iter().find(fits),
+                    Find::Latest => history.iter().rev().find(fits),
+                }
             });
             let Some(event) = found else {
-                tracing::warn!(stream = %part.stream, event_type = part.event_type, "an explained figure's event is not in the log");
+                tracing::warn!(stream = %part.stream, find = ?part.find, "an explained figure's event is not in the log");
                 continue;
             };
+            used.insert((part.side, event.id));
             match part.side {
                 Side::Numerator => numerator.add(event, part.amount),
                 Side::Denominator => denominator.add(event, part.amount),

@@ -61,14 +61,11 @@ impl Stage {
 
     /// The stage a name names.
     pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+        super::named_in(&Self::ALL, name)
     }
 
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map_or("", |(n, _)| n)
+        super::name_in(&Self::ALL, self)
     }
 
     /// The stage's start and end in `order`, as the report measures them.
@@ -192,14 +189,12 @@ fn lateness(
             FulfillmentFigure::Late(_) => (late.then_some(1), None),
             _ => (Some(i64::from(late)), Some(1)),
         };
-        for (side, amount) in [
-            (Side::Numerator, numerator),
-            (Side::Denominator, denominator),
-        ] {
-            if let Some(amount) = amount {
-                selection.add(side, stream.clone(), "OrderDelivered", delivered, amount);
-            }
-        }
+        selection.add_to_sides(
+            &stream,
+            "OrderDelivered",
+            delivered,
+            (numerator, denominator),
+        );
     }
     selection
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::traced::{Selection, Side};
+use super::traced::Selection;
 use crate::domain::feedback::Score;
 use crate::ids::StreamId;
 use crate::projection::Views;
@@ -57,14 +57,11 @@ impl SatisfactionFigure {
 
     /// The figure a name names.
     pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        super::named_in(&Self::ALL, name)
     }
 
     fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("", |(n, _)| n)
+        super::name_in(&Self::ALL, self)
     }
 
     /// A rate's numerator and denominator, in words.
@@ -128,14 +125,12 @@ pub(crate) fn select(
             }
             let (numerator, denominator) = figure.parts(feedback.score);
             let stream = StreamId::from(feedback.feedback_id);
-            for (side, amount) in [
-                (Side::Numerator, numerator),
-                (Side::Denominator, denominator),
-            ] {
-                if let Some(amount) = amount {
-                    selection.add(side, stream.clone(), "FeedbackGiven", feedback.at, amount);
-                }
-            }
+            selection.add_to_sides(
+                &stream,
+                "FeedbackGiven",
+                feedback.at,
+                (numerator, denominator),
+            );
         }
     }
     selection

@@ -7,7 +7,7 @@ use crate::ids::StreamId;
 use crate::money::Currency;
 
 /// Which side of a rate a part counts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Side {
     /// A sum's only side, or a rate's numerator.
     Numerator,
@@ -15,15 +15,24 @@ pub(crate) enum Side {
     Denominator,
 }
 
+/// Which event of a stream a part is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Find {
+    /// One of this type (as [`crate::event::Event::type_name`] names it) that happened at
+    /// this business time: the oldest not used yet.
+    Typed(&'static str, DateTime<Utc>),
+    /// The latest of any type: the one that left the item as it stands (a task's due date
+    /// and assignee).
+    Latest,
+}
+
 /// One event's part, to be found on its stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Part {
     /// The stream the event is on.
     pub(crate) stream: StreamId,
-    /// Its type, as [`crate::event::Event::type_name`] names it.
-    pub(crate) event_type: &'static str,
-    /// Its business time.
-    pub(crate) occurred_at: DateTime<Utc>,
+    /// Which of its events.
+    pub(crate) find: Find,
     /// What it adds.
     pub(crate) amount: i64,
     /// Where it adds it.
@@ -82,8 +91,36 @@ impl Selection {
     ) {
         self.parts.push(Part {
             stream,
-            event_type,
-            occurred_at,
+            find: Find::Typed(event_type, occurred_at),
+            amount,
+            side,
+        });
+    }
+
+    /// Adds one event to either side or both: what it adds to the numerator and to the
+    /// denominator, where it counts there.
+    pub(crate) fn add_to_sides(
+        &mut self,
+        stream: &StreamId,
+        event_type: &'static str,
+        occurred_at: DateTime<Utc>,
+        (numerator, denominator): (Option<i64>, Option<i64>),
+    ) {
+        for (side, amount) in [
+            (Side::Numerator, numerator),
+            (Side::Denominator, denominator),
+        ] {
+            if let Some(amount) = amount {
+                self.add(side, stream.clone(), event_type, occurred_at, amount);
+            }
+        }
+    }
+
+    /// Adds the latest event of `stream`.
+    pub(crate) fn add_latest(&mut self, side: Side, stream: StreamId, amount: i64) {
+        self.parts.push(Part {
+            stream,
+            find: Find::Latest,
             amount,
             side,
         });

@@ -1,0 +1,290 @@
+//! Each family's figure, read from `crm explain`'s options and explained.
+
+use crm::explain::{
+    ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained,
+    FulfillmentFigure, PipelineFigure, SalesFigure, SatisfactionFigure, Stage, Touch,
+};
+use crm::money::Currency;
+use crm::time_travel::AsOf;
+
+use super::period::period_around;
+use super::{lookup, Args};
+use crate::commands::Failure;
+use crate::session::Session;
+
+/// What was asked: the options, and the CRM to ask.
+pub(super) struct Asked<'a> {
+    pub(super) session: &'a Session,
+    pub(super) args: &'a Args,
+    pub(super) currency: Currency,
+    pub(super) as_of: Option<AsOf>,
+}
+
+/// The error for a `--column` the family does not have.
+fn no_column(args: &Args, family: &str, names: &[&str]) -> Failure {
+    format!(
+        "--column {:?}: the {family} has {}",
+        args.column,
+        names.join(", ")
+    )
+    .into()
+}
+
+impl Asked<'_> {
+    fn bucket(&self) -> &str {
+        self.args.bucket.as_deref().unwrap_or_default()
+    }
+
+    fn query<T>(
+        &self,
+        f: impl FnOnce(&crm::projection::Views) -> Result<T, String>,
+    ) -> Result<T, Failure> {
+        Ok(self.session.crm.query_unfiltered(f)?)
+    }
+
+    pub(super) async fn sales(&self) -> Result<Explained, Failure> {
+        let figure = SalesFigure::named(&self.args.column).ok_or_else(|| {
+            let names: Vec<&str> = SalesFigure::ALL.iter().map(|(n, _)| *n).collect();
+            no_column(self.args, "sales report", &names)
+        })?;
+        let period = period_around(self.args, self.bucket())?;
+        let crm = &self.session.crm;
+        Ok(crm
+            .explain_sales(period, self.bucket(), self.currency, figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn board(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let figure = BoardFigure::named(&args.figure).ok_or_else(|| {
+            format!(
+                "--figure {:?}: a board column has count, total and weighted",
+                args.figure
+            )
+        })?;
+        let (pipeline_id, stage_id) = self.query(|v| {
+            let pipeline = lookup::pipeline(v, args.pipeline.as_deref())?;
+            let stage = pipeline
+                .stages
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(&args.column))
+                .ok_or_else(|| {
+                    format!(
+                        "pipeline {} has no stage named {:?}",
+                        pipeline.name, args.column
+                    )
+                })?;
+            Ok((pipeline.pipeline_id, stage.stage_id))
+        })?;
+        let explanation = self
+            .session
+            .crm
+            .explain_board(pipeline_id, stage_id, figure, self.currency, self.as_of)
+            .await?
+            .ok_or_else(|| format!("the board shows no column {:?}", args.column))?;
+        Ok(Explained::Sum(explanation))
+    }
+
+    pub(super) async fn satisfaction(&self) -> Result<Explained, Failure> {
+        let figure = SatisfactionFigure::named(&self.args.column).ok_or_else(|| {
+            let names: Vec<&str> = SatisfactionFigure::ALL.iter().map(|(n, _)| *n).collect();
+            no_column(self.args, "satisfaction report", &names)
+        })?;
+        let period = period_around(self.args, self.bucket())?;
+        let crm = &self.session.crm;
+        Ok(crm
+            .explain_satisfaction(period, self.bucket(), figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn fulfillment(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let stage = || {
+            Stage::named(&args.stage).ok_or_else(|| {
+                let names: Vec<&str> = Stage::ALL.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "--stage {:?}: the stages are {}",
+                    args.stage,
+                    names.join(", ")
+                )
+            })
+        };
+        let carrier = || {
+            args.carrier
+                .clone()
+                .ok_or_else(|| format!("--column {}: name the carrier with --carrier", args.column))
+        };
+        let figure = match args.column.as_str() {
+            "orders" => FulfillmentFigure::Orders(stage()?),
+            "median" => FulfillmentFigure::Median(stage()?),
+            "p90" => FulfillmentFigure::P90(stage()?),
+            "delivered" => FulfillmentFigure::Delivered(carrier()?),
+            "late" => FulfillmentFigure::Late(carrier()?),
+            "late_rate" => FulfillmentFigure::LateRate(carrier()?),
+            _ => {
+                let names = ["orders", "median", "p90", "delivered", "late", "late_rate"];
+                return Err(no_column(args, "fulfillment report", &names));
+            }
+        };
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_fulfillment(period, &figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn customers(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let bucket = || self.bucket().to_owned();
+        let customer = || {
+            let query = args.customer.as_deref().unwrap_or_default();
+            self.query(|v| lookup::customer(v, query))
+        };
+        let figure = match args.column.as_str() {
+            "new" => CustomersFigure::New(bucket()),
+            "active" => CustomersFigure::Active(bucket()),
+            "churn" => CustomersFigure::Churn(bucket()),
+            "repeat_rate" => CustomersFigure::RepeatRate,
+            "frequency" => CustomersFigure::Frequency(customer()?),
+            "monetary" => CustomersFigure::Monetary(customer()?),
+            _ => {
+                let names = [
+                    "new",
+                    "active",
+                    "churn",
+                    "repeat_rate",
+                    "frequency",
+                    "monetary",
+                ];
+                return Err(no_column(args, "customers report", &names));
+            }
+        };
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_customers(period, &figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn activity(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let manager = || {
+            let who = args.manager.as_deref().unwrap_or("unassigned");
+            self.query(|v| lookup::manager(v, who))
+        };
+        let user = || {
+            manager()?.ok_or_else(|| {
+                Failure::from(format!(
+                    "--column {}: name a user with --manager",
+                    args.column
+                ))
+            })
+        };
+        let figure = match args.column.as_str() {
+            "interactions" => ActivityFigure::Interactions(manager()?),
+            "calls" => ActivityFigure::Calls(manager()?),
+            "tasks_completed" => ActivityFigure::TasksCompleted(user()?),
+            "tasks_overdue" => ActivityFigure::TasksOverdue(user()?),
+            "inbound" => ActivityFigure::Inbound,
+            "answered" => ActivityFigure::Answered,
+            "first_contact_resolution" => ActivityFigure::FirstContactResolution,
+            _ => {
+                let names = [
+                    "interactions",
+                    "calls",
+                    "tasks_completed",
+                    "tasks_overdue",
+                    "inbound",
+                    "answered",
+                    "first_contact_resolution",
+                ];
+                return Err(no_column(args, "activity report", &names));
+            }
+        };
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_activity(period, figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn pipeline(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let figure = match args.column.as_str() {
+            "opened" => PipelineFigure::Opened,
+            "won" => PipelineFigure::Won,
+            "lost" => PipelineFigure::Lost,
+            "win_rate" => PipelineFigure::WinRate,
+            "won_amount" => PipelineFigure::WonAmount(self.currency),
+            _ => {
+                let names = ["opened", "won", "lost", "win_rate", "won_amount"];
+                return Err(no_column(args, "pipeline report", &names));
+            }
+        };
+        let pipeline = self.query(|v| lookup::pipeline_id(v, args.pipeline.as_deref()))?;
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_pipeline(pipeline, period, figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn attribution(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let figure = match args.column.as_str() {
+            "leads" => AttributionFigure::Leads,
+            "converted" => AttributionFigure::Converted,
+            "orders" => AttributionFigure::Orders,
+            "revenue" => AttributionFigure::Revenue(self.currency),
+            "deals_won" => AttributionFigure::DealsWon,
+            "won_value" => AttributionFigure::WonValue(self.currency),
+            "win_rate" => AttributionFigure::WinRate,
+            _ => {
+                let names = [
+                    "leads",
+                    "converted",
+                    "orders",
+                    "revenue",
+                    "deals_won",
+                    "won_value",
+                    "win_rate",
+                ];
+                return Err(no_column(args, "attribution report", &names));
+            }
+        };
+        let touch = match (&args.source, &args.campaign) {
+            (Some(source), _) => Touch::Source(source.clone()),
+            (None, Some(name)) => Touch::Campaign(self.query(|v| lookup::campaign(v, name))?),
+            (None, None) => return Err("name the row with --source or --campaign".into()),
+        };
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_attribution(period, &touch, figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn card(&self) -> Result<Explained, Failure> {
+        let figure = match self.args.column.as_str() {
+            "lifetime_value" => CardFigure::LifetimeValue(self.currency),
+            "orders" => CardFigure::Orders,
+            "interactions" => CardFigure::Interactions,
+            _ => {
+                let names = ["lifetime_value", "orders", "interactions"];
+                return Err(no_column(self.args, "card", &names));
+            }
+        };
+        let query = self.args.customer.as_deref().unwrap_or_default();
+        let customer = self.query(|v| lookup::customer(v, query))?;
+        Ok(self
+            .session
+            .crm
+            .explain_card(customer, figure, self.as_of)
+            .await?)
+    }
+}

@@ -1,0 +1,125 @@
+//! `crm explain`: the events behind a report's figure, a board column or a card total.
+
+mod families;
+mod lookup;
+mod period;
+mod print;
+
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use clap::ValueEnum;
+use crm::money::Currency;
+use crm::report::Bucket;
+
+use super::Failure;
+use crate::session::{Global, Session};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Family {
+    Sales,
+    Board,
+    Satisfaction,
+    Fulfillment,
+    Customers,
+    Activity,
+    Pipeline,
+    Attribution,
+    Card,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Which figures: a report's (sales, satisfaction, fulfillment, customers, activity,
+    /// pipeline, attribution), a board's or a card's.
+    #[arg(value_enum)]
+    family: Family,
+    /// Sales: the report column (placed, delivered, cancelled, booked, gross, refunds, net,
+    /// average_order_value, items_per_order). Board: the stage's name. Satisfaction:
+    /// reviews, stars_1 … stars_5, average_stars, nps_answers, promoters, passives,
+    /// detractors, nps, ces_answers, average_ces. Fulfillment: orders, median or p90 (of
+    /// --stage), delivered, late or late_rate (of --carrier). Customers: new, active or
+    /// churn (of --bucket), repeat_rate, frequency or monetary (of --customer). Activity:
+    /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
+    /// answered, first_contact_resolution. Pipeline: opened, won, lost, win_rate,
+    /// won_amount. Attribution: leads, converted, orders, revenue, deals_won, won_value,
+    /// win_rate (of --source or --campaign). Card: lifetime_value, orders or interactions.
+    #[arg(long)]
+    column: String,
+    /// Card, customers: whose (a name, email address, phone number or tax id that finds one
+    /// customer).
+    #[arg(long, required_if_eq("family", "card"))]
+    customer: Option<String>,
+    /// Activity: the manager (a user's name or email, or `unassigned`).
+    #[arg(long)]
+    manager: Option<String>,
+    /// Attribution: the first-touch source's row, as the report names it (web, email, ...).
+    #[arg(long, conflicts_with = "campaign")]
+    source: Option<String>,
+    /// Attribution: the campaign's row, by the campaign's name.
+    #[arg(long)]
+    campaign: Option<String>,
+    /// Sales, satisfaction: the bucket's label as the report prints it (2018-03, 2018-W09,
+    /// 2018-Q1, ...), or `total` for a satisfaction report's whole period. Fulfillment: a
+    /// month or a year, for the period when --from and --to are left out.
+    #[arg(long, required_if_eq_any([("family", "sales"), ("family", "satisfaction")]))]
+    bucket: Option<String>,
+    /// Fulfillment: the stage (placed-paid, paid-shipped, shipped-delivered,
+    /// placed-delivered) of orders, median or p90.
+    #[arg(long, default_value = "placed-delivered")]
+    stage: String,
+    /// Fulfillment: the carrier of delivered, late or late_rate.
+    #[arg(long)]
+    carrier: Option<String>,
+    /// The first day of the report's period (YYYY-MM-DD), in the time zone; the bucket's own
+    /// first day (a month's or a year's) when left out.
+    #[arg(long)]
+    from: Option<NaiveDate>,
+    /// The last day of the report's period; the bucket's own last day when left out.
+    #[arg(long)]
+    to: Option<NaiveDate>,
+    /// How the report is cut in buckets: day, week, month, quarter or year.
+    #[arg(long, default_value = "month")]
+    by: Bucket,
+    /// The time zone days and buckets are cut in.
+    #[arg(long, default_value = "UTC")]
+    tz: Tz,
+    /// The currency of the figure (a board's count counts every deal whatever its currency).
+    #[arg(long, default_value = "EUR")]
+    currency: String,
+    /// Board: count, total or weighted.
+    #[arg(long, default_value = "weighted")]
+    figure: String,
+    /// Board, pipeline: the pipeline's name; the only one when left out.
+    #[arg(long)]
+    pipeline: Option<String>,
+    #[arg(long, value_name = "WHEN", help = crate::as_of::HELP)]
+    as_of: Option<String>,
+}
+
+pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
+    let currency = Currency::new(&args.currency)
+        .map_err(|e| format!("--currency {:?}: {e}", args.currency))?;
+    let as_of = crate::as_of::given(args.as_of.as_deref(), args.tz)?;
+    let session = Session::open(global).await?;
+    let asked = families::Asked {
+        session: &session,
+        args: &args,
+        currency,
+        as_of,
+    };
+    let explained = match args.family {
+        Family::Sales => asked.sales().await?,
+        Family::Board => asked.board().await?,
+        Family::Satisfaction => asked.satisfaction().await?,
+        Family::Fulfillment => asked.fulfillment().await?,
+        Family::Customers => asked.customers().await?,
+        Family::Activity => asked.activity().await?,
+        Family::Pipeline => asked.pipeline().await?,
+        Family::Attribution => asked.attribution().await?,
+        Family::Card => asked.card().await?,
+    };
+    say!("{}", print::shown(&explained));
+    Ok(ExitCode::SUCCESS)
+}
