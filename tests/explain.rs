@@ -606,29 +606,40 @@ async fn every_activity_figure_of_the_shop_adds_up_from_its_conversations_and_ta
     use crm::explain::ActivityFigure as F;
     use crm::ids::TaskId;
     use crm::report::activity::ActivityReport;
-    use crm::{InboundMessage, Request};
     let (crm, clock) = fresh();
     shop::history(&crm, &clock).await;
-    // Two inbound messages (one settled at once), and two tasks: one done, one overdue.
-    for (n, outcome) in [
-        (1, Some(crm::domain::interaction::Outcome::Resolved)),
-        (2, None),
-    ] {
-        clock.set(start() + chrono::TimeDelta::days(50 + n));
-        let form = InboundMessage {
-            message_id: format!("form-{n}"),
-            channel: crm::domain::interaction::Channel::WebForm,
-            from_email: Some(format!("asker{n}@example.org")),
-            from_phone: None,
-            name: None,
-            subject: "Catalogue, please".into(),
+    // Two inbound conversations (one settled at once), each answered by a call two and
+    // five days later, and two tasks: one done, one overdue.
+    use crm::domain::interaction::{
+        Channel, Direction, InteractionCommand, InteractionLogged, Outcome,
+    };
+    let talk = |n: u128, who: u128, direction: Direction, outcome: Option<Outcome>| {
+        InteractionCommand::Log(InteractionLogged {
+            interaction_id: crm::ids::InteractionId::from_uuid(uuid::Uuid::from_u128(9000 + n)),
+            customer: crm::ids::CustomerId::Contact(contact(who)),
+            channel: match direction {
+                Direction::Inbound => Channel::Email,
+                _ => Channel::Call,
+            },
+            direction,
+            handled_by: Some(user(1)),
+            duration_seconds: None,
+            subject: format!("talk {n}").as_str().into(),
             summary: None,
-            handled_by: None,
             outcome,
-            source: crm::domain::details::LeadSource::Web,
-            campaign: None,
-        };
-        crm.log_inbound(Request::by(manager()), form).await.unwrap();
+            source_message_id: None,
+        })
+    };
+    for (n, day, who, direction, outcome) in [
+        (1, 50, 1, Direction::Inbound, Some(Outcome::Resolved)),
+        (2, 51, 2, Direction::Inbound, None),
+        (3, 52, 1, Direction::Outbound, None),
+        (4, 56, 2, Direction::Outbound, None),
+    ] {
+        clock.set(start() + chrono::TimeDelta::days(day));
+        crm.execute(&manager(), talk(n, who, direction, outcome))
+            .await
+            .unwrap();
     }
     for n in 1..=2u128 {
         let schedule = TaskCommand::Schedule(ScheduleTask {
@@ -680,12 +691,26 @@ async fn every_activity_figure_of_the_shop_adds_up_from_its_conversations_and_ta
     let r = &report.responsiveness;
     assert_eq!(why(F::Inbound).await, count(r.inbound));
     assert_eq!(why(F::Answered).await, count(r.answered));
+    for row in &report.managers {
+        for (channel, n) in &row.per_channel {
+            let on = why(F::InteractionsOn(row.user_id, *channel)).await;
+            assert_eq!(on, count(*n), "{} on {channel:?}", row.manager);
+        }
+    }
+    let median = why(F::ResponseMedian).await;
+    let middle = if r.answered % 2 == 1 { 1 } else { 2 };
+    assert!(
+        same_rate(median, r.median_hours, middle, 3600.0),
+        "{median:?} {r:?}"
+    );
+    let (p90, _) = why(F::ResponseP90).await;
+    assert_eq!(r.p90_hours.map(|h| (h * 3600.0).round() as i64), Some(p90));
     let fcr = why(F::FirstContactResolution).await;
     assert!(
         same_rate(fcr, r.first_contact_resolution, r.inbound, 1.0),
         "{fcr:?}"
     );
-    assert!(nonzero >= 4 && r.inbound >= 2, "{report:?}");
+    assert!(nonzero >= 4 && r.answered >= 2, "{report:?}");
     assert!(
         report
             .managers
@@ -696,7 +721,7 @@ async fn every_activity_figure_of_the_shop_adds_up_from_its_conversations_and_ta
 }
 
 #[tokio::test]
-async fn a_pipelines_openings_wins_losses_and_amounts_won_add_up_from_its_deal_events() {
+async fn every_pipeline_figure_adds_up_from_its_deal_events() {
     use crm::explain::PipelineFigure as F;
     use crm::report::pipeline::PipelineReport;
     let (crm, clock) = fresh();
@@ -709,7 +734,7 @@ async fn a_pipelines_openings_wins_losses_and_amounts_won_add_up_from_its_deal_e
         let crm = &crm;
         async move {
             explained(
-                &crm.explain_pipeline(pipeline, spring(), figure, None)
+                &crm.explain_pipeline(pipeline, spring(), &figure, None)
                     .await
                     .unwrap(),
             )
@@ -730,6 +755,43 @@ async fn a_pipelines_openings_wins_losses_and_amounts_won_add_up_from_its_deal_e
         amounts += 1;
     }
     assert!(report.opened >= 3 && report.won >= 1 && report.lost >= 1 && amounts >= 1);
+
+    for stage in &report.conversion {
+        let rate = why(F::Conversion(stage.stage_id)).await;
+        assert_eq!(rate.1, count(stage.entered).0, "{}", stage.name);
+        assert!(
+            same_rate(rate, stage.rate, stage.entered, 1.0),
+            "{}: {rate:?}",
+            stage.name
+        );
+    }
+    assert!(report.conversion.iter().any(|c| c.advanced > 0));
+    for reason in &report.lost_reasons {
+        assert_eq!(
+            why(F::LostDeals(reason.reason.clone())).await,
+            count(reason.deals)
+        );
+        for money in reason.amount.iter() {
+            let lost = why(F::LostAmount(reason.reason.clone(), money.currency)).await;
+            assert_eq!(lost, (money.minor, 0), "{}", reason.reason);
+        }
+    }
+    assert!(!report.lost_reasons.is_empty() && !report.forecast.is_empty());
+    for month in &report.forecast {
+        let name = month.month.clone();
+        assert_eq!(
+            why(F::ForecastDeals(name.clone())).await,
+            count(month.deals)
+        );
+        for money in month.total.iter() {
+            let total = why(F::ForecastTotal(name.clone(), money.currency)).await;
+            assert_eq!(total, (money.minor, 0), "{name}");
+        }
+        for money in month.weighted.iter() {
+            let weighted = why(F::ForecastWeighted(name.clone(), money.currency)).await;
+            assert_eq!(weighted, (money.minor, 0), "{name}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -143,6 +143,22 @@ async fn a_survey_goes_out_once_even_when_a_crash_kept_its_sending_unrecorded() 
         (activity.messages[0].sent, activity.messages[0].failed),
         (1, 0)
     );
+    // The figure names its event: the message's MessageSent.
+    let channel = activity.messages[0].channel;
+    let why = crm
+        .explain_activity(march, crm::explain::ActivityFigure::Sent(channel), None)
+        .await
+        .unwrap();
+    let crm::explain::Explained::Sum(sent) = why else {
+        panic!("a count is a sum")
+    };
+    assert_eq!(sent.total, 1);
+    assert_eq!(sent.contributions[0].event_type, "MessageSent");
+    let failed = crm
+        .explain_activity(march, crm::explain::ActivityFigure::Failed(channel), None)
+        .await
+        .unwrap();
+    assert!(matches!(failed, crm::explain::Explained::Sum(e) if e.total == 0));
 }
 
 fn campaign(n: u128, name: &str) -> CampaignCommand {

@@ -418,7 +418,10 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
     for (family, column) in [
         ("customers", "repeat_rate"),
         ("activity", "inbound"),
+        ("activity", "response_median"),
+        ("activity", "sent"),
         ("pipeline", "won"),
+        ("pipeline", "win_rate"),
     ] {
         let out = succeeds(&crm(
             &store,

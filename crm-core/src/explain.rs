@@ -11,6 +11,7 @@ pub(crate) mod activity;
 pub(crate) mod attribution;
 pub(crate) mod card;
 pub(crate) mod customers;
+pub(crate) mod durations;
 pub(crate) mod fulfillment;
 pub(crate) mod pipeline;
 pub(crate) mod satisfaction;

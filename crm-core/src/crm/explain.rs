@@ -148,13 +148,13 @@ impl<S: EventStore> Crm<S> {
         self.trace(selected).await
     }
 
-    /// The deal events behind a headline figure of `pipeline_id`'s report over `period`,
+    /// The deal events behind a figure of `pipeline_id`'s report over `period`,
     /// now or as of `as_of`.
     pub async fn explain_pipeline(
         &self,
         pipeline_id: PipelineId,
         period: Period,
-        figure: PipelineFigure,
+        figure: &PipelineFigure,
         as_of: Option<AsOf>,
     ) -> Result<Explained, Error> {
         let selected = self
@@ -247,11 +247,12 @@ impl<S: EventStore> Crm<S> {
                                 e.occurred_at == at && e.event.type_name() == event_type
                             }
                             Find::Latest => true,
+                            Find::LatestOf(event_type) => e.event.type_name() == event_type,
                         }
                 };
                 match part.find {
                     Find::Typed(..) => history.iter().find(fits),
-                    Find::Latest => history.iter().rev().find(fits),
+                    Find::Latest | Find::LatestOf(_) => history.iter().rev().find(fits),
                 }
             });
             let Some(event) = found else {

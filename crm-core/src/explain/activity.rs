@@ -1,14 +1,19 @@
 //! The activity report's figures ([`crate::report::activity`]) traced to their events: a
-//! manager's conversations, calls, completed and overdue tasks, and the shop's inbound
-//! conversations, those answered, and its first-contact resolution.
+//! manager's conversations (on one channel or all), calls, completed and overdue tasks; the
+//! shop's inbound conversations, those answered, the response time's median and 90th
+//! percentile (in seconds, from the inbound conversation to the answer, as
+//! [`super::durations`] says) and its first-contact resolution; and per channel the
+//! messages sent, failed, bounced and skipped, each by its delivery event.
 
 use serde::Serialize;
 
-use super::traced::{Selection, Side};
+use super::durations::{self, Duration, Statistic};
+use super::traced::{Find, Selection, Side};
+use crate::domain::automation::MessageChannel;
 use crate::domain::interaction::{Channel, Direction, Outcome};
 use crate::domain::task::TaskStatus;
 use crate::ids::{StreamId, UserId};
-use crate::projection::Views;
+use crate::projection::{Delivery, Views};
 use crate::report::Period;
 
 /// A figure of the activity report. A manager is a user, or `None` for the conversations
@@ -18,6 +23,8 @@ use crate::report::Period;
 pub enum ActivityFigure {
     /// Conversations the manager handled in the period.
     Interactions(Option<UserId>),
+    /// Of those, the ones on a channel.
+    InteractionsOn(Option<UserId>, Channel),
     /// Outbound calls the manager made in the period.
     Calls(Option<UserId>),
     /// Tasks the user completed in the period, each by its `TaskCompleted`.
@@ -31,14 +38,38 @@ pub enum ActivityFigure {
     Answered,
     /// Inbound conversations resolved at once, over all inbound ones.
     FirstContactResolution,
+    /// The median time from an inbound conversation to its answer.
+    ResponseMedian,
+    /// The nearest-rank 90th percentile of the same.
+    ResponseP90,
+    /// Messages to customers on a channel handed over in the period.
+    Sent(MessageChannel),
+    /// Those whose last try failed in the period.
+    Failed(MessageChannel),
+    /// Those that came back in the period.
+    Bounced(MessageChannel),
+    /// Those decided not to send in the period.
+    Skipped(MessageChannel),
 }
 
 /// The events behind `figure` of the activity report over `period`, as `views` hold them.
 pub(crate) fn select(views: &Views, period: &Period, figure: ActivityFigure) -> Selection {
     use ActivityFigure as F;
     let what = |name: &str| format!("activity {name}, {period}");
+    match figure {
+        F::ResponseMedian => return responses(views, period, &what("response"), Statistic::Median),
+        F::ResponseP90 => return responses(views, period, &what("response"), Statistic::P90),
+        F::Sent(channel) | F::Failed(channel) | F::Bounced(channel) | F::Skipped(channel) => {
+            return messages(views, period, figure, channel)
+        }
+        _ => {}
+    }
     let mut selection = match figure {
         F::Interactions(who) => Selection::sum(what(&format!("interactions of {}", named(who)))),
+        F::InteractionsOn(who, channel) => Selection::sum(what(&format!(
+            "interactions of {} on {channel:?}",
+            named(who)
+        ))),
         F::Calls(who) => Selection::sum(what(&format!("calls of {}", named(who)))),
         F::TasksCompleted(who) => Selection::sum(what(&format!("tasks completed by {who}"))),
         F::TasksOverdue(who) => Selection::sum(what(&format!("tasks overdue of {who}"))),
@@ -49,6 +80,7 @@ pub(crate) fn select(views: &Views, period: &Period, figure: ActivityFigure) -> 
             "resolved inbound",
             "inbound",
         ),
+        _ => Selection::sum(what("")),
     };
     if let F::TasksCompleted(who) | F::TasksOverdue(who) = figure {
         for task in views.tasks.all().filter(|t| t.assignee == who) {
@@ -74,6 +106,9 @@ pub(crate) fn select(views: &Views, period: &Period, figure: ActivityFigure) -> 
             let inbound = talk.direction == Direction::Inbound;
             let counts = match figure {
                 F::Interactions(who) => talk.handled_by == who,
+                F::InteractionsOn(who, channel) => {
+                    talk.handled_by == who && talk.channel == channel
+                }
                 F::Calls(who) => {
                     talk.handled_by == who
                         && talk.direction == Direction::Outbound
@@ -87,7 +122,7 @@ pub(crate) fn select(views: &Views, period: &Period, figure: ActivityFigure) -> 
                             .iter()
                             .any(|a| a.direction == Direction::Outbound)
                 }
-                F::TasksCompleted(_) | F::TasksOverdue(_) => false,
+                _ => false,
             };
             if !counts {
                 continue;
@@ -113,4 +148,67 @@ pub(crate) fn select(views: &Views, period: &Period, figure: ActivityFigure) -> 
 
 fn named(who: Option<UserId>) -> String {
     who.map_or_else(|| "unassigned".to_owned(), |u| u.to_string())
+}
+
+/// The response times: each inbound conversation in the period to the next outbound one on
+/// the same card.
+fn responses(views: &Views, period: &Period, what: &str, statistic: Statistic) -> Selection {
+    let mut waits = Vec::new();
+    for (_, activity) in views.activity.customers() {
+        let timeline = &activity.interactions;
+        for (i, talk) in timeline.iter().enumerate() {
+            if !period.contains(talk.at) || talk.direction != Direction::Inbound {
+                continue;
+            }
+            let answer = timeline[i + 1..]
+                .iter()
+                .find(|a| a.direction == Direction::Outbound);
+            if let Some(answer) = answer {
+                let end = |t: &crate::projection::InteractionView| {
+                    (StreamId::from(t.interaction_id), "InteractionLogged", t.at)
+                };
+                waits.push(Duration {
+                    start: end(talk),
+                    end: end(answer),
+                });
+            }
+        }
+    }
+    durations::explained(what, waits, statistic)
+}
+
+/// The messages to customers on `channel` that `figure` counts, each by its delivery event.
+fn messages(
+    views: &Views,
+    period: &Period,
+    figure: ActivityFigure,
+    channel: MessageChannel,
+) -> Selection {
+    use ActivityFigure as F;
+    let (name, event_type) = match figure {
+        F::Sent(_) => ("sent", "MessageSent"),
+        F::Failed(_) => ("failed", "MessageFailed"),
+        F::Bounced(_) => ("bounced", "MessageBounced"),
+        _ => ("skipped", "MessageSkipped"),
+    };
+    let mut selection =
+        Selection::sum(format!("activity messages {name} on {channel:?}, {period}"));
+    for entry in views.outbox.all() {
+        let to = entry.delivery.to().unwrap_or(entry.message.to);
+        if to.customer().is_none() || entry.message.channel != channel {
+            continue;
+        }
+        let at = match (figure, &entry.delivery) {
+            (F::Sent(_), delivery) => delivery.sent_at(),
+            (F::Failed(_), Delivery::Failed { at, .. })
+            | (F::Bounced(_), Delivery::Bounced { at, .. })
+            | (F::Skipped(_), Delivery::Skipped { at, .. }) => Some(*at),
+            _ => None,
+        };
+        if at.is_some_and(|at| period.contains(at)) {
+            let stream = StreamId::from(entry.message.message_id);
+            selection.add_found(Side::Numerator, stream, Find::LatestOf(event_type), 1);
+        }
+    }
+    selection
 }

@@ -2,14 +2,13 @@
 //! events behind them: a stage's count, its median and 90th percentile, and a carrier's late
 //! deliveries.
 //!
-//! A duration is explained in seconds (the report prints hours, the same figure ÷ 3 600):
-//! the event that ended the stage carries the duration, the one that started it is listed
-//! beside it with 0. A median is a rate: the middle duration (or the two middle ones) over
-//! the count of them.
+//! A duration is explained in seconds (the report prints hours, the same figure ÷ 3 600), as
+//! [`super::durations`] says.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::durations::{self, Duration, Statistic};
 use super::traced::{Selection, Side};
 use crate::ids::StreamId;
 use crate::projection::{OrderSummary, Views};
@@ -102,58 +101,30 @@ fn stage_figure(
     figure: &FulfillmentFigure,
     stage: Stage,
 ) -> Selection {
-    let mut ended: Vec<(i64, &OrderSummary, End, End)> = views
+    let ended: Vec<Duration> = views
         .activity
         .orders()
         .filter_map(|o| {
-            let (start, end) = stage.ends(o)?;
-            period
-                .contains(end.0)
-                .then(|| ((end.0 - start.0).num_seconds(), o, start, end))
+            let ((start, started_by), (end, ended_by)) = stage.ends(o)?;
+            let stream = StreamId::from(o.order_id);
+            period.contains(end).then(|| Duration {
+                start: (stream.clone(), started_by, start),
+                end: (stream, ended_by, end),
+            })
         })
         .collect();
-    // The report sorts the durations; ties between orders are broken by order id, so that
-    // the middle is always the same order.
-    ended.sort_by_key(|(seconds, o, _, _)| (*seconds, o.order_id));
-    let n = ended.len();
-    let (what, rate, chosen): (&str, bool, Vec<usize>) = match figure {
-        FulfillmentFigure::Median(_) if n == 0 => ("median", true, vec![]),
-        FulfillmentFigure::Median(_) if n % 2 == 1 => ("median", true, vec![n / 2]),
-        FulfillmentFigure::Median(_) => ("median", true, vec![n / 2 - 1, n / 2]),
-        FulfillmentFigure::P90(_) => {
-            let rank = (0.9 * n as f64).ceil() as usize;
-            let chosen = if n == 0 {
-                vec![]
-            } else {
-                vec![rank.max(1) - 1]
-            };
-            ("p90 seconds", false, chosen)
-        }
-        _ => ("orders", false, (0..n).collect()),
-    };
-    let counting = what == "orders";
-    let what = format!("fulfillment {}, {what}, {period}", stage.name());
-    let mut selection = if rate {
-        Selection::rate(&what, "seconds", "middle orders")
-    } else {
-        Selection::sum(what)
-    };
-    for i in chosen {
-        let Some((seconds, order, start, end)) = ended.get(i) else {
-            continue;
-        };
-        let stream = StreamId::from(order.order_id);
-        if counting {
-            selection.add(Side::Numerator, stream, end.1, end.0, 1);
-            continue;
-        }
-        selection.add(Side::Numerator, stream.clone(), start.1, start.0, 0);
-        selection.add(Side::Numerator, stream.clone(), end.1, end.0, *seconds);
-        if rate {
-            selection.add(Side::Denominator, stream, end.1, end.0, 1);
+    let what = format!("fulfillment {}, {period}", stage.name());
+    match figure {
+        FulfillmentFigure::Median(_) => durations::explained(&what, ended, Statistic::Median),
+        FulfillmentFigure::P90(_) => durations::explained(&what, ended, Statistic::P90),
+        _ => {
+            let mut selection = Selection::sum(format!("{what}, orders"));
+            for d in ended {
+                selection.add(Side::Numerator, d.end.0, d.end.1, d.end.2, 1);
+            }
+            selection
         }
     }
-    selection
 }
 
 fn lateness(

@@ -24,6 +24,9 @@ pub(crate) enum Find {
     /// The latest of any type: the one that left the item as it stands (a task's due date
     /// and assignee).
     Latest,
+    /// The latest of this type, whenever it happened (a message's delivery, whose time is
+    /// the sender's, not the event's).
+    LatestOf(&'static str),
 }
 
 /// One event's part, to be found on its stream.
@@ -116,13 +119,18 @@ impl Selection {
         }
     }
 
-    /// Adds the latest event of `stream`.
-    pub(crate) fn add_latest(&mut self, side: Side, stream: StreamId, amount: i64) {
+    /// Adds the latest event of `stream` that `find` names.
+    pub(crate) fn add_found(&mut self, side: Side, stream: StreamId, find: Find, amount: i64) {
         self.parts.push(Part {
             stream,
-            find: Find::Latest,
+            find,
             amount,
             side,
         });
+    }
+
+    /// Adds the latest event of `stream`.
+    pub(crate) fn add_latest(&mut self, side: Side, stream: StreamId, amount: i64) {
+        self.add_found(side, stream, Find::Latest, amount);
     }
 }

@@ -130,7 +130,7 @@ pub struct PipelineReport {
 
 /// Whether the deal, after entering stage rank `rank` at `visit`, reached a later active stage
 /// or was won before `end`.
-fn advanced(
+pub(crate) fn advanced(
     deal: &DealRecord,
     pipeline: &PipelineView,
     visit: usize,
@@ -335,7 +335,7 @@ enum Step {
 
 /// The reason of the loss that ended visit `i`. Only the latest loss's reason is kept on the
 /// record; an earlier loss (the deal was reopened since) is reported as "(reopened since)".
-fn lost_reason_at(deal: &DealRecord, i: usize) -> String {
+pub(crate) fn lost_reason_at(deal: &DealRecord, i: usize) -> String {
     let latest_loss = deal
         .visits
         .iter()

@@ -1,5 +1,6 @@
 //! Each family's figure, read from `crm explain`'s options and explained.
 
+use crm::domain::automation::MessageChannel;
 use crm::explain::{
     ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained,
     FulfillmentFigure, PipelineFigure, SalesFigure, SatisfactionFigure, Stage, Touch,
@@ -28,6 +29,15 @@ fn no_column(args: &Args, family: &str, names: &[&str]) -> Failure {
         names.join(", ")
     )
     .into()
+}
+
+/// The messages' channel `--channel` names.
+fn message_channel(args: &Args) -> Result<MessageChannel, Failure> {
+    match args.channel.as_str() {
+        "email" => Ok(MessageChannel::Email),
+        "sms" => Ok(MessageChannel::Sms),
+        other => Err(format!("--channel {other:?}: messages go by email or sms").into()),
+    }
 }
 
 impl Asked<'_> {
@@ -190,6 +200,12 @@ impl Asked<'_> {
             "inbound" => ActivityFigure::Inbound,
             "answered" => ActivityFigure::Answered,
             "first_contact_resolution" => ActivityFigure::FirstContactResolution,
+            "response_median" => ActivityFigure::ResponseMedian,
+            "response_p90" => ActivityFigure::ResponseP90,
+            "sent" => ActivityFigure::Sent(message_channel(args)?),
+            "failed" => ActivityFigure::Failed(message_channel(args)?),
+            "bounced" => ActivityFigure::Bounced(message_channel(args)?),
+            "skipped" => ActivityFigure::Skipped(message_channel(args)?),
             _ => {
                 let names = [
                     "interactions",
@@ -199,6 +215,12 @@ impl Asked<'_> {
                     "inbound",
                     "answered",
                     "first_contact_resolution",
+                    "response_median",
+                    "response_p90",
+                    "sent",
+                    "failed",
+                    "bounced",
+                    "skipped",
                 ];
                 return Err(no_column(args, "activity report", &names));
             }
@@ -213,23 +235,54 @@ impl Asked<'_> {
 
     pub(super) async fn pipeline(&self) -> Result<Explained, Failure> {
         let args = self.args;
+        let (pipeline, stage) = self.query(|v| {
+            let pipeline = lookup::pipeline(v, args.pipeline.as_deref())?;
+            let stage = pipeline
+                .stages
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(&args.stage))
+                .map(|s| s.stage_id);
+            Ok((pipeline.pipeline_id, stage))
+        })?;
+        let currency = self.currency;
+        let reason = || args.reason.clone().unwrap_or_default();
+        let month = || args.month.clone().unwrap_or_default();
         let figure = match args.column.as_str() {
             "opened" => PipelineFigure::Opened,
             "won" => PipelineFigure::Won,
             "lost" => PipelineFigure::Lost,
             "win_rate" => PipelineFigure::WinRate,
-            "won_amount" => PipelineFigure::WonAmount(self.currency),
+            "won_amount" => PipelineFigure::WonAmount(currency),
+            "conversion" => PipelineFigure::Conversion(stage.ok_or_else(|| {
+                format!("--stage {:?}: the pipeline has no such stage", args.stage)
+            })?),
+            "lost_deals" => PipelineFigure::LostDeals(reason()),
+            "lost_amount" => PipelineFigure::LostAmount(reason(), currency),
+            "forecast_deals" => PipelineFigure::ForecastDeals(month()),
+            "forecast_total" => PipelineFigure::ForecastTotal(month(), currency),
+            "forecast_weighted" => PipelineFigure::ForecastWeighted(month(), currency),
             _ => {
-                let names = ["opened", "won", "lost", "win_rate", "won_amount"];
+                let names = [
+                    "opened",
+                    "won",
+                    "lost",
+                    "win_rate",
+                    "won_amount",
+                    "conversion",
+                    "lost_deals",
+                    "lost_amount",
+                    "forecast_deals",
+                    "forecast_total",
+                    "forecast_weighted",
+                ];
                 return Err(no_column(args, "pipeline report", &names));
             }
         };
-        let pipeline = self.query(|v| lookup::pipeline_id(v, args.pipeline.as_deref()))?;
         let period = period_around(args, self.bucket())?;
         Ok(self
             .session
             .crm
-            .explain_pipeline(pipeline, period, figure, self.as_of)
+            .explain_pipeline(pipeline, period, &figure, self.as_of)
             .await?)
     }
 

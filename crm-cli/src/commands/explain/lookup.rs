@@ -1,6 +1,6 @@
 //! Finding what `crm explain`'s options name: a pipeline, a customer, a manager, a campaign.
 
-use crm::ids::{CampaignId, CustomerId, PipelineId, UserId};
+use crm::ids::{CampaignId, CustomerId, UserId};
 use crm::projection::{PipelineView, Views};
 
 /// The pipeline `name` names, or the only one.
@@ -20,11 +20,6 @@ pub(super) fn pipeline<'v>(
             pipelines.len()
         )),
     }
-}
-
-/// The pipeline's id, for a family that needs only that.
-pub(super) fn pipeline_id(views: &Views, name: Option<&str>) -> Result<PipelineId, String> {
-    pipeline(views, name).map(|p| p.pipeline_id)
 }
 
 /// The one customer `query` finds.

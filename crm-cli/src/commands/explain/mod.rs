@@ -42,15 +42,27 @@ pub struct Args {
     /// --stage), delivered, late or late_rate (of --carrier). Customers: new, active or
     /// churn (of --bucket), repeat_rate, frequency or monetary (of --customer). Activity:
     /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
-    /// answered, first_contact_resolution. Pipeline: opened, won, lost, win_rate,
-    /// won_amount. Attribution: leads, converted, orders, revenue, deals_won, won_value,
-    /// win_rate (of --source or --campaign). Card: lifetime_value, orders or interactions.
+    /// answered, first_contact_resolution, response_median, response_p90, sent, failed,
+    /// bounced or skipped (of --channel). Pipeline: opened, won, lost, win_rate,
+    /// won_amount, conversion (of --stage), lost_deals or lost_amount (of --reason),
+    /// forecast_deals, forecast_total or forecast_weighted (of --month). Attribution: leads,
+    /// converted, orders, revenue, deals_won, won_value, win_rate (of --source or
+    /// --campaign). Card: lifetime_value, orders or interactions.
     #[arg(long)]
     column: String,
     /// Card, customers: whose (a name, email address, phone number or tax id that finds one
     /// customer).
     #[arg(long, required_if_eq("family", "card"))]
     customer: Option<String>,
+    /// Activity: the messages' channel (email or sms) of sent, failed, bounced or skipped.
+    #[arg(long, default_value = "email")]
+    channel: String,
+    /// Pipeline: the lost reason of lost_deals or lost_amount, as the report spells it.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Pipeline: the month (YYYY-MM) of forecast_deals, forecast_total or forecast_weighted.
+    #[arg(long)]
+    month: Option<String>,
     /// Activity: the manager (a user's name or email, or `unassigned`).
     #[arg(long)]
     manager: Option<String>,
@@ -66,7 +78,8 @@ pub struct Args {
     #[arg(long, required_if_eq_any([("family", "sales"), ("family", "satisfaction")]))]
     bucket: Option<String>,
     /// Fulfillment: the stage (placed-paid, paid-shipped, shipped-delivered,
-    /// placed-delivered) of orders, median or p90.
+    /// placed-delivered) of orders, median or p90. Pipeline: the stage of conversion, by
+    /// its name.
     #[arg(long, default_value = "placed-delivered")]
     stage: String,
     /// Fulfillment: the carrier of delivered, late or late_rate.
