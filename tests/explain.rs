@@ -354,9 +354,19 @@ async fn every_satisfaction_figure_of_the_shop_adds_up_from_its_feedback() {
             .await
             .unwrap();
     }
+    let assign = crm::domain::contact::ContactCommand::AssignOwner {
+        contact_id: contact(1),
+        owner: Some(user(1)),
+    };
+    crm.execute(&manager(), assign).await.unwrap();
     let report = crm.query_unfiltered(|v| SatisfactionReport::compute(v, spring()));
     assert!(report.total.nps_answers >= 3 && report.total.ces_answers == 2);
-    for row in report.by_bucket.iter().chain([&report.total]) {
+    assert!(
+        report.by_manager.len() >= 2,
+        "an owned customer and unassigned ones"
+    );
+    let rows = report.by_bucket.iter().chain(&report.by_manager);
+    for row in rows.chain([&report.total]) {
         for (_, figure) in SatisfactionFigure::ALL {
             let why = crm
                 .explain_satisfaction(spring(), &row.group, figure, None)
@@ -777,6 +787,26 @@ async fn every_pipeline_figure_adds_up_from_its_deal_events() {
         }
     }
     assert!(!report.lost_reasons.is_empty() && !report.forecast.is_empty());
+    for stage in &report.time_in_stage {
+        let mean = why(F::StageTime(stage.stage_id)).await;
+        assert!(
+            same_rate(mean, stage.average_days, stage.stays, 86_400.0),
+            "{}: {mean:?} against {:?} days",
+            stage.name,
+            stage.average_days
+        );
+    }
+    let cycle = why(F::CycleMean).await;
+    assert!(
+        same_rate(cycle, report.average_cycle_days, report.won, 86_400.0),
+        "{cycle:?}"
+    );
+    let median = why(F::CycleMedian).await;
+    let middle = if report.won % 2 == 1 { 1 } else { 2 };
+    assert!(
+        same_rate(median, report.median_cycle_days, middle, 86_400.0),
+        "{median:?}"
+    );
     for month in &report.forecast {
         let name = month.month.clone();
         assert_eq!(
@@ -855,6 +885,14 @@ async fn every_attribution_figure_of_a_source_and_a_campaign_adds_up_from_its_ev
             }
             let rate = why(F::WinRate).await;
             assert!(same_rate(rate, row.win_rate, row.leads, 1.0), "{rate:?}");
+            if let Some(cost) = row.cost.filter(|c| c.minor > 0) {
+                let (numerator, denominator) = why(F::Roi).await;
+                assert_eq!(denominator, cost.minor, "{}", row.name);
+                let revenue = row.revenue.get(cost.currency).minor;
+                assert_eq!(numerator, revenue - cost.minor, "{}", row.name);
+                let roi = row.roi.unwrap();
+                assert!((numerator as f64 / denominator as f64 - roi).abs() < 1e-9);
+            }
             row.leads + row.deals_won
         }
     };

@@ -105,7 +105,8 @@ impl<S: EventStore> Crm<S> {
     }
 
     /// The feedback behind a figure of the satisfaction report's row `group` (a bucket's
-    /// label as the report prints it, or `total`) over `period`, now or as of `as_of`.
+    /// label as the report prints it, `total`, or a manager's row: their user id or
+    /// `unassigned`) over `period`, now or as of `as_of`.
     pub async fn explain_satisfaction(
         &self,
         period: Period,
@@ -227,8 +228,10 @@ impl<S: EventStore> Crm<S> {
     /// time at or before `position`) and adds it to its side.
     async fn trace(&self, (selection, position): (Selection, u64)) -> Result<Explained, Error> {
         let mut numerator = Explanation::new(selection.figure.clone(), selection.currency);
-        let mut denominator =
-            Explanation::new(selection.denominator.clone().unwrap_or_default(), None);
+        let mut denominator = Explanation::new(
+            selection.denominator.clone().unwrap_or_default(),
+            selection.denominator_currency,
+        );
         let mut streams: HashMap<StreamId, Vec<RecordedEvent>> = HashMap::new();
         let mut used: HashSet<(Side, EventId)> = HashSet::new();
         for part in &selection.parts {

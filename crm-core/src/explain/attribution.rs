@@ -41,6 +41,10 @@ pub enum AttributionFigure {
     WonValue(Currency),
     /// Contacts with a deal won in the period, over the leads.
     WinRate,
+    /// A campaign's `(revenue − cost) / cost`, in the cost's currency: its revenue's
+    /// payments and refunds and its `CampaignCreated` (taking the cost away) over that same
+    /// event (giving the cost).
+    Roi,
 }
 
 /// The events behind `figure` of the row `touch` of the attribution report over `period`.
@@ -64,6 +68,7 @@ pub(crate) fn select(
         F::DealsWon => Selection::sum(what("deals won")),
         F::WonValue(currency) => Selection::money(what("won value"), currency),
         F::WinRate => Selection::rate(&what("win rate"), "with a deal won", "leads"),
+        F::Roi => return roi(views, period, touch, &what("roi")),
     };
     for (customer, activity) in views.activity.customers() {
         let (Some(source), Some(at)) = (&activity.source, activity.source_at) else {
@@ -97,6 +102,7 @@ pub(crate) fn select(
             F::Converted | F::Orders | F::Revenue(_) => {
                 orders(views, activity, period, figure, &mut selection);
             }
+            F::Roi => {}
         }
     }
     selection
@@ -194,4 +200,35 @@ fn orders(
         }
         _ => {}
     }
+}
+
+fn roi(views: &Views, period: &Period, touch: &Touch, what: &str) -> Selection {
+    let mut selection = Selection::rate(what, "revenue less cost", "cost");
+    let Touch::Campaign(id) = touch else {
+        return selection;
+    };
+    let Some(campaign) = views.activity.campaigns().find(|c| c.campaign_id == *id) else {
+        return selection;
+    };
+    let cost = campaign.cost;
+    if cost.minor <= 0 {
+        return selection;
+    }
+    let revenue = select(
+        views,
+        period,
+        touch,
+        AttributionFigure::Revenue(cost.currency),
+    );
+    selection.parts = revenue.parts;
+    let stream = StreamId::from(*id);
+    let parts = (Some(cost.minor.saturating_neg()), Some(cost.minor));
+    selection.add_to_sides_found(
+        &stream,
+        super::traced::Find::LatestOf("CampaignCreated"),
+        parts,
+    );
+    selection.currency = Some(cost.currency);
+    selection.denominator_currency = Some(cost.currency);
+    selection
 }

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use super::durations::{self, Duration, Statistic};
 use super::traced::{Selection, Side};
 use crate::domain::deal::DealStatus;
 use crate::ids::{PipelineId, StageId, StreamId};
@@ -42,6 +43,13 @@ pub enum PipelineFigure {
     ForecastTotal(String, Currency),
     /// Their amounts weighted by their stage's probability, in one currency.
     ForecastWeighted(String, Currency),
+    /// The mean length of the stays in a stage that ended in the period, in seconds: each
+    /// stay's length on the event that ended it, over one per stay.
+    StageTime(StageId),
+    /// The mean days from opening to winning, in seconds, over the wins in the period.
+    CycleMean,
+    /// The median of the same.
+    CycleMedian,
 }
 
 /// The events behind `figure` of `pipeline`'s report over `period`, as `views` hold them.
@@ -57,6 +65,9 @@ pub(crate) fn select(
         F::LostDeals(_) | F::LostAmount(..) => return lost(views, pipeline, period, figure),
         F::ForecastDeals(_) | F::ForecastTotal(..) | F::ForecastWeighted(..) => {
             return forecast(views, pipeline, figure)
+        }
+        F::StageTime(_) | F::CycleMean | F::CycleMedian => {
+            return durations_of(views, pipeline, period, figure)
         }
         _ => {}
     }
@@ -226,4 +237,63 @@ fn probability(view: &PipelineView, stage: StageId) -> u8 {
         .iter()
         .find(|s| s.stage_id == stage)
         .map_or(0, |s| s.probability)
+}
+
+/// The event that ended a stay: a move, a win or a loss.
+fn leaving(exit: StageExit) -> &'static str {
+    match exit {
+        StageExit::Moved(_) => "DealStageChanged",
+        StageExit::Won => "DealWon",
+        StageExit::Lost => "DealLost",
+    }
+}
+
+fn durations_of(
+    views: &Views,
+    pipeline: PipelineId,
+    period: &Period,
+    figure: &PipelineFigure,
+) -> Selection {
+    let mut spans = Vec::new();
+    for deal in views.deals.in_pipeline(pipeline) {
+        let stream = StreamId::from(deal.terms.deal_id);
+        for (i, visit) in deal.visits.iter().enumerate() {
+            let Some((left_at, exit)) = visit.left else {
+                continue;
+            };
+            if !period.contains(left_at) {
+                continue;
+            }
+            let end = (stream.clone(), leaving(exit), left_at);
+            match figure {
+                PipelineFigure::StageTime(stage) if visit.stage_id == *stage => {
+                    let start = (stream.clone(), entering(deal, i), visit.entered_at);
+                    spans.push(Duration { start, end });
+                }
+                PipelineFigure::CycleMean | PipelineFigure::CycleMedian
+                    if exit == StageExit::Won =>
+                {
+                    let start = (stream.clone(), "DealOpened", deal.opened_at);
+                    spans.push(Duration { start, end });
+                }
+                _ => {}
+            }
+        }
+    }
+    let what = match figure {
+        PipelineFigure::StageTime(stage) => {
+            format!("pipeline {pipeline} stays in {stage}, {period}")
+        }
+        _ => format!("pipeline {pipeline} sales cycle, {period}"),
+    };
+    if *figure == PipelineFigure::CycleMedian {
+        return durations::explained(&what, spans, Statistic::Median);
+    }
+    let mut selection = Selection::rate(&format!("{what}, mean"), "seconds", "stays or wins");
+    for Duration { start, end } in spans {
+        let seconds = (end.2 - start.2).num_seconds();
+        selection.add(Side::Numerator, start.0, start.1, start.2, 0);
+        selection.add_to_sides(&end.0, end.1, end.2, (Some(seconds), Some(1)));
+    }
+    selection
 }

@@ -102,8 +102,9 @@ impl SatisfactionFigure {
     }
 }
 
-/// The feedback behind `figure` of the row `group` (a bucket's label, or `total`) of the
-/// satisfaction report over `period`, as `views` hold it.
+/// The feedback behind `figure` of the row `group` of the satisfaction report over `period`,
+/// as `views` hold it: a bucket's label, `total`, or (as the report's rows per manager name
+/// them) a manager's user id or `unassigned`, the manager who owns the customer now.
 pub(crate) fn select(
     views: &Views,
     period: &Period,
@@ -115,12 +116,20 @@ pub(crate) fn select(
         Some((numerator, denominator)) => Selection::rate(&what, numerator, denominator),
         None => Selection::sum(what),
     };
-    for (_, activity) in views.activity.customers() {
+    let by_bucket = period.spans().iter().any(|s| s.label == group);
+    for (customer, activity) in views.activity.customers() {
+        let manager = || {
+            let owner = views.cards.owner(views.cards.survivor(*customer));
+            owner.map_or_else(|| "unassigned".to_owned(), |u| u.to_string())
+        };
+        if !by_bucket && group != "total" && manager() != group {
+            continue;
+        }
         for feedback in &activity.feedback {
             let Some(label) = period.label_of(feedback.at) else {
                 continue;
             };
-            if group != "total" && label != group {
+            if by_bucket && label != group {
                 continue;
             }
             let (numerator, denominator) = figure.parts(feedback.score);

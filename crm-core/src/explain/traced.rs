@@ -49,8 +49,10 @@ pub(crate) struct Selection {
     pub(crate) figure: String,
     /// A rate's denominator, in words; `None` for a sum.
     pub(crate) denominator: Option<String>,
-    /// The currency of a sum of money (`None` for a count).
+    /// The currency of a sum of money, or of a rate's numerator (`None` for a count).
     pub(crate) currency: Option<Currency>,
+    /// The currency of a rate's denominator when it is money (a campaign's cost).
+    pub(crate) denominator_currency: Option<Currency>,
     /// The parts, on both sides.
     pub(crate) parts: Vec<Part>,
 }
@@ -62,6 +64,7 @@ impl Selection {
             figure,
             denominator: None,
             currency: None,
+            denominator_currency: None,
             parts: Vec::new(),
         }
     }
@@ -80,6 +83,7 @@ impl Selection {
             figure: format!("{figure}: {numerator}"),
             denominator: Some(format!("{figure}: {denominator}")),
             currency: None,
+            denominator_currency: None,
             parts: Vec::new(),
         }
     }
@@ -109,12 +113,23 @@ impl Selection {
         occurred_at: DateTime<Utc>,
         (numerator, denominator): (Option<i64>, Option<i64>),
     ) {
+        let find = Find::Typed(event_type, occurred_at);
+        self.add_to_sides_found(stream, find, (numerator, denominator));
+    }
+
+    /// [`Selection::add_to_sides`] for an event that `find` names.
+    pub(crate) fn add_to_sides_found(
+        &mut self,
+        stream: &StreamId,
+        find: Find,
+        (numerator, denominator): (Option<i64>, Option<i64>),
+    ) {
         for (side, amount) in [
             (Side::Numerator, numerator),
             (Side::Denominator, denominator),
         ] {
             if let Some(amount) = amount {
-                self.add(side, stream.clone(), event_type, occurred_at, amount);
+                self.add_found(side, stream.clone(), find.clone(), amount);
             }
         }
     }

@@ -244,6 +244,9 @@ impl Asked<'_> {
                 .map(|s| s.stage_id);
             Ok((pipeline.pipeline_id, stage))
         })?;
+        let stage = || {
+            stage.ok_or_else(|| format!("--stage {:?}: the pipeline has no such stage", args.stage))
+        };
         let currency = self.currency;
         let reason = || args.reason.clone().unwrap_or_default();
         let month = || args.month.clone().unwrap_or_default();
@@ -253,9 +256,10 @@ impl Asked<'_> {
             "lost" => PipelineFigure::Lost,
             "win_rate" => PipelineFigure::WinRate,
             "won_amount" => PipelineFigure::WonAmount(currency),
-            "conversion" => PipelineFigure::Conversion(stage.ok_or_else(|| {
-                format!("--stage {:?}: the pipeline has no such stage", args.stage)
-            })?),
+            "conversion" => PipelineFigure::Conversion(stage()?),
+            "stage_time" => PipelineFigure::StageTime(stage()?),
+            "cycle_mean" => PipelineFigure::CycleMean,
+            "cycle_median" => PipelineFigure::CycleMedian,
             "lost_deals" => PipelineFigure::LostDeals(reason()),
             "lost_amount" => PipelineFigure::LostAmount(reason(), currency),
             "forecast_deals" => PipelineFigure::ForecastDeals(month()),
@@ -269,6 +273,9 @@ impl Asked<'_> {
                     "win_rate",
                     "won_amount",
                     "conversion",
+                    "stage_time",
+                    "cycle_mean",
+                    "cycle_median",
                     "lost_deals",
                     "lost_amount",
                     "forecast_deals",
@@ -296,6 +303,7 @@ impl Asked<'_> {
             "deals_won" => AttributionFigure::DealsWon,
             "won_value" => AttributionFigure::WonValue(self.currency),
             "win_rate" => AttributionFigure::WinRate,
+            "roi" => AttributionFigure::Roi,
             _ => {
                 let names = [
                     "leads",
@@ -305,6 +313,7 @@ impl Asked<'_> {
                     "deals_won",
                     "won_value",
                     "win_rate",
+                    "roi",
                 ];
                 return Err(no_column(args, "attribution report", &names));
             }

@@ -44,9 +44,10 @@ pub struct Args {
     /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
     /// answered, first_contact_resolution, response_median, response_p90, sent, failed,
     /// bounced or skipped (of --channel). Pipeline: opened, won, lost, win_rate,
-    /// won_amount, conversion (of --stage), lost_deals or lost_amount (of --reason),
+    /// won_amount, conversion or stage_time (of --stage), cycle_mean, cycle_median,
+    /// lost_deals or lost_amount (of --reason),
     /// forecast_deals, forecast_total or forecast_weighted (of --month). Attribution: leads,
-    /// converted, orders, revenue, deals_won, won_value, win_rate (of --source or
+    /// converted, orders, revenue, deals_won, won_value, win_rate, roi (of --source or
     /// --campaign). Card: lifetime_value, orders or interactions.
     #[arg(long)]
     column: String,
@@ -73,13 +74,14 @@ pub struct Args {
     #[arg(long)]
     campaign: Option<String>,
     /// Sales, satisfaction: the bucket's label as the report prints it (2018-03, 2018-W09,
-    /// 2018-Q1, ...), or `total` for a satisfaction report's whole period. Fulfillment: a
-    /// month or a year, for the period when --from and --to are left out.
+    /// 2018-Q1, ...); for satisfaction also `total`, or a manager's row (their user id, or
+    /// `unassigned`). The other reports: a month or a year, for the period when --from and
+    /// --to are left out.
     #[arg(long, required_if_eq_any([("family", "sales"), ("family", "satisfaction")]))]
     bucket: Option<String>,
     /// Fulfillment: the stage (placed-paid, paid-shipped, shipped-delivered,
-    /// placed-delivered) of orders, median or p90. Pipeline: the stage of conversion, by
-    /// its name.
+    /// placed-delivered) of orders, median or p90. Pipeline: the stage of conversion or
+    /// stage_time, by its name.
     #[arg(long, default_value = "placed-delivered")]
     stage: String,
     /// Fulfillment: the carrier of delivered, late or late_rate.
