@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::traced::{Selection, Side};
+use super::traced::{part_of, Selection, Side};
 use crate::domain::order::Fulfillment;
 use crate::ids::{CampaignId, CustomerId, StreamId};
 use crate::money::Currency;
@@ -128,10 +128,8 @@ fn wins(
                 continue;
             }
             let amount = visit.amount_on_leaving.unwrap_or(visit.amount);
-            let part = match currency {
-                Some(c) if amount.currency != c => continue,
-                Some(_) => amount.minor,
-                None => 1,
+            let Some(part) = part_of(amount, currency) else {
+                continue;
             };
             selection.add(Side::Numerator, stream.clone(), "DealWon", at, part);
             if first {

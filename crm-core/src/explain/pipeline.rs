@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::durations::{self, Duration, Statistic};
-use super::traced::{Selection, Side};
+use super::traced::{part_of, Selection, Side};
 use crate::domain::deal::DealStatus;
 use crate::ids::{PipelineId, StageId, StreamId};
 use crate::money::{weighted, Currency, Money};
@@ -184,10 +184,8 @@ fn lost(
                 continue;
             }
             let amount = visit.amount_on_leaving.unwrap_or(visit.amount);
-            let part = match currency {
-                Some(c) if amount.currency != c => continue,
-                Some(_) => amount.minor,
-                None => 1,
+            let Some(part) = part_of(amount, currency) else {
+                continue;
             };
             selection.add(Side::Numerator, stream.clone(), "DealLost", at, part);
         }
@@ -221,10 +219,8 @@ fn forecast(views: &Views, pipeline: PipelineId, figure: &PipelineFigure) -> Sel
             F::ForecastWeighted(..) => weighted(terms.amount, probability(view, terms.stage_id)),
             _ => terms.amount,
         };
-        let part = match currency {
-            Some(c) if amount.currency != c => continue,
-            Some(_) => amount.minor,
-            None => 1,
+        let Some(part) = part_of(amount, currency) else {
+            continue;
         };
         selection.add_latest(Side::Numerator, StreamId::from(terms.deal_id), part);
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::ids::StreamId;
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 
 /// Which side of a rate a part counts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,5 +147,14 @@ impl Selection {
     /// Adds the latest event of `stream`.
     pub(crate) fn add_latest(&mut self, side: Side, stream: StreamId, amount: i64) {
         self.add_found(side, stream, Find::Latest, amount);
+    }
+}
+
+/// What an item adds to a figure that is a sum of money in `currency` (its amount, or nothing
+/// in another currency) or, without one, a count (1).
+pub(crate) fn part_of(amount: Money, currency: Option<Currency>) -> Option<i64> {
+    match currency {
+        None => Some(1),
+        Some(c) => (amount.currency == c).then_some(amount.minor),
     }
 }
