@@ -224,8 +224,9 @@ impl<S: EventStore> Crm<S> {
         })
     }
 
-    /// Finds each selected part's event on its stream (the latest of its type and business
-    /// time at or before `position`) and adds it to its side.
+    /// Finds each selected part's event on its stream, at or before `position` (as the part
+    /// says: the oldest of its type and business time not used yet, or the latest one) and
+    /// adds it to its side.
     async fn trace(&self, (selection, position): (Selection, u64)) -> Result<Explained, Error> {
         let mut numerator = Explanation::new(selection.figure.clone(), selection.currency);
         let mut denominator = Explanation::new(
