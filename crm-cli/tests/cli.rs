@@ -434,6 +434,58 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
         &[&["explain", "attribution", "--column", "leads"], &year[..]].concat(),
     ));
     assert!(unnamed.contains("--source or --campaign"), "{unnamed}");
+    // Every option that names something says what it did not find.
+    for (args, said) in [
+        (
+            &["fulfillment", "--column", "speed"][..],
+            "--column \"speed\": the fulfillment report has orders",
+        ),
+        (
+            &["fulfillment", "--column", "median", "--stage", "nowhere"],
+            "--stage \"nowhere\": the stages are placed-paid",
+        ),
+        (
+            &["fulfillment", "--column", "late"],
+            "name the carrier with --carrier",
+        ),
+        (
+            &["activity", "--column", "calls", "--manager", "Nobody Here"],
+            "--manager \"Nobody Here\": no user has that name or email",
+        ),
+        (
+            &["activity", "--column", "tasks_overdue"],
+            "name a user with --manager",
+        ),
+        (
+            &["activity", "--column", "sent", "--channel", "fax"],
+            "--channel \"fax\": messages go by email or sms",
+        ),
+        (
+            &["pipeline", "--column", "conversion", "--stage", "nowhere"],
+            "--stage \"nowhere\": the pipeline has no such stage",
+        ),
+        (
+            &["attribution", "--column", "leads", "--campaign", "No such"],
+            "--campaign \"No such\": no campaign has that name",
+        ),
+        (
+            &[
+                "card",
+                "--column",
+                "orders",
+                "--customer",
+                "nobody@example.com",
+            ],
+            "--customer \"nobody@example.com\": no customer matches",
+        ),
+        (
+            &["customers", "--column", "loyalty"],
+            "the customers report has new, active",
+        ),
+    ] {
+        let wrong = fails(&crm(&store, &[&["explain"][..], args, &year[..]].concat()));
+        assert!(wrong.contains(said), "{args:?}: {wrong}");
+    }
     let web = succeeds(&crm(
         &store,
         &[

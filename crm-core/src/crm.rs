@@ -11,6 +11,7 @@ pub(crate) use together::Batch;
 pub use views_snapshots::SnapshotReport;
 use views_snapshots::SnapshotState;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -1122,7 +1123,7 @@ impl<S: EventStore> Crm<S> {
         Ok(crate::Reader::new(
             principal,
             visibility,
-            views.projection.clone(),
+            Cow::Borrowed(&views.projection),
         ))
     }
 
@@ -1133,7 +1134,7 @@ impl<S: EventStore> Crm<S> {
         let principal = self.principal(actor).await?;
         let views = self.views.into_inner().projection;
         let visibility = self.authorizer.visibility(&principal, &views.directory);
-        Ok(crate::Reader::new(principal, visibility, views))
+        Ok(crate::Reader::new(principal, visibility, Cow::Owned(views)))
     }
 
     /// The audit trail of `customer`'s card as `reader` may see it (see [`crate::audit`]):

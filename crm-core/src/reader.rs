@@ -1,5 +1,6 @@
 //! Read handles: the projections as one actor may see them.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::access::{Principal, Scope, Visibility};
@@ -20,19 +21,15 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// A reader of `all` as `visibility` shows it: `all` itself when it shows everything,
-    /// so that a reader of everything costs no copy.
-    pub(crate) fn new(principal: Principal, visibility: Visibility, all: Views) -> Self {
-        let views = if visibility.scope == Scope::Everything && visibility.conversations {
-            all
-        } else {
-            visible(
-                &all,
-                &visibility.scope,
-                visibility.conversations,
-                user_of(&principal),
-            )
-        };
+    /// A reader of `all` as `visibility` shows it. At most one copy is made: none when `all`
+    /// is handed over and shows everything.
+    pub(crate) fn new(principal: Principal, visibility: Visibility, all: Cow<'_, Views>) -> Self {
+        let views = visible(
+            all,
+            &visibility.scope,
+            visibility.conversations,
+            user_of(&principal),
+        );
         Self {
             principal,
             visibility,
@@ -66,7 +63,12 @@ impl Reader {
         }
         self.counted.get_or_init(|| {
             let me = user_of(&self.principal);
-            visible(&self.views, &owned, self.visibility.conversations, me)
+            visible(
+                Cow::Borrowed(&self.views),
+                &owned,
+                self.visibility.conversations,
+                me,
+            )
         })
     }
 }
@@ -78,12 +80,13 @@ fn user_of(principal: &Principal) -> Option<UserId> {
     }
 }
 
-/// A copy of `all` holding only what `scope` shows (conversations only if `conversations`).
-fn visible(all: &Views, scope: &Scope, conversations: bool, me: Option<UserId>) -> Views {
-    let mut views = all.clone();
+/// `all` holding only what `scope` shows (conversations only if `conversations`): `all`
+/// itself when that is everything, else a filtered copy.
+fn visible(all: Cow<'_, Views>, scope: &Scope, conversations: bool, me: Option<UserId>) -> Views {
     if *scope == Scope::Everything && conversations {
-        return views;
+        return all.into_owned();
     }
+    let mut views = all.as_ref().clone();
     // A merged contact's records belong to whoever owns the survivor.
     let owner = |c: CustomerId| all.cards.owner(all.cards.survivor(c));
     let keep = |c: CustomerId| scope.sees(owner(c));

@@ -65,6 +65,10 @@ impl<S: EventStore> Crm<S> {
     pub async fn reader_of(&self, actor: &Actor, views: Views) -> Result<crate::Reader, Error> {
         let principal = self.principal(actor).await?;
         let visibility = self.authorizer.visibility(&principal, &views.directory);
-        Ok(crate::Reader::new(principal, visibility, views))
+        Ok(crate::Reader::new(
+            principal,
+            visibility,
+            std::borrow::Cow::Owned(views),
+        ))
     }
 }

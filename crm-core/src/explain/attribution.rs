@@ -175,25 +175,8 @@ fn orders(
             }
         }
         AttributionFigure::Revenue(currency) => {
-            for o in placed.iter() {
-                let stream = StreamId::from(o.order_id);
-                for (at, paid) in &o.payments {
-                    if period.contains(*at) && paid.currency == currency {
-                        selection.add(
-                            Side::Numerator,
-                            stream.clone(),
-                            "PaymentReceived",
-                            *at,
-                            paid.minor,
-                        );
-                    }
-                }
-                for (at, refunded) in &o.refunds {
-                    if period.contains(*at) && refunded.currency == currency {
-                        let amount = refunded.minor.saturating_neg();
-                        selection.add(Side::Numerator, stream.clone(), "RefundIssued", *at, amount);
-                    }
-                }
+            for o in &placed {
+                selection.add_payments(o, currency, |at| period.contains(at));
             }
         }
         _ => {}

@@ -36,25 +36,8 @@ pub(crate) fn select(views: &Views, customer: CustomerId, figure: CardFigure) ->
     };
     match figure {
         CardFigure::LifetimeValue(currency) => {
-            for order in summary
-                .orders
-                .iter()
-                .filter(|o| o.total.currency == currency)
-            {
-                let stream = StreamId::from(order.order_id);
-                for (at, paid) in &order.payments {
-                    selection.add(
-                        Side::Numerator,
-                        stream.clone(),
-                        "PaymentReceived",
-                        *at,
-                        paid.minor,
-                    );
-                }
-                for (at, refunded) in &order.refunds {
-                    let amount = refunded.minor.saturating_neg();
-                    selection.add(Side::Numerator, stream.clone(), "RefundIssued", *at, amount);
-                }
+            for order in &summary.orders {
+                selection.add_payments(order, currency, |_| true);
             }
         }
         CardFigure::Orders => {

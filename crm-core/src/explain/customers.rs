@@ -173,25 +173,8 @@ fn monetary(views: &Views, period: &Period, customer: CustomerId) -> Selection {
         return Selection::sum(what);
     };
     let mut selection = Selection::money(what, currency);
-    for o in summary
-        .orders
-        .iter()
-        .filter(|o| o.total.currency == currency)
-    {
-        let stream = StreamId::from(o.order_id);
-        for (at, paid) in o.payments.iter().filter(|(t, _)| *t < period.to) {
-            selection.add(
-                Side::Numerator,
-                stream.clone(),
-                "PaymentReceived",
-                *at,
-                paid.minor,
-            );
-        }
-        for (at, refunded) in o.refunds.iter().filter(|(t, _)| *t < period.to) {
-            let amount = refunded.minor.saturating_neg();
-            selection.add(Side::Numerator, stream.clone(), "RefundIssued", *at, amount);
-        }
+    for o in &summary.orders {
+        selection.add_payments(o, currency, |at| at < period.to);
     }
     selection
 }

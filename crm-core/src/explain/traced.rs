@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::StreamId;
 use crate::money::{Currency, Money};
+use crate::projection::OrderSummary;
 
 /// Which side of a rate a part counts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +143,32 @@ impl Selection {
             amount,
             side,
         });
+    }
+
+    /// Adds an order's payments (each `PaymentReceived`, plus) and refunds (each
+    /// `RefundIssued`, minus) in `currency` at the instants `when` keeps.
+    pub(crate) fn add_payments(
+        &mut self,
+        order: &OrderSummary,
+        currency: Currency,
+        when: impl Fn(DateTime<Utc>) -> bool,
+    ) {
+        let stream = StreamId::from(order.order_id);
+        let moves = order
+            .payments
+            .iter()
+            .map(|(at, m)| (*at, *m, "PaymentReceived", m.minor))
+            .chain(
+                order
+                    .refunds
+                    .iter()
+                    .map(|(at, m)| (*at, *m, "RefundIssued", m.minor.saturating_neg())),
+            );
+        for (at, money, event_type, amount) in moves {
+            if money.currency == currency && when(at) {
+                self.add(Side::Numerator, stream.clone(), event_type, at, amount);
+            }
+        }
     }
 
     /// Adds the latest event of `stream`.
