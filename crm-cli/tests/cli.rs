@@ -361,6 +361,29 @@ fn an_import_leaves_a_snapshot_and_a_card_is_shown_as_of_a_past_position() {
     assert!(text(&no_board.stderr).contains("no pipeline is defined"));
 }
 
+/// The snapshot is a file in the store's `views/` directory: a byte flipped in it is found by
+/// its checksum, named, ignored, and the card is the one the events give.
+#[test]
+fn a_damaged_snapshot_file_is_ignored_with_a_message_and_the_card_is_still_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let file = write(dir.path(), "log.jsonl", &sample_log());
+    succeeds(&crm(&store, &["import", file.to_str().unwrap()]));
+    let right = succeeds(&crm(&store, &["card", "c3@example.com"]));
+    let snapshot = store.join("views").join(format!("{:020}.views", 13));
+    let mut bytes = std::fs::read(&snapshot).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&snapshot, bytes).unwrap();
+    let card = crm(&store, &["card", "c3@example.com"]);
+    assert_eq!(text(&card.stdout), right);
+    assert_eq!(
+        text(&card.stderr),
+        "crm: the snapshot at position 13 does not decode: views snapshot 13: its state does not \
+         match its checksum: ignored, the views were rebuilt from the events\n"
+    );
+}
+
 #[test]
 fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
     let dir = tempfile::tempdir().unwrap();

@@ -55,6 +55,7 @@ use crm_core::store::{
     StoreError, StoredAt, StreamAppend, ViewsSnapshot,
 };
 use durable::DiskFlush;
+use views_snapshots::ViewsFiles;
 
 use append::{Append, Writer};
 pub use error::OpenError;
@@ -70,8 +71,8 @@ struct Inner {
     path: PathBuf,
     log: sled::Tree,
     snapshots: sled::Tree,
-    /// Snapshots of the views (see `views_snapshots`).
-    views: sled::Tree,
+    /// Snapshots of the views, in files beside sled's (see `views_snapshots`).
+    views: ViewsFiles,
     checkpoints: sled::Tree,
     /// Where every append is committed.
     writer: Arc<Writer>,
@@ -97,6 +98,24 @@ impl std::fmt::Debug for SledStore {
             .field("path", &self.inner.path)
             .finish_non_exhaustive()
     }
+}
+
+/// Runs `work` on a thread of its own and waits for it without holding the caller's: for the
+/// rare writes too slow for an async worker (a views snapshot and its fsync).
+async fn off_worker<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("crm-sled-views".into())
+        .spawn(move || {
+            // The receiver gone means the caller stopped waiting: nothing to tell.
+            let _ = done.send(work());
+        })
+        .map_err(backend)?;
+    result
+        .await
+        .map_err(|_| StoreError::Backend("the views snapshot's thread stopped".into()))?
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
@@ -180,12 +199,19 @@ impl SledStore {
             .map_err(|e| io(Box::new(e)))?;
         open_checks::check_format(&path, &db)?;
         let open_tree = |name: &str| db.open_tree(name).map_err(|e| io(Box::new(e)));
-        let (log, snapshots, views, checkpoints) = (
+        let (log, snapshots, checkpoints) = (
             open_tree("log")?,
             open_tree("snapshots")?,
-            open_tree("views")?,
             open_tree("checkpoints")?,
         );
+        let views = ViewsFiles::open(&path).map_err(|e| io(Box::new(e)))?;
+        let moved = views.take_from_sled(&db).map_err(|e| io(Box::new(e)))?;
+        if moved > 0 {
+            tracing::info!(
+                moved,
+                "views snapshots moved out of sled into their own files"
+            );
+        }
         let next = match log
             .range(keys::event(0)..=keys::event(u64::MAX))
             .next_back()
@@ -401,31 +427,26 @@ impl EventStore for SledStore {
     }
 
     async fn save_views_snapshot(&self, snapshot: ViewsSnapshot) -> Result<(), StoreError> {
-        views_snapshots::save(&self.inner.views, &snapshot)?;
-        if self.inner.options.durability == Durability::Durable {
-            self.flush_async().await?;
-        }
-        Ok(())
+        // Tens of megabytes and an fsync: not on an async worker.
+        let inner = self.inner.clone();
+        off_worker(move || inner.views.save(&snapshot)).await
     }
 
     async fn views_snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
-        views_snapshots::list(&self.inner.views)
+        self.inner.views.list()
     }
 
     async fn load_views_snapshot(
         &self,
         position: u64,
     ) -> Result<Option<ViewsSnapshot>, StoreError> {
-        views_snapshots::load(&self.inner.views, position)
+        self.inner.views.load(position)
     }
 
     async fn delete_views_snapshot(&self, position: u64) -> Result<(), StoreError> {
-        views_snapshots::delete(&self.inner.views, position)?;
-        // An erasure deletes the snapshots that hold a person in clear: that must last.
-        if self.inner.options.durability == Durability::Durable {
-            self.flush_async().await?;
-        }
-        Ok(())
+        // An erasure deletes the snapshots that hold a person in clear: the unlink is synced.
+        let inner = self.inner.clone();
+        off_worker(move || inner.views.delete(position)).await
     }
 
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::event::RecordedEvent;
 use crate::projection::snapshot::{self, SnapshotError, SnapshotInfo, ViewsSnapshot, VIEWS_SCHEMA};
 use crate::projection::{Tracked, Views};
-use crate::store::EventStore;
+use crate::store::{EventStore, StoreError};
 use crate::time_travel::AsOf;
 
 /// What happened to the snapshots of the views when this `Crm` opened.
@@ -150,11 +150,22 @@ impl<S: EventStore> Crm<S> {
                 found: info.schema,
             }));
         }
-        let Some(stored) = self.store.load_views_snapshot(position).await? else {
-            return Ok(Err(SnapshotError::OtherLog {
-                position,
-                reason: "it went while being read".into(),
-            }));
+        let stored = match self.store.load_views_snapshot(position).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => {
+                return Ok(Err(SnapshotError::OtherLog {
+                    position,
+                    reason: "it went while being read".into(),
+                }))
+            }
+            // Damaged bytes are a snapshot to ignore, not a store that will not open.
+            Err(StoreError::Corrupt { location, reason }) => {
+                return Ok(Err(SnapshotError::Undecodable {
+                    position,
+                    reason: format!("{location}: {reason}"),
+                }))
+            }
+            Err(other) => return Err(other.into()),
         };
         let (views, taken_at) = match snapshot::decode(&stored) {
             Ok(decoded) => decoded,
