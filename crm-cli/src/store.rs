@@ -106,13 +106,19 @@ impl Location {
     /// Opens a store that must exist (and, for PostgreSQL, be migrated): reading never
     /// creates one.
     pub async fn open(&self) -> Result<Store, Failure> {
-        let backend = match self {
-            Self::Dir(dir) => AnyStore::Sled(SledStore::open_existing(dir)?),
-            Self::Postgres { url, schema } => AnyStore::Postgres(
-                PostgresStore::connect(PostgresOptions::new(url).schema(schema)).await?,
+        let (backend, keys) = match self {
+            Self::Dir(dir) => {
+                let (store, keys) = open_beside(dir)?;
+                (AnyStore::Sled(store), keys)
+            }
+            Self::Postgres { url, schema } => (
+                AnyStore::Postgres(
+                    PostgresStore::connect(PostgresOptions::new(url).schema(schema)).await?,
+                ),
+                None,
             ),
         };
-        self.sealed(backend).await
+        self.sealed(backend, keys).await
     }
 
     /// Opens the store, creating (or migrating) it when needed; `sled` says how a sled store
@@ -125,17 +131,21 @@ impl Location {
                     .await?,
             ),
         };
-        self.sealed(backend).await
+        self.sealed(backend, None).await
     }
 
     /// `backend` with its personal data sealed: the data keys in the sled store's `keys`
     /// file or the database's `crm_subject_keys`, wrapped by the configured key-encryption
     /// key, else by one kept beside them (the sled store's `kek` file, a database row).
-    async fn sealed(&self, backend: AnyStore) -> Result<Store, Failure> {
+    /// `keys`, when given, are the sled store's, already read.
+    async fn sealed(&self, backend: AnyStore, keys: Option<FileKeys>) -> Result<Store, Failure> {
         let configured = configured_kek()?;
         let (keys, kek): (Arc<dyn KeyStore>, Kek) = match (&backend, self) {
             (AnyStore::Sled(_), Self::Dir(dir)) => {
-                let keys = Arc::new(FileKeys::open(dir.join("keys"))?);
+                let keys = Arc::new(match keys {
+                    Some(keys) => keys,
+                    None => FileKeys::open(dir.join("keys"))?,
+                });
                 let kek = match configured {
                     Some(kek) => kek,
                     None => Kek::load_or_create(&dir.join("kek"))?,
@@ -155,6 +165,25 @@ impl Location {
         };
         Ok(Encrypted::new(backend, keys, Arc::new(kek)))
     }
+}
+
+/// Opens the sled store in `dir` and, on a thread beside it, reads its key file if it has one:
+/// opening sled and reading the keys of tens of thousands of people each take a noticeable
+/// part of a one-shot command such as `crm card`. A store without a key file gets one only
+/// after sled has opened it, so a directory that is no store is never given one.
+fn open_beside(dir: &std::path::Path) -> Result<(SledStore, Option<FileKeys>), Failure> {
+    let path = dir.join("keys");
+    if !path.is_file() {
+        return Ok((SledStore::open_existing(dir)?, None));
+    }
+    std::thread::scope(|s| {
+        let keys = s.spawn(|| FileKeys::open(path));
+        let store = SledStore::open_existing(dir)?;
+        let keys = keys
+            .join()
+            .map_err(|_| Failure::from("reading the key file panicked"))??;
+        Ok((store, Some(keys)))
+    })
 }
 
 impl AnyStore {
