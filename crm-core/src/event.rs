@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+mod actor_de;
+
 use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
@@ -330,8 +332,9 @@ impl<'de> Visitor<'de> for EventVisitor {
 }
 
 /// Who or what caused a change: a person, or a source such as an import or an automation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// Read by hand (see `actor_de.rs`), in the form this derive writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Actor {
     /// A person using the CRM.

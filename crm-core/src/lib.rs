@@ -10,6 +10,7 @@
 pub mod access;
 pub mod audit;
 pub mod clock;
+mod code_text;
 mod crm;
 pub mod crypto;
 pub mod csv_import;

@@ -7,8 +7,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// An ISO 4217 currency code: three ASCII uppercase letters, such as `EUR` or `BRL`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+// Serialized as its code, and read without copying it into a string first (`code_text`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Currency([u8; 3]);
 
 /// A currency code that is not three ASCII letters.
@@ -59,6 +59,18 @@ impl TryFrom<String> for Currency {
 impl From<Currency> for String {
     fn from(c: Currency) -> Self {
         c.code().to_owned()
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::code_text::deserialize(deserializer, "a three-letter currency code", Self::new)
     }
 }
 
@@ -243,6 +255,28 @@ mod tests {
             Money::new(150, eur()).checked_add(Money::new(-50, eur())),
             Ok(Money::new(100, eur()))
         );
+    }
+
+    #[test]
+    fn a_currency_is_its_code_in_json_and_in_binary_and_a_bad_one_is_named() {
+        let money = Money::new(6513, Currency::new("brl").unwrap());
+        let text = serde_json::to_string(&money).unwrap();
+        assert_eq!(text, r#"{"minor":6513,"currency":"BRL"}"#);
+        assert_eq!(serde_json::from_str::<Money>(&text).unwrap(), money);
+        let binary = rmp_serde::to_vec_named(&money).unwrap();
+        assert_eq!(rmp_serde::from_slice::<Money>(&binary).unwrap(), money);
+        // Escaped text reaches the visitor as a transient string, not a borrowed one.
+        assert_eq!(
+            serde_json::from_str::<Currency>(r#""\u0045UR""#).unwrap(),
+            eur()
+        );
+        let bad = serde_json::from_str::<Money>(r#"{"minor":1,"currency":"EURO"}"#);
+        let message = bad.unwrap_err().to_string();
+        assert!(
+            message.starts_with(r#"invalid currency code "EURO": expected three letters"#),
+            "{message}"
+        );
+        assert!(serde_json::from_str::<Currency>("7").is_err());
     }
 
     #[test]

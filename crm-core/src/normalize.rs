@@ -6,11 +6,20 @@
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// An ISO 3166-1 alpha-2 country code, uppercase ("ES", "BR").
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Country([u8; 2]);
+
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Country {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::code_text::deserialize(deserializer, "a two-letter country code", Self::new)
+    }
+}
 
 /// A country code that is not two ASCII letters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
