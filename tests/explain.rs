@@ -768,6 +768,30 @@ async fn every_pipeline_figure_adds_up_from_its_deal_events() {
     }
     assert!(report.opened >= 3 && report.won >= 1 && report.lost >= 1 && amounts >= 1);
 
+    // Each row of the per-bucket and per-owner tables, figure by figure.
+    use crm::explain::{DealGroup, RowFigure as R};
+    let buckets = report
+        .by_bucket
+        .iter()
+        .map(|row| (DealGroup::Bucket(row.group.clone()), row));
+    let owners = report
+        .by_owner
+        .iter()
+        .map(|row| (DealGroup::Owner(row.group.parse().unwrap()), row));
+    let mut rows = 0;
+    for (group, row) in buckets.chain(owners) {
+        let of = |figure: R| F::Row(group.clone(), figure);
+        assert_eq!(why(of(R::Opened)).await, count(row.opened), "{group:?}");
+        assert_eq!(why(of(R::Won)).await, count(row.won), "{group:?}");
+        assert_eq!(why(of(R::Lost)).await, count(row.lost), "{group:?}");
+        for won in row.won_amount.iter() {
+            let amount = why(of(R::WonAmount(won.currency))).await;
+            assert_eq!(amount, (won.minor, 0), "{group:?}");
+        }
+        rows += usize::from(row.opened + row.won + row.lost > 0);
+    }
+    assert!(rows >= 3, "rows with deals in both tables: {rows}");
+
     for stage in &report.conversion {
         let rate = why(F::Conversion(stage.stage_id)).await;
         assert_eq!(rate.1, count(stage.entered).0, "{}", stage.name);

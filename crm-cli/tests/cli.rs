@@ -445,12 +445,19 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
         ("activity", "sent"),
         ("pipeline", "won"),
         ("pipeline", "win_rate"),
+        ("pipeline", "opened --row 2026-06"),
     ] {
+        let (column, row) = column.split_once(' ').unwrap_or((column, ""));
         let out = succeeds(&crm(
             &store,
-            &[&["explain", family, "--column", column], &year[..]].concat(),
+            &[
+                &["explain", family, "--column", column],
+                &row.split_whitespace().collect::<Vec<_>>()[..],
+                &year[..],
+            ]
+            .concat(),
         ));
-        assert!(out.contains(" from "), "{family} {column}: {out}");
+        assert!(out.contains(" from "), "{family} {column} {row}: {out}");
     }
     let unnamed = fails(&crm(
         &store,
@@ -486,6 +493,14 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
         (
             &["pipeline", "--column", "conversion", "--stage", "nowhere"],
             "--stage \"nowhere\": the pipeline has no such stage",
+        ),
+        (
+            &["pipeline", "--column", "win_rate", "--row", "2026-06"],
+            "count only opened, won, lost and won_amount",
+        ),
+        (
+            &["pipeline", "--column", "won", "--manager", "unassigned"],
+            "every deal has an owner",
         ),
         (
             &["attribution", "--column", "leads", "--campaign", "No such"],

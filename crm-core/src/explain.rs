@@ -22,7 +22,7 @@ pub use attribution::{AttributionFigure, Touch};
 pub use card::CardFigure;
 pub use customers::CustomersFigure;
 pub use fulfillment::{FulfillmentFigure, Stage};
-pub use pipeline::PipelineFigure;
+pub use pipeline::{DealGroup, PipelineFigure, RowFigure};
 pub use satisfaction::SatisfactionFigure;
 
 use std::collections::HashMap;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::durations::{self, Duration, Statistic};
 use super::traced::{part_of, Selection, Side};
 use crate::domain::deal::DealStatus;
-use crate::ids::{PipelineId, StageId, StreamId};
+use crate::ids::{PipelineId, StageId, StreamId, UserId};
 use crate::money::{weighted, Currency, Money};
 use crate::projection::{DealRecord, PipelineView, StageExit, Views};
 use crate::report::pipeline::{advanced, lost_reason_at};
@@ -50,6 +50,45 @@ pub enum PipelineFigure {
     CycleMean,
     /// The median of the same.
     CycleMedian,
+    /// A row of the per-bucket or the per-owner table: its deals opened, won or lost, or the
+    /// amounts won, counted as the whole period's are.
+    Row(DealGroup, RowFigure),
+}
+
+/// A row of the pipeline report's per-bucket or per-owner table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealGroup {
+    /// A bucket of the period, by its label (`2026-03`): what happened in it.
+    Bucket(String),
+    /// The deals a user owns now.
+    Owner(UserId),
+}
+
+/// What a row of [`DealGroup`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowFigure {
+    /// Deals opened.
+    Opened,
+    /// Wins.
+    Won,
+    /// Losses.
+    Lost,
+    /// The amounts won, in one currency.
+    WonAmount(Currency),
+}
+
+impl RowFigure {
+    /// The whole period's figure that this row is a part of.
+    fn of_the_period(self) -> PipelineFigure {
+        match self {
+            Self::Opened => PipelineFigure::Opened,
+            Self::Won => PipelineFigure::Won,
+            Self::Lost => PipelineFigure::Lost,
+            Self::WonAmount(currency) => PipelineFigure::WonAmount(currency),
+        }
+    }
 }
 
 /// The events behind `figure` of `pipeline`'s report over `period`, as `views` hold them.
@@ -69,9 +108,35 @@ pub(crate) fn select(
         F::StageTime(_) | F::CycleMean | F::CycleMedian => {
             return durations_of(views, pipeline, period, figure)
         }
+        F::Row(group, row) => {
+            return flow(views, pipeline, period, &row.of_the_period(), Some(group))
+        }
         _ => {}
     }
-    let what = |name: &str| format!("pipeline {pipeline} {name}, {period}");
+    flow(views, pipeline, period, figure, None)
+}
+
+/// Openings, wins and losses in the period (in `group` only, when given) behind `figure`.
+fn flow(
+    views: &Views,
+    pipeline: PipelineId,
+    period: &Period,
+    figure: &PipelineFigure,
+    group: Option<&DealGroup>,
+) -> Selection {
+    use PipelineFigure as F;
+    let row = match group {
+        None => String::new(),
+        Some(DealGroup::Bucket(label)) => format!(" in bucket {label}"),
+        Some(DealGroup::Owner(owner)) => format!(" of deals owned by {owner}"),
+    };
+    let what = |name: &str| format!("pipeline {pipeline} {name}{row}, {period}");
+    // The report puts each step in the bucket it happened in, and each deal with its owner.
+    let kept = |deal: &DealRecord, at| match group {
+        None => true,
+        Some(DealGroup::Bucket(label)) => period.label_of(at).as_ref() == Some(label),
+        Some(DealGroup::Owner(owner)) => deal.terms.owner == *owner,
+    };
     let mut selection = match figure {
         F::Opened => Selection::sum(what("opened")),
         F::Won => Selection::sum(what("won")),
@@ -82,7 +147,7 @@ pub(crate) fn select(
     };
     for deal in views.deals.in_pipeline(pipeline) {
         let stream = StreamId::from(deal.terms.deal_id);
-        if *figure == F::Opened && period.contains(deal.opened_at) {
+        if *figure == F::Opened && period.contains(deal.opened_at) && kept(deal, deal.opened_at) {
             selection.add(
                 Side::Numerator,
                 stream.clone(),
@@ -95,7 +160,7 @@ pub(crate) fn select(
             let Some((at, exit)) = visit.left else {
                 continue;
             };
-            if !period.contains(at) {
+            if !period.contains(at) || !kept(deal, at) {
                 continue;
             }
             let amount = visit.amount_on_leaving.unwrap_or(visit.amount);

@@ -2,8 +2,9 @@
 
 use crm::domain::automation::MessageChannel;
 use crm::explain::{
-    ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained,
-    FulfillmentFigure, PipelineFigure, SalesFigure, SatisfactionFigure, Stage, Touch,
+    ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, DealGroup,
+    Explained, FulfillmentFigure, PipelineFigure, RowFigure, SalesFigure, SatisfactionFigure,
+    Stage, Touch,
 };
 use crm::money::Currency;
 use crm::time_travel::AsOf;
@@ -285,12 +286,42 @@ impl Asked<'_> {
                 return Err(no_column(args, "pipeline report", &names));
             }
         };
+        let figure = self.pipeline_row(figure)?;
         let period = period_around(args, self.bucket())?;
         Ok(self
             .session
             .crm
             .explain_pipeline(pipeline, period, &figure, self.as_of)
             .await?)
+    }
+
+    /// `figure` of the row `--row` or `--manager` names, if one does.
+    fn pipeline_row(&self, figure: PipelineFigure) -> Result<PipelineFigure, Failure> {
+        let args = self.args;
+        let group = match (&args.row, &args.manager) {
+            (Some(label), _) => DealGroup::Bucket(label.clone()),
+            (None, Some(who)) => {
+                let owner = self.query(|v| lookup::manager(v, who))?;
+                DealGroup::Owner(owner.ok_or_else(|| {
+                    format!("--manager {who:?}: every deal has an owner; name a user")
+                })?)
+            }
+            (None, None) => return Ok(figure),
+        };
+        let row = match figure {
+            PipelineFigure::Opened => RowFigure::Opened,
+            PipelineFigure::Won => RowFigure::Won,
+            PipelineFigure::Lost => RowFigure::Lost,
+            PipelineFigure::WonAmount(currency) => RowFigure::WonAmount(currency),
+            _ => {
+                return Err(format!(
+                    "--column {}: the per-bucket and per-owner tables (--row, --manager) count only opened, won, lost and won_amount",
+                    args.column
+                )
+                .into())
+            }
+        };
+        Ok(PipelineFigure::Row(group, row))
     }
 
     pub(super) async fn attribution(&self) -> Result<Explained, Failure> {

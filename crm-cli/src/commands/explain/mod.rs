@@ -44,7 +44,8 @@ pub struct Args {
     /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
     /// answered, first_contact_resolution, response_median, response_p90, sent, failed,
     /// bounced or skipped (of --channel). Pipeline: opened, won, lost, win_rate,
-    /// won_amount, conversion or stage_time (of --stage), cycle_mean, cycle_median,
+    /// won_amount (opened, won, lost and won_amount also of a --row or a --manager),
+    /// conversion or stage_time (of --stage), cycle_mean, cycle_median,
     /// lost_deals or lost_amount (of --reason),
     /// forecast_deals, forecast_total or forecast_weighted (of --month). Attribution: leads,
     /// converted, orders, revenue, deals_won, won_value, win_rate, roi (of --source or
@@ -64,9 +65,14 @@ pub struct Args {
     /// Pipeline: the month (YYYY-MM) of forecast_deals, forecast_total or forecast_weighted.
     #[arg(long)]
     month: Option<String>,
-    /// Activity: the manager (a user's name or email, or `unassigned`).
-    #[arg(long)]
+    /// Activity: the manager (a user's name or email, or `unassigned`). Pipeline: the owner
+    /// whose row of the per-owner table to explain (opened, won, lost or won_amount).
+    #[arg(long, conflicts_with = "row")]
     manager: Option<String>,
+    /// Pipeline: the bucket whose row of the per-bucket table to explain (opened, won, lost
+    /// or won_amount), by its label (2018-03).
+    #[arg(long)]
+    row: Option<String>,
     /// Attribution: the first-touch source's row, as the report names it (web, email, ...).
     #[arg(long, conflicts_with = "campaign")]
     source: Option<String>,
