@@ -370,6 +370,13 @@ async fn the_unsubscribe_link_withdraws_consent_and_what_was_queued_for_them_sta
         9_000,
     );
     crm.execute(&Actor::System, place).await.unwrap();
+    // And her copy comes back a day later: still sent, and bounced.
+    let bounce = crm::domain::message::MessageCommand::Bounced {
+        message_id: ana,
+        at: due + TimeDelta::days(3),
+        reason: "550 mailbox full".into(),
+    };
+    crm.execute(&Actor::System, bounce).await.unwrap();
     let march = crm::report::Period::days(
         NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
         NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
@@ -393,8 +400,49 @@ async fn the_unsubscribe_link_withdraws_consent_and_what_was_queued_for_them_sta
             row.recipients,
             row.ordered
         ),
-        ("Madrid chairs", 1, 0, 1, 1)
+        ("Madrid chairs", 1, 1, 1, 1)
     );
+    // Each figure of the row names its events: her message's MessageSent and MessageBounced,
+    // her order.
+    use crm::explain::{Explained, MailingFigure as M};
+    let mut types = Vec::new();
+    for (figure, total) in [
+        (M::Sent, row.sent),
+        (M::Bounced, row.bounced),
+        (M::Recipients, row.recipients),
+        (M::Ordered, row.ordered),
+    ] {
+        let why = crm
+            .explain_mailings(march, campaign_id(2), figure, None)
+            .await
+            .unwrap();
+        let Explained::Sum(sum) = why else {
+            panic!("{figure:?} is a count")
+        };
+        assert_eq!(sum.total, i64::try_from(total).unwrap(), "{figure:?}");
+        types.extend(sum.contributions.iter().map(|c| c.event_type));
+    }
+    assert_eq!(
+        types,
+        [
+            "MessageSent",
+            "MessageBounced",
+            "MessageSent",
+            "OrderPlaced"
+        ]
+    );
+    let rate = crm
+        .explain_mailings(march, campaign_id(2), M::OrderRate, None)
+        .await
+        .unwrap();
+    let Explained::Rate {
+        numerator,
+        denominator,
+    } = rate
+    else {
+        panic!("the order rate is a rate")
+    };
+    assert_eq!((numerator.total, denominator.total), (1, 1));
     // A later mailing leaves her out.
     let later = crm
         .mail(&Actor::System, mailing(1, madrid_chairs(), due))

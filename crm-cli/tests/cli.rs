@@ -495,6 +495,14 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
             "--stage \"nowhere\": the pipeline has no such stage",
         ),
         (
+            &["mailings", "--column", "sent"],
+            "name the mailing's campaign with --campaign",
+        ),
+        (
+            &["mailings", "--column", "opened", "--campaign", "Any"],
+            "the attribution report's mailings table has sent, bounced",
+        ),
+        (
             &["pipeline", "--column", "win_rate", "--row", "2026-06"],
             "count only opened, won, lost and won_amount",
         ),

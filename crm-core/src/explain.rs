@@ -13,6 +13,7 @@ pub(crate) mod card;
 pub(crate) mod customers;
 pub(crate) mod durations;
 pub(crate) mod fulfillment;
+pub(crate) mod mailings;
 pub(crate) mod pipeline;
 pub(crate) mod satisfaction;
 pub(crate) mod traced;
@@ -22,6 +23,7 @@ pub use attribution::{AttributionFigure, Touch};
 pub use card::CardFigure;
 pub use customers::CustomersFigure;
 pub use fulfillment::{FulfillmentFigure, Stage};
+pub use mailings::MailingFigure;
 pub use pipeline::{DealGroup, PipelineFigure, RowFigure};
 pub use satisfaction::SatisfactionFigure;
 

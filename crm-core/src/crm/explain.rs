@@ -8,11 +8,12 @@ use crate::error::Error;
 use crate::event::RecordedEvent;
 use crate::explain::traced::{Find, Selection, Side};
 use crate::explain::{
-    activity, attribution, card, customers, fulfillment, pipeline, satisfaction, ActivityFigure,
-    AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained, Explanation,
-    FulfillmentFigure, PipelineFigure, SalesExplainer, SalesFigure, SatisfactionFigure, Touch,
+    activity, attribution, card, customers, fulfillment, mailings, pipeline, satisfaction,
+    ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, Explained,
+    Explanation, FulfillmentFigure, MailingFigure, PipelineFigure, SalesExplainer, SalesFigure,
+    SatisfactionFigure, Touch,
 };
-use crate::ids::{CustomerId, EventId, PipelineId, StageId, StreamId};
+use crate::ids::{CampaignId, CustomerId, EventId, PipelineId, StageId, StreamId};
 use crate::money::{weighted, Currency};
 use crate::projection::Views;
 use crate::report::Period;
@@ -145,6 +146,21 @@ impl<S: EventStore> Crm<S> {
     ) -> Result<Explained, Error> {
         let selected = self
             .select(as_of, |v| attribution::select(v, &period, touch, figure))
+            .await?;
+        self.trace(selected).await
+    }
+
+    /// The messages and orders behind a figure of `campaign`'s row of the attribution
+    /// report's mailings table over `period`, now or as of `as_of`.
+    pub async fn explain_mailings(
+        &self,
+        period: Period,
+        campaign: CampaignId,
+        figure: MailingFigure,
+        as_of: Option<AsOf>,
+    ) -> Result<Explained, Error> {
+        let selected = self
+            .select(as_of, |v| mailings::select(v, &period, campaign, figure))
             .await?;
         self.trace(selected).await
     }

@@ -29,7 +29,9 @@ use crate::domain::order::Fulfillment;
 use crate::ids::CampaignId;
 use crate::ids::CustomerId;
 use crate::money::{Money, Totals};
-use crate::projection::{Activity, CustomerActivity, Deals, Delivery, Outbox, StageExit};
+use crate::projection::{
+    Activity, CustomerActivity, Deals, Delivery, OrderSummary, Outbox, OutboxEntry, StageExit,
+};
 
 /// How long after a mailing's message an order counts as answering it.
 pub const MAILING_WINDOW_DAYS: i64 = 7;
@@ -91,28 +93,62 @@ pub struct AttributionReport {
     pub mailings: Vec<MailingRow>,
 }
 
+/// A mailing's message the report counts: handed over in the period, to a customer the
+/// reader may see.
+pub(crate) struct Mailed<'a> {
+    /// The campaign it was mailed for.
+    pub(crate) campaign: CampaignId,
+    /// The message.
+    pub(crate) entry: &'a OutboxEntry,
+    /// Its recipient.
+    pub(crate) customer: CustomerId,
+    /// The first order (not cancelled) its recipient placed within the window after it.
+    pub(crate) answer: Option<&'a OrderSummary>,
+}
+
+/// The messages of every mailing that the report counts over `period`, in the outbox's order.
+pub(crate) fn mailed<'a>(
+    customers: &'a CustomerActivity,
+    outbox: &'a Outbox,
+    period: &'a Period,
+) -> impl Iterator<Item = Mailed<'a>> + 'a {
+    outbox.all().into_iter().filter_map(move |entry| {
+        let Cause::Mailing(campaign) = entry.message.cause else {
+            return None;
+        };
+        let sent = entry.delivery.sent_at().filter(|at| period.contains(*at))?;
+        let customer = entry.delivery.to().and_then(Recipient::customer)?;
+        // A reader counts the customers they may see.
+        let activity = customers.of(customer)?;
+        let window = sent + chrono::Duration::days(MAILING_WINDOW_DAYS);
+        let answer = activity
+            .orders
+            .iter()
+            .filter_map(|id| customers.order(*id))
+            .filter(|o| {
+                o.fulfillment != Fulfillment::Cancelled
+                    && o.placed_at >= sent
+                    && o.placed_at < window
+            })
+            .min_by_key(|o| (o.placed_at, o.order_id));
+        Some(Mailed {
+            campaign,
+            entry,
+            customer,
+            answer,
+        })
+    })
+}
+
 fn mailings(customers: &CustomerActivity, outbox: &Outbox, period: &Period) -> Vec<MailingRow> {
     use std::collections::BTreeSet;
     let mut rows: BTreeMap<CampaignId, (MailingRow, BTreeSet<CustomerId>, BTreeSet<CustomerId>)> =
         BTreeMap::new();
-    for entry in outbox.all() {
-        let Cause::Mailing(campaign) = entry.message.cause else {
-            continue;
-        };
-        let (Some(sent), Some(customer)) = (
-            entry.delivery.sent_at().filter(|at| period.contains(*at)),
-            entry.delivery.to().and_then(Recipient::customer),
-        ) else {
-            continue;
-        };
-        // A reader counts the customers they may see.
-        let Some(activity) = customers.of(customer) else {
-            continue;
-        };
-        let (row, people, buyers) = rows.entry(campaign).or_insert_with(|| {
+    for mailed in mailed(customers, outbox, period) {
+        let (row, people, buyers) = rows.entry(mailed.campaign).or_insert_with(|| {
             let name = customers
-                .campaign(campaign)
-                .map_or_else(|| campaign.to_string(), |c| c.name.clone());
+                .campaign(mailed.campaign)
+                .map_or_else(|| mailed.campaign.to_string(), |c| c.name.clone());
             (
                 MailingRow {
                     name,
@@ -123,20 +159,10 @@ fn mailings(customers: &CustomerActivity, outbox: &Outbox, period: &Period) -> V
             )
         });
         row.sent += 1;
-        row.bounced += usize::from(matches!(entry.delivery, Delivery::Bounced { .. }));
-        people.insert(customer);
-        let window = sent + chrono::Duration::days(MAILING_WINDOW_DAYS);
-        let answered = activity
-            .orders
-            .iter()
-            .filter_map(|id| customers.order(*id))
-            .any(|o| {
-                o.fulfillment != Fulfillment::Cancelled
-                    && o.placed_at >= sent
-                    && o.placed_at < window
-            });
-        if answered {
-            buyers.insert(customer);
+        row.bounced += usize::from(matches!(mailed.entry.delivery, Delivery::Bounced { .. }));
+        people.insert(mailed.customer);
+        if mailed.answer.is_some() {
+            buyers.insert(mailed.customer);
         }
     }
     let mut out: Vec<MailingRow> = rows

@@ -3,8 +3,8 @@
 use crm::domain::automation::MessageChannel;
 use crm::explain::{
     ActivityFigure, AttributionFigure, BoardFigure, CardFigure, CustomersFigure, DealGroup,
-    Explained, FulfillmentFigure, PipelineFigure, RowFigure, SalesFigure, SatisfactionFigure,
-    Stage, Touch,
+    Explained, FulfillmentFigure, MailingFigure, PipelineFigure, RowFigure, SalesFigure,
+    SatisfactionFigure, Stage, Touch,
 };
 use crm::money::Currency;
 use crm::time_travel::AsOf;
@@ -359,6 +359,36 @@ impl Asked<'_> {
             .session
             .crm
             .explain_attribution(period, &touch, figure, self.as_of)
+            .await?)
+    }
+
+    pub(super) async fn mailings(&self) -> Result<Explained, Failure> {
+        let args = self.args;
+        let figure = match args.column.as_str() {
+            "sent" => MailingFigure::Sent,
+            "bounced" => MailingFigure::Bounced,
+            "recipients" => MailingFigure::Recipients,
+            "ordered" => MailingFigure::Ordered,
+            "order_rate" => MailingFigure::OrderRate,
+            _ => {
+                let names = ["sent", "bounced", "recipients", "ordered", "order_rate"];
+                return Err(no_column(
+                    args,
+                    "attribution report's mailings table",
+                    &names,
+                ));
+            }
+        };
+        let name = args
+            .campaign
+            .as_deref()
+            .ok_or("name the mailing's campaign with --campaign")?;
+        let campaign = self.query(|v| lookup::campaign(v, name))?;
+        let period = period_around(args, self.bucket())?;
+        Ok(self
+            .session
+            .crm
+            .explain_mailings(period, campaign, figure, self.as_of)
             .await?)
     }
 

@@ -26,13 +26,15 @@ enum Family {
     Activity,
     Pipeline,
     Attribution,
+    /// The attribution report's mailings table.
+    Mailings,
     Card,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Which figures: a report's (sales, satisfaction, fulfillment, customers, activity,
-    /// pipeline, attribution), a board's or a card's.
+    /// pipeline, attribution, and attribution's mailings table), a board's or a card's.
     #[arg(value_enum)]
     family: Family,
     /// Sales: the report column (placed, delivered, cancelled, booked, gross, refunds, net,
@@ -49,6 +51,7 @@ pub struct Args {
     /// lost_deals or lost_amount (of --reason),
     /// forecast_deals, forecast_total or forecast_weighted (of --month). Attribution: leads,
     /// converted, orders, revenue, deals_won, won_value, win_rate, roi (of --source or
+    /// --campaign). Mailings: sent, bounced, recipients, ordered or order_rate (of
     /// --campaign). Card: lifetime_value, orders or interactions.
     #[arg(long)]
     column: String,
@@ -76,7 +79,7 @@ pub struct Args {
     /// Attribution: the first-touch source's row, as the report names it (web, email, ...).
     #[arg(long, conflicts_with = "campaign")]
     source: Option<String>,
-    /// Attribution: the campaign's row, by the campaign's name.
+    /// Attribution, mailings: the campaign's row, by the campaign's name.
     #[arg(long)]
     campaign: Option<String>,
     /// Sales, satisfaction: the bucket's label as the report prints it (2018-03, 2018-W09,
@@ -139,6 +142,7 @@ pub async fn run(global: &Global, args: Args) -> Result<ExitCode, Failure> {
         Family::Activity => asked.activity().await?,
         Family::Pipeline => asked.pipeline().await?,
         Family::Attribution => asked.attribution().await?,
+        Family::Mailings => asked.mailings().await?,
         Family::Card => asked.card().await?,
     };
     say!("{}", print::shown(&explained));
