@@ -602,6 +602,14 @@ async fn every_customers_figure_is_explained<S: EventStore>(crm: &Crm<S>, period
         );
         nonzero += usize::from(row.monetary.minor != 0);
     }
+    // Each edge of the lifetime-value spread is one customer's payments and refunds.
+    for spread in &report.lifetime_value {
+        for (edge, value) in spread.edges.iter().enumerate() {
+            let at_edge = why(F::ValueEdge(spread.currency, edge)).await;
+            assert_eq!(at_edge, (*value, 0), "{} edge {edge}", spread.currency);
+        }
+        nonzero += usize::from(spread.customers > 1);
+    }
     nonzero
 }
 

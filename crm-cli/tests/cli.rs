@@ -440,6 +440,7 @@ fn the_board_is_shown_now_and_as_of_the_start_of_the_log() {
     // The other families, each adding up to its figure in the report.
     for (family, column) in [
         ("customers", "repeat_rate"),
+        ("customers", "ltv_p40"),
         ("activity", "inbound"),
         ("activity", "response_median"),
         ("activity", "sent"),

@@ -38,6 +38,10 @@ pub enum CustomersFigure {
     /// A customer's payments less refunds before the period's end, in the currency of their
     /// first order (RFM monetary).
     Monetary(CustomerId),
+    /// An edge of the lifetime-value spread in a currency (0 the minimum, 1–4 the 20th to
+    /// 80th percentile, 5 the maximum): the customer at that nearest rank, by their payments
+    /// and refunds in it before the period's end.
+    ValueEdge(Currency, usize),
 }
 
 /// A customer's orders as the report counts them: placed before the period's end and not
@@ -160,7 +164,68 @@ pub(crate) fn select(views: &Views, period: &Period, figure: &CustomersFigure) -
             selection
         }
         F::Monetary(customer) => monetary(views, period, views.cards.survivor(*customer)),
+        F::ValueEdge(currency, edge) => value_edge(views, period, *currency, *edge),
     }
+}
+
+/// The customer at an edge of the lifetime-value spread, as the report ranks them: every
+/// customer who paid anything in `currency` by the period's end, by that value (ties by id),
+/// at the nearest rank of the edge's quantile.
+fn value_edge(views: &Views, period: &Period, currency: Currency, edge: usize) -> Selection {
+    let names = [
+        "minimum",
+        "20th percentile",
+        "40th percentile",
+        "60th percentile",
+        "80th percentile",
+        "maximum",
+    ];
+    let name = names.get(edge).copied().unwrap_or("no edge");
+    let mut selection = Selection::money(
+        format!("customers lifetime value {name} in {currency}, {period}"),
+        currency,
+    );
+    if edge >= names.len() {
+        return selection;
+    }
+    let survivors: BTreeSet<CustomerId> = views
+        .activity
+        .customers()
+        .map(|(c, _)| views.cards.survivor(*c))
+        .collect();
+    let in_currency = |o: &&crate::projection::OrderSummary| o.total.currency == currency;
+    let mut valued: Vec<(i64, CustomerId)> = survivors
+        .into_iter()
+        .map(|customer| {
+            let summary = views.summary(customer);
+            let value = summary
+                .orders
+                .iter()
+                .filter(in_currency)
+                .flat_map(|o| {
+                    let refunds = o
+                        .refunds
+                        .iter()
+                        .map(|(t, m)| (*t, m.minor.saturating_neg()));
+                    o.payments.iter().map(|(t, m)| (*t, m.minor)).chain(refunds)
+                })
+                .filter(|(t, _)| *t < period.to)
+                .fold(0i64, |sum, (_, minor)| sum.saturating_add(minor));
+            (value, customer)
+        })
+        .filter(|(value, _)| *value != 0)
+        .collect();
+    valued.sort();
+    // Nearest rank, as `report::stats::percentile` takes it.
+    let q = edge as f64 / 5.0;
+    let rank = (q * valued.len() as f64).ceil() as usize;
+    let Some((_, customer)) = valued.get(rank.max(1) - 1) else {
+        return selection;
+    };
+    for o in views.summary(*customer).orders.iter().filter(in_currency) {
+        selection.add_payments(o, currency, |at| at < period.to);
+    }
+    selection
 }
 
 fn monetary(views: &Views, period: &Period, customer: CustomerId) -> Selection {

@@ -10,6 +10,11 @@ use crm::money::Currency;
 use crm::time_travel::AsOf;
 
 use super::period::period_around;
+
+/// The edges of the customers report's lifetime-value spread, as `--column` names them.
+const LTV_EDGES: [&str; 6] = [
+    "ltv_min", "ltv_p20", "ltv_p40", "ltv_p60", "ltv_p80", "ltv_max",
+];
 use super::{lookup, Args};
 use crate::commands::Failure;
 use crate::session::Session;
@@ -159,8 +164,15 @@ impl Asked<'_> {
             "repeat_rate" => CustomersFigure::RepeatRate,
             "frequency" => CustomersFigure::Frequency(customer()?),
             "monetary" => CustomersFigure::Monetary(customer()?),
+            edge if LTV_EDGES.contains(&edge) => {
+                let at = LTV_EDGES
+                    .iter()
+                    .position(|e| *e == edge)
+                    .unwrap_or_default();
+                CustomersFigure::ValueEdge(self.currency, at)
+            }
             _ => {
-                let names = [
+                let mut names = vec![
                     "new",
                     "active",
                     "churn",
@@ -168,6 +180,7 @@ impl Asked<'_> {
                     "frequency",
                     "monetary",
                 ];
+                names.extend(LTV_EDGES);
                 return Err(no_column(args, "customers report", &names));
             }
         };
