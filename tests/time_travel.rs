@@ -237,6 +237,49 @@ fn a_snapshot_of_another_log_is_ignored_with_a_message() {
     });
 }
 
+/// Views decoded while the store opened are checked as a loaded snapshot is: used when they
+/// are this log's, and passed over for the store's own snapshots when they are not.
+#[test]
+fn views_decoded_ahead_are_checked_against_the_log_like_a_loaded_snapshot() {
+    use crm::projection::snapshot::Decoded;
+    let crm = with_a_snapshot_at_20();
+    let stored = block_on(crm.store().load_views_snapshot(20))
+        .unwrap()
+        .unwrap();
+    let open = |decoded| {
+        block_on(Crm::open_decoded(
+            crm.store().clone(),
+            crm::CrmOptions::default(),
+            decoded,
+        ))
+        .unwrap()
+    };
+    let reopened = open(Decoded::new(&stored).unwrap());
+    assert_eq!(reopened.snapshot_report().opened_from, Some(20));
+    assert_eq!(
+        reopened.query_unfiltered(Clone::clone),
+        crm.query_unfiltered(Clone::clone)
+    );
+    // Decoded as if it stood at 21, it names the event at 20: not this log's at 21.
+    let mut elsewhere = stored.clone();
+    elsewhere.info.position = 21;
+    let decoded = Decoded::new(&elsewhere).unwrap();
+    assert_eq!(decoded.info().position, 21);
+    let reopened = open(decoded);
+    assert_eq!(
+        reopened.snapshot_report(),
+        SnapshotReport {
+            opened_from: Some(20),
+            ignored: vec![]
+        },
+        "the store's own snapshot, not the stranger"
+    );
+    assert_eq!(
+        reopened.query_unfiltered(Clone::clone),
+        crm.query_unfiltered(Clone::clone)
+    );
+}
+
 #[test]
 fn as_of_an_instant_starts_from_the_snapshot_recorded_by_then() {
     let crm = with_a_snapshot_at_20();

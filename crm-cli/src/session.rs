@@ -33,7 +33,10 @@ impl Session {
 
     /// [`Session::open`] with `options` (the weekly cap, the unsubscribe page).
     pub async fn open_with(global: &Global, options: CrmOptions) -> Result<Self, Failure> {
-        let crm = Crm::open_with(global.store.open().await?, options).await?;
+        let crm = match global.store.open_with_views().await? {
+            (store, Some(decoded)) => Crm::open_decoded(store, options, decoded).await?,
+            (store, None) => Crm::open_with(store, options).await?,
+        };
         for ignored in crm.snapshot_report().ignored {
             eprintln!("crm: {ignored}: ignored, the views were rebuilt from the events");
         }

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crm::crypto::{Encrypted, FileKeys, Kek, KeyStore};
 use crm::event::{NewEvent, RecordedEvent};
 use crm::ids::{EventId, StreamId};
+use crm::projection::snapshot::Decoded;
 use crm::store::{
     AppendOutcome, EventStore, ExpectedVersion, ManyAppended, Snapshot, StoreError, StoredAt,
     StreamAppend,
@@ -106,19 +107,30 @@ impl Location {
     /// Opens a store that must exist (and, for PostgreSQL, be migrated): reading never
     /// creates one.
     pub async fn open(&self) -> Result<Store, Failure> {
-        let (backend, keys) = match self {
+        Ok(self.open_decoding(false).await?.0)
+    }
+
+    /// [`Location::open`], and for a sled store its newest snapshot of the views decoded on a
+    /// thread while the store opens, for [`crm::Crm::open_decoded`] to check and start from.
+    pub async fn open_with_views(&self) -> Result<(Store, Option<Decoded>), Failure> {
+        self.open_decoding(true).await
+    }
+
+    async fn open_decoding(&self, views: bool) -> Result<(Store, Option<Decoded>), Failure> {
+        let (backend, keys, decoded) = match self {
             Self::Dir(dir) => {
-                let (store, keys) = open_beside(dir)?;
-                (AnyStore::Sled(store), keys)
+                let (store, keys, decoded) = open_beside(dir, views)?;
+                (AnyStore::Sled(store), keys, decoded)
             }
             Self::Postgres { url, schema } => (
                 AnyStore::Postgres(
                     PostgresStore::connect(PostgresOptions::new(url).schema(schema)).await?,
                 ),
                 None,
+                None,
             ),
         };
-        self.sealed(backend, keys).await
+        Ok((self.sealed(backend, keys).await?, decoded))
     }
 
     /// Opens the store, creating (or migrating) it when needed; `sled` says how a sled store
@@ -167,22 +179,35 @@ impl Location {
     }
 }
 
-/// Opens the sled store in `dir` and, on a thread beside it, reads its key file if it has one:
-/// opening sled and reading the keys of tens of thousands of people each take a noticeable
-/// part of a one-shot command such as `crm card`. A store without a key file gets one only
-/// after sled has opened it, so a directory that is no store is never given one.
-fn open_beside(dir: &std::path::Path) -> Result<(SledStore, Option<FileKeys>), Failure> {
+/// The sled store, its key file and its newest snapshot decoded, as [`open_beside`] opens them.
+type Opened = (SledStore, Option<FileKeys>, Option<Decoded>);
+
+/// Opens the sled store in `dir` and, on threads beside it, reads its key file if it has one
+/// and, when `views`, decodes its newest snapshot of the views: opening sled, reading the keys
+/// of tens of thousands of people and decoding the views are each a good part of a one-shot
+/// command such as `crm card`, and need not wait for each other. A store without a key file
+/// gets one only after sled has opened it, so a directory that is no store is never given one.
+/// A snapshot that cannot be read or decoded here is left for the `Crm` to meet and report.
+fn open_beside(dir: &std::path::Path, views: bool) -> Result<Opened, Failure> {
     let path = dir.join("keys");
-    if !path.is_file() {
-        return Ok((SledStore::open_existing(dir)?, None));
-    }
     std::thread::scope(|s| {
-        let keys = s.spawn(|| FileKeys::open(path));
+        let decoded = views.then(|| {
+            s.spawn(|| {
+                let snapshot = SledStore::newest_views_snapshot(dir).ok().flatten()?;
+                Decoded::new(&snapshot).ok()
+            })
+        });
+        let keys = path.is_file().then(|| s.spawn(|| FileKeys::open(&path)));
         let store = SledStore::open_existing(dir)?;
-        let keys = keys
-            .join()
-            .map_err(|_| Failure::from("reading the key file panicked"))??;
-        Ok((store, Some(keys)))
+        let keys = match keys {
+            Some(keys) => Some(
+                keys.join()
+                    .map_err(|_| Failure::from("reading the key file panicked"))??,
+            ),
+            None => None,
+        };
+        let decoded = decoded.and_then(|d| d.join().ok().flatten());
+        Ok((store, keys, decoded))
     })
 }
 

@@ -353,6 +353,20 @@ impl<S: EventStore> Crm<S> {
         Ok(crm)
     }
 
+    /// [`Crm::open_with`], starting from `decoded` — the views of a snapshot decoded while
+    /// the store opened — when it is usable: it is checked against the log as a snapshot
+    /// loaded here would be, and when it is not, the store's own snapshots are tried instead.
+    pub async fn open_decoded(
+        store: S,
+        options: CrmOptions,
+        decoded: crate::projection::snapshot::Decoded,
+    ) -> Result<Self, Error> {
+        let mut crm = Self::with(store, Arc::new(SystemClock), Arc::new(RandomIds), options);
+        crm.open_from_decoded(decoded).await?;
+        crm.catch_up().await?;
+        Ok(crm)
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &S {
         &self.store

@@ -265,6 +265,21 @@ impl SledStore {
         Ok(store)
     }
 
+    /// The newest snapshot of the views in the store at `path`, read without opening the store
+    /// (snapshot files are complete from the moment they are named), so that a caller can
+    /// decode it while the store opens on another thread; `None` when there is none.
+    /// Nothing vouches for it yet: hand it to [`crm_core::Crm::open_decoded`], which checks it
+    /// against the log.
+    pub fn newest_views_snapshot(
+        path: impl AsRef<Path>,
+    ) -> Result<Option<ViewsSnapshot>, StoreError> {
+        let files = ViewsFiles::reading(path.as_ref());
+        match files.list()?.last() {
+            Some(newest) => files.load(newest.position),
+            None => Ok(None),
+        }
+    }
+
     /// The directory the store lives in.
     pub fn path(&self) -> &Path {
         &self.inner.path

@@ -491,3 +491,29 @@ fn views_snapshots_an_earlier_release_kept_in_sled_move_into_files() {
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(block(store.views_snapshots()).unwrap(), held);
 }
+
+#[test]
+fn the_newest_views_snapshot_is_read_without_opening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(SledStore::newest_views_snapshot(dir.path()).unwrap(), None);
+    let store = filled(dir.path());
+    for position in [2, 5, 3] {
+        let info = SnapshotInfo {
+            position,
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            schema: 2,
+        };
+        let state = position.to_string().into_bytes();
+        block(store.save_views_snapshot(ViewsSnapshot { info, state })).unwrap();
+    }
+    // While the store is open (and holds its lock) as after it closed.
+    let newest = SledStore::newest_views_snapshot(dir.path())
+        .unwrap()
+        .unwrap();
+    assert_eq!((newest.info.position, newest.state), (5, b"5".to_vec()));
+    drop(store);
+    let newest = SledStore::newest_views_snapshot(dir.path())
+        .unwrap()
+        .unwrap();
+    assert_eq!(newest.info.position, 5);
+}

@@ -123,6 +123,14 @@ impl ViewsFiles {
         Ok(Self { dir })
     }
 
+    /// The snapshots in `store`'s `views/` directory, read as they are: nothing is created
+    /// or removed.
+    pub(crate) fn reading(store: &Path) -> Self {
+        Self {
+            dir: store.join(DIR),
+        }
+    }
+
     fn path(&self, position: u64) -> PathBuf {
         self.dir.join(file_name(position))
     }
@@ -150,7 +158,12 @@ impl ViewsFiles {
     /// it is left out with a warning, and its position is free for a new snapshot.
     pub(crate) fn list(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
         let mut held = Vec::new();
-        for entry in std::fs::read_dir(&self.dir).map_err(backend)? {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(held),
+            Err(e) => return Err(backend(e)),
+        };
+        for entry in entries {
             let entry = entry.map_err(backend)?;
             let Some(position) = position_in(&entry.file_name().to_string_lossy()) else {
                 continue;

@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use super::{lock, Crm};
 use crate::error::Error;
 use crate::event::RecordedEvent;
-use crate::projection::snapshot::{self, SnapshotError, SnapshotInfo, ViewsSnapshot, VIEWS_SCHEMA};
+use crate::ids::EventId;
+use crate::projection::snapshot::{
+    self, Decoded, SnapshotError, SnapshotInfo, ViewsSnapshot, VIEWS_SCHEMA,
+};
 use crate::projection::{Tracked, Views};
 use crate::store::{EventStore, StoreError};
 use crate::time_travel::AsOf;
@@ -93,20 +96,46 @@ impl<S: EventStore> Crm<S> {
         let held = self.store.views_snapshots().await?;
         let (views, ignored) = self.usable_snapshot(held.iter().rev()).await?;
         if let Some((views, _)) = views {
-            let position = views.position;
-            self.views.replace(views);
-            let state = self
-                .snapshots
-                .get_mut()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            state.last = position;
-            state.report.opened_from = Some(position);
+            self.start_from(views);
         }
+        self.note_ignored(ignored);
+        Ok(())
+    }
+
+    /// Starts from `decoded` if it is usable, else as [`Crm::open_from_snapshot`] does (which
+    /// then meets, and reports, whatever made it unusable).
+    pub(crate) async fn open_from_decoded(&mut self, decoded: Decoded) -> Result<(), Error> {
+        let Decoded {
+            info,
+            views,
+            taken_at,
+        } = decoded;
+        match self.check_decoded(&info, views, taken_at).await? {
+            Ok(views) => {
+                self.start_from(views);
+                self.note_ignored(Vec::new());
+                Ok(())
+            }
+            Err(_) => self.open_from_snapshot().await,
+        }
+    }
+
+    fn start_from(&mut self, views: Tracked<Views>) {
+        let position = views.position;
+        self.views.replace(views);
+        let state = self
+            .snapshots
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.last = position;
+        state.report.opened_from = Some(position);
+    }
+
+    fn note_ignored(&self, ignored: Vec<SnapshotError>) {
         for error in &ignored {
             tracing::warn!(%error, "a snapshot of the views was ignored; rebuilt from the events");
         }
         lock(&self.snapshots).report.ignored = ignored;
-        Ok(())
     }
 
     /// The nearest usable snapshot at or before `as_of`, if any, with the recorded time of
@@ -171,6 +200,24 @@ impl<S: EventStore> Crm<S> {
             Ok(decoded) => decoded,
             Err(error) => return Ok(Err(error)),
         };
+        self.check_decoded(info, views, taken_at).await
+    }
+
+    /// `views`, decoded from the snapshot at `info`, if it is one of this log under this
+    /// build's options.
+    async fn check_decoded(
+        &self,
+        info: &SnapshotInfo,
+        views: Tracked<Views>,
+        taken_at: Option<EventId>,
+    ) -> Result<Result<Tracked<Views>, SnapshotError>, Error> {
+        let position = info.position;
+        if info.schema != VIEWS_SCHEMA {
+            return Ok(Err(SnapshotError::Schema {
+                position,
+                found: info.schema,
+            }));
+        }
         let event = self.event_at(position).await?;
         let other_log = |reason: String| Ok(Err(SnapshotError::OtherLog { position, reason }));
         match (event, taken_at) {

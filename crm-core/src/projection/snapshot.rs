@@ -220,6 +220,34 @@ pub fn decode(
     ))
 }
 
+/// A snapshot decoded before its `Crm` opens — on a thread of its own while the store opens,
+/// as `crm card` does — and not yet checked against the log: only
+/// [`Crm::open_decoded`](crate::Crm::open_decoded) takes it, and checks it as it would one it
+/// loaded itself.
+#[derive(Debug)]
+pub struct Decoded {
+    pub(crate) info: SnapshotInfo,
+    pub(crate) views: Tracked<Views>,
+    pub(crate) taken_at: Option<EventId>,
+}
+
+impl Decoded {
+    /// Decodes `snapshot` (see [`decode`]).
+    pub fn new(snapshot: &ViewsSnapshot) -> Result<Self, SnapshotError> {
+        let (views, taken_at) = decode(snapshot)?;
+        Ok(Self {
+            info: snapshot.info,
+            views,
+            taken_at,
+        })
+    }
+
+    /// Where it stands.
+    pub fn info(&self) -> SnapshotInfo {
+        self.info
+    }
+}
+
 /// Which of `held` (sorted by position) to delete so that at most `kept` remain: the newest
 /// always stays; of the rest, the one closest to the snapshot after it goes first (the older
 /// of a tie), so the ones kept stay spread over the whole log and time travel to any point
