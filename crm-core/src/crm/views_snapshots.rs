@@ -203,8 +203,8 @@ impl<S: EventStore> Crm<S> {
         self.check_decoded(info, views, taken_at).await
     }
 
-    /// `views`, decoded from the snapshot at `info`, if it is one of this log under this
-    /// build's options.
+    /// `views`, decoded from the snapshot at `info` (which checked its schema), if it is one
+    /// of this log under this build's options.
     async fn check_decoded(
         &self,
         info: &SnapshotInfo,
@@ -212,12 +212,6 @@ impl<S: EventStore> Crm<S> {
         taken_at: Option<EventId>,
     ) -> Result<Result<Tracked<Views>, SnapshotError>, Error> {
         let position = info.position;
-        if info.schema != VIEWS_SCHEMA {
-            return Ok(Err(SnapshotError::Schema {
-                position,
-                found: info.schema,
-            }));
-        }
         let event = self.event_at(position).await?;
         let other_log = |reason: String| Ok(Err(SnapshotError::OtherLog { position, reason }));
         match (event, taken_at) {
