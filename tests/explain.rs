@@ -596,6 +596,12 @@ async fn every_customers_figure_is_explained<S: EventStore>(crm: &Crm<S>, period
             why(F::Frequency(row.customer)).await,
             (count(row.frequency), 0)
         );
+        let recency = why(F::Recency(row.customer)).await;
+        assert!(
+            (recency.0 as f64 / 86_400.0 - row.recency_days).abs() < 1e-9,
+            "{recency:?} against {} days",
+            row.recency_days
+        );
         assert_eq!(
             why(F::Monetary(row.customer)).await,
             (row.monetary.minor, 0)

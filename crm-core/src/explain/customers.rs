@@ -33,6 +33,9 @@ pub enum CustomersFigure {
     Churn(String),
     /// Customers with two orders or more in the period, over those with one or more.
     RepeatRate,
+    /// The seconds from a customer's last order to the period's end (RFM recency, which the
+    /// report gives in days): that order's `OrderPlaced`, carrying them.
+    Recency(CustomerId),
     /// A customer's orders before the period's end (RFM frequency).
     Frequency(CustomerId),
     /// A customer's payments less refunds before the period's end, in the currency of their
@@ -160,6 +163,23 @@ pub(crate) fn select(views: &Views, period: &Period, figure: &CustomersFigure) -
                 Selection::sum(format!("customers frequency of {survivor}, {period}"));
             for order in orders_of(views, survivor, period.to) {
                 placed(&mut selection, Side::Numerator, order);
+            }
+            selection
+        }
+        F::Recency(customer) => {
+            let survivor = views.cards.survivor(*customer);
+            let mut selection = Selection::sum(format!(
+                "customers recency of {survivor} in seconds, {period}"
+            ));
+            if let Some((at, order)) = orders_of(views, survivor, period.to).last().copied() {
+                let seconds = (period.to - at).num_seconds();
+                selection.add(
+                    Side::Numerator,
+                    StreamId::from(order),
+                    "OrderPlaced",
+                    at,
+                    seconds,
+                );
             }
             selection
         }

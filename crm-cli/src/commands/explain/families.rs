@@ -162,6 +162,7 @@ impl Asked<'_> {
             "active" => CustomersFigure::Active(bucket()),
             "churn" => CustomersFigure::Churn(bucket()),
             "repeat_rate" => CustomersFigure::RepeatRate,
+            "recency" => CustomersFigure::Recency(customer()?),
             "frequency" => CustomersFigure::Frequency(customer()?),
             "monetary" => CustomersFigure::Monetary(customer()?),
             edge if LTV_EDGES.contains(&edge) => {
@@ -177,6 +178,7 @@ impl Asked<'_> {
                     "active",
                     "churn",
                     "repeat_rate",
+                    "recency",
                     "frequency",
                     "monetary",
                 ];

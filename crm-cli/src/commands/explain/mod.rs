@@ -42,7 +42,8 @@ pub struct Args {
     /// reviews, stars_1 … stars_5, average_stars, nps_answers, promoters, passives,
     /// detractors, nps, ces_answers, average_ces. Fulfillment: orders, median or p90 (of
     /// --stage), delivered, late or late_rate (of --carrier). Customers: new, active or
-    /// churn (of --bucket), repeat_rate, frequency or monetary (of --customer), the
+    /// churn (of --bucket), repeat_rate, recency (in seconds), frequency or monetary (of
+    /// --customer), the
     /// lifetime-value spread's ltv_min, ltv_p20, ltv_p40, ltv_p60, ltv_p80, ltv_max (in
     /// --currency). Activity:
     /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
