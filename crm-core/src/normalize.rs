@@ -266,6 +266,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn a_country_reads_as_its_code_and_a_bad_one_is_named() {
+        let es: Country = serde_json::from_str(r#""es""#).unwrap();
+        assert_eq!(serde_json::to_string(&es).unwrap(), r#""ES""#);
+        let binary = rmp_serde::to_vec(&es).unwrap();
+        assert_eq!(rmp_serde::from_slice::<Country>(&binary).unwrap(), es);
+        let bad = serde_json::from_str::<Country>(r#""ESP""#).unwrap_err();
+        assert!(
+            bad.to_string()
+                .starts_with(r#"invalid country code "ESP": expected two letters"#),
+            "{bad}"
+        );
+        assert!(serde_json::from_str::<Country>("34").is_err());
+    }
+
     proptest! {
         /// Folding a character at a time is the whole-string NFD it replaced, marks dropped.
         #[test]

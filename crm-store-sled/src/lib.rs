@@ -27,8 +27,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Every method does its I/O on the calling thread (sled is a blocking library): from an
-//! async runtime, call it where blocking is acceptable, e.g. `spawn_blocking`.
+//! Every method does its I/O on the calling thread (sled is a blocking library), except
+//! durable appends and flushes (the committer thread) and saving or deleting a snapshot of
+//! the views (a thread of its own): from an async runtime, call the rest where blocking is
+//! acceptable, e.g. `spawn_blocking`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -6,7 +6,8 @@
 //! every blob a leaf page points at when it pulls the page in (so loading one snapshot read all
 //! four the store held), copies each blob twice on the way out, and read the newest one twice
 //! more while opening. A file is read once, into one buffer of its exact size: loading the
-//! Olist snapshot went from about 90 ms to about 10 ms, and opening the store lost about 40 ms.
+//! Olist snapshot went from about 90 ms to about 20 ms, and opening the store from 70–80 ms
+//! to about 30 ms (docs/performance.md).
 //! A deleted snapshot's file is unlinked at once, too, rather than whenever sled cleans the
 //! segment that pointed at it, which is what an erasure wants.
 //!
@@ -138,7 +139,7 @@ impl ViewsFiles {
     /// Writes the snapshot whole, then names it: never a listed snapshot half written.
     pub(crate) fn save(&self, snapshot: &ViewsSnapshot) -> Result<(), StoreError> {
         let position = snapshot.info.position;
-        let unfinished = self.dir.join(format!("{position:020}{UNFINISHED}"));
+        let unfinished = self.path(position).with_extension("views.tmp");
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&unfinished)?;
             file.write_all(&header(&snapshot.info, &snapshot.state))?;

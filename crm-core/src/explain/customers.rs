@@ -18,6 +18,8 @@ use crate::domain::order::Fulfillment;
 use crate::ids::{CustomerId, OrderId, StreamId};
 use crate::money::Currency;
 use crate::projection::Views;
+use crate::report::customers::lifetime_value;
+use crate::report::stats::nearest_rank;
 use crate::report::Period;
 
 /// A figure of the customers report.
@@ -65,17 +67,21 @@ fn orders_of(
     placed
 }
 
+/// Every customer the report counts: those with activity, a merged contact as its survivor.
+fn survivors(views: &Views) -> BTreeSet<CustomerId> {
+    views
+        .activity
+        .customers()
+        .map(|(c, _)| views.cards.survivor(*c))
+        .collect()
+}
+
 /// The events behind `figure` of the customers report over `period`, as `views` hold them.
 pub(crate) fn select(views: &Views, period: &Period, figure: &CustomersFigure) -> Selection {
     use CustomersFigure as F;
     // Every customer's orders, for the figures over all of them.
     let everyone = || -> Vec<Vec<(DateTime<Utc>, OrderId)>> {
-        let survivors: BTreeSet<CustomerId> = views
-            .activity
-            .customers()
-            .map(|(c, _)| views.cards.survivor(*c))
-            .collect();
-        survivors
+        survivors(views)
             .iter()
             .map(|c| orders_of(views, *c, period.to))
             .collect()
@@ -208,40 +214,21 @@ fn value_edge(views: &Views, period: &Period, currency: Currency, edge: usize) -
     if edge >= names.len() {
         return selection;
     }
-    let survivors: BTreeSet<CustomerId> = views
-        .activity
-        .customers()
-        .map(|(c, _)| views.cards.survivor(*c))
-        .collect();
-    let in_currency = |o: &&crate::projection::OrderSummary| o.total.currency == currency;
-    let mut valued: Vec<(i64, CustomerId)> = survivors
+    let mut valued: Vec<(i64, CustomerId)> = survivors(views)
         .into_iter()
-        .map(|customer| {
-            let summary = views.summary(customer);
-            let value = summary
-                .orders
-                .iter()
-                .filter(in_currency)
-                .flat_map(|o| {
-                    let refunds = o
-                        .refunds
-                        .iter()
-                        .map(|(t, m)| (*t, m.minor.saturating_neg()));
-                    o.payments.iter().map(|(t, m)| (*t, m.minor)).chain(refunds)
-                })
-                .filter(|(t, _)| *t < period.to)
-                .fold(0i64, |sum, (_, minor)| sum.saturating_add(minor));
-            (value, customer)
+        .filter_map(|customer| {
+            let value = lifetime_value(&views.summary(customer).orders, period.to);
+            let value = value.get(&currency).copied().filter(|v| *v != 0)?;
+            Some((value, customer))
         })
-        .filter(|(value, _)| *value != 0)
         .collect();
     valued.sort();
-    // Nearest rank, as `report::stats::percentile` takes it.
-    let q = edge as f64 / 5.0;
-    let rank = (q * valued.len() as f64).ceil() as usize;
-    let Some((_, customer)) = valued.get(rank.max(1) - 1) else {
+    let Some((_, customer)) =
+        nearest_rank(valued.len(), edge as f64 / 5.0).and_then(|at| valued.get(at))
+    else {
         return selection;
     };
+    let in_currency = |o: &&crate::projection::OrderSummary| o.total.currency == currency;
     for o in views.summary(*customer).orders.iter().filter(in_currency) {
         selection.add_payments(o, currency, |at| at < period.to);
     }

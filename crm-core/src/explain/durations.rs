@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::traced::{Selection, Side};
 use crate::ids::StreamId;
+use crate::report::stats::nearest_rank;
 
 /// One end of a duration: the stream, the event's type and its business time.
 pub(crate) type End = (StreamId, &'static str, DateTime<Utc>);
@@ -55,12 +56,7 @@ pub(crate) fn explained(
             )
         }
         Statistic::P90 => {
-            let rank = (0.9 * n as f64).ceil() as usize;
-            let at = if n == 0 {
-                vec![]
-            } else {
-                vec![rank.max(1) - 1]
-            };
+            let at = nearest_rank(n, 0.9).into_iter().collect();
             (Selection::sum(format!("{what}, p90 seconds")), at)
         }
     };

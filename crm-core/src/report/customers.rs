@@ -29,7 +29,7 @@ use super::Period;
 use crate::domain::order::Fulfillment;
 use crate::ids::CustomerId;
 use crate::money::{Currency, Money};
-use crate::projection::{LapsedCustomer, Views};
+use crate::projection::{LapsedCustomer, OrderSummary, Views};
 
 /// Customers in one bucket.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,6 +101,27 @@ struct Customer {
     value: BTreeMap<Currency, i64>,
 }
 
+/// What a customer's `orders` brought in before `end`, per currency (of each order): payments
+/// less refunds.
+pub(crate) fn lifetime_value(
+    orders: &[OrderSummary],
+    end: DateTime<Utc>,
+) -> BTreeMap<Currency, i64> {
+    let mut value = BTreeMap::new();
+    for o in orders {
+        let moves = o
+            .payments
+            .iter()
+            .map(|(t, m)| (*t, m.minor))
+            .chain(o.refunds.iter().map(|(t, m)| (*t, -m.minor)));
+        for (_, minor) in moves.filter(|(t, _)| *t < end) {
+            let sum: &mut i64 = value.entry(o.total.currency).or_insert(0);
+            *sum = sum.saturating_add(minor);
+        }
+    }
+    value
+}
+
 /// Scores 1–5 by quintile of `values`, higher values better; ties share a score.
 fn quintiles(values: &[f64]) -> Vec<u8> {
     let n = values.len();
@@ -145,18 +166,7 @@ impl CustomersReport {
                     .map(|o| o.placed_at)
                     .collect();
                 placed.sort();
-                let mut value = BTreeMap::new();
-                for o in &summary.orders {
-                    let moves = o
-                        .payments
-                        .iter()
-                        .map(|(t, m)| (*t, m.minor))
-                        .chain(o.refunds.iter().map(|(t, m)| (*t, -m.minor)));
-                    for (_, minor) in moves.filter(|(t, _)| *t < period.to) {
-                        let sum: &mut i64 = value.entry(o.total.currency).or_insert(0);
-                        *sum = sum.saturating_add(minor);
-                    }
-                }
+                let value = lifetime_value(&summary.orders, period.to);
                 let first_currency = summary.orders.last().map(|o| o.total.currency);
                 Customer {
                     name: views.cards.name(id).unwrap_or_else(|| id.to_string()),

@@ -14,6 +14,6 @@ pub mod pipeline;
 pub mod render;
 pub mod sales;
 pub mod satisfaction;
-mod stats;
+pub(crate) mod stats;
 
 pub use period::{Bucket, Period, PeriodError, Span};

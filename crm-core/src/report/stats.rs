@@ -29,8 +29,14 @@ pub(crate) fn median(values: &[f64]) -> Option<f64> {
 pub(crate) fn percentile(values: &[f64], q: f64) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.max(1) - 1).copied()
+    sorted.get(nearest_rank(sorted.len(), q)?).copied()
+}
+
+/// Where the nearest-rank `q` quantile of `n` sorted values stands (0-based): ⌈q·n⌉, at
+/// least the first; `None` for none.
+pub(crate) fn nearest_rank(n: usize, q: f64) -> Option<usize> {
+    let rank = (q * n as f64).ceil() as usize;
+    (n > 0).then(|| rank.clamp(1, n) - 1)
 }
 
 /// `part / whole`; `None` when `whole` is zero.
@@ -53,5 +59,11 @@ mod tests {
         assert_eq!(percentile(&ten, 0.9), Some(9.0));
         assert_eq!(percentile(&[24.0, 24.0, 48.0, 24.0, 24.0], 0.9), Some(48.0));
         assert_eq!(percentile(&[], 0.9), None);
+        // The minimum is the first, the maximum the last; none of nothing.
+        assert_eq!(nearest_rank(5, 0.0), Some(0));
+        assert_eq!(nearest_rank(5, 0.2), Some(0));
+        assert_eq!(nearest_rank(5, 0.4), Some(1));
+        assert_eq!(nearest_rank(5, 1.0), Some(4));
+        assert_eq!(nearest_rank(0, 0.5), None);
     }
 }

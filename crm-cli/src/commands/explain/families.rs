@@ -10,14 +10,14 @@ use crm::money::Currency;
 use crm::time_travel::AsOf;
 
 use super::period::period_around;
+use super::{lookup, Args};
+use crate::commands::Failure;
+use crate::session::Session;
 
 /// The edges of the customers report's lifetime-value spread, as `--column` names them.
 const LTV_EDGES: [&str; 6] = [
     "ltv_min", "ltv_p20", "ltv_p40", "ltv_p60", "ltv_p80", "ltv_max",
 ];
-use super::{lookup, Args};
-use crate::commands::Failure;
-use crate::session::Session;
 
 /// What was asked: the options, and the CRM to ask.
 pub(super) struct Asked<'a> {
@@ -157,21 +157,16 @@ impl Asked<'_> {
             let query = args.customer.as_deref().unwrap_or_default();
             self.query(|v| lookup::customer(v, query))
         };
-        let figure = match args.column.as_str() {
-            "new" => CustomersFigure::New(bucket()),
-            "active" => CustomersFigure::Active(bucket()),
-            "churn" => CustomersFigure::Churn(bucket()),
-            "repeat_rate" => CustomersFigure::RepeatRate,
-            "recency" => CustomersFigure::Recency(customer()?),
-            "frequency" => CustomersFigure::Frequency(customer()?),
-            "monetary" => CustomersFigure::Monetary(customer()?),
-            edge if LTV_EDGES.contains(&edge) => {
-                let at = LTV_EDGES
-                    .iter()
-                    .position(|e| *e == edge)
-                    .unwrap_or_default();
-                CustomersFigure::ValueEdge(self.currency, at)
-            }
+        let edge = LTV_EDGES.iter().position(|e| *e == args.column);
+        let figure = match (args.column.as_str(), edge) {
+            (_, Some(at)) => CustomersFigure::ValueEdge(self.currency, at),
+            ("new", _) => CustomersFigure::New(bucket()),
+            ("active", _) => CustomersFigure::Active(bucket()),
+            ("churn", _) => CustomersFigure::Churn(bucket()),
+            ("repeat_rate", _) => CustomersFigure::RepeatRate,
+            ("recency", _) => CustomersFigure::Recency(customer()?),
+            ("frequency", _) => CustomersFigure::Frequency(customer()?),
+            ("monetary", _) => CustomersFigure::Monetary(customer()?),
             _ => {
                 let mut names = vec![
                     "new",

@@ -43,10 +43,9 @@ pub struct Args {
     /// detractors, nps, ces_answers, average_ces. Fulfillment: orders, median or p90 (of
     /// --stage), delivered, late or late_rate (of --carrier). Customers: new, active or
     /// churn (of --bucket), repeat_rate, recency (in seconds), frequency or monetary (of
-    /// --customer), the
-    /// lifetime-value spread's ltv_min, ltv_p20, ltv_p40, ltv_p60, ltv_p80, ltv_max (in
-    /// --currency). Activity:
-    /// interactions, calls, tasks_completed or tasks_overdue (of --manager), inbound,
+    /// --customer), the lifetime-value spread's ltv_min, ltv_p20, ltv_p40, ltv_p60, ltv_p80,
+    /// ltv_max (in --currency). Activity: interactions, calls, tasks_completed or
+    /// tasks_overdue (of --manager), inbound,
     /// answered, first_contact_resolution, response_median, response_p90, sent, failed,
     /// bounced or skipped (of --channel). Pipeline: opened, won, lost, win_rate,
     /// won_amount (opened, won, lost and won_amount also of a --row or a --manager),
