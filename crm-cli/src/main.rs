@@ -131,8 +131,9 @@ enum Command {
 /// thousands of small values on several threads at once, where glibc's per-thread arenas grow
 /// a page range at a time (an `mprotect` each) and its free lists cost more per call. On the
 /// Olist store `crm card` from a snapshot took 0.19 s instead of 0.27 s and `crm import` 7.6 s
-/// instead of 11.3 s (docs/performance.md), for about a quarter more resident memory. Microsoft's
-/// allocator behind the crate the Rust ecosystem already uses for this; nothing to configure.
+/// instead of 11.3 s (docs/performance.md), for more resident memory (a quarter more for the
+/// import, two fifths more for the card). Microsoft's allocator, behind the crate the Rust
+/// ecosystem already uses for this; nothing to configure.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
