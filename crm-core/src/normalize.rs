@@ -138,18 +138,57 @@ const MAX_PHONE_DIGITS: usize = 15;
 /// with country ES gives the same, and without a country the national `600123456`, which
 /// still matches the first two through their national key.
 pub fn phone(raw: &str, country: Option<Country>) -> Option<PhoneKeys> {
-    let trimmed = raw.trim_start();
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    if digits.is_empty() || digits.len() > MAX_PHONE_DIGITS {
+    let mut digits = PhoneDigits::default();
+    let parts = phone_parts(raw, country, &mut digits)?;
+    Some(PhoneKeys {
+        international: parts.international.map(|pieces| pieces.concat()),
+        national: parts.national.map(str::to_owned),
+    })
+}
+
+/// Room for a phone's digits, so that reading its keys allocates nothing.
+#[derive(Default)]
+pub(crate) struct PhoneDigits([u8; MAX_PHONE_DIGITS]);
+
+/// [`phone`]'s keys as borrowed pieces: the international key as a calling code (or `""`)
+/// and the digits that follow it, the national key as it is.
+pub(crate) struct PhoneParts<'a> {
+    international: Option<[&'a str; 2]>,
+    national: Option<&'a str>,
+}
+
+impl<'a> PhoneParts<'a> {
+    /// Each key as the pieces to write one after the other, most specific first.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = [&'a str; 2]> + '_ {
+        self.international
+            .into_iter()
+            .chain(self.national.map(|n| ["", n]))
+    }
+}
+
+/// What [`phone`] computes, without allocating: the digits go to `room`.
+pub(crate) fn phone_parts<'a>(
+    raw: &str,
+    country: Option<Country>,
+    room: &'a mut PhoneDigits,
+) -> Option<PhoneParts<'a>> {
+    let mut len = 0;
+    // An ASCII digit is one byte, and no byte of a wider character is one.
+    for digit in raw.bytes().filter(u8::is_ascii_digit) {
+        *room.0.get_mut(len)? = digit;
+        len += 1;
+    }
+    let digits = std::str::from_utf8(&room.0[..len]).ok()?;
+    if digits.is_empty() {
         return None;
     }
+    let trimmed = raw.trim_start();
     let international = if trimmed.starts_with('+') {
-        Some(digits.clone())
+        Some(digits)
     } else {
         digits
             .strip_prefix("00")
             .filter(|_| trimmed.starts_with("00"))
-            .map(str::to_owned)
     };
     if let Some(international) = international {
         if international.is_empty() {
@@ -158,30 +197,41 @@ pub fn phone(raw: &str, country: Option<Country>) -> Option<PhoneKeys> {
         let national = DIALING
             .iter()
             .filter_map(|(_, cc, _)| international.strip_prefix(cc))
-            .find(|rest| !rest.is_empty())
-            .map(str::to_owned);
-        return Some(PhoneKeys {
-            international: Some(international),
+            .find(|rest| !rest.is_empty());
+        return Some(PhoneParts {
+            international: Some(["", international]),
             national,
         });
     }
     let dialing = country.and_then(|c| c.dialing());
     let national = match dialing {
-        Some((_, trunk)) if !trunk.is_empty() => digits.strip_prefix(trunk).unwrap_or(&digits),
-        _ => &digits,
+        Some((_, trunk)) if !trunk.is_empty() => digits.strip_prefix(trunk).unwrap_or(digits),
+        _ => digits,
     };
     if national.is_empty() {
         return None;
     }
-    Some(PhoneKeys {
-        international: dialing.map(|(cc, _)| [cc, national].concat()),
-        national: Some(national.to_owned()),
+    Some(PhoneParts {
+        international: dialing.map(|(cc, _)| [cc, national]),
+        national: Some(national),
     })
 }
 
 /// Lowercases an email address for matching. Validation lives in [`email_problem`].
 pub fn email(raw: &str) -> String {
     raw.trim().to_lowercase()
+}
+
+/// [`email`], written to the end of `out`.
+pub(crate) fn email_into(raw: &str, out: &mut String) {
+    let trimmed = raw.trim();
+    if trimmed.is_ascii() {
+        let start = out.len();
+        out.push_str(trimmed);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&trimmed.to_lowercase());
+    }
 }
 
 /// Why `raw` is not a plausible email address, or `None` if it is.
@@ -231,25 +281,33 @@ pub fn tax_id(raw: &str) -> String {
 
 /// Folds text for name matching: lowercase, accents removed ("José" -> "jose").
 pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    fold_into(text, &mut folded);
+    folded
+}
+
+/// [`fold`], written to the end of `out`.
+pub(crate) fn fold_into(text: &str, out: &mut String) {
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+        return;
     }
     // Each character decomposed on its own: NFD's only other step, reordering combining
     // marks, cannot change a result that drops them; and the ASCII letters of "María García"
     // skip the decomposition tables.
-    let mut folded = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
-            folded.push(c.to_ascii_lowercase());
+            out.push(c.to_ascii_lowercase());
         } else {
             decompose_canonical(c, |d| {
                 if !is_combining_mark(d) {
-                    folded.extend(d.to_lowercase());
+                    out.extend(d.to_lowercase());
                 }
             });
         }
     }
-    folded
 }
 
 /// The folded words of a name, split on anything that is not a letter or digit.

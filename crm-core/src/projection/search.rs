@@ -1,9 +1,15 @@
 //! Finding customers: by name (case- and accent-insensitive word prefixes), email, phone and
 //! tax id, all normalized; and spotting likely duplicates.
 
+mod keys;
+mod postings;
+
 use super::merges::Merges;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+
+use keys::{Keys, Kind};
+use postings::{Ordered, Postings};
 
 use foldhash::HashMap;
 
@@ -11,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id_set::IdSet;
 use super::Projection;
-use crate::domain::details::{CompanyDetails, PersonalData, Phone};
+use crate::domain::details::PersonalData;
 use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Event, RecordedEvent};
 use crate::ids::{ContactId, CustomerId};
@@ -57,53 +63,6 @@ pub struct SearchHit {
     pub name: String,
 }
 
-/// One customer's search keys; each list sorted and without repeats. Vectors rather than
-/// sets: a replay builds one of these per event, and small vectors allocate far less.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Keys {
-    words: Vec<String>,
-    emails: Vec<String>,
-    phones: Vec<String>,
-    tax_ids: Vec<String>,
-}
-
-fn distinct(mut keys: Vec<String>) -> Vec<String> {
-    keys.sort_unstable();
-    keys.dedup();
-    keys
-}
-
-impl Keys {
-    /// A person's keys; `full_name` is `p.name.full()`, which the caller keeps too.
-    fn of_person(p: &PersonalData, full_name: &str) -> Self {
-        Self::build(full_name, &p.emails, &p.phones, p.tax_id.as_deref())
-    }
-
-    fn of_company(d: &CompanyDetails) -> Self {
-        let names = format!("{} {}", d.name, d.legal_name.as_deref().unwrap_or(""));
-        Self::build(&names, &d.emails, &d.phones, d.tax_id.as_deref())
-    }
-
-    fn build(name: &str, emails: &[String], phones: &[Phone], tax_id: Option<&str>) -> Self {
-        Self {
-            words: distinct(normalize::words(name)),
-            emails: distinct(emails.iter().map(|e| normalize::email(e)).collect()),
-            phones: distinct(
-                phones
-                    .iter()
-                    .filter_map(|p| normalize::phone(&p.number, p.country))
-                    .flat_map(|k| k.international.into_iter().chain(k.national))
-                    .collect(),
-            ),
-            tax_ids: tax_id
-                .map(normalize::tax_id)
-                .filter(|t| !t.is_empty())
-                .into_iter()
-                .collect(),
-        }
-    }
-}
-
 /// What the index knows of one customer: their keys, and the name hits show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Customer {
@@ -111,66 +70,16 @@ struct Customer {
     name: String,
 }
 
-/// Exact keys to the customers that have them: hashing beats ordering there.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Postings(HashMap<String, IdSet>);
-
-impl Postings {
-    /// Files `id` under `key`; returns whether the key is new.
-    fn add(&mut self, key: &str, id: CustomerId) -> bool {
-        // Most keys (common first names, shared domains) already exist: no copy for them.
-        match self.0.get_mut(key) {
-            Some(ids) => {
-                ids.insert(id);
-                false
-            }
-            None => {
-                self.0.insert(key.to_owned(), IdSet::One(id));
-                true
-            }
-        }
-    }
-
-    /// Takes `id` from under `key`; returns whether the key is gone.
-    fn remove(&mut self, key: &str, id: CustomerId) -> bool {
-        let emptied = self.0.get_mut(key).is_some_and(|ids| ids.remove(id));
-        if emptied {
-            self.0.remove(key);
-        }
-        emptied
-    }
-
-    fn get(&self, key: &str) -> Option<&IdSet> {
-        self.0.get(key)
-    }
-}
-
-/// Name words: found exactly through the postings, and by prefix through the words in order.
-/// The order changes only when a word first appears or last goes, which a replay meets far
-/// less often than a customer with a common first name.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Words {
-    postings: Postings,
-    ordered: BTreeSet<String>,
-}
-
-impl Words {
-    /// The customers with a word that starts with `prefix`, a word at a time.
-    fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = CustomerId> + 'a {
-        self.ordered
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(move |word| word.starts_with(prefix))
-            .filter_map(|word| self.postings.get(word))
-            .flat_map(IdSet::iter)
-    }
-}
-
 type KeyKind = fn(String) -> MatchKey;
 
 /// The search index over every customer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// The customers' own keys are the index's truth; the postings and the word order are
+/// derived from them, rebuilt when a snapshot is read rather than stored.
+#[derive(Debug, Clone, Default)]
 pub struct SearchIndex {
-    words: Words,
+    words: Postings,
+    ordered: Ordered,
     emails: Postings,
     phones: Postings,
     tax_ids: Postings,
@@ -181,42 +90,61 @@ pub struct SearchIndex {
     default_country: Option<Country>,
 }
 
-/// Keys to the customers that have them: the words or an exact index.
-trait Index {
-    fn add(&mut self, key: &str, id: CustomerId);
-    fn remove(&mut self, key: &str, id: CustomerId);
+/// A snapshot's form of the index: what the rest is derived from.
+#[derive(Serialize)]
+struct WireRef<'a> {
+    customers: &'a HashMap<CustomerId, Box<Customer>>,
+    merges: &'a Merges,
+    default_country: Option<Country>,
 }
 
-impl Index for Postings {
-    fn add(&mut self, key: &str, id: CustomerId) {
-        Postings::add(self, key, id);
-    }
-    fn remove(&mut self, key: &str, id: CustomerId) {
-        Postings::remove(self, key, id);
-    }
+#[derive(Deserialize)]
+struct Wire {
+    customers: HashMap<CustomerId, Box<Customer>>,
+    merges: Merges,
+    default_country: Option<Country>,
 }
 
-impl Index for Words {
-    fn add(&mut self, key: &str, id: CustomerId) {
-        if self.postings.add(key, id) {
-            self.ordered.insert(key.to_owned());
+impl Serialize for SearchIndex {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireRef {
+            customers: &self.customers,
+            merges: &self.merges,
+            default_country: self.default_country,
         }
-    }
-    fn remove(&mut self, key: &str, id: CustomerId) {
-        if self.postings.remove(key, id) {
-            self.ordered.remove(key);
-        }
+        .serialize(serializer)
     }
 }
 
-/// Moves `id` from the keys of `old` to those of `new` (both sorted, without repeats),
-/// touching only the keys in one and not the other.
-fn update(index: &mut impl Index, old: &[String], new: &[String], id: CustomerId) {
-    for key in old.iter().filter(|k| new.binary_search(k).is_err()) {
-        index.remove(key, id);
+impl<'de> Deserialize<'de> for SearchIndex {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = Wire::deserialize(deserializer)?;
+        let mut index = Self {
+            merges: wire.merges,
+            default_country: wire.default_country,
+            ..Self::default()
+        };
+        for (id, customer) in &wire.customers {
+            for (kind, hash, _) in customer.keys.iter() {
+                index.postings_mut(kind).add(hash, *id);
+            }
+        }
+        index.ordered = Ordered::from_words(
+            wire.customers
+                .values()
+                .flat_map(|c| c.keys.of_kind(Kind::Word).map(|(_, word)| word)),
+        );
+        index.customers = wire.customers;
+        Ok(index)
     }
-    for key in new.iter().filter(|k| old.binary_search(k).is_err()) {
-        index.add(key, id);
+}
+
+/// Equal when they index the same customers the same way: the postings follow from that.
+impl PartialEq for SearchIndex {
+    fn eq(&self, other: &Self) -> bool {
+        self.customers == other.customers
+            && self.merges == other.merges
+            && self.default_country == other.default_country
     }
 }
 
@@ -256,12 +184,111 @@ impl SearchIndex {
         self.customers.insert(id, customer);
     }
 
-    /// Moves `id` from the index entries of `old` to those of `new`.
+    fn postings_mut(&mut self, kind: Kind) -> &mut Postings {
+        match kind {
+            Kind::Word => &mut self.words,
+            Kind::Email => &mut self.emails,
+            Kind::Phone => &mut self.phones,
+            Kind::TaxId => &mut self.tax_ids,
+        }
+    }
+
+    fn postings(&self, kind: Kind) -> &Postings {
+        match kind {
+            Kind::Word => &self.words,
+            Kind::Email => &self.emails,
+            Kind::Phone => &self.phones,
+            Kind::TaxId => &self.tax_ids,
+        }
+    }
+
+    /// Moves `id` from the entries of `old`'s keys to those of `new`'s, touching only the
+    /// entries of one and not the other: a new email leaves the name's words in place. Both
+    /// are in canonical order, so one walk over the two finds them.
     fn move_keys(&mut self, id: CustomerId, old: &Keys, new: &Keys) {
-        update(&mut self.words, &old.words, &new.words, id);
-        update(&mut self.emails, &old.emails, &new.emails, id);
-        update(&mut self.phones, &old.phones, &new.phones, id);
-        update(&mut self.tax_ids, &old.tax_ids, &new.tax_ids, id);
+        let mut old_keys = old.iter().peekable();
+        let mut new_keys = new.iter().peekable();
+        loop {
+            let order = match (old_keys.peek(), new_keys.peek()) {
+                (None, None) => return,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(o), Some(n)) => (o.0, o.1).cmp(&(n.0, n.1)),
+            };
+            match order {
+                Ordering::Less => {
+                    if let Some((kind, hash, key)) = old_keys.next() {
+                        // Another of the new keys may share the hash: the entry stays.
+                        if !new.has_hash(kind, hash) {
+                            self.take_key(kind, hash, key, id);
+                        }
+                    }
+                }
+                Ordering::Greater => {
+                    if let Some((kind, hash, key)) = new_keys.next() {
+                        self.file_key(kind, hash, key, id);
+                    }
+                }
+                Ordering::Equal => {
+                    if let (Some((kind, _, was)), Some((_, _, key))) =
+                        (old_keys.next(), new_keys.next())
+                    {
+                        // The same hash for another word: it may be new to the word order.
+                        if kind == Kind::Word && was != key {
+                            self.ordered.insert(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn file_key(&mut self, kind: Kind, hash: u64, key: &str, id: CustomerId) {
+        if kind != Kind::Word {
+            self.postings_mut(kind).add(hash, id);
+            return;
+        }
+        let Self {
+            words,
+            ordered,
+            customers,
+            ..
+        } = self;
+        // Most words (common first names) are there already: asking one customer who has
+        // the hash whether it is this very word spares a walk down the word order.
+        match words.add(hash, id) {
+            None => ordered.insert_new(key),
+            Some(ids) => {
+                let known = ids
+                    .iter()
+                    .find(|other| *other != id)
+                    .and_then(|other| customers.get(&other))
+                    .is_some_and(|other| other.keys.contains(Kind::Word, key));
+                if !known {
+                    ordered.insert(key);
+                }
+            }
+        }
+    }
+
+    fn take_key(&mut self, kind: Kind, hash: u64, key: &str, id: CustomerId) {
+        if self.postings_mut(kind).remove(hash, id) && kind == Kind::Word {
+            self.ordered.remove(key);
+        }
+    }
+
+    /// The customers filed under `key` of `kind` whose own keys hold it: a collision of
+    /// hashes never makes a hit.
+    fn holding<'a>(&'a self, kind: Kind, key: &'a str) -> impl Iterator<Item = CustomerId> + 'a {
+        self.postings(kind)
+            .get(keys::hash(key))
+            .into_iter()
+            .flat_map(IdSet::iter)
+            .filter(move |id| {
+                self.customers
+                    .get(id)
+                    .is_some_and(|c| c.keys.contains(kind, key))
+            })
     }
 
     /// Forgets every customer `keep` says no to (a read handle's copy).
@@ -307,7 +334,11 @@ impl SearchIndex {
     pub fn by_name(&self, query: &str) -> Vec<SearchHit> {
         let mut result: Option<BTreeSet<CustomerId>> = None;
         for word in normalize::words(query) {
-            let matching: BTreeSet<CustomerId> = self.words.starting_with(&word).collect();
+            let matching: BTreeSet<CustomerId> = self
+                .ordered
+                .starting_with(&word)
+                .flat_map(|found| self.holding(Kind::Word, found))
+                .collect();
             result = Some(match result {
                 Some(so_far) => so_far.intersection(&matching).copied().collect(),
                 None => matching,
@@ -318,12 +349,9 @@ impl SearchIndex {
 
     /// Customers with this email, in any letter case.
     pub fn by_email(&self, email: &str) -> Vec<SearchHit> {
-        self.hits(
-            self.emails
-                .get(&normalize::email(email))
-                .into_iter()
-                .flat_map(IdSet::iter),
-        )
+        let key = normalize::email(email);
+        let ids: Vec<CustomerId> = self.holding(Kind::Email, &key).collect();
+        self.hits(ids)
     }
 
     /// Customers with this phone, however it is written. A number without international
@@ -334,20 +362,16 @@ impl SearchIndex {
         };
         let ids: Vec<CustomerId> = keys
             .keys()
-            .filter_map(|k| self.phones.get(k))
-            .flat_map(IdSet::iter)
+            .flat_map(|key| self.holding(Kind::Phone, key))
             .collect();
         self.hits(ids)
     }
 
     /// Customers with this tax id, ignoring case, spaces and punctuation.
     pub fn by_tax_id(&self, tax_id: &str) -> Vec<SearchHit> {
-        self.hits(
-            self.tax_ids
-                .get(&normalize::tax_id(tax_id))
-                .into_iter()
-                .flat_map(IdSet::iter),
-        )
+        let key = normalize::tax_id(tax_id);
+        let ids: Vec<CustomerId> = self.holding(Kind::TaxId, &key).collect();
+        self.hits(ids)
     }
 
     /// One box for everything: an email if it has `@`, otherwise name, tax id and (if it is
@@ -374,26 +398,37 @@ impl SearchIndex {
     /// Groups of active contacts that share an email, phone or tax id.
     pub fn duplicates(&self) -> Vec<DuplicateGroup> {
         let mut groups: BTreeMap<Vec<ContactId>, BTreeSet<MatchKey>> = BTreeMap::new();
-        let sources: [(&Postings, KeyKind); 3] = [
-            (&self.emails, MatchKey::Email),
-            (&self.phones, MatchKey::Phone),
-            (&self.tax_ids, MatchKey::TaxId),
+        let sources: [(Kind, KeyKind); 3] = [
+            (Kind::Email, MatchKey::Email),
+            (Kind::Phone, MatchKey::Phone),
+            (Kind::TaxId, MatchKey::TaxId),
         ];
-        for (postings, kind) in sources {
-            for (key, ids) in &postings.0 {
-                let mut contacts: Vec<ContactId> = ids
-                    .iter()
-                    .filter_map(|id| match id {
-                        CustomerId::Contact(c) if !self.merges.is_merged(c) => Some(c),
-                        _ => None,
-                    })
-                    .collect();
-                contacts.sort_unstable();
-                if contacts.len() > 1 {
-                    groups
-                        .entry(contacts)
-                        .or_default()
-                        .insert(kind(key.clone()));
+        for (kind, reason) in sources {
+            for (hash, ids) in self.postings(kind).shared() {
+                // One entry may hold two keys whose hashes collide: group by the key itself.
+                let mut by_key: BTreeMap<&str, Vec<ContactId>> = BTreeMap::new();
+                for id in ids.iter() {
+                    let CustomerId::Contact(contact) = id else {
+                        continue;
+                    };
+                    if self.merges.is_merged(contact) {
+                        continue;
+                    }
+                    let Some(customer) = self.customers.get(&id) else {
+                        continue;
+                    };
+                    for (_, key) in customer.keys.of_kind(kind).filter(|(h, _)| *h == hash) {
+                        by_key.entry(key).or_default().push(contact);
+                    }
+                }
+                for (key, mut contacts) in by_key {
+                    contacts.sort_unstable();
+                    if contacts.len() > 1 {
+                        groups
+                            .entry(contacts)
+                            .or_default()
+                            .insert(reason(key.to_owned()));
+                    }
                 }
             }
         }
@@ -464,3 +499,6 @@ impl Projection for SearchIndex {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
