@@ -14,6 +14,7 @@
 //! value itself, as logs written before encryption hold it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
@@ -25,9 +26,14 @@ use crate::ids::CustomerId;
 
 /// A value that identifies a person: in clear, sealed, or both (sealed in the store and
 /// opened with the subject's key).
+///
+/// The clear value is shared, not owned: a view that keeps a person's data (the customer
+/// card) holds the event's own copy ([`Personal::shared`]) instead of cloning a name, emails,
+/// phones and addresses on every event it folds, and a store that hands out copies of its
+/// events copies a pointer.
 #[derive(Clone)]
 pub struct Personal<T> {
-    clear: Option<T>,
+    clear: Option<Arc<T>>,
     sealed: Option<Box<Sealed>>,
 }
 
@@ -52,7 +58,7 @@ impl<T> Personal<T> {
     /// A value in clear, as a command brings it.
     pub fn new(value: T) -> Self {
         Self {
-            clear: Some(value),
+            clear: Some(Arc::new(value)),
             sealed: None,
         }
     }
@@ -60,12 +66,21 @@ impl<T> Personal<T> {
     /// The value, if it can be read: `None` once its subject is erased (or while the store
     /// that sealed it does not hold the subject's key).
     pub fn get(&self) -> Option<&T> {
+        self.clear.as_deref()
+    }
+
+    /// The value, if it can be read, as the handle this event holds: a clone of it shares
+    /// the value.
+    pub fn shared(&self) -> Option<&Arc<T>> {
         self.clear.as_ref()
     }
 
-    /// The value, if it can be read.
-    pub fn into_clear(self) -> Option<T> {
-        self.clear
+    /// The value, if it can be read; cloned only where another holder shares it.
+    pub fn into_clear(self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.clear.map(Arc::unwrap_or_clone)
     }
 
     /// The sealed form, if it has been through a sealing store.
@@ -86,6 +101,16 @@ impl<T> Personal<T> {
 impl<T> From<T> for Personal<T> {
     fn from(value: T) -> Self {
         Self::new(value)
+    }
+}
+
+/// A value in clear that its holder shares with the event.
+impl<T> From<Arc<T>> for Personal<T> {
+    fn from(value: Arc<T>) -> Self {
+        Self {
+            clear: Some(value),
+            sealed: None,
+        }
     }
 }
 
@@ -155,12 +180,12 @@ pub trait PersonalField: Send {
     fn forget(&mut self);
 }
 
-impl<T: Serialize + DeserializeOwned + Send> PersonalField for Personal<T> {
+impl<T: Serialize + DeserializeOwned + Send + Sync> PersonalField for Personal<T> {
     fn clear_json(&self) -> Option<Result<Vec<u8>, serde_json::Error>> {
         if self.sealed.is_some() {
             return None;
         }
-        self.clear.as_ref().map(serde_json::to_vec)
+        self.clear.as_deref().map(serde_json::to_vec)
     }
 
     fn sealed_form(&self) -> Option<&Sealed> {
@@ -173,7 +198,7 @@ impl<T: Serialize + DeserializeOwned + Send> PersonalField for Personal<T> {
     }
 
     fn open(&mut self, json: &[u8]) -> Result<(), serde_json::Error> {
-        self.clear = Some(serde_json::from_slice(json)?);
+        self.clear = Some(Arc::new(serde_json::from_slice(json)?));
         Ok(())
     }
 

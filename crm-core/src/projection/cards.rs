@@ -3,6 +3,7 @@
 use super::merges::Merges;
 use super::tag_list::TagList;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use foldhash::HashMap;
 
@@ -37,7 +38,8 @@ impl Stamp {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ContactRecord {
-    pub(crate) personal: PersonalData,
+    // The event's own copy, shared: replay clones no personal data.
+    pub(crate) personal: Arc<PersonalData>,
     pub(crate) tags: TagList,
     pub(crate) custom_fields: BTreeMap<String, String>,
     pub(crate) owner: Option<UserId>,
@@ -273,7 +275,7 @@ impl CustomerCards {
         companies.sort_by(|a, b| (&a.name, a.company_id).cmp(&(&b.name, b.company_id)));
         Some(ContactCard {
             contact_id,
-            personal: r.personal.clone(),
+            personal: PersonalData::clone(&r.personal),
             tags: r.tags.to_set(),
             custom_fields: r.custom_fields.clone(),
             owner: r.owner,
@@ -442,7 +444,7 @@ impl Projection for CustomerCards {
                 self.contacts.insert(
                     e.contact_id,
                     Box::new(ContactRecord {
-                        personal: e.personal.get().cloned().unwrap_or_default(),
+                        personal: e.personal.shared().cloned().unwrap_or_default(),
                         tags: TagList::of(&e.tags),
                         custom_fields: e.custom_fields.clone(),
                         owner: e.owner,
@@ -459,7 +461,7 @@ impl Projection for CustomerCards {
             }
             Event::ContactPersonalDataChanged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
-                    r.personal = e.personal.get().cloned().unwrap_or_default();
+                    r.personal = e.personal.shared().cloned().unwrap_or_default();
                 }
             }
             Event::ContactTagsChanged(e) => {
@@ -505,7 +507,7 @@ impl Projection for CustomerCards {
             }
             Event::ContactErased(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
-                    r.personal = PersonalData::default();
+                    r.personal = Arc::default();
                     r.erased = Some(Box::new(Erasure {
                         at: recorded.occurred_at,
                         by: recorded.metadata.actor.clone(),
@@ -584,5 +586,88 @@ impl Projection for CustomerCards {
             },
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contact::events::{
+        ContactCreated, ContactErased, ContactPersonalDataChanged,
+    };
+    use crate::domain::details::PersonName;
+    use crate::event::Metadata;
+    use crate::ids::EventId;
+
+    fn recorded(position: u64, event: impl Into<Event>) -> RecordedEvent {
+        let at = DateTime::UNIX_EPOCH;
+        RecordedEvent {
+            id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
+            stream: ContactId::derived("cards", "ana").into(),
+            version: position,
+            position,
+            occurred_at: at,
+            recorded_at: at,
+            metadata: Metadata::by(Actor::System),
+            event: event.into(),
+        }
+    }
+
+    fn ana(email: &str) -> PersonalData {
+        PersonalData {
+            name: PersonName::new("Ana", "Lima"),
+            emails: vec![email.to_owned()],
+            ..PersonalData::default()
+        }
+    }
+
+    #[test]
+    fn a_card_shares_the_personal_data_of_the_event_it_folded_instead_of_copying_it() {
+        let contact_id = ContactId::derived("cards", "ana");
+        let mut cards = CustomerCards::default();
+        let created = recorded(
+            1,
+            ContactCreated {
+                contact_id,
+                personal: ana("ana@example.com").into(),
+                tags: BTreeSet::new(),
+                custom_fields: BTreeMap::new(),
+                owner: None,
+            },
+        );
+        cards.apply(&created);
+        let Event::ContactCreated(e) = &created.event else {
+            unreachable!()
+        };
+        let shared = |cards: &CustomerCards| Arc::clone(&cards.contacts[&contact_id].personal);
+        assert!(Arc::ptr_eq(&shared(&cards), e.personal.shared().unwrap()));
+
+        let changed = recorded(
+            2,
+            ContactPersonalDataChanged {
+                contact_id,
+                personal: ana("ana@lima.example").into(),
+            },
+        );
+        cards.apply(&changed);
+        let Event::ContactPersonalDataChanged(e) = &changed.event else {
+            unreachable!()
+        };
+        assert!(Arc::ptr_eq(&shared(&cards), e.personal.shared().unwrap()));
+        assert_eq!(
+            cards.contact(contact_id).unwrap().personal.emails,
+            ["ana@lima.example"]
+        );
+
+        // Erasure empties the card; the event's data is not touched through it.
+        cards.apply(&recorded(
+            3,
+            ContactErased {
+                contact_id,
+                reason: "request of 2026-12-04".into(),
+            },
+        ));
+        assert_eq!(*shared(&cards), PersonalData::default());
+        assert_eq!(e.personal.get().unwrap().emails, ["ana@lima.example"]);
     }
 }

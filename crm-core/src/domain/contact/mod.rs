@@ -4,6 +4,7 @@ mod command;
 pub mod events;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +38,9 @@ pub struct Contact {
     pub id: Option<ContactId>,
     /// Absent, active or merged.
     pub lifecycle: Lifecycle,
-    /// Personal data.
-    pub personal: PersonalData,
+    /// Personal data: the last event's own copy, shared, so that folding an event and
+    /// cloning a cached state copy no names, emails or addresses.
+    pub personal: Arc<PersonalData>,
     /// Labels.
     pub tags: BTreeSet<String>,
     /// Shop-specific fields.
@@ -133,7 +135,7 @@ impl Contact {
         details::validate_tags(u.add_tags.iter().chain(&u.remove_tags))?;
         details::validate_field_keys(u.set_fields.keys().chain(&u.remove_fields))?;
         let mut events = Vec::new();
-        if let Some(personal) = personal.filter(|p| *p != self.personal) {
+        if let Some(personal) = personal.filter(|p| *p != *self.personal) {
             events.push(
                 ContactPersonalDataChanged {
                     contact_id,
@@ -338,13 +340,13 @@ impl Aggregate for Contact {
             Event::ContactCreated(e) => {
                 self.id = Some(e.contact_id);
                 self.lifecycle = Lifecycle::Active;
-                self.personal = e.personal.get().cloned().unwrap_or_default();
+                self.personal = e.personal.shared().cloned().unwrap_or_default();
                 self.tags = e.tags.clone();
                 self.custom_fields = e.custom_fields.clone();
                 self.owner = e.owner;
             }
             Event::ContactPersonalDataChanged(e) => {
-                self.personal = e.personal.get().cloned().unwrap_or_default();
+                self.personal = e.personal.shared().cloned().unwrap_or_default();
             }
             Event::ContactTagsChanged(e) => {
                 self.tags.retain(|t| !e.removed.contains(t));
@@ -375,7 +377,7 @@ impl Aggregate for Contact {
             Event::LeadConverted(e) => self.converted = Some(e.clone()),
             Event::ContactErased(_) => {
                 self.lifecycle = Lifecycle::Erased;
-                self.personal = PersonalData::default();
+                self.personal = Arc::default();
             }
             _ => {}
         }

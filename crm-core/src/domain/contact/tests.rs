@@ -135,7 +135,7 @@ fn an_update_carries_the_whole_new_personal_data() {
     let mut u = update(ana());
     u.birthday = Some(chrono::NaiveDate::from_ymd_opt(1990, 4, 12));
     let given = given::<Contact>([created(ana())]);
-    let mut expected = given.state().personal.clone();
+    let mut expected = PersonalData::clone(&given.state().personal);
     expected.birthday = chrono::NaiveDate::from_ymd_opt(1990, 4, 12);
     given
         .when(ContactCommand::Update(u))
