@@ -128,24 +128,14 @@ mod tests {
     use super::*;
     use crate::domain::deal::events::{DealOpened, DealOwnerChanged, DealStageChanged};
     use crate::domain::pipeline::events::PipelineDefined;
-    use crate::event::{Actor, Metadata};
-    use crate::ids::{ContactId, EventId};
+    use crate::ids::ContactId;
     use crate::money::{Currency, Money};
     use crate::testing::sales;
     use chrono::TimeZone;
 
     fn recorded(position: u64, event: impl Into<Event>) -> RecordedEvent {
         let at = chrono::Utc.with_ymd_and_hms(2026, 5, 4, 9, 0, 0).unwrap();
-        RecordedEvent {
-            id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
-            stream: crate::testing::stream("deal-x"),
-            version: position,
-            position,
-            occurred_at: at,
-            recorded_at: at,
-            metadata: Metadata::by(Actor::System),
-            event: event.into(),
-        }
+        crate::testing::recorded(crate::testing::stream("deal-x"), position, at, event)
     }
 
     fn user(n: u128) -> UserId {

@@ -596,21 +596,10 @@ mod tests {
         ContactCreated, ContactErased, ContactPersonalDataChanged,
     };
     use crate::domain::details::PersonName;
-    use crate::event::Metadata;
-    use crate::ids::EventId;
 
     fn recorded(position: u64, event: impl Into<Event>) -> RecordedEvent {
-        let at = DateTime::UNIX_EPOCH;
-        RecordedEvent {
-            id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
-            stream: ContactId::derived("cards", "ana").into(),
-            version: position,
-            position,
-            occurred_at: at,
-            recorded_at: at,
-            metadata: Metadata::by(Actor::System),
-            event: event.into(),
-        }
+        let stream = ContactId::derived("cards", "ana").into();
+        crate::testing::recorded(stream, position, DateTime::UNIX_EPOCH, event)
     }
 
     fn ana(email: &str) -> PersonalData {

@@ -8,25 +8,18 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::contact::events::{ContactCreated, ContactErased, ContactPersonalDataChanged};
 use crate::domain::details::{PersonName, Phone};
-use crate::event::{Actor, Metadata};
-use crate::ids::EventId;
 
 fn contact(n: u8) -> ContactId {
     ContactId::from_uuid(uuid::Uuid::from_u128(u128::from(n) + 1))
 }
 
 fn recorded(position: u64, event: Event) -> RecordedEvent {
-    let at = chrono::DateTime::UNIX_EPOCH;
-    RecordedEvent {
-        id: EventId::from_uuid(uuid::Uuid::from_u128(u128::from(position))),
-        stream: contact(0).into(),
-        version: position,
+    crate::testing::recorded(
+        contact(0).into(),
         position,
-        occurred_at: at,
-        recorded_at: at,
-        metadata: Metadata::by(Actor::System),
+        chrono::DateTime::UNIX_EPOCH,
         event,
-    }
+    )
 }
 
 /// How the model reads one kind of key out of a contact's data.
