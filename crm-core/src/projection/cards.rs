@@ -16,6 +16,7 @@ use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
 use crate::money::Money;
+use crate::personal::Personal;
 
 /// When and by whom something was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -437,6 +438,16 @@ impl ContactRecord {
     }
 }
 
+/// What a card keeps of an event's personal data: the event's own copy, shared, when it holds
+/// no spare room (as a store reads it and a decider writes it); else a copy without it.
+fn kept(personal: &Personal<PersonalData>) -> Arc<PersonalData> {
+    match personal.shared() {
+        Some(shared) if shared.is_compact() => Arc::clone(shared),
+        Some(roomy) => Arc::new(PersonalData::clone(roomy)),
+        None => Arc::default(),
+    }
+}
+
 impl Projection for CustomerCards {
     fn apply(&mut self, recorded: &RecordedEvent) {
         match &recorded.event {
@@ -444,7 +455,7 @@ impl Projection for CustomerCards {
                 self.contacts.insert(
                     e.contact_id,
                     Box::new(ContactRecord {
-                        personal: e.personal.shared().cloned().unwrap_or_default(),
+                        personal: kept(&e.personal),
                         tags: TagList::of(&e.tags),
                         custom_fields: e.custom_fields.clone(),
                         owner: e.owner,
@@ -461,7 +472,7 @@ impl Projection for CustomerCards {
             }
             Event::ContactPersonalDataChanged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
-                    r.personal = e.personal.shared().cloned().unwrap_or_default();
+                    r.personal = kept(&e.personal);
                 }
             }
             Event::ContactTagsChanged(e) => {
@@ -648,9 +659,24 @@ mod tests {
             ["ana@lima.example"]
         );
 
+        // An event built by hand, its list with room to spare: the card keeps a tight copy.
+        let mut roomy = ana("ana@roomy.example");
+        roomy.emails.reserve(8);
+        let roomy = recorded(
+            3,
+            ContactPersonalDataChanged {
+                contact_id,
+                personal: roomy.into(),
+            },
+        );
+        cards.apply(&roomy);
+        let kept = shared(&cards);
+        assert_eq!(kept.emails, ["ana@roomy.example"]);
+        assert_eq!(kept.emails.capacity(), 1);
+
         // Erasure empties the card; the event's data is not touched through it.
         cards.apply(&recorded(
-            3,
+            4,
             ContactErased {
                 contact_id,
                 reason: "request of 2026-12-04".into(),
