@@ -2,6 +2,7 @@
 //! and the validation every aggregate applies to them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -126,10 +127,23 @@ impl PersonalData {
     /// Whether its lists hold no spare room: what a view may keep as it is. A list built a
     /// push at a time keeps room for four; a card that kept one address in room for four
     /// would hold 450 bytes for nothing, for every customer.
-    pub(crate) fn is_compact(&self) -> bool {
+    fn is_compact(&self) -> bool {
         self.emails.len() == self.emails.capacity()
             && self.phones.len() == self.phones.capacity()
             && self.addresses.len() == self.addresses.capacity()
+    }
+}
+
+impl Personal<PersonalData> {
+    /// What a holder of a person's data (a card, a contact's state) keeps of this event's:
+    /// the event's own copy, shared, when it holds no spare room (as a store reads it and a
+    /// decider writes it); else a copy without it; empty once the subject is erased.
+    pub(crate) fn kept(&self) -> Arc<PersonalData> {
+        match self.shared() {
+            Some(shared) if shared.is_compact() => Arc::clone(shared),
+            Some(roomy) => Arc::new(PersonalData::clone(roomy)),
+            None => Arc::default(),
+        }
     }
 }
 

@@ -104,16 +104,6 @@ impl<T> From<T> for Personal<T> {
     }
 }
 
-/// A value in clear that its holder shares with the event.
-impl<T> From<Arc<T>> for Personal<T> {
-    fn from(value: Arc<T>) -> Self {
-        Self {
-            clear: Some(value),
-            sealed: None,
-        }
-    }
-}
-
 impl From<&str> for Personal<String> {
     fn from(value: &str) -> Self {
         Self::new(value.to_owned())

@@ -16,7 +16,6 @@ use crate::domain::withdrawal::Withdrawn;
 use crate::event::{Actor, Event, RecordedEvent};
 use crate::ids::{CompanyId, ContactId, CustomerId, DealId, UserId};
 use crate::money::Money;
-use crate::personal::Personal;
 
 /// When and by whom something was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +38,8 @@ impl Stamp {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ContactRecord {
-    // The event's own copy, shared: replay clones no personal data.
+    // The event's own copy, shared where it can be (`Personal::kept`): replay clones no
+    // personal data read from a store.
     pub(crate) personal: Arc<PersonalData>,
     pub(crate) tags: TagList,
     pub(crate) custom_fields: BTreeMap<String, String>,
@@ -438,16 +438,6 @@ impl ContactRecord {
     }
 }
 
-/// What a card keeps of an event's personal data: the event's own copy, shared, when it holds
-/// no spare room (as a store reads it and a decider writes it); else a copy without it.
-fn kept(personal: &Personal<PersonalData>) -> Arc<PersonalData> {
-    match personal.shared() {
-        Some(shared) if shared.is_compact() => Arc::clone(shared),
-        Some(roomy) => Arc::new(PersonalData::clone(roomy)),
-        None => Arc::default(),
-    }
-}
-
 impl Projection for CustomerCards {
     fn apply(&mut self, recorded: &RecordedEvent) {
         match &recorded.event {
@@ -455,7 +445,7 @@ impl Projection for CustomerCards {
                 self.contacts.insert(
                     e.contact_id,
                     Box::new(ContactRecord {
-                        personal: kept(&e.personal),
+                        personal: e.personal.kept(),
                         tags: TagList::of(&e.tags),
                         custom_fields: e.custom_fields.clone(),
                         owner: e.owner,
@@ -472,7 +462,7 @@ impl Projection for CustomerCards {
             }
             Event::ContactPersonalDataChanged(e) => {
                 if let Some(r) = self.touch_contact(e.contact_id, recorded) {
-                    r.personal = kept(&e.personal);
+                    r.personal = e.personal.kept();
                 }
             }
             Event::ContactTagsChanged(e) => {

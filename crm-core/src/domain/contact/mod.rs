@@ -340,13 +340,13 @@ impl Aggregate for Contact {
             Event::ContactCreated(e) => {
                 self.id = Some(e.contact_id);
                 self.lifecycle = Lifecycle::Active;
-                self.personal = e.personal.shared().cloned().unwrap_or_default();
+                self.personal = e.personal.kept();
                 self.tags = e.tags.clone();
                 self.custom_fields = e.custom_fields.clone();
                 self.owner = e.owner;
             }
             Event::ContactPersonalDataChanged(e) => {
-                self.personal = e.personal.shared().cloned().unwrap_or_default();
+                self.personal = e.personal.kept();
             }
             Event::ContactTagsChanged(e) => {
                 self.tags.retain(|t| !e.removed.contains(t));
